@@ -1,0 +1,42 @@
+# Thin wrapper over CMake: `make run` and `make test` work on a fresh Debian/Ubuntu machine.
+BUILD_DIR ?= build/release
+BUILD_TYPE ?= Release
+CMAKE_ARGS ?=
+JOBS ?= $(shell nproc)
+CTEST_EXCLUDE ?= slow|gpu
+
+# ccache cannot reuse precompiled headers without these.
+export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+
+.PHONY: all deps configure build run test test-all bench format clean
+
+all: build
+
+deps:
+	@bash packaging/install-deps.sh
+
+configure: deps
+	@mkdir -p $(BUILD_DIR)
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@if [ -x $(BUILD_DIR)/app/swav-workbench ]; then \
+	  $(BUILD_DIR)/app/swav-workbench; \
+	else \
+	  $(BUILD_DIR)/app/swav train --preset fashion-mnist-quick; \
+	fi
+
+test: build
+	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS) -LE '$(CTEST_EXCLUDE)'
+
+test-all: build
+	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -LE gpu
+
+format:
+	@git ls-files '*.h' '*.cpp' | xargs clang-format -i
+
+clean:
+	@rm -rf $(BUILD_DIR)

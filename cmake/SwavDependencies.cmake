@@ -1,0 +1,53 @@
+# Finds every third-party dependency once, so sub-folders only link targets.
+
+find_package(Torch REQUIRED)
+set_package_properties(Torch PROPERTIES TYPE REQUIRED PURPOSE "tensors, autograd, CUDA")
+if(TORCH_CUDA_LIBRARIES OR CUDA_FOUND)
+  set(SWAV_TORCH_HAS_CUDA ON)
+else()
+  set(SWAV_TORCH_HAS_CUDA OFF)
+endif()
+# TORCH_LIBRARIES carries flags and plain names; wrap them in one imported target.
+add_library(swav_torch INTERFACE)
+target_link_libraries(swav_torch INTERFACE ${TORCH_LIBRARIES})
+target_include_directories(swav_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+if(TORCH_CXX_FLAGS)
+  separate_arguments(_swav_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+  target_compile_options(swav_torch INTERFACE ${_swav_torch_flags})
+endif()
+
+find_package(ZLIB REQUIRED)
+set_package_properties(ZLIB PROPERTIES TYPE REQUIRED PURPOSE "gzipped IDX datasets")
+
+find_package(nlohmann_json 3.9 REQUIRED)
+set_package_properties(nlohmann_json PROPERTIES TYPE REQUIRED PURPOSE "configuration files")
+
+find_package(SQLite3 REQUIRED)
+set_package_properties(SQLite3 PROPERTIES TYPE REQUIRED PURPOSE "run store")
+
+find_package(CLI11 QUIET CONFIG)
+if(NOT CLI11_FOUND)
+  find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp)
+  if(NOT CLI11_INCLUDE_DIR)
+    message(FATAL_ERROR "CLI11 not found: install libcli11-dev (packaging/install-deps.sh)")
+  endif()
+  add_library(CLI11::CLI11 INTERFACE IMPORTED)
+  target_include_directories(CLI11::CLI11 INTERFACE ${CLI11_INCLUDE_DIR})
+endif()
+
+set(SWAV_HAVE_OPENCV OFF)
+if(NOT SWAV_WITH_OPENCV STREQUAL "OFF")
+  if(SWAV_WITH_OPENCV STREQUAL "ON")
+    find_package(OpenCV REQUIRED COMPONENTS core imgcodecs imgproc)
+  else()
+    find_package(OpenCV QUIET COMPONENTS core imgcodecs imgproc)
+  endif()
+  if(OpenCV_FOUND)
+    set(SWAV_HAVE_OPENCV ON)
+  endif()
+endif()
+
+# Qt is needed by the GUI only: core, the CLI and the core tests build without it.
+if(SWAV_BUILD_GUI)
+  find_package(Qt6 6.2 REQUIRED COMPONENTS Core Widgets Concurrent PrintSupport Test)
+endif()

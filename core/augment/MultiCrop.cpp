@@ -1,0 +1,72 @@
+#include "augment/MultiCrop.h"
+
+#include "augment/CropSampling.h"
+#include "util/Expected.h"
+
+#include <ATen/ATen.h>
+
+#include <random>
+
+namespace swav {
+
+MultiCropAugmenter::MultiCropAugmenter(std::vector<CropGroupConfig> groups,
+                                       std::vector<double> mean, std::vector<double> std)
+    : m_groups(std::move(groups))
+    , m_mean(std::move(mean))
+    , m_std(std::move(std)) {}
+
+int MultiCropAugmenter::totalCrops() const {
+    int total = 0;
+    for (const auto& group : m_groups)
+        total += group.count;
+    return total;
+}
+
+MultiCropBatch MultiCropAugmenter::apply(const at::Tensor& images, uint64_t seed) const {
+    if (images.dim() != 4 || images.scalar_type() != at::kByte)
+        throw UserError("multi-crop input must be uint8 [B, C, H, W]");
+    const auto batch = images.size(0);
+    const int channels = static_cast<int>(images.size(1));
+    const int height = static_cast<int>(images.size(2));
+    const int width = static_cast<int>(images.size(3));
+    if (static_cast<int>(m_mean.size()) != channels || static_cast<int>(m_std.size()) != channels)
+        throw UserError("normalisation has " + std::to_string(m_mean.size()) +
+                        " channels, the images have " + std::to_string(channels));
+
+    const auto options = at::TensorOptions().device(images.device()).dtype(at::kFloat);
+    const auto source = images.to(at::kFloat).div_(255.0);
+    const auto mean = at::tensor(m_mean, at::kDouble).to(options).view({1, channels, 1, 1});
+    const auto invStd =
+        (1.0 / at::tensor(m_std, at::kDouble)).to(options).view({1, channels, 1, 1});
+
+    std::mt19937_64 rng(seed);
+    MultiCropBatch out;
+    for (size_t g = 0; g < m_groups.size(); ++g) {
+        const auto& group = m_groups[g];
+        for (int c = 0; c < group.count; ++c) {
+            auto params = sampleCropParams(group, static_cast<int>(g), batch, height, width, rng);
+            auto crop = augment::resizedCrop(source, params.boxes, params.flipped, group.size);
+            if (params.jittered.any().item<bool>())
+                crop = augment::colourJitter(crop, params.jitterFactors);
+            if (channels > 1 && params.grayscale.any().item<bool>()) {
+                auto mask = params.grayscale.to(images.device()).view({batch, 1, 1, 1});
+                crop = at::where(mask, augment::toGrayscale(crop), crop);
+            }
+            if ((params.blurSigma > 0).any().item<bool>())
+                crop = augment::gaussianBlur(crop, params.blurSigma, group.blurSigmaMax);
+            out.crops.push_back(((crop - mean) * invStd).contiguous());
+            out.params.push_back(std::move(params));
+        }
+    }
+    return out;
+}
+
+at::Tensor MultiCropAugmenter::denormalise(const at::Tensor& crops) const {
+    const int channels = static_cast<int>(crops.size(1));
+    const auto options = crops.options().dtype(at::kFloat);
+    const auto mean = at::tensor(m_mean, at::kDouble).to(options).view({1, channels, 1, 1});
+    const auto std = at::tensor(m_std, at::kDouble).to(options).view({1, channels, 1, 1});
+    return (crops * std + mean).clamp(0.0, 1.0);
+}
+
+} // namespace swav

@@ -1,0 +1,73 @@
+#pragma once
+// Batched multi-crop augmentation (SwAV's RandomResizedCrop -> flip -> colour jitter ->
+// grayscale -> Gaussian blur -> normalise) as tensor operations on whatever device the batch is
+// on. Random parameters are drawn on the CPU from a generator seeded per call, so the result
+// depends only on (images, seed), never on the thread count or the device.
+
+#include "config/ExperimentConfig.h"
+
+#include <ATen/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace swav {
+
+/// What was applied to one crop, one row per image (CPU tensors).
+struct CropParams {
+    int group = 0;            // index into MultiCropConfig::crops
+    int size = 0;             // output side in pixels
+    at::Tensor boxes;         // float32 [B, 4]: x, y, width, height in source pixels
+    at::Tensor flipped;       // bool [B]
+    at::Tensor jittered;      // bool [B]: colour jitter applied
+    at::Tensor jitterFactors; // float32 [B, 4]: brightness, contrast, saturation, hue shift
+    at::Tensor grayscale;     // bool [B]
+    at::Tensor blurSigma;     // float32 [B]: sigma in pixels, 0 = not blurred
+};
+
+struct MultiCropBatch {
+    std::vector<at::Tensor> crops;  // per crop: float32 [B, C, size, size], normalised
+    std::vector<CropParams> params; // per crop
+};
+
+class MultiCropAugmenter {
+public:
+    /// `mean`/`std` per channel (size = channels of the images later given to apply()).
+    MultiCropAugmenter(std::vector<CropGroupConfig> groups, std::vector<double> mean,
+                       std::vector<double> std);
+
+    /// images: uint8 [B, C, H, W], C = 1 or 3, on any device. Crops come back on that device.
+    /// Thread: any; the object is immutable.
+    MultiCropBatch apply(const at::Tensor& images, uint64_t seed) const;
+
+    /// Undoes the normalisation: float [B, C, s, s] -> values in [0, 1] (for display).
+    at::Tensor denormalise(const at::Tensor& crops) const;
+
+    int totalCrops() const;
+    const std::vector<CropGroupConfig>& groups() const { return m_groups; }
+
+private:
+    std::vector<CropGroupConfig> m_groups;
+    std::vector<double> m_mean;
+    std::vector<double> m_std;
+};
+
+namespace augment {
+// Building blocks, exposed for tests. All take float images in [0, 1], [B, C, H, W].
+
+/// Resized crops through an affine grid and bilinear sampling; boxes float32 [B, 4] (x, y, w, h
+/// in pixels), flips bool [B].
+at::Tensor resizedCrop(const at::Tensor& images, const at::Tensor& boxes, const at::Tensor& flips,
+                       int size);
+/// factors float32 [B, 4] (brightness, contrast, saturation, hue shift); 1-channel images only
+/// get brightness and contrast. Fixed order: brightness, contrast, saturation, hue.
+at::Tensor colourJitter(const at::Tensor& images, const at::Tensor& factors);
+/// ITU-R 601 luma, keeping the channel count.
+at::Tensor toGrayscale(const at::Tensor& images);
+/// Per-image Gaussian blur, sigma float32 [B] in pixels (<= 0 leaves the image unchanged).
+at::Tensor gaussianBlur(const at::Tensor& images, const at::Tensor& sigma, double maxSigma);
+at::Tensor rgbToHsv(const at::Tensor& rgb);
+at::Tensor hsvToRgb(const at::Tensor& hsv);
+} // namespace augment
+
+} // namespace swav

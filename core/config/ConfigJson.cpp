@@ -1,0 +1,347 @@
+#include "config/ConfigJson.h"
+
+#include "util/Strings.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <type_traits>
+
+namespace swav {
+
+using nlohmann::json;
+
+namespace {
+
+template <class T> struct IsVector : std::false_type {};
+template <class T> struct IsVector<std::vector<T>> : std::true_type {};
+
+template <class T>
+constexpr bool isConfigStruct = std::is_class_v<T> && !std::is_same_v<T, std::string> &&
+                                !IsVector<T>::value;
+
+std::string childPath(const std::string& parent, const std::string& key) {
+    return parent.empty() ? key : parent + "." + key;
+}
+
+std::string indexPath(const std::string& parent, size_t index) {
+    return parent + "[" + std::to_string(index) + "]";
+}
+
+std::string shortDump(const json& value) {
+    std::string text = value.dump();
+    return text.size() > 60 ? text.substr(0, 57) + "..." : text;
+}
+
+// ---- writing --------------------------------------------------------------------------------
+
+template <class T> json toJsonValue(const T& value);
+
+struct JsonWriter {
+    json& out;
+    template <class T>
+    void operator()(const char* key, const T& value, const char*, const Choices& = {}) {
+        out[key] = toJsonValue(value);
+    }
+};
+
+template <class T> json toJsonValue(const T& value) {
+    if constexpr (isConfigStruct<T>) {
+        json object = json::object();
+        JsonWriter writer{object};
+        T::fields(value, writer);
+        return object;
+    } else if constexpr (IsVector<T>::value) {
+        json array = json::array();
+        for (const auto& element : value)
+            array.push_back(toJsonValue(element));
+        return array;
+    } else {
+        return json(value);
+    }
+}
+
+// ---- reading --------------------------------------------------------------------------------
+
+void readValue(const json& in, bool& out, const std::string& path, const Choices&,
+               ValidationReport& report) {
+    if (!in.is_boolean())
+        return report.error(path, "expected true or false, got " + shortDump(in));
+    out = in.get<bool>();
+}
+
+void readValue(const json& in, int& out, const std::string& path, const Choices&,
+               ValidationReport& report) {
+    const bool integral = in.is_number_integer() ||
+                          (in.is_number_float() && std::floor(in.get<double>()) == in.get<double>());
+    if (!integral)
+        return report.error(path, "expected an integer, got " + shortDump(in));
+    const double value = in.get<double>();
+    if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max())
+        return report.error(path, "integer " + shortDump(in) + " is out of range");
+    out = static_cast<int>(value);
+}
+
+void readValue(const json& in, double& out, const std::string& path, const Choices&,
+               ValidationReport& report) {
+    if (!in.is_number())
+        return report.error(path, "expected a number, got " + shortDump(in));
+    out = in.get<double>();
+}
+
+void readValue(const json& in, std::string& out, const std::string& path, const Choices& choices,
+               ValidationReport& report) {
+    if (!in.is_string())
+        return report.error(path, "expected a string, got " + shortDump(in));
+    const auto text = in.get<std::string>();
+    if (!choices.empty() && std::find(choices.begin(), choices.end(), text) == choices.end()) {
+        std::string message = "'" + text + "' is not allowed; expected " + joinAlternatives(choices);
+        const auto hint = closestMatch(text, choices);
+        if (!hint.empty())
+            message += " (did you mean '" + hint + "'?)";
+        return report.error(path, message);
+    }
+    out = text;
+}
+
+template <class T>
+void readValue(const json& in, T& out, const std::string& path, const Choices& choices,
+               ValidationReport& report);
+
+class JsonReader {
+public:
+    JsonReader(const json& object, std::string path, ValidationReport& report)
+        : m_object(object), m_path(std::move(path)), m_report(report) {}
+
+    template <class T>
+    void operator()(const char* key, T& value, const char*, const Choices& choices = {}) {
+        m_known.emplace_back(key);
+        const auto it = m_object.find(key);
+        if (it != m_object.end())
+            readValue(*it, value, childPath(m_path, key), choices, m_report);
+    }
+
+    void reportUnknownKeys() const {
+        for (const auto& item : m_object.items()) {
+            if (std::find(m_known.begin(), m_known.end(), item.key()) != m_known.end())
+                continue;
+            std::string message = "unknown key";
+            const auto hint = closestMatch(item.key(), m_known);
+            if (!hint.empty())
+                message += " (did you mean '" + hint + "'?)";
+            else
+                message += "; known keys: " + joinAlternatives(m_known);
+            m_report.error(childPath(m_path, item.key()), message);
+        }
+    }
+
+private:
+    const json& m_object;
+    std::string m_path;
+    ValidationReport& m_report;
+    std::vector<std::string> m_known;
+};
+
+template <class T>
+void readValue(const json& in, T& out, const std::string& path, const Choices& choices,
+               ValidationReport& report) {
+    if constexpr (isConfigStruct<T>) {
+        if (!in.is_object())
+            return report.error(path, "expected an object, got " + shortDump(in));
+        JsonReader reader(in, path, report);
+        T::fields(out, reader);
+        reader.reportUnknownKeys();
+    } else if constexpr (IsVector<T>::value) {
+        if (!in.is_array())
+            return report.error(path, "expected a list, got " + shortDump(in));
+        T values;
+        const size_t errorsBefore = report.errors.size();
+        for (size_t i = 0; i < in.size(); ++i) {
+            typename T::value_type element{};
+            readValue(in[i], element, indexPath(path, i), choices, report);
+            values.push_back(element);
+        }
+        if (report.errors.size() == errorsBefore)
+            out = std::move(values);
+    } else {
+        static_assert(sizeof(T) == 0, "unsupported config field type");
+    }
+}
+
+// ---- choice checks for configs built in code ------------------------------------------------
+
+struct ChoiceChecker {
+    ValidationReport& report;
+    std::string path;
+
+    void operator()(const char* key, const std::string& value, const char*,
+                    const Choices& choices = {}) {
+        if (!choices.empty() && std::find(choices.begin(), choices.end(), value) == choices.end())
+            report.error(childPath(path, key),
+                         "'" + value + "' is not allowed; expected " + joinAlternatives(choices));
+    }
+    template <class T> void operator()(const char* key, const T& value, const char*,
+                                       const Choices& = {}) {
+        if constexpr (isConfigStruct<T>) {
+            ChoiceChecker nested{report, childPath(path, key)};
+            T::fields(value, nested);
+        } else if constexpr (IsVector<T>::value) {
+            if constexpr (isConfigStruct<typename T::value_type>) {
+                for (size_t i = 0; i < value.size(); ++i) {
+                    ChoiceChecker nested{report, indexPath(childPath(path, key), i)};
+                    T::value_type::fields(value[i], nested);
+                }
+            }
+        }
+    }
+};
+
+} // namespace
+
+void ValidationReport::error(const std::string& path, const std::string& message) {
+    errors.push_back({path, message});
+}
+
+void ValidationReport::warning(const std::string& path, const std::string& message) {
+    warnings.push_back({path, message});
+}
+
+void ValidationReport::append(const ValidationReport& other) {
+    errors.insert(errors.end(), other.errors.begin(), other.errors.end());
+    warnings.insert(warnings.end(), other.warnings.begin(), other.warnings.end());
+}
+
+std::string ValidationReport::format() const {
+    std::ostringstream out;
+    for (const auto& issue : errors)
+        out << "error: " << issue.path << ": " << issue.message << "\n";
+    for (const auto& issue : warnings)
+        out << "warning: " << issue.path << ": " << issue.message << "\n";
+    return out.str();
+}
+
+json toJson(const ExperimentConfig& config) { return toJsonValue(config); }
+
+ExperimentConfig configFromJson(const json& in, ValidationReport& report) {
+    ExperimentConfig config;
+    readValue(in, config, "", {}, report);
+    return config;
+}
+
+int datasetImageSide(const DatasetConfig& dataset) {
+    if (dataset.kind == "fashion-mnist" || dataset.kind == "mnist")
+        return 28;
+    if (dataset.kind == "cifar10" || dataset.kind == "cifar100")
+        return 32;
+    if (dataset.kind == "stl10")
+        return 96;
+    if (dataset.kind == "synthetic")
+        return dataset.syntheticSize;
+    return dataset.imageSize;
+}
+
+int datasetChannels(const DatasetConfig& dataset) {
+    if (dataset.kind == "fashion-mnist" || dataset.kind == "mnist")
+        return 1;
+    if (dataset.kind == "synthetic")
+        return dataset.syntheticChannels;
+    return 3;
+}
+
+void applyOverride(json& root, const std::string& assignment, ValidationReport& report) {
+    const auto equals = assignment.find('=');
+    if (equals == std::string::npos || equals == 0)
+        return report.error(assignment, "expected key=value, e.g. swav.epsilon=0.03");
+    const std::string path = trim(assignment.substr(0, equals));
+    const std::string text = trim(assignment.substr(equals + 1));
+
+    json* node = &root;
+    std::string walked;
+    std::stringstream parts(path);
+    std::string part;
+    while (std::getline(parts, part, '.')) {
+        walked = childPath(walked, part);
+        if (node->is_array()) {
+            const bool numeric = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
+            if (!numeric || std::stoul(part) >= node->size())
+                return report.error(walked, "expected an index below " +
+                                                std::to_string(node->size()));
+            node = &(*node)[std::stoul(part)];
+        } else if (node->is_object()) {
+            if (!node->contains(part)) {
+                std::vector<std::string> keys;
+                for (const auto& item : node->items())
+                    keys.push_back(item.key());
+                std::string message = "unknown key";
+                const auto hint = closestMatch(part, keys);
+                if (!hint.empty())
+                    message += " (did you mean '" + hint + "'?)";
+                return report.error(walked, message);
+            }
+            node = &(*node)[part];
+        } else {
+            return report.error(walked, "is not an object or a list");
+        }
+    }
+    // Bare words are strings so that `--set dataset.kind=mnist` needs no quotes.
+    json value = json::parse(text, nullptr, false);
+    if (value.is_discarded())
+        value = text;
+    *node = value;
+}
+
+Expected<ExperimentConfig> loadConfig(const std::string& jsonText, const std::string& origin,
+                                      const std::vector<std::string>& overrides,
+                                      ValidationReport* warnings) {
+    json parsed;
+    try {
+        parsed = json::parse(jsonText);
+    } catch (const json::parse_error& e) {
+        return Error{origin + ": not valid JSON: " + e.what()};
+    }
+    if (!parsed.is_object())
+        return Error{origin + ": expected a JSON object at the top level"};
+
+    ValidationReport report;
+    // Read once so that unknown keys in the file are reported against the file...
+    ExperimentConfig config = configFromJson(parsed, report);
+    if (!overrides.empty()) {
+        // ...then apply the overrides to the complete JSON so every key exists.
+        json full = toJson(config);
+        for (const auto& assignment : overrides)
+            applyOverride(full, assignment, report);
+        ValidationReport overrideReport;
+        config = configFromJson(full, overrideReport);
+        report.append(overrideReport);
+    }
+    if (report.ok())
+        report.append(validateConfig(config));
+    if (warnings)
+        warnings->warnings = report.warnings;
+    if (!report.ok())
+        return Error{origin + ": invalid configuration\n" + report.format()};
+    return config;
+}
+
+Expected<ExperimentConfig> loadConfigFile(const std::string& path,
+                                          const std::vector<std::string>& overrides,
+                                          ValidationReport* warnings) {
+    std::ifstream file(path);
+    if (!file)
+        return Error{path + ": cannot open the configuration file"};
+    std::stringstream text;
+    text << file.rdbuf();
+    return loadConfig(text.str(), path, overrides, warnings);
+}
+
+ValidationReport validateChoices(const ExperimentConfig& config) {
+    ValidationReport report;
+    ChoiceChecker checker{report, ""};
+    ExperimentConfig::fields(config, checker);
+    return report;
+}
+
+} // namespace swav

@@ -1,0 +1,61 @@
+#pragma once
+// JSON form of ExperimentConfig, validation and `--set key=value` overrides.
+
+#include "config/ExperimentConfig.h"
+#include "util/Expected.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+#include <vector>
+
+namespace swav {
+
+struct ConfigIssue {
+    std::string path;    // JSON path, e.g. "swav.epsilon" or "multicrop.crops[1].size"
+    std::string message; // what is wrong and what is allowed
+};
+
+struct ValidationReport {
+    std::vector<ConfigIssue> errors;   // block a run
+    std::vector<ConfigIssue> warnings; // risky but legal
+
+    bool ok() const { return errors.empty(); }
+    void error(const std::string& path, const std::string& message);
+    void warning(const std::string& path, const std::string& message);
+    void append(const ValidationReport& other);
+    /// One issue per line: "error: swav.epsilon: ...".
+    std::string format() const;
+};
+
+nlohmann::json toJson(const ExperimentConfig& config);
+
+/// Reads `json` over the defaults. Unknown keys, wrong types and values outside an enumeration are
+/// reported in `report` (all of them, not just the first); the fields concerned keep defaults.
+ExperimentConfig configFromJson(const nlohmann::json& json, ValidationReport& report);
+
+/// Checks every enumerated string field against its allowed values.
+ValidationReport validateChoices(const ExperimentConfig& config);
+
+/// Range and consistency checks of a complete config: errors and warnings.
+ValidationReport validateConfig(const ExperimentConfig& config);
+
+/// Applies "a.b.c=value" to `json` (value parsed as JSON, else taken as a string). Paths may
+/// index arrays ("multicrop.crops.1.size=16"). Unknown keys are errors naming the closest key.
+void applyOverride(nlohmann::json& json, const std::string& assignment, ValidationReport& report);
+
+/// Parses and validates a JSON text, then the overrides; returns the config or all errors.
+/// Warnings go to `warnings` when given. `origin` names the file in messages.
+Expected<ExperimentConfig> loadConfig(const std::string& jsonText, const std::string& origin,
+                                      const std::vector<std::string>& overrides,
+                                      ValidationReport* warnings = nullptr);
+
+Expected<ExperimentConfig> loadConfigFile(const std::string& path,
+                                          const std::vector<std::string>& overrides,
+                                          ValidationReport* warnings = nullptr);
+
+/// Side in pixels and channel count of the images the dataset kind produces.
+int datasetImageSide(const DatasetConfig& dataset);
+int datasetChannels(const DatasetConfig& dataset);
+
+} // namespace swav

@@ -1,0 +1,303 @@
+#pragma once
+// The whole description of an experiment: plain structs with defaults from design/SWAV.md.
+// Each struct lists its fields once in `fields()`, with the JSON key, a one-line help text and
+// (for enumerations) the allowed values; JSON I/O, validation messages and the GUI form all use it.
+
+#include <string>
+#include <vector>
+
+namespace swav {
+
+/// Allowed values of a string field ("" list = free text).
+using Choices = std::vector<std::string>;
+
+struct DatasetConfig {
+    std::string kind = "fashion-mnist"; // which reader to use
+    std::string path;                   // file or folder; "" = the kind's default location
+    std::string split = "train";        // train, test, unlabeled (STL-10), train+unlabeled
+    double subset = 0;                  // 0 = all; (0,1) = fraction; >= 1 = number of images
+    double holdout = 0;                 // images kept aside for monitoring: fraction or count
+    int subsetSeed = 0;                 // seed of the subset / hold-out draw
+    int imageSize = 256;                // image folders: shorter side resized, centre square crop
+    int prefetchImages = 4096;          // image folders: decoded images buffered ahead
+    int syntheticCount = 2048;          // synthetic: number of images
+    int syntheticClasses = 4;           // synthetic: number of shape classes
+    int syntheticSize = 32;             // synthetic: image side in pixels
+    int syntheticChannels = 3;          // synthetic: 1 (grey) or 3 (colour)
+
+    template <class Self, class V> static void fields(Self& s, V& v) {
+        v("kind", s.kind,
+          "Dataset reader. Fashion-MNIST is found automatically when the Debian package "
+          "dataset-fashion-mnist is installed.",
+          Choices{"fashion-mnist", "mnist", "cifar10", "cifar100", "stl10", "image-folder",
+                  "synthetic"});
+        v("path", s.path,
+          "File or folder holding the data; empty uses the default location of the kind.");
+        v("split", s.split, "Which part of the dataset to train on.",
+          Choices{"train", "test", "unlabeled", "train+unlabeled"});
+        v("subset", s.subset,
+          "Train on part of the data: 0 = all, a fraction below 1, or a number of images.");
+        v("holdout", s.holdout,
+          "Images kept out of training for online kNN monitoring: a fraction below 1 or a "
+          "count.");
+        v("subset_seed", s.subsetSeed, "Seed of the subset and hold-out draw.");
+        v("image_size", s.imageSize,
+          "Image folders: the shorter side is resized to this and the centre square kept.");
+        v("prefetch_images", s.prefetchImages,
+          "Image folders: how many decoded images the background reader keeps ready.");
+        v("synthetic_count", s.syntheticCount, "Synthetic data: number of images.");
+        v("synthetic_classes", s.syntheticClasses, "Synthetic data: number of shape classes.");
+        v("synthetic_size", s.syntheticSize, "Synthetic data: image side in pixels.");
+        v("synthetic_channels", s.syntheticChannels, "Synthetic data: 1 (grey) or 3 (colour).");
+    }
+};
+
+struct HeadConfig {
+    std::string kind = "mlp"; // mlp: Linear-BN-ReLU-Linear; linear; none
+    int hiddenDim = 2048;     // width of the MLP's hidden layer
+    int outputDim = 128;      // embedding size before L2 normalisation
+
+    template <class Self, class V> static void fields(Self& s, V& v) {
+        v("kind", s.kind,
+          "Projection head: 'mlp' is Linear-BN-ReLU-Linear as in the paper, 'linear' a single "
+          "layer, 'none' uses the trunk features directly.",
+          Choices{"mlp", "linear", "none"});
+        v("hidden_dim", s.hiddenDim, "Hidden width of the MLP head (2048 in the paper).");
+        v("output_dim", s.outputDim, "Embedding size scored against the prototypes (128).");
+    }
+};
+
+struct ModelConfig {
+    std::string arch = "resnet50";        // named network or 'custom'
+    std::string stem = "imagenet";        // imagenet: 7x7/2 + max-pool; cifar: 3x3/1, no pool
+    std::string block = "bottleneck";     // custom only: basic or bottleneck
+    std::vector<int> stageDepths{3, 4, 6, 3};          // custom only: blocks per stage
+    std::vector<int> stageWidths{64, 128, 256, 512};   // custom only: base width per stage
+    std::vector<int> stageStrides{1, 2, 2, 2};         // custom only: first block's stride
+    int stemWidth = 64;                   // custom only: channels out of the stem
+    double widthMultiplier = 1.0;         // scales every width (wide ResNets)
+    int inChannels = 0;                   // 0 = from the dataset
+    HeadConfig head;
+    int numPrototypes = 3000;             // K
+    bool channelsLast = false;            // NHWC memory format (faster on recent GPUs)
+
+    template <class Self, class V> static void fields(Self& s, V& v) {
+        v("arch", s.arch,
+          "Trunk network. 'fashion-mnist' is a small 4-stage ResNet for 28 px images; "
+          "'custom' uses the block, depth and width fields below.",
+          Choices{"resnet18", "resnet34", "resnet50", "fashion-mnist", "custom"});
+        v("stem", s.stem,
+          "First layers: 'imagenet' is a 7x7 stride-2 conv plus max-pool; 'cifar' a 3x3 stride-1 "
+          "conv without pooling, standard for small images.",
+          Choices{"imagenet", "cifar"});
+        v("block", s.block, "Custom trunk: residual block type.", Choices{"basic", "bottleneck"});
+        v("stage_depths", s.stageDepths, "Custom trunk: number of blocks in each stage.");
+        v("stage_widths", s.stageWidths, "Custom trunk: base channel width of each stage.");
+        v("stage_strides", s.stageStrides, "Custom trunk: stride of each stage's first block.");
+        v("stem_width", s.stemWidth, "Custom trunk: channels produced by the stem.");
+        v("width_multiplier", s.widthMultiplier, "Multiplies every channel width (1 = standard).");
+        v("in_channels", s.inChannels, "Input channels; 0 takes them from the dataset.");
+        v("head", s.head, "Projection head between trunk features and prototypes.");
+        v("num_prototypes", s.numPrototypes,
+          "Number of prototypes K (3000 on ImageNet). Batch plus queue should be at least K.");
+        v("channels_last", s.channelsLast,
+          "Use the channels-last memory layout (faster convolutions on recent GPUs).");
+    }
+};
+
+/// One group of crops sharing a resolution and augmentation settings.
+struct CropGroupConfig {
+    int count = 2;               // crops in this group
+    int size = 224;              // output side in pixels
+    double minScale = 0.14;      // RandomResizedCrop area fraction, lower bound
+    double maxScale = 1.0;       // upper bound
+    double flipProb = 0.5;       // horizontal flip probability
+    double jitterProb = 0.8;     // colour jitter probability
+    double jitterStrength = 1.0; // s: brightness/contrast/saturation 0.8s, hue 0.2s
+    double grayscaleProb = 0.2;  // random grayscale probability
+    double blurProb = 0.5;       // Gaussian blur probability
+    double blurSigmaMin = 0.1;   // blur sigma range in pixels
+    double blurSigmaMax = 2.0;
+
+    template <class Self, class V> static void fields(Self& s, V& v) {
+        v("count", s.count, "Number of crops in this group.");
+        v("size", s.size, "Side of each crop in pixels (224/96 on ImageNet, 32/16 on CIFAR).");
+        v("min_scale", s.minScale, "Smallest crop area as a fraction of the image (0.14).");
+        v("max_scale", s.maxScale, "Largest crop area as a fraction of the image (1.0).");
+        v("flip_prob", s.flipProb, "Probability of a horizontal flip (0.5).");
+        v("jitter_prob", s.jitterProb, "Probability of colour jitter (0.8).");
+        v("jitter_strength", s.jitterStrength,
+          "Colour jitter strength s: brightness, contrast and saturation 0.8 s, hue 0.2 s.");
+        v("grayscale_prob", s.grayscaleProb, "Probability of converting to grey (0.2).");
+        v("blur_prob", s.blurProb, "Probability of Gaussian blur (0.5; usually 0 for CIFAR).");
+        v("blur_sigma_min", s.blurSigmaMin, "Smallest blur sigma in pixels (0.1).");
+        v("blur_sigma_max", s.blurSigmaMax, "Largest blur sigma in pixels (2.0).");
+    }
+};
+
+struct MultiCropConfig {
+    std::vector<CropGroupConfig> crops{CropGroupConfig{}, [] {
+                                           CropGroupConfig small;
+                                           small.count = 6;
+                                           small.size = 96;
+                                           small.minScale = 0.05;
+                                           small.maxScale = 0.14;
+                                           return small;
+                                       }()};
+    std::vector<double> mean; // per-channel normalisation mean; empty = the dataset's default
+    std::vector<double> std;  // per-channel normalisation std; empty = the dataset's default
+
+    template <class Self, class V> static void fields(Self& s, V& v) {
+        v("crops", s.crops,
+          "Crop groups, large ones first. Crops are numbered across groups in this order.");
+        v("mean", s.mean, "Normalisation mean per channel; empty uses the dataset's values.");
+        v("std", s.std, "Normalisation std per channel; empty uses the dataset's values.");
+    }
+};
+
+struct SwavConfig {
+    double epsilon = 0.05;          // Sinkhorn entropic regularisation
+    int sinkhornIterations = 3;     // Sinkhorn-Knopp iterations
+    double temperature = 0.1;       // softmax temperature of the swapped prediction
+    std::vector<int> cropsForAssign{0, 1}; // crops whose codes are computed
+    int queueLength = 0;            // 0 = no queue
+    int epochQueueStarts = 15;      // epoch at which the queue is created
+    int freezePrototypesNiters = 313; // iterations with prototype gradients dropped
+
+    template <class Self, class V> static void fields(Self& s, V& v) {
+        v("epsilon", s.epsilon,
+          "Sinkhorn regularisation (0.05). Lower values (0.03) sharpen codes; the first knob "
+          "when the loss sits at ln K.");
+        v("sinkhorn_iterations", s.sinkhornIterations, "Sinkhorn-Knopp iterations (3).");
+        v("temperature", s.temperature, "Softmax temperature tau of the prediction (0.1).");
+        v("crops_for_assign", s.cropsForAssign,
+          "Crops whose cluster codes are computed and predicted from the others (0 and 1).");
+        v("queue_length", s.queueLength,
+          "Embeddings kept from past batches for the codes (0 = off; 3840 at batch 256). A "
+          "multiple of the global batch.");
+        v("epoch_queue_starts", s.epochQueueStarts, "Epoch at which the queue starts filling (15).");
+        v("freeze_prototypes_niters", s.freezePrototypesNiters,
+          "Iterations during which the prototypes do not learn (about one epoch).");
+    }
+};
+
+struct OptimConfig {
+    std::string optimizer = "lars"; // lars, sgd, adam, adamw
+    int epochs = 100;               // training epochs
+    int batchSize = 256;            // images per step on each process
+    double baseLr = 4.8;            // learning rate after warm-up
+    double finalLr = 0.0048;        // learning rate at the end of the cosine
+    double startWarmup = 0.3;       // learning rate at the first step
+    double warmupEpochs = 10;       // linear warm-up length
+    double momentum = 0.9;          // SGD/LARS momentum
+    double weightDecay = 1e-6;      // L2 penalty
+    double larsTrust = 0.001;       // LARS trust coefficient
+    bool larsClip = false;          // LARC clipping of the adaptive rate at 1
+    bool excludeBiasAndNorm = false; // keep biases and BN out of LARS and weight decay
+    double adamBeta1 = 0.9;
+    double adamBeta2 = 0.999;
+    double adamEps = 1e-8;
+
+    template <class Self, class V> static void fields(Self& s, V& v) {
+        v("optimizer", s.optimizer,
+          "LARS (SGD with layer-wise trust ratio) as in the paper, plain SGD, Adam or AdamW.",
+          Choices{"lars", "sgd", "adam", "adamw"});
+        v("epochs", s.epochs, "Number of passes over the training data.");
+        v("batch_size", s.batchSize, "Images per step on each process (4096 total in the paper).");
+        v("base_lr", s.baseLr,
+          "Learning rate after warm-up: 4.8 at batch 4096, 0.6 at 256 (linear scaling).");
+        v("final_lr", s.finalLr, "Learning rate at the end of the cosine (base_lr / 1000).");
+        v("start_warmup", s.startWarmup, "Learning rate at the first step of the warm-up.");
+        v("warmup_epochs", s.warmupEpochs, "Epochs of linear warm-up (10).");
+        v("momentum", s.momentum, "Momentum of SGD and LARS (0.9).");
+        v("weight_decay", s.weightDecay, "Weight decay (1e-6).");
+        v("lars_trust", s.larsTrust, "LARS trust coefficient (0.001).");
+        v("lars_clip", s.larsClip, "Clip the LARS rate so it never exceeds the scheduled one.");
+        v("exclude_bias_and_norm", s.excludeBiasAndNorm,
+          "Apply neither LARS nor weight decay to biases and BatchNorm parameters.");
+        v("adam_beta1", s.adamBeta1, "Adam first-moment decay.");
+        v("adam_beta2", s.adamBeta2, "Adam second-moment decay.");
+        v("adam_eps", s.adamEps, "Adam denominator epsilon.");
+    }
+};
+
+struct RuntimeConfig {
+    std::string device = "auto";    // auto, cpu, cuda, cuda:N
+    int threads = 0;                // intra-op threads; 0 = all cores
+    int seed = 31;                  // seeds everything
+    std::string precision = "auto"; // auto, fp32, bf16, fp16
+    int metricsEvery = 20;          // steps between metrics that need a device sync
+    int checkpointEveryEpochs = 1;  // epochs between checkpoints
+    int keepCheckpoints = 3;        // newest checkpoints kept on disk
+    std::string outDir;             // run folder; "" = chosen by the front end
+
+    template <class Self, class V> static void fields(Self& s, V& v) {
+        v("device", s.device, "Where to train: auto picks CUDA when available; cpu, cuda, cuda:N.");
+        v("threads", s.threads, "CPU threads for tensor operations; 0 uses all cores.");
+        v("seed", s.seed, "Seed of weights, data order and augmentation.");
+        v("precision", s.precision,
+          "Mixed precision on GPU: auto (bf16 where supported), fp32, bf16 or fp16 with loss "
+          "scaling. Sinkhorn and the log-softmax always run in fp32.",
+          Choices{"auto", "fp32", "bf16", "fp16"});
+        v("metrics_every", s.metricsEvery,
+          "Steps between the metrics that need a device synchronisation.");
+        v("checkpoint_every_epochs", s.checkpointEveryEpochs, "Epochs between checkpoints.");
+        v("keep_checkpoints", s.keepCheckpoints, "How many recent checkpoints stay on disk.");
+        v("out_dir", s.outDir, "Run folder for checkpoints; empty lets the front end choose.");
+    }
+};
+
+struct EvalConfig {
+    int knnK = 20;                  // neighbours
+    double knnTemperature = 0.07;   // vote weight exp(s / T)
+    int knnEveryEpochs = 0;         // online kNN monitoring period; 0 = off
+    int linearEpochs = 100;         // linear probe epochs
+    double linearLr = 0.3;          // linear probe learning rate at batch 256
+    int linearBatchSize = 256;
+    double linearWeightDecay = 1e-6;
+    int featureBatchSize = 512;     // batch of the feature extraction
+
+    template <class Self, class V> static void fields(Self& s, V& v) {
+        v("knn_k", s.knnK, "Neighbours of the kNN classifier (20; 200 in some papers).");
+        v("knn_temperature", s.knnTemperature, "kNN vote temperature T: weight exp(cos / T).");
+        v("knn_every_epochs", s.knnEveryEpochs,
+          "Run kNN on the hold-out images every N epochs during training; 0 = off.");
+        v("linear_epochs", s.linearEpochs, "Epochs of the linear probe.");
+        v("linear_lr", s.linearLr, "Learning rate of the linear probe (0.3 at batch 256).");
+        v("linear_batch_size", s.linearBatchSize, "Batch size of the linear probe.");
+        v("linear_weight_decay", s.linearWeightDecay, "Weight decay of the linear probe.");
+        v("feature_batch_size", s.featureBatchSize, "Batch size when extracting features.");
+    }
+};
+
+struct ExperimentConfig {
+    std::string name;        // short label of the run
+    std::string description; // one line shown beside presets
+    DatasetConfig dataset;
+    ModelConfig model;
+    MultiCropConfig multicrop;
+    SwavConfig swav;
+    OptimConfig optim;
+    RuntimeConfig runtime;
+    EvalConfig eval;
+
+    template <class Self, class V> static void fields(Self& s, V& v) {
+        v("name", s.name, "Short label of the run.");
+        v("description", s.description, "One line describing the experiment.");
+        v("dataset", s.dataset, "Training data.");
+        v("model", s.model, "Trunk, projection head and prototypes.");
+        v("multicrop", s.multicrop, "Multi-crop augmentation.");
+        v("swav", s.swav, "SwAV objective: Sinkhorn codes, swapped prediction, queue.");
+        v("optim", s.optim, "Optimiser and learning-rate schedule.");
+        v("runtime", s.runtime, "Device, threads, seed, precision and checkpoints.");
+        v("eval", s.eval, "kNN and linear-probe evaluation.");
+    }
+
+    /// Total number of crops over all groups.
+    int totalCrops() const;
+};
+
+bool operator==(const ExperimentConfig& a, const ExperimentConfig& b);
+inline bool operator!=(const ExperimentConfig& a, const ExperimentConfig& b) { return !(a == b); }
+
+} // namespace swav

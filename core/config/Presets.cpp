@@ -1,0 +1,75 @@
+#include "config/Presets.h"
+
+#include "util/Strings.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace swav {
+
+namespace {
+
+std::string descriptionOf(const std::string& text) {
+    const auto parsed = nlohmann::json::parse(text, nullptr, false);
+    if (parsed.is_object() && parsed.contains("description") && parsed["description"].is_string())
+        return parsed["description"].get<std::string>();
+    return {};
+}
+
+} // namespace
+
+std::vector<Preset> allPresets() {
+    std::map<std::string, std::string> texts;
+    for (const auto& [name, text] : detail::embeddedPresetTexts())
+        texts[name] = text;
+    if (const char* dir = std::getenv("SWAV_PRESETS_DIR")) {
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+            if (entry.path().extension() != ".json")
+                continue;
+            std::ifstream file(entry.path());
+            std::stringstream text;
+            text << file.rdbuf();
+            texts[entry.path().stem().string()] = text.str();
+        }
+    }
+    std::vector<Preset> presets;
+    for (const auto& [name, text] : texts)
+        presets.push_back({name, descriptionOf(text), text});
+    return presets;
+}
+
+std::optional<Preset> findPreset(const std::string& name) {
+    for (auto& preset : allPresets())
+        if (preset.name == name)
+            return preset;
+    return std::nullopt;
+}
+
+Expected<ExperimentConfig> loadPreset(const std::string& name,
+                                      const std::vector<std::string>& overrides,
+                                      ValidationReport* warnings) {
+    const auto preset = findPreset(name);
+    if (!preset) {
+        std::vector<std::string> names;
+        for (const auto& p : allPresets())
+            names.push_back(p.name);
+        std::string message = "unknown preset '" + name + "'";
+        const auto hint = closestMatch(name, names);
+        if (!hint.empty())
+            message += " (did you mean '" + hint + "'?)";
+        return Error{message + "; available: " + joinAlternatives(names)};
+    }
+    auto config = loadConfig(preset->json, "preset " + name, overrides, warnings);
+    if (config && config->name.empty())
+        config->name = name;
+    return config;
+}
+
+} // namespace swav

@@ -1,0 +1,1 @@
+// Filled in with the OpenCV image-folder reader.

@@ -1,0 +1,83 @@
+#include "util/Strings.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace swav {
+
+int editDistance(const std::string& a, const std::string& b) {
+    std::vector<int> previous(b.size() + 1), current(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+        previous[j] = static_cast<int>(j);
+    for (size_t i = 1; i <= a.size(); ++i) {
+        current[0] = static_cast<int>(i);
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+        }
+        std::swap(previous, current);
+    }
+    return previous[b.size()];
+}
+
+std::string closestMatch(const std::string& word, const std::vector<std::string>& candidates) {
+    std::string best;
+    int bestDistance = 1 << 30;
+    for (const auto& candidate : candidates) {
+        const int distance = editDistance(word, candidate);
+        if (distance < bestDistance) {
+            bestDistance = distance;
+            best = candidate;
+        }
+    }
+    // Beyond about half the word the suggestion is noise rather than a typo fix.
+    const int tolerance = std::max<int>(2, static_cast<int>(word.size()) / 2);
+    return bestDistance <= tolerance ? best : std::string();
+}
+
+std::string joinAlternatives(const std::vector<std::string>& values) {
+    std::string out;
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (i > 0)
+            out += (i + 1 == values.size()) ? " or " : ", ";
+        out += "'" + values[i] + "'";
+    }
+    return out;
+}
+
+std::string trim(const std::string& text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos)
+        return {};
+    const auto last = text.find_last_not_of(" \t\r\n");
+    return text.substr(first, last - first + 1);
+}
+
+std::string formatBytes(double bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int unit = 0;
+    while (bytes >= 1024.0 && unit < 4) {
+        bytes /= 1024.0;
+        ++unit;
+    }
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
+    return buffer;
+}
+
+std::string formatDuration(double seconds) {
+    if (!std::isfinite(seconds) || seconds < 0)
+        return "--";
+    const long total = static_cast<long>(std::lround(seconds));
+    char buffer[32];
+    if (total >= 3600)
+        std::snprintf(buffer, sizeof buffer, "%ldh %02ldm", total / 3600, (total / 60) % 60);
+    else if (total >= 60)
+        std::snprintf(buffer, sizeof buffer, "%ldm %02lds", total / 60, total % 60);
+    else
+        std::snprintf(buffer, sizeof buffer, "%lds", total);
+    return buffer;
+}
+
+} // namespace swav

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace swav {
+
+/// Edit distance between two strings (for "did you mean" hints).
+int editDistance(const std::string& a, const std::string& b);
+
+/// The candidate closest to `word`, or "" when none is reasonably close.
+std::string closestMatch(const std::string& word, const std::vector<std::string>& candidates);
+
+/// "a, b or c" for messages listing allowed values.
+std::string joinAlternatives(const std::vector<std::string>& values);
+
+std::string trim(const std::string& text);
+
+/// Human-readable byte count ("12.3 MiB").
+std::string formatBytes(double bytes);
+
+/// "1h 02m", "3m 05s", "12s".
+std::string formatDuration(double seconds);
+
+} // namespace swav

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian/Ubuntu package that the build, the tests and the default dataset need.
+# Idempotent: when everything is present it only runs one dpkg query.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git clang-format
+  # core
+  libtorch-dev zlib1g-dev nlohmann-json3-dev libsqlite3-dev libsqlitecpp-dev libcli11-dev
+  libopencv-dev
+  # GUI
+  qt6-base-dev libqcustomplot-dev
+  # default dataset
+  dataset-fashion-mnist
+  # GUI tests and screenshots
+  xvfb xauth imagemagick
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,142 @@
+#include "TestHarness.h"
+
+#include "config/ConfigJson.h"
+#include "config/Presets.h"
+
+#include <nlohmann/json.hpp>
+
+using namespace swav;
+using nlohmann::json;
+
+namespace {
+
+std::string errorsOf(const std::string& text, const std::vector<std::string>& overrides = {}) {
+    auto config = loadConfig(text, "test.json", overrides);
+    VERIFY_MSG(!config, "expected the configuration to be rejected");
+    return config.error().message;
+}
+
+} // namespace
+
+SWAV_TEST(DefaultsFollowThePaper) {
+    const ExperimentConfig config;
+    VERIFY_NEAR(config.swav.epsilon, 0.05, 0);
+    VERIFY_EQ(config.swav.sinkhornIterations, 3);
+    VERIFY_NEAR(config.swav.temperature, 0.1, 0);
+    VERIFY_EQ(config.model.numPrototypes, 3000);
+    VERIFY_EQ(config.model.head.hiddenDim, 2048);
+    VERIFY_EQ(config.model.head.outputDim, 128);
+    VERIFY_EQ(config.totalCrops(), 8);
+    VERIFY_NEAR(config.optim.baseLr, 4.8, 0);
+    VERIFY_NEAR(config.optim.finalLr, 0.0048, 0);
+    VERIFY_NEAR(config.optim.weightDecay, 1e-6, 0);
+    VERIFY_NEAR(config.optim.larsTrust, 0.001, 0);
+}
+
+SWAV_TEST(JsonRoundTripIsIdentity) {
+    ExperimentConfig config;
+    config.swav.epsilon = 0.03;
+    config.multicrop.crops[1].size = 64;
+    config.model.stageDepths = {1, 2};
+    config.runtime.device = "cuda:1";
+    ValidationReport report;
+    const auto back = configFromJson(toJson(config), report);
+    VERIFY(report.ok());
+    VERIFY(back == config);
+    config.optim.momentum = 0.8;
+    VERIFY(back != config);
+}
+
+SWAV_TEST(PartialJsonKeepsDefaults) {
+    auto config = loadConfig(R"({"swav": {"epsilon": 0.03}, "dataset": {"kind": "mnist"},
+                                 "multicrop": {"crops": [{"count": 2, "size": 28}]}})",
+                             "t", {});
+    VERIFY_MSG(config, (config ? "" : config.error().message));
+    VERIFY_NEAR(config->swav.epsilon, 0.03, 0);
+    VERIFY_EQ(config->swav.sinkhornIterations, 3);
+    VERIFY_EQ(config->multicrop.crops.size(), size_t(1));
+    VERIFY_NEAR(config->multicrop.crops[0].minScale, 0.14, 0); // group default
+}
+
+SWAV_TEST(AllProblemsAreReportedAtOnce) {
+    const auto message = errorsOf(R"({"swav": {"epsilon": -1, "temprature": 0.1},
+                                      "optim": {"batch_size": "big"},
+                                      "model": {"arch": "resnet19"}})");
+    VERIFY_CONTAINS(message, "test.json");
+    VERIFY_CONTAINS(message, "swav.temprature: unknown key (did you mean 'temperature'?)");
+    VERIFY_CONTAINS(message, "optim.batch_size: expected an integer, got \"big\"");
+    VERIFY_CONTAINS(message, "model.arch: 'resnet19' is not allowed");
+    VERIFY_CONTAINS(message, "did you mean 'resnet18'?");
+}
+
+SWAV_TEST(RangeErrorsNameFieldValueAndRule) {
+    const auto message = errorsOf(R"({"dataset": {"kind": "mnist"},
+        "swav": {"epsilon": 0, "temperature": -0.1, "crops_for_assign": [0, 9]},
+        "optim": {"batch_size": 1},
+        "model": {"num_prototypes": 1},
+        "multicrop": {"crops": [{"count": 2, "size": 32, "min_scale": 0.5, "max_scale": 0.2}]}})");
+    VERIFY_CONTAINS(message, "swav.epsilon: must be greater than 0, got 0");
+    VERIFY_CONTAINS(message, "swav.temperature: must be greater than 0, got -0.1");
+    VERIFY_CONTAINS(message, "swav.crops_for_assign[1]: crop 9 does not exist; crops are 0..1");
+    VERIFY_CONTAINS(message, "optim.batch_size: must be at least 2, got 1");
+    VERIFY_CONTAINS(message, "model.num_prototypes: must be at least 2, got 1");
+    VERIFY_CONTAINS(message, "crop size 32 is larger than the 28 px images of mnist");
+    VERIFY_CONTAINS(message, "min_scale 0.5 is larger than max_scale 0.2");
+}
+
+SWAV_TEST(SmallBatchAndQueueIsAWarningNotAnError) {
+    ValidationReport warnings;
+    auto config = loadConfig(R"({"dataset": {"kind": "fashion-mnist"},
+        "multicrop": {"crops": [{"count": 2, "size": 28}]},
+        "optim": {"batch_size": 64}, "model": {"num_prototypes": 3000}})",
+                             "t", {}, &warnings);
+    VERIFY(config);
+    VERIFY_EQ(warnings.warnings.size(), size_t(1));
+    VERIFY_CONTAINS(warnings.format(), "prototypes will stay empty");
+}
+
+SWAV_TEST(OverridesAreValidatedLikeTheFile) {
+    auto config = loadConfig("{}", "t",
+                             {"swav.epsilon=0.03", "dataset.kind=cifar10",
+                              "multicrop.crops.1.size=16", "multicrop.crops.0.size=32",
+                              "runtime.device=cpu"});
+    VERIFY_MSG(config, (config ? "" : config.error().message));
+    VERIFY_NEAR(config->swav.epsilon, 0.03, 0);
+    VERIFY_EQ(config->dataset.kind, std::string("cifar10"));
+    VERIFY_EQ(config->multicrop.crops[1].size, 16);
+
+    const auto message = errorsOf("{}", {"swav.epsilom=0.1", "optim.epochs=-3", "novalue"});
+    VERIFY_CONTAINS(message, "swav.epsilom: unknown key (did you mean 'epsilon'?)");
+    VERIFY_CONTAINS(message, "expected key=value");
+}
+
+SWAV_TEST(BrokenJsonNamesTheFile) {
+    auto config = loadConfig("{\"swav\": ", "broken.json", {});
+    VERIFY(!config);
+    VERIFY_CONTAINS(config.error().message, "broken.json: not valid JSON");
+    auto missing = loadConfigFile("/nonexistent/x.json", {});
+    VERIFY(!missing);
+    VERIFY_CONTAINS(missing.error().message, "/nonexistent/x.json: cannot open");
+}
+
+SWAV_TEST(EveryPresetLoadsAndValidates) {
+    const auto presets = allPresets();
+    VERIFY(presets.size() >= 5);
+    for (const auto& preset : presets) {
+        VERIFY_MSG(!preset.description.empty(), preset.name << " has no description");
+        std::vector<std::string> overrides;
+        if (preset.json.find("image-folder") != std::string::npos)
+            overrides.push_back("dataset.path=/data/imagenet/train");
+        auto config = loadPreset(preset.name, overrides);
+        VERIFY_MSG(config, preset.name << ": " << (config ? "" : config.error().message));
+        VERIFY_EQ(config->name, preset.name);
+    }
+    auto fm = loadPreset("fashion-mnist", {});
+    VERIFY_EQ(fm->model.numPrototypes, 100);
+    VERIFY_EQ(fm->optim.batchSize, 256);
+    VERIFY_EQ(fm->multicrop.crops[1].count, 4);
+    VERIFY_EQ(fm->multicrop.crops[1].size, 14);
+    auto unknown = loadPreset("fashion-mnst", {});
+    VERIFY(!unknown);
+    VERIFY_CONTAINS(unknown.error().message, "did you mean 'fashion-mnist'?");
+}
