@@ -7,7 +7,8 @@
 namespace swav::cli {
 
 void ConfigSource::addOptions(CLI::App& command) {
-    auto* presetOption = command.add_option("--preset", preset, "Built-in preset (see `swav presets`)");
+    auto* presetOption =
+        command.add_option("--preset", preset, "Built-in preset (see `swav presets`)");
     command.add_option("--config", configFile, "JSON configuration file")->excludes(presetOption);
     command.add_option("--set", overrides, "Override a field, e.g. --set swav.epsilon=0.03")
         ->allow_extra_args(false);

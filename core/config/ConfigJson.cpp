@@ -20,8 +20,8 @@ template <class T> struct IsVector : std::false_type {};
 template <class T> struct IsVector<std::vector<T>> : std::true_type {};
 
 template <class T>
-constexpr bool isConfigStruct = std::is_class_v<T> && !std::is_same_v<T, std::string> &&
-                                !IsVector<T>::value;
+constexpr bool isConfigStruct =
+    std::is_class_v<T> && !std::is_same_v<T, std::string> && !IsVector<T>::value;
 
 std::string childPath(const std::string& parent, const std::string& key) {
     return parent.empty() ? key : parent + "." + key;
@@ -75,8 +75,9 @@ void readValue(const json& in, bool& out, const std::string& path, const Choices
 
 void readValue(const json& in, int& out, const std::string& path, const Choices&,
                ValidationReport& report) {
-    const bool integral = in.is_number_integer() ||
-                          (in.is_number_float() && std::floor(in.get<double>()) == in.get<double>());
+    const bool integral =
+        in.is_number_integer() ||
+        (in.is_number_float() && std::floor(in.get<double>()) == in.get<double>());
     if (!integral)
         return report.error(path, "expected an integer, got " + shortDump(in));
     const double value = in.get<double>();
@@ -98,7 +99,8 @@ void readValue(const json& in, std::string& out, const std::string& path, const 
         return report.error(path, "expected a string, got " + shortDump(in));
     const auto text = in.get<std::string>();
     if (!choices.empty() && std::find(choices.begin(), choices.end(), text) == choices.end()) {
-        std::string message = "'" + text + "' is not allowed; expected " + joinAlternatives(choices);
+        std::string message =
+            "'" + text + "' is not allowed; expected " + joinAlternatives(choices);
         const auto hint = closestMatch(text, choices);
         if (!hint.empty())
             message += " (did you mean '" + hint + "'?)";
@@ -114,7 +116,9 @@ void readValue(const json& in, T& out, const std::string& path, const Choices& c
 class JsonReader {
 public:
     JsonReader(const json& object, std::string path, ValidationReport& report)
-        : m_object(object), m_path(std::move(path)), m_report(report) {}
+        : m_object(object)
+        , m_path(std::move(path))
+        , m_report(report) {}
 
     template <class T>
     void operator()(const char* key, T& value, const char*, const Choices& choices = {}) {
@@ -183,8 +187,8 @@ struct ChoiceChecker {
             report.error(childPath(path, key),
                          "'" + value + "' is not allowed; expected " + joinAlternatives(choices));
     }
-    template <class T> void operator()(const char* key, const T& value, const char*,
-                                       const Choices& = {}) {
+    template <class T>
+    void operator()(const char* key, const T& value, const char*, const Choices& = {}) {
         if constexpr (isConfigStruct<T>) {
             ChoiceChecker nested{report, childPath(path, key)};
             T::fields(value, nested);
@@ -223,7 +227,9 @@ std::string ValidationReport::format() const {
     return out.str();
 }
 
-json toJson(const ExperimentConfig& config) { return toJsonValue(config); }
+json toJson(const ExperimentConfig& config) {
+    return toJsonValue(config);
+}
 
 ExperimentConfig configFromJson(const json& in, ValidationReport& report) {
     ExperimentConfig config;
@@ -265,10 +271,11 @@ void applyOverride(json& root, const std::string& assignment, ValidationReport& 
     while (std::getline(parts, part, '.')) {
         walked = childPath(walked, part);
         if (node->is_array()) {
-            const bool numeric = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
+            const bool numeric =
+                !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
             if (!numeric || std::stoul(part) >= node->size())
-                return report.error(walked, "expected an index below " +
-                                                std::to_string(node->size()));
+                return report.error(walked,
+                                    "expected an index below " + std::to_string(node->size()));
             node = &(*node)[std::stoul(part)];
         } else if (node->is_object()) {
             if (!node->contains(part)) {

@@ -18,7 +18,8 @@ std::string str(double value) {
 
 class Checker {
 public:
-    explicit Checker(ValidationReport& report) : m_report(report) {}
+    explicit Checker(ValidationReport& report)
+        : m_report(report) {}
 
     void positive(const std::string& path, double value) {
         if (!(value > 0))
@@ -73,9 +74,10 @@ void validateModel(const ModelConfig& m, ValidationReport& report, Checker& chec
         if (stages == 0)
             report.error("model.stage_depths", "needs at least one stage");
         if (m.stageWidths.size() != stages || m.stageStrides.size() != stages)
-            report.error("model.stage_widths",
-                         "stage_depths, stage_widths and stage_strides must have the same length (" +
-                             std::to_string(stages) + ")");
+            report.error(
+                "model.stage_widths",
+                "stage_depths, stage_widths and stage_strides must have the same length (" +
+                    std::to_string(stages) + ")");
         for (size_t i = 0; i < m.stageDepths.size(); ++i)
             check.atLeast("model.stage_depths[" + std::to_string(i) + "]", m.stageDepths[i], 1);
         for (size_t i = 0; i < m.stageWidths.size(); ++i)
@@ -95,8 +97,8 @@ void validateModel(const ModelConfig& m, ValidationReport& report, Checker& chec
     }
     check.positive("model.width_multiplier", m.widthMultiplier);
     if (m.inChannels != 0 && m.inChannels != 1 && m.inChannels != 3)
-        report.error("model.in_channels", "must be 0 (from the dataset), 1 or 3, got " +
-                                              std::to_string(m.inChannels));
+        report.error("model.in_channels",
+                     "must be 0 (from the dataset), 1 or 3, got " + std::to_string(m.inChannels));
     if (m.head.kind == "mlp")
         check.atLeast("model.head.hidden_dim", m.head.hiddenDim, 1);
     if (m.head.kind != "none")
@@ -136,11 +138,11 @@ void validateMultiCrop(const ExperimentConfig& c, ValidationReport& report, Chec
                              str(g.jitterStrength));
         check.positive(p + ".blur_sigma_min", g.blurSigmaMin);
         if (g.blurSigmaMin > g.blurSigmaMax)
-            report.error(p + ".blur_sigma_min", "is larger than blur_sigma_max " +
-                                                    str(g.blurSigmaMax));
+            report.error(p + ".blur_sigma_min",
+                         "is larger than blur_sigma_max " + str(g.blurSigmaMax));
     }
-    const size_t channels = static_cast<size_t>(c.model.inChannels ? c.model.inChannels
-                                                                    : datasetChannels(c.dataset));
+    const size_t channels =
+        static_cast<size_t>(c.model.inChannels ? c.model.inChannels : datasetChannels(c.dataset));
     if (!mc.mean.empty() && mc.mean.size() != channels)
         report.error("multicrop.mean", "needs " + std::to_string(channels) +
                                            " values (one per channel), got " +
@@ -160,8 +162,8 @@ void validateSwav(const ExperimentConfig& c, ValidationReport& report, Checker& 
     check.positive("swav.temperature", s.temperature);
     const int crops = c.totalCrops();
     if (crops < 2)
-        report.error("multicrop.crops", "SwAV needs at least 2 crops in total, got " +
-                                            std::to_string(crops));
+        report.error("multicrop.crops",
+                     "SwAV needs at least 2 crops in total, got " + std::to_string(crops));
     if (s.cropsForAssign.empty())
         report.error("swav.crops_for_assign", "needs at least one crop index");
     std::set<int> seen;
@@ -188,11 +190,11 @@ void validateSwav(const ExperimentConfig& c, ValidationReport& report, Checker& 
                            " epochs: it will never be used");
     const int codesPerStep = c.optim.batchSize + s.queueLength;
     if (codesPerStep < c.model.numPrototypes)
-        report.warning("model.num_prototypes",
-                       "batch_size + queue_length = " + std::to_string(codesPerStep) +
-                           " is smaller than num_prototypes = " +
-                           std::to_string(c.model.numPrototypes) +
-                           ": some prototypes will stay empty");
+        report.warning(
+            "model.num_prototypes",
+            "batch_size + queue_length = " + std::to_string(codesPerStep) +
+                " is smaller than num_prototypes = " + std::to_string(c.model.numPrototypes) +
+                ": some prototypes will stay empty");
     if (s.epsilon < 0.01 && s.epsilon > 0)
         report.warning("swav.epsilon", "values below 0.01 risk overflow in exp(score / eps)");
 }

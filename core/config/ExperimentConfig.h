@@ -68,18 +68,18 @@ struct HeadConfig {
 };
 
 struct ModelConfig {
-    std::string arch = "resnet50";        // named network or 'custom'
-    std::string stem = "imagenet";        // imagenet: 7x7/2 + max-pool; cifar: 3x3/1, no pool
-    std::string block = "bottleneck";     // custom only: basic or bottleneck
-    std::vector<int> stageDepths{3, 4, 6, 3};          // custom only: blocks per stage
-    std::vector<int> stageWidths{64, 128, 256, 512};   // custom only: base width per stage
-    std::vector<int> stageStrides{1, 2, 2, 2};         // custom only: first block's stride
-    int stemWidth = 64;                   // custom only: channels out of the stem
-    double widthMultiplier = 1.0;         // scales every width (wide ResNets)
-    int inChannels = 0;                   // 0 = from the dataset
+    std::string arch = "resnet50";            // named network or 'custom'
+    std::string stem = "imagenet";            // imagenet: 7x7/2 + max-pool; cifar: 3x3/1, no pool
+    std::string block = "bottleneck";         // custom only: basic or bottleneck
+    std::vector<int> stageDepths{3, 4, 6, 3}; // custom only: blocks per stage
+    std::vector<int> stageWidths{64, 128, 256, 512}; // custom only: base width per stage
+    std::vector<int> stageStrides{1, 2, 2, 2};       // custom only: first block's stride
+    int stemWidth = 64;                              // custom only: channels out of the stem
+    double widthMultiplier = 1.0;                    // scales every width (wide ResNets)
+    int inChannels = 0;                              // 0 = from the dataset
     HeadConfig head;
-    int numPrototypes = 3000;             // K
-    bool channelsLast = false;            // NHWC memory format (faster on recent GPUs)
+    int numPrototypes = 3000;  // K
+    bool channelsLast = false; // NHWC memory format (faster on recent GPUs)
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("arch", s.arch,
@@ -156,13 +156,13 @@ struct MultiCropConfig {
 };
 
 struct SwavConfig {
-    double epsilon = 0.05;          // Sinkhorn entropic regularisation
-    int sinkhornIterations = 3;     // Sinkhorn-Knopp iterations
-    double temperature = 0.1;       // softmax temperature of the swapped prediction
+    double epsilon = 0.05;                 // Sinkhorn entropic regularisation
+    int sinkhornIterations = 3;            // Sinkhorn-Knopp iterations
+    double temperature = 0.1;              // softmax temperature of the swapped prediction
     std::vector<int> cropsForAssign{0, 1}; // crops whose codes are computed
-    int queueLength = 0;            // 0 = no queue
-    int epochQueueStarts = 15;      // epoch at which the queue is created
-    int freezePrototypesNiters = 313; // iterations with prototype gradients dropped
+    int queueLength = 0;                   // 0 = no queue
+    int epochQueueStarts = 15;             // epoch at which the queue is created
+    int freezePrototypesNiters = 313;      // iterations with prototype gradients dropped
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("epsilon", s.epsilon,
@@ -175,24 +175,25 @@ struct SwavConfig {
         v("queue_length", s.queueLength,
           "Embeddings kept from past batches for the codes (0 = off; 3840 at batch 256). A "
           "multiple of the global batch.");
-        v("epoch_queue_starts", s.epochQueueStarts, "Epoch at which the queue starts filling (15).");
+        v("epoch_queue_starts", s.epochQueueStarts,
+          "Epoch at which the queue starts filling (15).");
         v("freeze_prototypes_niters", s.freezePrototypesNiters,
           "Iterations during which the prototypes do not learn (about one epoch).");
     }
 };
 
 struct OptimConfig {
-    std::string optimizer = "lars"; // lars, sgd, adam, adamw
-    int epochs = 100;               // training epochs
-    int batchSize = 256;            // images per step on each process
-    double baseLr = 4.8;            // learning rate after warm-up
-    double finalLr = 0.0048;        // learning rate at the end of the cosine
-    double startWarmup = 0.3;       // learning rate at the first step
-    double warmupEpochs = 10;       // linear warm-up length
-    double momentum = 0.9;          // SGD/LARS momentum
-    double weightDecay = 1e-6;      // L2 penalty
-    double larsTrust = 0.001;       // LARS trust coefficient
-    bool larsClip = false;          // LARC clipping of the adaptive rate at 1
+    std::string optimizer = "lars";  // lars, sgd, adam, adamw
+    int epochs = 100;                // training epochs
+    int batchSize = 256;             // images per step on each process
+    double baseLr = 4.8;             // learning rate after warm-up
+    double finalLr = 0.0048;         // learning rate at the end of the cosine
+    double startWarmup = 0.3;        // learning rate at the first step
+    double warmupEpochs = 10;        // linear warm-up length
+    double momentum = 0.9;           // SGD/LARS momentum
+    double weightDecay = 1e-6;       // L2 penalty
+    double larsTrust = 0.001;        // LARS trust coefficient
+    bool larsClip = false;           // LARC clipping of the adaptive rate at 1
     bool excludeBiasAndNorm = false; // keep biases and BN out of LARS and weight decay
     double adamBeta1 = 0.9;
     double adamBeta2 = 0.999;
@@ -248,14 +249,14 @@ struct RuntimeConfig {
 };
 
 struct EvalConfig {
-    int knnK = 20;                  // neighbours
-    double knnTemperature = 0.07;   // vote weight exp(s / T)
-    int knnEveryEpochs = 0;         // online kNN monitoring period; 0 = off
-    int linearEpochs = 100;         // linear probe epochs
-    double linearLr = 0.3;          // linear probe learning rate at batch 256
+    int knnK = 20;                // neighbours
+    double knnTemperature = 0.07; // vote weight exp(s / T)
+    int knnEveryEpochs = 0;       // online kNN monitoring period; 0 = off
+    int linearEpochs = 100;       // linear probe epochs
+    double linearLr = 0.3;        // linear probe learning rate at batch 256
     int linearBatchSize = 256;
     double linearWeightDecay = 1e-6;
-    int featureBatchSize = 512;     // batch of the feature extraction
+    int featureBatchSize = 512; // batch of the feature extraction
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("knn_k", s.knnK, "Neighbours of the kNN classifier (20; 200 in some papers).");
@@ -298,6 +299,8 @@ struct ExperimentConfig {
 };
 
 bool operator==(const ExperimentConfig& a, const ExperimentConfig& b);
-inline bool operator!=(const ExperimentConfig& a, const ExperimentConfig& b) { return !(a == b); }
+inline bool operator!=(const ExperimentConfig& a, const ExperimentConfig& b) {
+    return !(a == b);
+}
 
 } // namespace swav

@@ -68,8 +68,8 @@ SWAV_TEST(FullBoxCropIsTheImageAndFlipMirrors) {
     auto flipped = augment::resizedCrop(images, boxes, at::ones({3}, at::kBool), 8);
     VERIFY(at::allclose(flipped, images.flip({3}), 1e-5, 1e-5));
     // A box of the bottom-right quarter at its own resolution is exactly those pixels.
-    auto quarter = augment::resizedCrop(images, at::tensor({4.f, 4.f, 4.f, 4.f}).repeat({3, 1}),
-                                        noFlip, 4);
+    auto quarter =
+        augment::resizedCrop(images, at::tensor({4.f, 4.f, 4.f, 4.f}).repeat({3, 1}), noFlip, 4);
     VERIFY(at::allclose(quarter, images.slice(2, 4, 8).slice(3, 4, 8), 1e-5, 1e-5));
 }
 
@@ -178,6 +178,6 @@ SWAV_TEST(NormalisationAndDenormalisationInvert) {
     auto batch = augmenter.apply(images, 1);
     auto expected = (images.to(at::kFloat) / 255.0 - 0.2860) / 0.3530;
     VERIFY(at::allclose(batch.crops[0], expected, 1e-5, 1e-5));
-    VERIFY(at::allclose(augmenter.denormalise(batch.crops[0]), images.to(at::kFloat) / 255.0,
-                        1e-5, 1e-5));
+    VERIFY(at::allclose(augmenter.denormalise(batch.crops[0]), images.to(at::kFloat) / 255.0, 1e-5,
+                        1e-5));
 }

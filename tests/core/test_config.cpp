@@ -96,10 +96,10 @@ SWAV_TEST(SmallBatchAndQueueIsAWarningNotAnError) {
 }
 
 SWAV_TEST(OverridesAreValidatedLikeTheFile) {
-    auto config = loadConfig("{}", "t",
-                             {"swav.epsilon=0.03", "dataset.kind=cifar10",
-                              "multicrop.crops.1.size=16", "multicrop.crops.0.size=32",
-                              "runtime.device=cpu"});
+    auto config =
+        loadConfig("{}", "t",
+                   {"swav.epsilon=0.03", "dataset.kind=cifar10", "multicrop.crops.1.size=16",
+                    "multicrop.crops.0.size=32", "runtime.device=cpu"});
     VERIFY_MSG(config, (config ? "" : config.error().message));
     VERIFY_NEAR(config->swav.epsilon, 0.03, 0);
     VERIFY_EQ(config->dataset.kind, std::string("cifar10"));

@@ -1,0 +1,62 @@
+#include "swav/SwavLoss.h"
+
+#include "swav/EmbeddingQueue.h"
+#include "swav/Sinkhorn.h"
+#include "util/Expected.h"
+
+#include <ATen/ATen.h>
+#include <torch/utils.h>
+
+namespace swav {
+
+SwavLossOutput swavLoss(const at::Tensor& scores, const at::Tensor& embeddings, int64_t batch,
+                        const SwavConfig& config, EmbeddingQueue* queue,
+                        const at::Tensor& prototypes, Collective* collective) {
+    const int64_t crops = scores.size(0) / batch;
+    if (crops * batch != scores.size(0) || crops < 2)
+        throw UserError("swavLoss: scores have " + std::to_string(scores.size(0)) +
+                        " rows, not a multiple >= 2 of the batch " + std::to_string(batch));
+    // log-softmax in fp32 even under mixed precision.
+    const at::Tensor logProbs = at::log_softmax(scores.to(at::kFloat) / config.temperature, 1);
+
+    SwavLossOutput out;
+    const bool useQueue = queue && queue->full();
+    out.queueUsed = useQueue;
+    at::Tensor total = at::zeros({}, logProbs.options());
+    for (size_t a = 0; a < config.cropsForAssign.size(); ++a) {
+        const int64_t crop = config.cropsForAssign[a];
+        at::Tensor codes;
+        {
+            torch::NoGradGuard noGrad;
+            at::Tensor assignScores = scores.slice(0, crop * batch, (crop + 1) * batch).detach();
+            if (useQueue) {
+                const at::Tensor queued = at::mm(queue->rows(static_cast<int>(a)),
+                                                 prototypes.detach().to(at::kFloat).t());
+                assignScores = at::cat({queued, assignScores.to(at::kFloat)}, 0);
+            }
+            codes =
+                sinkhornCodes(assignScores, config.epsilon, config.sinkhornIterations, collective);
+            codes = codes.slice(0, codes.size(0) - batch, codes.size(0));
+        }
+        at::Tensor subLoss = at::zeros({}, logProbs.options());
+        for (int64_t v = 0; v < crops; ++v) {
+            if (v == crop)
+                continue;
+            const at::Tensor predicted = logProbs.slice(0, v * batch, (v + 1) * batch);
+            subLoss = subLoss - (codes * predicted).sum(1).mean();
+        }
+        total = total + subLoss / static_cast<double>(crops - 1);
+        out.codes.push_back(codes);
+    }
+    out.loss = total / static_cast<double>(config.cropsForAssign.size());
+
+    if (queue && queue->exists()) {
+        std::vector<at::Tensor> newest;
+        for (const int crop : config.cropsForAssign)
+            newest.push_back(embeddings.slice(0, crop * batch, (crop + 1) * batch));
+        queue->push(newest);
+    }
+    return out;
+}
+
+} // namespace swav

@@ -1,0 +1,31 @@
+#pragma once
+// The swapped-prediction loss of SwAV.
+
+#include "config/ExperimentConfig.h"
+
+#include <ATen/Tensor.h>
+
+#include <vector>
+
+namespace swav {
+
+class Collective;
+class EmbeddingQueue;
+
+struct SwavLossOutput {
+    at::Tensor loss;               // scalar float32, differentiable w.r.t. the scores
+    std::vector<at::Tensor> codes; // per assignment crop: float32 [B, K], no gradient
+    bool queueUsed = false;        // the queue's rows took part in the codes
+};
+
+/// scores: [crops*B, K] crop-major (crop i = rows [i*B, (i+1)*B)), embeddings: [crops*B, D].
+/// For each assignment crop i the codes q_i = Sinkhorn(scores_i) (with the queue's rescored rows
+/// prepended when the queue is full; only the batch rows kept); every other crop v contributes
+/// -mean_b sum_k q_i log softmax(scores_v / tau); each sub-loss is divided by (crops - 1) and the
+/// loss averages the assignment crops. Afterwards the batch embeddings are pushed into the queue.
+/// prototypes: [K, D] current (normalised) prototype weights, used to rescore the queue.
+SwavLossOutput swavLoss(const at::Tensor& scores, const at::Tensor& embeddings, int64_t batch,
+                        const SwavConfig& config, EmbeddingQueue* queue,
+                        const at::Tensor& prototypes, Collective* collective = nullptr);
+
+} // namespace swav

@@ -1,0 +1,140 @@
+#include "TestHarness.h"
+
+#include "model/SwavModel.h"
+
+#include <ATen/ATen.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+
+#include <map>
+
+using namespace swav;
+
+namespace {
+
+ModelConfig smallConfig() {
+    ModelConfig config;
+    config.arch = "fashion-mnist";
+    config.stem = "cifar";
+    config.head.hiddenDim = 32;
+    config.head.outputDim = 16;
+    config.numPrototypes = 10;
+    return config;
+}
+
+int64_t parameterCount(torch::nn::Module& module) {
+    int64_t total = 0;
+    for (const auto& p : module.parameters())
+        total += p.numel();
+    return total;
+}
+
+} // namespace
+
+SWAV_TEST(NamedArchitecturesHaveTorchvisionParameterCounts) {
+    // torchvision: resnet18 11,689,512 and resnet50 25,557,032 parameters including the
+    // 1000-class fc layer (512*1000+1000 and 2048*1000+1000).
+    ModelConfig config;
+    config.arch = "resnet18";
+    ResNetTrunk r18(resolveResNetSpec(config, 3));
+    VERIFY_EQ(parameterCount(*r18), int64_t(11689512 - 513000));
+    VERIFY_EQ(r18->featureDim(), 512);
+    config.arch = "resnet50";
+    ResNetTrunk r50(resolveResNetSpec(config, 3));
+    VERIFY_EQ(parameterCount(*r50), int64_t(25557032 - 2049000));
+    VERIFY_EQ(r50->featureDim(), 2048);
+    std::map<std::string, at::Tensor> named;
+    for (const auto& item : r50->named_parameters())
+        named[item.key()] = item.value();
+    VERIFY(named.count("conv1.weight"));
+    VERIFY(named.count("layer1.0.downsample.0.weight"));
+    VERIFY(named.count("layer4.2.bn3.bias"));
+}
+
+SWAV_TEST(FashionMnistTrunkMatchesThePresetDescription) {
+    SwavModel model(smallConfig(), 1);
+    auto features = model->trunkFeatures(at::randn({2, 1, 28, 28}));
+    VERIFY(features.sizes() == at::IntArrayRef({2, 128}));
+    auto conv1 = model->trunk()->named_parameters()["conv1.weight"];
+    VERIFY(conv1.sizes() == at::IntArrayRef({16, 1, 3, 3}));
+}
+
+SWAV_TEST(InitialisationIsKaimingFanOutAndUnitBatchNorm) {
+    ModelConfig config;
+    config.arch = "resnet18";
+    ResNetTrunk trunk(resolveResNetSpec(config, 3));
+    auto w = trunk->named_parameters()["layer3.0.conv2.weight"]; // 256 out, 3x3
+    const double expectedStd = std::sqrt(2.0 / (256 * 9));
+    VERIFY_NEAR(w.std().item<double>(), expectedStd, 0.05 * expectedStd);
+    auto bnWeight = trunk->named_parameters()["layer3.0.bn2.weight"];
+    VERIFY(at::equal(bnWeight, at::ones_like(bnWeight)));
+}
+
+SWAV_TEST(EmbeddingsAreUnitLengthAndScoresAreCosines) {
+    SwavModel model(smallConfig(), 1);
+    auto out = model->forward({at::randn({4, 1, 28, 28}), at::randn({4, 1, 28, 28})});
+    VERIFY(out.embeddings.sizes() == at::IntArrayRef({8, 16}));
+    VERIFY(out.scores.sizes() == at::IntArrayRef({8, 10}));
+    VERIFY((out.embeddings.norm(2, 1) - 1).abs().max().item<double>() < 1e-5);
+    VERIFY(out.scores.abs().max().item<double>() <= 1.0 + 1e-5);
+    auto w = model->prototypes()->weight;
+    VERIFY((w.norm(2, 1) - 1).abs().max().item<double>() < 1e-5);
+}
+
+SWAV_TEST(PrototypeRenormalisationIsInPlaceAndWithoutGradient) {
+    SwavModel model(smallConfig(), 1);
+    auto& w = model->prototypes()->weight;
+    const auto* storage = w.data_ptr<float>();
+    {
+        torch::NoGradGuard noGrad;
+        w.mul_(3.0);
+    }
+    model->normalizePrototypes();
+    VERIFY(w.data_ptr<float>() == storage);
+    VERIFY((w.norm(2, 1) - 1).abs().max().item<double>() < 1e-5);
+    VERIFY(!w.grad().defined());
+}
+
+SWAV_TEST(MultiResolutionForwardEqualsSeparatePasses) {
+    // In eval mode BatchNorm uses running statistics, so grouping crops must not change results.
+    SwavModel model(smallConfig(), 1);
+    model->eval();
+    std::vector<at::Tensor> crops{at::randn({3, 1, 28, 28}), at::randn({3, 1, 28, 28}),
+                                  at::randn({3, 1, 14, 14}), at::randn({3, 1, 14, 14}),
+                                  at::randn({3, 1, 14, 14})};
+    auto out = model->forward(crops);
+    VERIFY(out.scores.sizes() == at::IntArrayRef({15, 10}));
+    for (size_t i = 0; i < crops.size(); ++i) {
+        auto alone = model->embed(model->trunkFeatures(crops[i]));
+        auto rows = out.embeddings.slice(0, int64_t(i) * 3, int64_t(i + 1) * 3);
+        VERIFY((alone - rows).abs().max().item<double>() < 1e-5);
+    }
+}
+
+SWAV_TEST(HeadVariants) {
+    auto config = smallConfig();
+    config.head.kind = "linear";
+    SwavModel linear(config, 1);
+    VERIFY_EQ(linear->embeddingDim(), 16);
+    config.head.kind = "none";
+    SwavModel none(config, 1);
+    VERIFY_EQ(none->embeddingDim(), 128);
+    auto out = none->forward({at::randn({2, 1, 28, 28}), at::randn({2, 1, 28, 28})});
+    VERIFY(out.scores.sizes() == at::IntArrayRef({4, 10}));
+}
+
+SWAV_TEST(ImagenetStemAndBottleneckShapes) {
+    ModelConfig config;
+    config.arch = "custom";
+    config.block = "bottleneck";
+    config.stageDepths = {1, 1};
+    config.stageWidths = {8, 16};
+    config.stageStrides = {1, 2};
+    config.stemWidth = 8;
+    config.stem = "imagenet";
+    ResNetTrunk trunk(resolveResNetSpec(config, 3));
+    VERIFY_EQ(trunk->featureDim(), 64);
+    auto map = trunk->featureMap(at::randn({1, 3, 64, 64}));
+    // 64 -> conv/2 -> 32 -> pool/2 -> 16 -> stage 2 /2 -> 8
+    VERIFY(map.sizes() == at::IntArrayRef({1, 64, 8, 8}));
+}

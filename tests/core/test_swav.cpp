@@ -1,0 +1,168 @@
+#include "TestHarness.h"
+
+#include "config/ExperimentConfig.h"
+#include "swav/EmbeddingQueue.h"
+#include "swav/Sinkhorn.h"
+#include "swav/SwavLoss.h"
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+using namespace swav;
+
+namespace {
+
+at::Tensor randomScores(int64_t rows, int64_t k, int seed) {
+    at::manual_seed(seed);
+    auto z = at::randn({rows, 16});
+    auto c = at::randn({k, 16});
+    z = z / z.norm(2, 1, true);
+    c = c / c.norm(2, 1, true);
+    return at::mm(z, c.t()); // cosines in [-1, 1], as in training
+}
+
+} // namespace
+
+SWAV_TEST(SinkhornMatchesTheAuthorsFormulaOnReferenceScores) {
+    std::ifstream file(swav::test::sourceDir() + "/data/sinkhorn_reference.json");
+    VERIFY_MSG(file, "tests/data/sinkhorn_reference.json is missing");
+    const auto reference = nlohmann::json::parse(file);
+    int cases = 0;
+    for (const auto& c : reference["cases"]) {
+        const int64_t b = c["B"], k = c["K"];
+        auto scores = at::tensor(c["scores"].get<std::vector<float>>()).view({b, k});
+        auto expected = at::tensor(c["codes"].get<std::vector<float>>()).view({b, k});
+        auto codes = sinkhornCodes(scores, c["eps"].get<double>(), c["iters"].get<int>());
+        const double diff = (codes - expected).abs().max().item<double>();
+        VERIFY_MSG(diff <= 1e-6, "case " << cases << " (B " << b << ", K " << k
+                                         << "): max abs difference " << diff);
+        ++cases;
+    }
+    VERIFY(cases >= 1);
+}
+
+SWAV_TEST(SinkhornRowsSumToOneAndColumnsApproachEqualPartition) {
+    const int64_t b = 256, k = 32;
+    auto codes = sinkhornCodes(randomScores(b, k, 1), 0.05, 3);
+    VERIFY(codes.sizes() == at::IntArrayRef({b, k}));
+    VERIFY(codes.scalar_type() == at::kFloat);
+    VERIFY((codes.sum(1) - 1).abs().max().item<double>() < 1e-5);
+    // The prototype marginals (column sums) approach B/K as the iterations go on.
+    double previous = 1e9;
+    for (const int iterations : {1, 3, 10, 50}) {
+        auto q = sinkhornCodes(randomScores(b, k, 1), 0.05, iterations);
+        const double deviation = (q.sum(0) / (double(b) / k) - 1).abs().max().item<double>();
+        VERIFY_MSG(deviation < previous, iterations << " iterations: deviation " << deviation);
+        previous = deviation;
+    }
+    VERIFY_MSG(previous < 1e-3, "after 50 iterations the deviation is " << previous);
+    VERIFY(codes.min().item<double>() >= 0);
+}
+
+SWAV_TEST(SinkhornIgnoresAConstantAddedToEveryScore) {
+    auto scores = randomScores(64, 10, 2) * 0.5;
+    auto a = sinkhornCodes(scores, 0.05, 3);
+    auto b = sinkhornCodes(scores + 0.3, 0.05, 3);
+    VERIFY((a - b).abs().max().item<double>() < 1e-5);
+}
+
+SWAV_TEST(SinkhornRunsInFp32ForHalfInputs) {
+    auto scores = randomScores(32, 8, 3);
+    auto fromHalf = sinkhornCodes(scores.to(at::kBFloat16), 0.05, 3);
+    VERIFY(fromHalf.scalar_type() == at::kFloat);
+    VERIFY(at::isfinite(fromHalf).all().item<bool>());
+    VERIFY((fromHalf.sum(1) - 1).abs().max().item<double>() < 1e-5);
+}
+
+SWAV_TEST(LossEqualsHandComputedValueForTwoCropsThreePrototypes) {
+    // Worked out by hand (plain arithmetic, no tensor library) for these scores:
+    // codes crop 0 = [[0.499997, 0.000006, 0.499997], [0.000181, 0.999637, 0.000181]],
+    // loss = 3.2731846940788296.
+    auto scores = at::tensor({0.5f, -0.2f, 0.1f, 0.0f, 0.3f, -0.4f, //
+                              0.4f, 0.1f, -0.3f, -0.1f, 0.2f, 0.6f})
+                      .view({4, 3});
+    SwavConfig config;
+    config.cropsForAssign = {0, 1};
+    auto out = swavLoss(scores, at::zeros({4, 2}), 2, config, nullptr, at::zeros({3, 2}));
+    VERIFY_NEAR(out.loss.item<double>(), 3.2731846940788296, 1e-5);
+    VERIFY_EQ(out.codes.size(), size_t(2));
+    VERIFY_NEAR(out.codes[0][1][1].item<double>(), 0.9996371053493522, 1e-5);
+    VERIFY_NEAR(out.codes[1][0][0].item<double>(), 0.7947284499855141, 1e-5);
+}
+
+SWAV_TEST(GradientsDoNotFlowIntoTheCodes) {
+    // With 2 crops and one assignment crop, the gradient w.r.t. the assignment crop's scores
+    // must be zero: its codes are constants and it is not a prediction crop.
+    auto scores = randomScores(2 * 8, 5, 4).requires_grad_(true);
+    SwavConfig config;
+    config.cropsForAssign = {0};
+    auto out = swavLoss(scores, at::zeros({16, 2}), 8, config, nullptr, at::zeros({5, 2}));
+    out.loss.backward();
+    auto grad = scores.grad();
+    VERIFY_EQ(grad.slice(0, 0, 8).abs().max().item<double>(), 0.0);
+    VERIFY(grad.slice(0, 8, 16).abs().max().item<double>() > 0);
+    VERIFY(!out.codes[0].requires_grad());
+    // Gradient of the prediction crop equals (softmax - q) / (tau * B), as for cross-entropy.
+    auto predicted = at::softmax(scores.detach().slice(0, 8, 16) / 0.1, 1);
+    auto expected = (predicted - out.codes[0]) / (0.1 * 8);
+    VERIFY((grad.slice(0, 8, 16) - expected).abs().max().item<double>() < 1e-5);
+}
+
+SWAV_TEST(QueueIsFifoNewestFirstAndCountsFill) {
+    EmbeddingQueue queue(2, 6, 3, at::kCPU);
+    VERIFY(queue.exists() && !queue.full());
+    auto batch = [](float base) { return at::arange(6, at::kFloat).view({2, 3}) + base; };
+    queue.push({batch(0), batch(100)});
+    VERIFY_EQ(queue.filled(), int64_t(2));
+    queue.push({batch(10), batch(110)});
+    queue.push({batch(20), batch(120)});
+    VERIFY(queue.full());
+    // Newest first: rows 0-1 from the last push, rows 4-5 from the first.
+    VERIFY(at::equal(queue.rows(0).slice(0, 0, 2), batch(20)));
+    VERIFY(at::equal(queue.rows(0).slice(0, 4, 6), batch(0)));
+    VERIFY(at::equal(queue.rows(1).slice(0, 2, 4), batch(110)));
+    queue.push({batch(30), batch(130)});
+    VERIFY(at::equal(queue.rows(0).slice(0, 4, 6), batch(10))); // oldest dropped
+}
+
+SWAV_TEST(FullQueueIsRescoredWithCurrentPrototypesAndPrepended) {
+    const int64_t b = 4, k = 3, d = 2;
+    at::manual_seed(5);
+    auto embeddings = at::randn({2 * b, d});
+    embeddings = embeddings / embeddings.norm(2, 1, true);
+    auto prototypes = at::randn({k, d});
+    prototypes = prototypes / prototypes.norm(2, 1, true);
+    auto scores = at::mm(embeddings, prototypes.t());
+    SwavConfig config;
+    config.cropsForAssign = {0};
+
+    EmbeddingQueue queue(1, 8, d, at::kCPU);
+    auto stored = at::randn({8, d});
+    stored = stored / stored.norm(2, 1, true);
+    queue.restore(stored.unsqueeze(0).clone(), 8);
+    auto out = swavLoss(scores, embeddings, b, config, &queue, prototypes);
+    VERIFY(out.queueUsed);
+    // Expected: Sinkhorn over [queue scores; batch scores] with the queue rescored now.
+    auto joint = at::cat({at::mm(stored, prototypes.t()), scores.slice(0, 0, b)}, 0);
+    auto expected = sinkhornCodes(joint, config.epsilon, 3).slice(0, 8, 8 + b);
+    VERIFY((out.codes[0] - expected).abs().max().item<double>() < 1e-6);
+    // Without the queue the codes differ.
+    auto alone = sinkhornCodes(scores.slice(0, 0, b), config.epsilon, 3);
+    VERIFY((out.codes[0] - alone).abs().max().item<double>() > 1e-4);
+    // The batch embeddings of the assignment crop were pushed to the front.
+    VERIFY(at::equal(queue.rows(0).slice(0, 0, b), embeddings.slice(0, 0, b)));
+}
+
+SWAV_TEST(QueueNotUsedUntilFull) {
+    const int64_t b = 4;
+    auto scores = randomScores(2 * b, 3, 6);
+    SwavConfig config;
+    EmbeddingQueue queue(2, 8, 16, at::kCPU);
+    auto out = swavLoss(scores, at::randn({2 * b, 16}), b, config, &queue, at::randn({3, 16}));
+    VERIFY(!out.queueUsed);
+    VERIFY_EQ(queue.filled(), b);
+    auto alone = sinkhornCodes(scores.slice(0, 0, b), config.epsilon, 3);
+    VERIFY((out.codes[0] - alone).abs().max().item<double>() < 1e-7);
+}
