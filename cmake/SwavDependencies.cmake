@@ -2,7 +2,7 @@
 
 find_package(Torch REQUIRED)
 set_package_properties(Torch PROPERTIES TYPE REQUIRED PURPOSE "tensors, autograd, CUDA")
-if(TORCH_CUDA_LIBRARIES OR CUDA_FOUND)
+if(TARGET c10_cuda OR TORCH_CUDA_LIBRARIES)
   set(SWAV_TORCH_HAS_CUDA ON)
 else()
   set(SWAV_TORCH_HAS_CUDA OFF)

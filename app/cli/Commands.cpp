@@ -1,6 +1,8 @@
 #include "cli/Commands.h"
 
+#include "cli/BenchCommand.h"
 #include "cli/ConfigSource.h"
+#include "cli/TrainCommand.h"
 #include "config/Presets.h"
 
 #include <CLI/CLI.hpp>
@@ -44,6 +46,25 @@ int run(int argc, char** argv) {
     auto* config = app.add_subcommand("config", "Print the resolved configuration as JSON");
     configSource.addOptions(*config);
 
+    TrainOptions trainOptions;
+    auto* train = app.add_subcommand("train", "Train a SwAV model");
+    trainOptions.source.addOptions(*train);
+    train->add_option("--out", trainOptions.outDir,
+                      "Run folder (default: a new folder under " + defaultRunsRoot() + ")");
+    train->add_option("--resume", trainOptions.resume,
+                      "Continue a stopped or interrupted run (run folder or checkpoint file)");
+
+    BenchOptions benchOptions;
+    auto* bench = app.add_subcommand("bench", "Measure training speed and its time split");
+    benchOptions.source.addOptions(*bench);
+    bench->add_option("--steps", benchOptions.steps, "Measured steps")->check(CLI::PositiveNumber);
+    bench->add_option("--warmup", benchOptions.warmupSteps, "Steps run before measuring")
+        ->check(CLI::NonNegativeNumber);
+    bench->add_flag("--synthetic", benchOptions.synthetic,
+                    "Synthetic images of the preset's size instead of its dataset");
+    auto* benchAugment = bench->add_subcommand("augment", "Measure the multi-crop pipeline alone");
+    benchAugment->fallthrough();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -55,6 +76,12 @@ int run(int argc, char** argv) {
         return listPresets();
     if (config->parsed())
         return printConfig(configSource);
+    if (train->parsed())
+        return runTrain(trainOptions);
+    if (benchAugment->parsed())
+        return runAugmentBench(benchOptions);
+    if (bench->parsed())
+        return runBench(benchOptions);
     return ExitBadUsage;
 }
 

@@ -102,10 +102,14 @@ struct DatasetSplit {
 
 /// Opens the dataset the config describes (default paths filled in), applies `subset` and
 /// `holdout` with `subset_seed`. Errors name the file and what was expected.
+/// Both are drawn from one seeded permutation and kept in dataset order. A hold-out fraction is
+/// of the selected images; without a subset the hold-out is taken out of the training images,
+/// with one it comes from the images the subset left out. Synthetic data uses subset_seed too.
 Expected<DatasetSplit> openDataset(const DatasetConfig& config);
 
 /// Opens the evaluation split of the same source (test split for MNIST-like, CIFAR and STL-10;
-/// for image folders a sibling "val" folder); error when the source has none.
+/// for image folders a sibling "val" folder; synthetic: syntheticCount / 5 images, at least 2,
+/// seeded with subset_seed + 1000003); error when the source has none. No subset is applied.
 Expected<std::shared_ptr<Dataset>> openTestSplit(const DatasetConfig& config);
 
 /// Default location of a dataset kind: fashion-mnist and mnist in /usr/share/datasets/<kind>

@@ -3,6 +3,7 @@
 #include "swav/EmbeddingQueue.h"
 #include "swav/Sinkhorn.h"
 #include "util/Expected.h"
+#include "util/PhaseTimer.h"
 
 #include <ATen/ATen.h>
 #include <torch/utils.h>
@@ -11,7 +12,7 @@ namespace swav {
 
 SwavLossOutput swavLoss(const at::Tensor& scores, const at::Tensor& embeddings, int64_t batch,
                         const SwavConfig& config, EmbeddingQueue* queue,
-                        const at::Tensor& prototypes, Collective* collective) {
+                        const at::Tensor& prototypes, Collective* collective, PhaseTimer* timer) {
     const int64_t crops = scores.size(0) / batch;
     if (crops * batch != scores.size(0) || crops < 2)
         throw UserError("swavLoss: scores have " + std::to_string(scores.size(0)) +
@@ -26,6 +27,8 @@ SwavLossOutput swavLoss(const at::Tensor& scores, const at::Tensor& embeddings, 
     for (size_t a = 0; a < config.cropsForAssign.size(); ++a) {
         const int64_t crop = config.cropsForAssign[a];
         at::Tensor codes;
+        if (timer)
+            timer->mark(Phase::Loss);
         {
             torch::NoGradGuard noGrad;
             at::Tensor assignScores = scores.slice(0, crop * batch, (crop + 1) * batch).detach();
@@ -37,6 +40,8 @@ SwavLossOutput swavLoss(const at::Tensor& scores, const at::Tensor& embeddings, 
             codes =
                 sinkhornCodes(assignScores, config.epsilon, config.sinkhornIterations, collective);
             codes = codes.slice(0, codes.size(0) - batch, codes.size(0));
+            if (timer)
+                timer->mark(Phase::Sinkhorn);
         }
         at::Tensor subLoss = at::zeros({}, logProbs.options());
         for (int64_t v = 0; v < crops; ++v) {
@@ -56,6 +61,8 @@ SwavLossOutput swavLoss(const at::Tensor& scores, const at::Tensor& embeddings, 
             newest.push_back(embeddings.slice(0, crop * batch, (crop + 1) * batch));
         queue->push(newest);
     }
+    if (timer)
+        timer->mark(Phase::Loss);
     return out;
 }
 

@@ -11,6 +11,7 @@ namespace swav {
 
 class Collective;
 class EmbeddingQueue;
+class PhaseTimer;
 
 struct SwavLossOutput {
     at::Tensor loss;               // scalar float32, differentiable w.r.t. the scores
@@ -26,6 +27,7 @@ struct SwavLossOutput {
 /// prototypes: [K, D] current (normalised) prototype weights, used to rescore the queue.
 SwavLossOutput swavLoss(const at::Tensor& scores, const at::Tensor& embeddings, int64_t batch,
                         const SwavConfig& config, EmbeddingQueue* queue,
-                        const at::Tensor& prototypes, Collective* collective = nullptr);
+                        const at::Tensor& prototypes, Collective* collective = nullptr,
+                        PhaseTimer* timer = nullptr);
 
 } // namespace swav

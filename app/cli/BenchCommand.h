@@ -1,0 +1,20 @@
+#pragma once
+
+#include "cli/ConfigSource.h"
+
+namespace swav::cli {
+
+struct BenchOptions {
+    ConfigSource source;
+    int steps = 20;         // measured steps
+    int warmupSteps = 3;    // steps run before measuring
+    bool synthetic = false; // synthetic images of the preset's geometry instead of the dataset
+};
+
+/// `swav bench`: images/s and the time split of a training step, no run written.
+int runBench(const BenchOptions& options);
+
+/// `swav bench augment`: crops/s of the multi-crop pipeline alone.
+int runAugmentBench(const BenchOptions& options);
+
+} // namespace swav::cli

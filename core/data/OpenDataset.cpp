@@ -1,0 +1,230 @@
+// Turns a DatasetConfig into datasets: picks the reader and split, then draws the subset and the
+// hold-out set with a seeded permutation.
+#include "data/DataFiles.h"
+#include "data/Dataset.h"
+
+#include "util/Strings.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <random>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace swav {
+namespace {
+
+const std::vector<std::string> kKinds = {"fashion-mnist", "mnist",        "cifar10",  "cifar100",
+                                         "stl10",         "image-folder", "synthetic"};
+
+const std::vector<std::string>& fashionMnistNames() {
+    static const std::vector<std::string> names = {
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    return names;
+}
+
+/// Test-split seed offset: a large prime, so the test images never repeat the training ones.
+constexpr int64_t kTestSeedOffset = 1000003;
+
+std::string sourcePath(const DatasetConfig& config) {
+    return config.path.empty() ? defaultDatasetPath(config.kind) : config.path;
+}
+
+void requireSourceFolder(const DatasetConfig& config, const std::string& path) {
+    if (data::isFolder(path))
+        return;
+    std::string message =
+        config.kind + ": folder " + path +
+        (data::isFile(path) ? " is a file, expected a folder" : " does not exist");
+    if (config.kind == "fashion-mnist")
+        message += " (Debian's package dataset-fashion-mnist installs it in " +
+                   defaultDatasetPath(config.kind) + "; or set dataset.path)";
+    else if (config.path.empty())
+        message += " (its default location; set dataset.path to where the data is)";
+    throw UserError(message);
+}
+
+std::string splitError(const DatasetConfig& config, const std::string& split,
+                       const std::string& available) {
+    return "dataset.split: '" + split + "' is not available for " + config.kind + " (it has " +
+           available + ")";
+}
+
+/// Concatenates STL-10 train (labelled) and unlabeled (label -1).
+std::shared_ptr<Dataset> stl10TrainPlusUnlabeled(const std::string& path) {
+    auto train = readStl10(path, "train");
+    auto unlabeled = readStl10(path, "unlabeled");
+    at::Tensor images = at::cat({train->images(), unlabeled->images()}, 0);
+    at::Tensor labels = at::cat({train->labels(), at::full({unlabeled->size()}, -1, at::kLong)}, 0);
+    std::string folder = train->description();
+    folder = folder.substr(folder.find(", ") + 2);
+    return std::make_shared<InMemoryDataset>(std::move(images), std::move(labels),
+                                             train->classNames(),
+                                             "stl10 train+unlabeled, " + folder);
+}
+
+std::shared_ptr<Dataset> openImageFolderSplit(const DatasetConfig& config,
+                                              const std::string& split) {
+    if (config.path.empty())
+        throw UserError("image-folder: dataset.path is empty (expected a folder of images or of "
+                        "class sub-folders)");
+    if (split != "train" && split != "test")
+        throw UserError(splitError(config, split, "train (the folder) and test (its sibling val)"));
+    std::string folder = fs::path(config.path).lexically_normal().string();
+    while (folder.size() > 1 && folder.back() == '/')
+        folder.pop_back();
+    if (split == "test") {
+        const std::string val = (fs::path(folder).parent_path() / "val").string();
+        if (!data::isFolder(val))
+            throw UserError("image-folder: no test split: expected a folder " + val + " beside " +
+                            folder);
+        folder = val;
+    }
+    requireSourceFolder(config, folder);
+    return openImageFolder(folder, config.imageSize, config.prefetchImages);
+}
+
+std::shared_ptr<Dataset> openSource(const DatasetConfig& config, const std::string& split) {
+    const std::string& kind = config.kind;
+    if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end())
+        throw UserError("dataset.kind: '" + kind + "' is not a dataset kind (expected " +
+                        joinAlternatives(kKinds) + ")");
+    if (kind == "synthetic") {
+        if (split != "train" && split != "test")
+            throw UserError(splitError(config, split, "train and test"));
+        const bool test = split == "test";
+        const int64_t count = test ? std::max<int64_t>(2, std::llround(config.syntheticCount / 5.0))
+                                   : config.syntheticCount;
+        const int64_t seed = int64_t(config.subsetSeed) + (test ? kTestSeedOffset : 0);
+        return makeSyntheticShapes(count, config.syntheticClasses, config.syntheticSize,
+                                   config.syntheticChannels, static_cast<uint64_t>(seed));
+    }
+    if (kind == "image-folder")
+        return openImageFolderSplit(config, split);
+
+    const std::string path = sourcePath(config);
+    requireSourceFolder(config, path);
+    if (kind == "stl10") {
+        if (split == "train+unlabeled")
+            return stl10TrainPlusUnlabeled(path);
+        if (split != "train" && split != "test" && split != "unlabeled")
+            throw UserError(splitError(config, split,
+                                       "train, test, unlabeled and "
+                                       "train+unlabeled"));
+        return readStl10(path, split);
+    }
+    if (split != "train" && split != "test")
+        throw UserError(splitError(config, split, "train and test"));
+    const bool train = split == "train";
+    if (kind == "fashion-mnist")
+        return readMnistLike(path, train, kind, fashionMnistNames());
+    if (kind == "mnist")
+        return readMnistLike(path, train, kind, data::numberedNames(10));
+    return readCifar(path, kind == "cifar100", train);
+}
+
+/// Unbiased draw in [0, n) by rejection; spelled out so the permutation is the same with every
+/// standard library (std::shuffle's algorithm is unspecified).
+uint64_t drawBelow(std::mt19937_64& rng, uint64_t n) {
+    const uint64_t limit =
+        std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % n;
+    uint64_t value;
+    do {
+        value = rng();
+    } while (value >= limit);
+    return value % n;
+}
+
+std::vector<int64_t> seededPermutation(int64_t n, uint64_t seed) {
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+        order[static_cast<size_t>(i)] = i;
+    std::mt19937_64 rng(seed);
+    for (int64_t i = n - 1; i > 0; --i)
+        std::swap(order[static_cast<size_t>(i)],
+                  order[static_cast<size_t>(drawBelow(rng, static_cast<uint64_t>(i) + 1))]);
+    return order;
+}
+
+std::string number(double value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+}
+
+/// A fraction (0,1) of `base` or a whole count; 0 stays 0.
+int64_t resolveCount(double value, int64_t base, const std::string& field) {
+    if (!std::isfinite(value) || value < 0)
+        throw UserError(field + ": must be 0, a fraction below 1 or a number of images, got " +
+                        number(value));
+    if (value == 0)
+        return 0;
+    if (value < 1)
+        return std::max<int64_t>(1, std::llround(value * static_cast<double>(base)));
+    if (value != std::floor(value))
+        throw UserError(field + ": a number of images must be whole, got " + number(value));
+    return static_cast<int64_t>(value);
+}
+
+std::vector<int64_t> sortedSlice(const std::vector<int64_t>& order, int64_t begin, int64_t end) {
+    std::vector<int64_t> slice(order.begin() + begin, order.begin() + end);
+    std::sort(slice.begin(), slice.end());
+    return slice;
+}
+
+DatasetSplit splitSource(const DatasetConfig& config, std::shared_ptr<Dataset> source) {
+    const int64_t total = source->size();
+    const std::string seedText = "seed " + std::to_string(config.subsetSeed);
+    int64_t selected = resolveCount(config.subset, total, "dataset.subset");
+    if (selected > total)
+        throw UserError("dataset.subset: " + number(config.subset) + " images requested but " +
+                        source->description() + " has only " + std::to_string(total));
+    const bool all = selected == 0;
+    if (all)
+        selected = total;
+    const int64_t held = resolveCount(config.holdout, selected, "dataset.holdout");
+    if (all && held >= total)
+        throw UserError("dataset.holdout: " + std::to_string(held) +
+                        " images held out would leave none of the " + std::to_string(total) +
+                        " for training");
+    if (!all && held > total - selected)
+        throw UserError("dataset.holdout: " + std::to_string(held) + " images requested but only " +
+                        std::to_string(total - selected) + " remain after the subset of " +
+                        std::to_string(selected) + " from " + std::to_string(total));
+
+    DatasetSplit split;
+    if (all && held == 0) {
+        split.train = std::move(source);
+        return split;
+    }
+    const auto order = seededPermutation(total, static_cast<uint64_t>(int64_t(config.subsetSeed)));
+    // Without a subset the hold-out comes out of the training images; with one, from the rest.
+    const int64_t trainCount = all ? total - held : selected;
+    split.train = std::make_shared<SubsetDataset>(source, sortedSlice(order, 0, trainCount),
+                                                  (all ? "training part (" : "subset (") +
+                                                      std::to_string(trainCount) + " images, " +
+                                                      seedText + ")");
+    if (held > 0)
+        split.holdout = std::make_shared<SubsetDataset>(
+            source, sortedSlice(order, trainCount, trainCount + held),
+            "hold-out (" + std::to_string(held) + " images, " + seedText + ")");
+    return split;
+}
+
+} // namespace
+
+Expected<DatasetSplit> openDataset(const DatasetConfig& config) {
+    return catchUserError([&] { return splitSource(config, openSource(config, config.split)); });
+}
+
+Expected<std::shared_ptr<Dataset>> openTestSplit(const DatasetConfig& config) {
+    return catchUserError([&] { return openSource(config, "test"); });
+}
+
+} // namespace swav

@@ -1,0 +1,45 @@
+#pragma once
+// Training checkpoints: everything needed to continue a run exactly. Stored as a pickled
+// dictionary (readable by Python's torch.load), written to a temporary file and renamed so
+// that a crash never leaves a half-written checkpoint behind.
+
+#include <ATen/Tensor.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace swav {
+
+constexpr int kCheckpointFormatVersion = 1;
+
+struct CheckpointState {
+    std::string configJson;                      // the run's full configuration
+    int epoch = 0;                               // epoch to continue in (0-based)
+    int64_t stepInEpoch = 0;                     // steps of that epoch already done
+    int64_t iteration = 0;                       // global steps done
+    std::map<std::string, at::Tensor> model;     // parameters and buffers by registered name
+    std::map<std::string, at::Tensor> optimizer; // optimiser buffers
+    at::Tensor queue;                            // [crops, length, D] or undefined
+    int64_t queueFilled = 0;
+    std::map<std::string, at::Tensor> epochAccumulators; // metrics of the unfinished epoch
+    double lossScale = 0;                                // fp16 loss scale (0 = unused)
+};
+
+/// Writes atomically (temp + rename); tensors are moved to the CPU. Throws UserError.
+void saveCheckpoint(const CheckpointState& state, const std::string& path);
+
+/// Reads a checkpoint; throws UserError naming the file for a missing, corrupt or foreign file
+/// or an unknown format version.
+CheckpointState loadCheckpoint(const std::string& path);
+
+/// Checkpoint files of a run folder (<runDir>/checkpoints/*.pt), oldest first.
+std::vector<std::string> listCheckpoints(const std::string& runDir);
+
+/// "<runDir>/checkpoints/epoch-0003-step-000000702.pt"
+std::string checkpointPath(const std::string& runDir, int epoch, int64_t iteration);
+
+/// Deletes all but the newest `keep` checkpoints.
+void pruneCheckpoints(const std::string& runDir, int keep);
+
+} // namespace swav

@@ -1,0 +1,86 @@
+#include "train/DeviceSetup.h"
+
+#include "util/Expected.h"
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+
+#include <thread>
+
+#ifdef SWAV_WITH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+namespace swav {
+
+DeviceChoice setUpDevice(const RuntimeConfig& runtime) {
+    DeviceChoice choice;
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    choice.threads = runtime.threads > 0 ? runtime.threads : cores;
+    at::set_num_threads(choice.threads);
+
+    const bool cudaAvailable = torch::cuda::is_available();
+    if (runtime.device == "auto") {
+        choice.device = cudaAvailable ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+    } else if (runtime.device == "cpu") {
+        choice.device = at::Device(at::kCPU);
+    } else {
+        if (!cudaAvailable)
+            throw UserError("runtime.device: '" + runtime.device +
+                            "' was requested but this build or machine has no CUDA device "
+                            "(use 'auto' or 'cpu')");
+        choice.device = at::Device(runtime.device);
+        const auto count = static_cast<int>(torch::cuda::device_count());
+        if (choice.device.index() >= count)
+            throw UserError("runtime.device: '" + runtime.device + "' does not exist; " +
+                            std::to_string(count) + " CUDA device(s) found");
+        if (!choice.device.has_index())
+            choice.device = at::Device(at::kCUDA, 0);
+    }
+
+    std::string precision = runtime.precision;
+    if (precision == "auto")
+        precision = choice.device.is_cuda() ? "bf16" : "fp32";
+    if (!choice.device.is_cuda() && precision != "fp32")
+        throw UserError("runtime.precision: '" + precision +
+                        "' needs a CUDA device; the CPU trains in fp32");
+    choice.precision = precision;
+    choice.autocast = precision != "fp32";
+    choice.autocastType = precision == "fp16"   ? at::kHalf
+                          : precision == "bf16" ? at::kBFloat16
+                                                : at::kFloat;
+    choice.lossScaling = precision == "fp16";
+    choice.description =
+        choice.device.is_cuda()
+            ? choice.device.str() + " " + cudaDeviceName(choice.device) + ", " + precision
+            : "cpu, " + std::to_string(choice.threads) + " threads";
+    return choice;
+}
+
+std::string cudaDeviceName(const at::Device& device) {
+#ifdef SWAV_WITH_CUDA
+    if (device.is_cuda()) {
+        const auto* props = at::cuda::getDeviceProperties(device.index());
+        char memory[32];
+        std::snprintf(memory, sizeof memory, "%.1f GiB",
+                      static_cast<double>(props->totalGlobalMem) / (1024.0 * 1024 * 1024));
+        return std::string(props->name) + " (" + memory + ")";
+    }
+#endif
+    (void)device;
+    return {};
+}
+
+int64_t peakCudaMemoryBytes(const at::Device& device) {
+#ifdef SWAV_WITH_CUDA
+    if (device.is_cuda()) {
+        const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+        return stats.allocated_bytes[0].peak; // StatType::AGGREGATE
+    }
+#endif
+    (void)device;
+    return 0;
+}
+
+} // namespace swav

@@ -1,0 +1,33 @@
+#pragma once
+// Chooses the device, the precision and the CPU thread count from the runtime config.
+
+#include "config/ExperimentConfig.h"
+
+#include <ATen/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include <string>
+
+namespace swav {
+
+struct DeviceChoice {
+    at::Device device{at::kCPU};
+    bool autocast = false;                    // run the forward under CUDA autocast
+    at::ScalarType autocastType = at::kFloat; // bf16 or fp16 when autocast
+    bool lossScaling = false;                 // fp16 needs a dynamic loss scale
+    int threads = 1;                          // intra-op CPU threads in use
+    std::string description;                  // "cpu, 2 threads" / "cuda:0, bf16"
+    std::string precision;                    // fp32, bf16 or fp16
+};
+
+/// Resolves runtime.device ("auto" picks CUDA when available), runtime.precision ("auto" =
+/// bf16 on CUDA, fp32 on CPU) and sets the intra-op thread count (0 = all cores; LibTorch
+/// otherwise may start with a single thread). Throws UserError when CUDA is asked for but absent.
+DeviceChoice setUpDevice(const RuntimeConfig& runtime);
+
+/// Name and memory of a CUDA device ("NVIDIA H100 80GB HBM3, 79.1 GiB"), "" elsewhere.
+std::string cudaDeviceName(const at::Device& device);
+/// Peak memory allocated by tensors on a CUDA device since the start (0 elsewhere).
+int64_t peakCudaMemoryBytes(const at::Device& device);
+
+} // namespace swav

@@ -1,0 +1,77 @@
+#include "train/EpochStatistics.h"
+
+#include <ATen/ATen.h>
+#include <torch/utils.h>
+
+#include <cmath>
+
+namespace swav {
+
+EpochStatistics::EpochStatistics(int numPrototypes, int embeddingDim, at::Device device)
+    : m_numPrototypes(numPrototypes)
+    , m_embeddingDim(embeddingDim) {
+    const auto options = at::TensorOptions().device(device);
+    m_lossSum = at::zeros({}, options.dtype(at::kDouble));
+    m_usage = at::zeros({numPrototypes}, options.dtype(at::kLong));
+    m_entropySum = at::zeros({}, options.dtype(at::kDouble));
+    m_stdSum = at::zeros({}, options.dtype(at::kDouble));
+}
+
+void EpochStatistics::add(const std::vector<at::Tensor>& codes, const at::Tensor& embeddings,
+                          const at::Tensor& loss) {
+    torch::NoGradGuard noGrad;
+    m_lossSum += loss.detach().to(at::kDouble);
+    for (const auto& q : codes) {
+        m_usage += at::bincount(q.argmax(1), {}, m_numPrototypes);
+        m_entropySum += -(q * at::log(q.clamp_min(1e-12))).sum().to(at::kDouble);
+        m_rows += q.size(0);
+    }
+    m_stdSum += embeddings.detach().to(at::kFloat).std(0).mean().to(at::kDouble);
+    ++m_steps;
+}
+
+void EpochStatistics::finish(const at::Tensor& prototypes, EpochMetrics& out) const {
+    torch::NoGradGuard noGrad;
+    const double logK = std::log(static_cast<double>(m_numPrototypes));
+    const double steps = std::max<int64_t>(1, m_steps);
+    out.meanLoss = m_lossSum.item<double>() / steps;
+    auto usage = m_usage.to(at::kCPU);
+    out.prototypeUsage.assign(usage.data_ptr<int64_t>(), usage.data_ptr<int64_t>() + usage.numel());
+    out.emptyPrototypes = static_cast<int>((usage == 0).sum().item<int64_t>());
+    out.codeEntropy = m_rows > 0 ? m_entropySum.item<double>() / m_rows / logK : 0;
+    const double total = usage.sum().item<double>();
+    if (total > 0) {
+        auto p = usage.to(at::kDouble) / total;
+        out.usageEntropy = -(p * at::log(p.clamp_min(1e-300))).sum().item<double>() / logK;
+    }
+    auto w = prototypes.detach().to(at::kFloat);
+    w = w / w.norm(2, 1, true).clamp_min(1e-12);
+    auto cosines = at::mm(w, w.t()) - 2 * at::eye(w.size(0), w.options()); // mask the diagonal
+    out.maxPrototypeCosine = cosines.max().item<double>();
+    out.nearDuplicatePrototypes = static_cast<int>((cosines > 0.99).sum().item<int64_t>() / 2);
+    out.embeddingStd = m_stdSum.item<double>() / steps;
+    out.embeddingStdReference = 1.0 / std::sqrt(static_cast<double>(m_embeddingDim));
+}
+
+std::map<std::string, at::Tensor> EpochStatistics::state() const {
+    return {{"loss_sum", m_lossSum},
+            {"usage", m_usage},
+            {"entropy_sum", m_entropySum},
+            {"std_sum", m_stdSum},
+            {"rows", at::tensor(m_rows, at::kLong)},
+            {"steps", at::tensor(m_steps, at::kLong)}};
+}
+
+void EpochStatistics::restore(const std::map<std::string, at::Tensor>& state) {
+    if (state.empty())
+        return;
+    const auto device = m_usage.device();
+    m_lossSum = state.at("loss_sum").to(device);
+    m_usage = state.at("usage").to(device);
+    m_entropySum = state.at("entropy_sum").to(device);
+    m_stdSum = state.at("std_sum").to(device);
+    m_rows = state.at("rows").item<int64_t>();
+    m_steps = state.at("steps").item<int64_t>();
+}
+
+} // namespace swav

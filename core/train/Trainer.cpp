@@ -1,0 +1,510 @@
+#include "train/Trainer.h"
+
+#include "augment/MultiCrop.h"
+#include "config/ConfigJson.h"
+#include "dist/Collective.h"
+#include "model/SwavModel.h"
+#include "optim/LrSchedule.h"
+#include "optim/Optimizer.h"
+#include "swav/EmbeddingQueue.h"
+#include "swav/SwavLoss.h"
+#include "train/Checkpoint.h"
+#include "train/DeviceSetup.h"
+#include "train/EpochStatistics.h"
+#include "util/TorchCompat.h"
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+#include <torch/utils.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+namespace swav {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+uint64_t mix(uint64_t a, uint64_t b) {
+    // splitmix64 of a combination: independent streams per (seed, counter).
+    uint64_t z = a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+std::string shapeText(const at::Tensor& t) {
+    std::ostringstream out;
+    out << t.sizes();
+    return out.str();
+}
+
+/// Dynamic loss scale for fp16 (bf16 and fp32 need none).
+struct LossScaler {
+    double scale = 65536.0;
+    int goodSteps = 0;
+};
+
+} // namespace
+
+struct Trainer::State {
+    ExperimentConfig config;
+    std::shared_ptr<Dataset> dataset;
+    TrainerOptions options;
+    std::vector<TrainingObserver*> observers;
+    DeviceChoice device;
+    PhaseTimer timer{at::kCPU, false};
+
+    template <class F> void notify(F&& call) {
+        for (auto* observer : observers)
+            call(*observer);
+    }
+};
+
+Trainer::Trainer(ExperimentConfig config, std::shared_ptr<Dataset> dataset, TrainerOptions options)
+    : m_state(std::make_unique<State>()) {
+    m_state->config = std::move(config);
+    m_state->dataset = std::move(dataset);
+    m_state->options = std::move(options);
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::addObserver(TrainingObserver* observer) {
+    m_state->observers.push_back(observer);
+}
+
+const PhaseTimer& Trainer::phaseTimes() const {
+    return m_state->timer;
+}
+
+namespace {
+
+std::map<std::string, at::Tensor> modelState(SwavModel& model) {
+    std::map<std::string, at::Tensor> state;
+    for (const auto& item : model->named_parameters())
+        state[item.key()] = item.value();
+    for (const auto& item : model->named_buffers())
+        state[item.key()] = item.value();
+    return state;
+}
+
+void loadModelState(SwavModel& model, const std::map<std::string, at::Tensor>& saved,
+                    const std::string& path) {
+    torch::NoGradGuard noGrad;
+    auto current = modelState(model);
+    for (const auto& [name, tensor] : current) {
+        const auto it = saved.find(name);
+        if (it == saved.end())
+            throw UserError(path + ": the checkpoint has no '" + name +
+                            "'; it was made for another architecture");
+        if (!it->second.sizes().equals(tensor.sizes()))
+            throw UserError(path + ": '" + name + "' has shape " + shapeText(it->second) +
+                            " in the checkpoint but " + shapeText(tensor) +
+                            " in the model; it was made for another architecture");
+    }
+    for (const auto& [name, tensor] : saved)
+        if (!current.count(name))
+            throw UserError(path + ": the checkpoint has '" + name +
+                            "', which this model does not; it was made for another architecture");
+    for (auto& [name, tensor] : current)
+        tensor.copy_(saved.at(name));
+}
+
+std::string describeRunDevice(const DeviceChoice& device) {
+    return device.description;
+}
+
+} // namespace
+
+RunOutcome Trainer::run(TrainingControl& control) {
+    auto& st = *m_state;
+    const auto& cfg = st.config;
+    RunOutcome outcome;
+    auto fail = [&](const std::string& message) {
+        outcome.status = RunStatus::Failed;
+        outcome.message = message;
+        st.notify([&](TrainingObserver& o) { o.onFinished(outcome); });
+        return outcome;
+    };
+
+    try {
+        st.device = setUpDevice(cfg.runtime);
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+    const at::Device device = st.device.device;
+    st.timer = PhaseTimer(device, st.options.profile);
+
+    Dataset& data = *st.dataset;
+    const int64_t batch = cfg.optim.batchSize;
+    const int64_t stepsPerEpoch = data.size() / batch; // the last partial batch is dropped
+    if (stepsPerEpoch < 1)
+        return fail("the dataset has " + std::to_string(data.size()) +
+                    " images, fewer than one batch of " + std::to_string(batch));
+    const int channels = cfg.model.inChannels > 0 ? cfg.model.inChannels : data.channels();
+    if (channels != data.channels())
+        return fail("model.in_channels is " + std::to_string(channels) + " but the images have " +
+                    std::to_string(data.channels()) + " channels");
+    for (const auto& group : cfg.multicrop.crops)
+        if (group.size > std::min(data.height(), data.width()))
+            return fail("crop size " + std::to_string(group.size) + " is larger than the " +
+                        std::to_string(data.height()) + "x" + std::to_string(data.width()) +
+                        " images");
+
+    std::vector<double> mean = cfg.multicrop.mean, stdev = cfg.multicrop.std;
+    if (mean.empty() || stdev.empty()) {
+        std::vector<double> defaultMean, defaultStd;
+        defaultNormalisation(cfg.dataset, defaultMean, defaultStd);
+        if (mean.empty())
+            mean = defaultMean;
+        if (stdev.empty())
+            stdev = defaultStd;
+    }
+    if (static_cast<int>(mean.size()) != channels)
+        mean.assign(channels, mean.empty() ? 0.5 : mean[0]);
+    if (static_cast<int>(stdev.size()) != channels)
+        stdev.assign(channels, stdev.empty() ? 0.25 : stdev[0]);
+    const MultiCropAugmenter augmenter(cfg.multicrop.crops, mean, stdev);
+
+    // Same seed, same initial weights.
+    at::manual_seed(static_cast<uint64_t>(cfg.runtime.seed));
+    SwavModel model(cfg.model, channels);
+    model->to(device);
+    if (cfg.model.channelsLast) {
+        torch::NoGradGuard noGrad;
+        for (auto& p : model->parameters())
+            if (p.dim() == 4)
+                p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+    }
+
+    std::vector<NamedParameter> parameters;
+    for (const auto& item : model->named_parameters())
+        parameters.push_back({item.key(), item.value(), item.value().dim() <= 1});
+    std::unique_ptr<Optimizer> optimizer;
+    try {
+        optimizer = makeOptimizer(cfg.optim, parameters);
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+    const LrSchedule schedule(cfg.optim, stepsPerEpoch);
+    const int world = st.options.collective ? st.options.collective->worldSize() : 1;
+
+    EmbeddingQueue queue;
+    const int64_t queueLength = cfg.swav.queueLength > 0
+                                    ? cfg.swav.queueLength - cfg.swav.queueLength % (batch * world)
+                                    : 0;
+    auto makeQueue = [&] {
+        queue = EmbeddingQueue(static_cast<int>(cfg.swav.cropsForAssign.size()),
+                               queueLength / world, model->embeddingDim(), device);
+    };
+
+    int startEpoch = 0;
+    int64_t startStepInEpoch = 0;
+    int64_t iteration = 0;
+    LossScaler scaler;
+    std::map<std::string, at::Tensor> resumedAccumulators;
+    if (!st.options.resumeFrom.empty()) {
+        try {
+            auto path = resolveCheckpoint(st.options.resumeFrom);
+            if (!path)
+                return fail(path.error().message);
+            auto saved = loadCheckpoint(*path);
+            loadModelState(model, saved.model, *path);
+            optimizer->loadState(saved.optimizer);
+            if (saved.queue.defined())
+                queue.restore(saved.queue.to(device), saved.queueFilled);
+            startEpoch = saved.epoch;
+            startStepInEpoch = saved.stepInEpoch;
+            iteration = saved.iteration;
+            resumedAccumulators = saved.epochAccumulators;
+            if (saved.lossScale > 0)
+                scaler.scale = saved.lossScale;
+        } catch (const std::exception& e) {
+            return fail(e.what());
+        }
+    }
+
+    const int64_t totalSteps = stepsPerEpoch * cfg.optim.epochs;
+    RunStarted started;
+    started.runDir = st.options.runDir;
+    started.device = describeRunDevice(st.device);
+    started.precision = st.device.precision;
+    started.datasetSize = data.size();
+    started.stepsPerEpoch = stepsPerEpoch;
+    started.totalSteps = totalSteps;
+    started.startEpoch = startEpoch;
+    started.startStep = iteration;
+    started.epochs = cfg.optim.epochs;
+    started.numPrototypes = cfg.model.numPrototypes;
+
+    if (!st.options.runDir.empty()) {
+        std::error_code ec;
+        fs::create_directories(fs::path(st.options.runDir) / "checkpoints", ec);
+        if (ec)
+            return fail(st.options.runDir + ": cannot create the run folder: " + ec.message());
+        std::ofstream(fs::path(st.options.runDir) / "config.json") << toJson(cfg).dump(2) << "\n";
+    }
+    st.notify([&](TrainingObserver& o) { o.onStarted(started); });
+
+    EpochStatistics stats(cfg.model.numPrototypes, model->embeddingDim(), device);
+    stats.restore(resumedAccumulators);
+
+    auto saveAt = [&](int epoch, int64_t stepInEpoch) -> std::string {
+        if (st.options.runDir.empty())
+            return {};
+        CheckpointState s;
+        s.configJson = toJson(cfg).dump();
+        s.epoch = epoch;
+        s.stepInEpoch = stepInEpoch;
+        s.iteration = iteration;
+        s.model = modelState(model);
+        s.optimizer = optimizer->state();
+        if (queue.exists()) {
+            s.queue = queue.state();
+            s.queueFilled = queue.filled();
+        }
+        if (stepInEpoch > 0)
+            s.epochAccumulators = stats.state();
+        s.lossScale = st.device.lossScaling ? scaler.scale : 0;
+        const auto path = checkpointPath(st.options.runDir, epoch, iteration);
+        saveCheckpoint(s, path);
+        pruneCheckpoints(st.options.runDir, cfg.runtime.keepCheckpoints);
+        CheckpointSaved saved{path, epoch, iteration, static_cast<int64_t>(fs::file_size(path))};
+        st.notify([&](TrainingObserver& o) { o.onCheckpoint(saved); });
+        outcome.lastCheckpoint = path;
+        return path;
+    };
+
+    const bool syncEveryStep = !device.is_cuda();
+    const int metricsEvery = std::max(1, cfg.runtime.metricsEvery);
+    double lastFiniteLoss = std::nan("");
+    at::Tensor windowLoss = at::zeros({}, at::TensorOptions().device(device).dtype(at::kDouble));
+    int64_t windowSteps = 0;
+    double windowDataMs = 0, windowComputeMs = 0;
+    auto windowStart = Clock::now();
+    int64_t stepsThisRun = 0;
+
+    try {
+        for (int epoch = startEpoch; epoch < cfg.optim.epochs; ++epoch) {
+            const auto epochStart = Clock::now();
+            if (queueLength > 0 && epoch >= cfg.swav.epochQueueStarts && !queue.exists())
+                makeQueue();
+
+            // Seeded permutation per epoch: the data order depends on (seed, epoch) only.
+            std::vector<int64_t> order(static_cast<size_t>(data.size()));
+            std::iota(order.begin(), order.end(), 0);
+            std::mt19937_64 orderRng(mix(static_cast<uint64_t>(cfg.runtime.seed), 1000u + epoch));
+            std::shuffle(order.begin(), order.end(), orderRng);
+            const int64_t firstStep = epoch == startEpoch ? startStepInEpoch : 0;
+            std::vector<std::vector<int64_t>> batches;
+            for (int64_t s = firstStep; s < stepsPerEpoch; ++s)
+                batches.emplace_back(order.begin() + s * batch, order.begin() + (s + 1) * batch);
+            data.prefetch(batches);
+            if (epoch != startEpoch)
+                stats = EpochStatistics(cfg.model.numPrototypes, model->embeddingDim(), device);
+
+            for (int64_t stepInEpoch = firstStep; stepInEpoch < stepsPerEpoch; ++stepInEpoch) {
+                if (control.paused()) {
+                    control.waitWhilePaused();
+                    windowStart = Clock::now();
+                    windowDataMs = windowComputeMs = 0;
+                }
+                if (control.stopRequested()) {
+                    outcome.status = RunStatus::Stopped;
+                    outcome.message = "stopped at epoch " + std::to_string(epoch + 1) + ", step " +
+                                      std::to_string(iteration);
+                    saveAt(epoch, stepInEpoch);
+                    outcome.steps = iteration;
+                    st.notify([&](TrainingObserver& o) { o.onFinished(outcome); });
+                    return outcome;
+                }
+                if (st.options.maxSteps >= 0 && stepsThisRun >= st.options.maxSteps) {
+                    outcome.status = RunStatus::Stopped;
+                    outcome.message = "reached the step limit";
+                    outcome.steps = iteration;
+                    st.notify([&](TrainingObserver& o) { o.onFinished(outcome); });
+                    return outcome;
+                }
+
+                // ---- one SwAV step ----
+                const auto stepStart = Clock::now();
+                st.timer.start();
+                ImageBatch images =
+                    data.gather(batches[static_cast<size_t>(stepInEpoch - firstStep)]);
+                at::Tensor input = images.images;
+                if (device.is_cuda())
+                    input = input.pin_memory().to(device, /*non_blocking=*/true);
+                st.timer.mark(Phase::Data);
+                const auto dataDone = Clock::now();
+
+                const auto crops = augmenter.apply(
+                    input, mix(static_cast<uint64_t>(cfg.runtime.seed), 7919u + iteration));
+                st.timer.mark(Phase::Augment);
+
+                model->normalizePrototypes();
+                SwavForward forward;
+                {
+                    compat::CudaAutocastGuard autocast(st.device.autocast, st.device.autocastType);
+                    forward = model->forward(crops.crops);
+                }
+                st.timer.mark(Phase::Forward);
+                auto lossOut =
+                    swavLoss(forward.scores, forward.embeddings, batch, cfg.swav,
+                             queue.exists() ? &queue : nullptr, model->prototypes()->weight,
+                             st.options.collective, &st.timer);
+
+                optimizer->zeroGrad();
+                if (st.device.lossScaling)
+                    (lossOut.loss * scaler.scale).backward();
+                else
+                    lossOut.loss.backward();
+                if (iteration < cfg.swav.freezePrototypesNiters)
+                    model->prototypes()->weight.mutable_grad() = at::Tensor();
+                if (world > 1) {
+                    std::vector<at::Tensor> grads;
+                    for (auto& p : parameters)
+                        if (p.tensor.grad().defined())
+                            grads.push_back(p.tensor.mutable_grad());
+                    st.options.collective->allReduceSum(grads);
+                    for (auto& g : grads)
+                        g.div_(world);
+                }
+                st.timer.mark(Phase::Backward);
+
+                bool stepTaken = true;
+                if (st.device.lossScaling) {
+                    std::vector<at::Tensor> finite;
+                    for (auto& p : parameters)
+                        if (p.tensor.grad().defined()) {
+                            p.tensor.mutable_grad().div_(scaler.scale);
+                            finite.push_back(at::isfinite(p.tensor.grad()).all());
+                        }
+                    stepTaken = finite.empty() || at::stack(finite).all().item<bool>();
+                    if (!stepTaken) {
+                        scaler.scale /= 2;
+                        scaler.goodSteps = 0;
+                    } else if (++scaler.goodSteps >= 2000) {
+                        scaler.scale *= 2;
+                        scaler.goodSteps = 0;
+                    }
+                }
+                const double lr = schedule.at(iteration);
+                if (stepTaken)
+                    optimizer->step(lr);
+                st.timer.mark(Phase::Optimizer);
+
+                stats.add(lossOut.codes, forward.embeddings.slice(0, 0, batch).detach(),
+                          lossOut.loss.detach());
+                windowLoss += lossOut.loss.detach().to(at::kDouble);
+                ++windowSteps;
+                ++iteration;
+                ++stepsThisRun;
+                if (stepsThisRun == st.options.untimedSteps)
+                    st.timer.reset();
+                const auto stepEnd = Clock::now();
+                windowDataMs +=
+                    std::chrono::duration<double, std::milli>(dataDone - stepStart).count();
+                windowComputeMs +=
+                    std::chrono::duration<double, std::milli>(stepEnd - dataDone).count();
+
+                const bool lastOfEpoch = stepInEpoch + 1 == stepsPerEpoch;
+                if (syncEveryStep || windowSteps >= metricsEvery || lastOfEpoch) {
+                    const double stepLoss = lossOut.loss.item<double>();
+                    if (!std::isfinite(stepLoss)) {
+                        std::ostringstream why;
+                        why << "the loss became " << stepLoss << " at step " << iteration
+                            << " (epoch " << epoch + 1 << "); last finite loss " << lastFiniteLoss
+                            << ". Likely causes: a learning rate too high for this batch, "
+                               "epsilon too small for exp(score / epsilon) in fp32, Sinkhorn "
+                               "run in half precision, or embeddings not L2-normalised.";
+                        if (!outcome.lastCheckpoint.empty())
+                            why << " The last good checkpoint is kept: " << outcome.lastCheckpoint;
+                        outcome.steps = iteration;
+                        return fail(why.str());
+                    }
+                    lastFiniteLoss = stepLoss;
+                }
+                if (windowSteps >= metricsEvery || lastOfEpoch) {
+                    const double seconds =
+                        std::chrono::duration<double>(stepEnd - windowStart).count();
+                    StepMetrics m;
+                    m.step = iteration - 1;
+                    m.epoch = epoch;
+                    m.stepInEpoch = stepInEpoch;
+                    m.stepsPerEpoch = stepsPerEpoch;
+                    m.loss = windowLoss.item<double>() / windowSteps;
+                    m.lr = lr;
+                    m.imagesPerSecond = seconds > 0 ? windowSteps * batch * world / seconds : 0;
+                    m.dataMs = windowDataMs / windowSteps;
+                    m.computeMs = windowComputeMs / windowSteps;
+                    m.etaSeconds =
+                        seconds / windowSteps * static_cast<double>(totalSteps - iteration);
+                    m.prototypesFrozen = iteration - 1 < cfg.swav.freezePrototypesNiters;
+                    m.queueActive = lossOut.queueUsed;
+                    st.notify([&](TrainingObserver& o) { o.onStep(m); });
+                    windowLoss.zero_();
+                    windowSteps = 0;
+                    windowDataMs = windowComputeMs = 0;
+                    windowStart = Clock::now();
+                }
+            }
+
+            EpochMetrics em;
+            em.epoch = epoch;
+            stats.finish(model->prototypes()->weight, em);
+            em.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
+            em.queueActive = queue.full();
+            outcome.finalLoss = em.meanLoss;
+            outcome.epochsCompleted = epoch + 1;
+            st.notify([&](TrainingObserver& o) { o.onEpoch(em); });
+            const bool lastEpoch = epoch + 1 == cfg.optim.epochs;
+            if (lastEpoch || (epoch + 1) % std::max(1, cfg.runtime.checkpointEveryEpochs) == 0)
+                saveAt(epoch + 1, 0);
+        }
+    } catch (const std::exception& e) {
+        outcome.steps = iteration;
+        return fail(e.what());
+    }
+
+    outcome.status = RunStatus::Finished;
+    outcome.steps = iteration;
+    outcome.message = "finished " + std::to_string(outcome.epochsCompleted) + " epochs";
+    st.notify([&](TrainingObserver& o) { o.onFinished(outcome); });
+    return outcome;
+}
+
+Expected<std::string> resolveCheckpoint(const std::string& checkpointOrRunDir) {
+    std::error_code ec;
+    if (fs::is_regular_file(checkpointOrRunDir, ec))
+        return checkpointOrRunDir;
+    if (!fs::is_directory(checkpointOrRunDir, ec))
+        return Error{checkpointOrRunDir + ": no such checkpoint file or run folder"};
+    const auto files = listCheckpoints(checkpointOrRunDir);
+    if (files.empty())
+        return Error{checkpointOrRunDir + ": the run folder has no checkpoint to resume from"};
+    return files.back();
+}
+
+Expected<ExperimentConfig> configFromCheckpoint(const std::string& checkpointOrRunDir) {
+    auto path = resolveCheckpoint(checkpointOrRunDir);
+    if (!path)
+        return path.error();
+    return catchUserError([&]() -> ExperimentConfig {
+        const auto saved = loadCheckpoint(*path);
+        auto config = loadConfig(saved.configJson, *path, {});
+        if (!config)
+            throw UserError(config.error().message);
+        return *config;
+    });
+}
+
+} // namespace swav

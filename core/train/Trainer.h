@@ -1,0 +1,58 @@
+#pragma once
+// Runs SwAV training epochs over a dataset. Every front end (GUI worker, CLI, tests, benchmark)
+// drives this one class; it reports through TrainingObserver and obeys a TrainingControl.
+
+#include "config/ExperimentConfig.h"
+#include "data/Dataset.h"
+#include "train/TrainingObserver.h"
+#include "util/PhaseTimer.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace swav {
+
+class Collective;
+
+struct TrainerOptions {
+    std::string runDir;       // checkpoints in <runDir>/checkpoints; "" = no checkpoints
+    std::string resumeFrom;   // checkpoint file or run folder (its newest checkpoint); "" = fresh
+    int64_t maxSteps = -1;    // stop after this many steps without a checkpoint (benchmarks)
+    bool profile = false;     // synchronise the device at phase boundaries to time them
+    int64_t untimedSteps = 0; // first steps left out of phaseTimes() (warm-up)
+    Collective* collective = nullptr; // multi-process training; null = single process
+};
+
+class Trainer {
+public:
+    /// `dataset` must hold images matching the config (channels, size >= largest crop).
+    Trainer(ExperimentConfig config, std::shared_ptr<Dataset> dataset, TrainerOptions options);
+    ~Trainer();
+    Trainer(const Trainer&) = delete;
+    Trainer& operator=(const Trainer&) = delete;
+
+    /// Observers are called on the training thread, in the order added.
+    void addObserver(TrainingObserver* observer);
+
+    /// Trains until the schedule ends, a stop is requested (a checkpoint is written first),
+    /// maxSteps is reached, or a failure (NaN loss, bad checkpoint, I/O error) happens.
+    /// Never throws for user-caused problems: they come back as RunStatus::Failed.
+    /// Thread: any single thread; blocks until done.
+    RunOutcome run(TrainingControl& control);
+
+    /// Per-phase time accumulated over the run (meaningful with options.profile).
+    const PhaseTimer& phaseTimes() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+/// The configuration stored in a checkpoint (file or run folder), to resume with.
+Expected<ExperimentConfig> configFromCheckpoint(const std::string& checkpointOrRunDir);
+
+/// The newest checkpoint file of a run folder, or the path itself when it is a file.
+Expected<std::string> resolveCheckpoint(const std::string& checkpointOrRunDir);
+
+} // namespace swav

@@ -1,0 +1,119 @@
+#pragma once
+// What a training run reports, and to whom. Observers are called on the training thread; they
+// must return quickly (copy the values, queue them, return). Metric structs are plain values.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace swav {
+
+struct RunStarted {
+    std::string runDir;
+    std::string device;    // "cpu (2 threads)" or "cuda:0 NVIDIA H100 (80 GiB)"
+    std::string precision; // fp32, bf16, fp16
+    int64_t datasetSize = 0;
+    int64_t stepsPerEpoch = 0;
+    int64_t totalSteps = 0;
+    int startEpoch = 0; // > 0 when resumed
+    int64_t startStep = 0;
+    int epochs = 0;
+    int numPrototypes = 0;
+};
+
+struct StepMetrics {
+    int64_t step = 0;        // global iteration, 0-based (the step just finished)
+    int epoch = 0;           // 0-based
+    int64_t stepInEpoch = 0; // 0-based
+    int64_t stepsPerEpoch = 0;
+    double loss = 0; // mean over the steps since the last report
+    double lr = 0;
+    double imagesPerSecond = 0;
+    double dataMs = 0;     // per step: waiting for and copying the batch
+    double computeMs = 0;  // per step: augmentation, forward, backward, optimiser
+    double etaSeconds = 0; // to the end of training
+    bool prototypesFrozen = false;
+    bool queueActive = false;
+};
+
+struct EpochMetrics {
+    int epoch = 0;
+    double meanLoss = 0;
+    std::vector<int64_t> prototypeUsage; // [K]: argmax assignments of the codes this epoch
+    int emptyPrototypes = 0;
+    double codeEntropy = 0;           // mean entropy of a code / ln K (1 = uniform, 0 = one-hot)
+    double usageEntropy = 0;          // entropy of the usage histogram / ln K (1 = balanced)
+    double maxPrototypeCosine = 0;    // largest off-diagonal cosine between prototypes
+    int nearDuplicatePrototypes = 0;  // pairs with cosine > 0.99
+    double embeddingStd = 0;          // mean per-dimension std of normalised embeddings
+    double embeddingStdReference = 0; // 1/sqrt(D): the value of well-spread embeddings
+    double seconds = 0;
+    bool queueActive = false;
+    double knnAccuracy = -1; // online kNN on the hold-out set; -1 when not run
+};
+
+struct CheckpointSaved {
+    std::string path;
+    int epoch = 0; // epochs completed
+    int64_t step = 0;
+    int64_t bytes = 0;
+};
+
+enum class RunStatus { Finished, Stopped, Failed };
+
+struct RunOutcome {
+    RunStatus status = RunStatus::Finished;
+    std::string message; // failure reason, or a summary
+    int epochsCompleted = 0;
+    int64_t steps = 0;
+    double finalLoss = 0; // mean loss of the last completed epoch (or the last window)
+    std::string lastCheckpoint;
+};
+
+class TrainingObserver {
+public:
+    virtual ~TrainingObserver() = default;
+    virtual void onStarted(const RunStarted&) {}
+    virtual void onStep(const StepMetrics&) {}
+    virtual void onEpoch(const EpochMetrics&) {}
+    virtual void onCheckpoint(const CheckpointSaved&) {}
+    virtual void onFinished(const RunOutcome&) {}
+};
+
+/// Stop and pause requests from any thread, checked by the trainer between steps.
+class TrainingControl {
+public:
+    void requestStop() {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_all();
+    }
+    void setPaused(bool paused) {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_paused = paused;
+        }
+        m_wake.notify_all();
+    }
+    bool stopRequested() const { return m_stop; }
+    bool paused() const { return m_paused; }
+
+    /// Blocks while paused; returns early when a stop is requested. Trainer thread only.
+    void waitWhilePaused() {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_wake.wait(lock, [this] { return !m_paused || m_stop; });
+    }
+
+private:
+    std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_paused{false};
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+};
+
+} // namespace swav

@@ -1,0 +1,245 @@
+#include "TestHarness.h"
+
+#include "data/Dataset.h"
+#include "model/SwavModel.h"
+#include "train/Checkpoint.h"
+#include "train/Trainer.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <fstream>
+
+using namespace swav;
+
+namespace {
+
+ExperimentConfig tinyConfig() {
+    ExperimentConfig c;
+    c.name = "tiny";
+    c.dataset.kind = "synthetic";
+    c.model.arch = "custom";
+    c.model.block = "basic";
+    c.model.stem = "cifar";
+    c.model.stageDepths = {1, 1};
+    c.model.stageWidths = {8, 16};
+    c.model.stageStrides = {1, 2};
+    c.model.stemWidth = 8;
+    c.model.head.hiddenDim = 32;
+    c.model.head.outputDim = 16;
+    c.model.numPrototypes = 8;
+    CropGroupConfig large;
+    large.count = 2, large.size = 16, large.minScale = 0.3, large.maxScale = 1.0;
+    large.blurProb = 0;
+    CropGroupConfig small = large;
+    small.count = 2, small.size = 8, small.minScale = 0.1, small.maxScale = 0.3;
+    c.multicrop.crops = {large, small};
+    c.multicrop.mean = {0.5};
+    c.multicrop.std = {0.25};
+    c.optim.optimizer = "sgd";
+    c.optim.epochs = 2;
+    c.optim.batchSize = 16;
+    c.optim.baseLr = 0.1;
+    c.optim.finalLr = 0.01;
+    c.optim.startWarmup = 0.1;
+    c.optim.warmupEpochs = 0;
+    c.swav.freezePrototypesNiters = 0;
+    c.runtime.device = "cpu";
+    c.runtime.threads = 1;
+    c.runtime.seed = 3;
+    c.runtime.metricsEvery = 1;
+    c.runtime.keepCheckpoints = 10;
+    return c;
+}
+
+std::shared_ptr<Dataset> tinyData(int64_t count = 64) {
+    return makeSyntheticShapes(count, 4, 16, 1, 5);
+}
+
+struct Recorder : TrainingObserver {
+    std::vector<StepMetrics> steps;
+    std::vector<EpochMetrics> epochs;
+    std::vector<CheckpointSaved> checkpoints;
+    bool stopAfterFirstEpoch = false;
+    TrainingControl* control = nullptr;
+    void onStep(const StepMetrics& m) override { steps.push_back(m); }
+    void onEpoch(const EpochMetrics& m) override {
+        epochs.push_back(m);
+        if (stopAfterFirstEpoch && m.epoch == 0)
+            control->requestStop();
+    }
+    void onCheckpoint(const CheckpointSaved& c) override { checkpoints.push_back(c); }
+};
+
+RunOutcome train(const ExperimentConfig& config, Recorder& recorder, TrainerOptions options = {},
+                 std::shared_ptr<Dataset> data = tinyData()) {
+    Trainer trainer(config, data, options);
+    trainer.addObserver(&recorder);
+    TrainingControl control;
+    recorder.control = &control;
+    return trainer.run(control);
+}
+
+} // namespace
+
+SWAV_TEST(LossDecreasesOnATinySeededRun) {
+    auto config = tinyConfig();
+    config.optim.epochs = 8;
+    Recorder recorder;
+    const auto outcome = train(config, recorder);
+    VERIFY_MSG(outcome.status == RunStatus::Finished, outcome.message);
+    VERIFY_EQ(recorder.epochs.size(), size_t(8));
+    const double first = recorder.epochs.front().meanLoss;
+    const double last = recorder.epochs.back().meanLoss;
+    VERIFY_MSG(last < first - 0.05, "loss went from " << first << " to " << last);
+    VERIFY(std::isfinite(last));
+    VERIFY_EQ(recorder.steps.size(), size_t(8 * 4)); // metrics_every 1, 64 / 16 steps per epoch
+    const auto& e = recorder.epochs.back();
+    VERIFY_EQ(e.prototypeUsage.size(), size_t(8));
+    int64_t assigned = 0;
+    for (auto count : e.prototypeUsage)
+        assigned += count;
+    VERIFY_EQ(assigned, int64_t(4 * 16 * 2)); // steps x batch x assignment crops
+    VERIFY(e.codeEntropy > 0 && e.codeEntropy <= 1.0 + 1e-9);
+    VERIFY(e.usageEntropy > 0 && e.usageEntropy <= 1.0 + 1e-9);
+    VERIFY(e.maxPrototypeCosine <= 1.0 + 1e-6);
+    VERIFY(e.embeddingStd > 0);
+}
+
+SWAV_TEST(SameSeedGivesTheSameRun) {
+    Recorder a, b;
+    train(tinyConfig(), a);
+    train(tinyConfig(), b);
+    VERIFY_EQ(a.steps.size(), b.steps.size());
+    for (size_t i = 0; i < a.steps.size(); ++i)
+        VERIFY_EQ(a.steps[i].loss, b.steps[i].loss);
+    auto other = tinyConfig();
+    other.runtime.seed = 4;
+    Recorder c;
+    train(other, c);
+    VERIFY(c.steps.back().loss != a.steps.back().loss);
+}
+
+SWAV_TEST(StopAndResumeGivesTheSameFinalLoss) {
+    swav::test::TempDir straightDir, resumedDir;
+    auto config = tinyConfig();
+    config.swav.queueLength = 32; // the queue must survive the checkpoint too
+    config.swav.epochQueueStarts = 0;
+    config.optim.optimizer = "lars";
+    config.optim.baseLr = 0.5;
+    Recorder straight;
+    TrainerOptions straightOptions;
+    straightOptions.runDir = straightDir.path();
+    const auto full = train(config, straight, straightOptions);
+    VERIFY(full.status == RunStatus::Finished);
+
+    Recorder first;
+    TrainerOptions firstOptions;
+    firstOptions.runDir = resumedDir.path();
+    first.stopAfterFirstEpoch = true;
+    const auto stopped = train(config, first, firstOptions);
+    VERIFY_MSG(stopped.status == RunStatus::Stopped, stopped.message);
+    VERIFY(!stopped.lastCheckpoint.empty());
+
+    Recorder second;
+    TrainerOptions resumeOptions;
+    resumeOptions.runDir = resumedDir.path();
+    resumeOptions.resumeFrom = resumedDir.path();
+    const auto resumed = train(config, second, resumeOptions);
+    VERIFY_MSG(resumed.status == RunStatus::Finished, resumed.message);
+    VERIFY_EQ(second.epochs.size(), size_t(1));
+    VERIFY_NEAR(resumed.finalLoss, full.finalLoss, 1e-5);
+    VERIFY_NEAR(second.steps.back().loss, straight.steps.back().loss, 1e-5);
+}
+
+SWAV_TEST(FrozenPrototypesDoNotMoveWhileTheTrunkDoes) {
+    swav::test::TempDir dir;
+    auto config = tinyConfig();
+    config.optim.epochs = 1;
+    config.swav.freezePrototypesNiters = 1000;
+    Recorder recorder;
+    TrainerOptions options;
+    options.runDir = dir.path();
+    VERIFY(train(config, recorder, options).status == RunStatus::Finished);
+    VERIFY(recorder.steps.front().prototypesFrozen);
+
+    at::manual_seed(config.runtime.seed);
+    SwavModel initial(config.model, 1);
+    const auto saved = loadCheckpoint(listCheckpoints(dir.path()).back());
+    auto initialParams = initial->named_parameters();
+    VERIFY(at::allclose(saved.model.at("prototypes.weight"), initialParams["prototypes.weight"], 0,
+                        1e-6));
+    VERIFY(
+        !at::allclose(saved.model.at("trunk.conv1.weight"), initialParams["trunk.conv1.weight"]));
+
+    config.swav.freezePrototypesNiters = 0;
+    swav::test::TempDir dir2;
+    options.runDir = dir2.path();
+    Recorder recorder2;
+    train(config, recorder2, options);
+    const auto moved = loadCheckpoint(listCheckpoints(dir2.path()).back());
+    VERIFY(!at::allclose(moved.model.at("prototypes.weight"), initialParams["prototypes.weight"], 0,
+                         1e-6));
+}
+
+SWAV_TEST(NanLossStopsTheRunWithAnExplanation) {
+    auto config = tinyConfig();
+    config.swav.epsilon = 0.001; // exp(score / eps) overflows fp32
+    Recorder recorder;
+    const auto outcome = train(config, recorder);
+    VERIFY(outcome.status == RunStatus::Failed);
+    VERIFY_CONTAINS(outcome.message, "the loss became");
+    VERIFY_CONTAINS(outcome.message, "epsilon too small");
+}
+
+SWAV_TEST(CheckpointsAreKeptToTheConfiguredNumber) {
+    swav::test::TempDir dir;
+    auto config = tinyConfig();
+    config.optim.epochs = 4;
+    config.runtime.keepCheckpoints = 2;
+    Recorder recorder;
+    TrainerOptions options;
+    options.runDir = dir.path();
+    train(config, recorder, options);
+    VERIFY_EQ(recorder.checkpoints.size(), size_t(4));
+    const auto files = listCheckpoints(dir.path());
+    VERIFY_EQ(files.size(), size_t(2));
+    VERIFY_EQ(files.back(), recorder.checkpoints.back().path);
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path() + "/checkpoints"))
+        VERIFY_MSG(entry.path().extension() == ".pt", "left over: " << entry.path());
+}
+
+SWAV_TEST(CorruptOrForeignCheckpointsAreRefused) {
+    swav::test::TempDir dir;
+    const auto corrupt = dir.file("bad.pt");
+    std::ofstream(corrupt) << "not a checkpoint";
+    VERIFY_THROWS_WITH(loadCheckpoint(corrupt), "bad.pt: not a readable checkpoint");
+
+    auto config = tinyConfig();
+    config.optim.epochs = 1;
+    Recorder recorder;
+    TrainerOptions options;
+    options.runDir = dir.path();
+    train(config, recorder, options);
+    auto other = config;
+    other.model.stageWidths = {8, 32};
+    TrainerOptions resume;
+    resume.resumeFrom = dir.path();
+    Recorder r2;
+    const auto outcome = train(other, r2, resume);
+    VERIFY(outcome.status == RunStatus::Failed);
+    VERIFY_CONTAINS(outcome.message, "another architecture");
+    VERIFY_CONTAINS(outcome.message, "has shape");
+
+    Recorder r3;
+    TrainerOptions bad;
+    bad.resumeFrom = corrupt;
+    VERIFY_CONTAINS(train(config, r3, bad).message, "not a readable checkpoint");
+}
+
+SWAV_TEST(TooSmallDatasetIsAClearFailure) {
+    Recorder recorder;
+    const auto outcome = train(tinyConfig(), recorder, {}, tinyData(8));
+    VERIFY(outcome.status == RunStatus::Failed);
+    VERIFY_CONTAINS(outcome.message, "fewer than one batch of 16");
+}
