@@ -9,7 +9,9 @@ else()
 endif()
 # TORCH_LIBRARIES carries flags and plain names; wrap them in one imported target.
 add_library(swav_torch INTERFACE)
-target_link_libraries(swav_torch INTERFACE ${TORCH_LIBRARIES})
+# PyTorch wheels export statically linked std::filesystem symbols (pytorch#133437); binaries
+# that bind to them crash. Naming the system libstdc++ before LibTorch makes it win the lookup.
+target_link_libraries(swav_torch INTERFACE stdc++ ${TORCH_LIBRARIES})
 target_include_directories(swav_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
 if(TORCH_CXX_FLAGS)
   separate_arguments(_swav_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
@@ -22,8 +24,6 @@ set_package_properties(ZLIB PROPERTIES TYPE REQUIRED PURPOSE "gzipped IDX datase
 find_package(nlohmann_json 3.9 REQUIRED)
 set_package_properties(nlohmann_json PROPERTIES TYPE REQUIRED PURPOSE "configuration files")
 
-find_package(SQLite3 REQUIRED)
-set_package_properties(SQLite3 PROPERTIES TYPE REQUIRED PURPOSE "run store")
 
 find_package(CLI11 QUIET CONFIG)
 if(NOT CLI11_FOUND)

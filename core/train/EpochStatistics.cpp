@@ -22,7 +22,9 @@ void EpochStatistics::add(const std::vector<at::Tensor>& codes, const at::Tensor
     torch::NoGradGuard noGrad;
     m_lossSum += loss.detach().to(at::kDouble);
     for (const auto& q : codes) {
-        m_usage += at::bincount(q.argmax(1), {}, m_numPrototypes);
+        // index_add_ instead of bincount: bincount reads the maximum back (a device sync).
+        auto assigned = q.argmax(1);
+        m_usage.index_add_(0, assigned, at::ones_like(assigned));
         m_entropySum += -(q * at::log(q.clamp_min(1e-12))).sum().to(at::kDouble);
         m_rows += q.size(0);
     }

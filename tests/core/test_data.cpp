@@ -488,6 +488,7 @@ SWAV_TEST(DefaultsPerKind) {
 
 // ---- image folders ---------------------------------------------------------------------------
 
+#ifdef SWAV_TEST_HAVE_OPENCV
 SWAV_TEST(ImageFolderLabelsFromSubFoldersAndSkipsCorrupt) {
     swav::test::TempDir dir;
     writeSolidPng(dir.file("train/cat/a.png"), 10, 8, 10, 20, 30);
@@ -632,6 +633,12 @@ SWAV_TEST(ImageFolderThroughConfigAndSubset) {
 }
 
 // ---- the real Fashion-MNIST ------------------------------------------------------------------
+
+#else
+SWAV_TEST(ImageFolderNeedsOpenCv) {
+    VERIFY_THROWS_WITH(openImageFolder("/tmp", 8, 8), "image folders need OpenCV");
+}
+#endif
 
 SWAV_TEST(FashionMnistTestSplitFromDebianPackage) {
     // The install script installs dataset-fashion-mnist; a missing folder is a failure here.

@@ -1,12 +1,14 @@
 #include "TestHarness.h"
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <execinfo.h>
 #include <filesystem>
 #include <iostream>
-#include <random>
+#include <unistd.h>
 
 namespace swav::test {
 
@@ -24,16 +26,13 @@ void fail(const char* file, int line, const std::string& message) {
 }
 
 TempDir::TempDir() {
-    std::random_device device;
-    const auto base = std::filesystem::temp_directory_path();
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        const auto candidate = base / ("swav-test-" + std::to_string(device()));
-        if (std::filesystem::create_directory(candidate)) {
-            m_path = candidate.string();
-            return;
-        }
-    }
-    throw std::runtime_error("cannot create a temporary folder");
+    // mkdtemp rather than std::random_device: PyTorch wheels export an older libstdc++'s
+    // random_device, which crashes programs built with a newer compiler.
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base && *base ? base : "/tmp") + "/swav-test-XXXXXX";
+    if (!mkdtemp(pattern.data()))
+        throw std::runtime_error("cannot create a temporary folder under " + pattern);
+    m_path = pattern;
 }
 
 TempDir::~TempDir() {
@@ -41,7 +40,9 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(m_path, ec);
 }
 
-std::string sourceDir() { return SWAV_TEST_SOURCE_DIR; }
+std::string sourceDir() {
+    return SWAV_TEST_SOURCE_DIR;
+}
 
 std::string sharedDir() {
     const auto candidate = std::filesystem::path(SWAV_TEST_SOURCE_DIR) / ".." / ".." / "shared";
@@ -50,13 +51,36 @@ std::string sharedDir() {
 
 } // namespace swav::test
 
+namespace {
+
+const char* g_currentTest = "(none)";
+
+// A crash names the test and prints a backtrace instead of vanishing without a word.
+extern "C" void onCrash(int signal) {
+    const char header[] = "\nCRASH  in test ";
+    (void)!write(STDERR_FILENO, header, sizeof header - 1);
+    (void)!write(STDERR_FILENO, g_currentTest, std::strlen(g_currentTest));
+    (void)!write(STDERR_FILENO, "\n", 1);
+    void* frames[64];
+    const int count = backtrace(frames, 64);
+    backtrace_symbols_fd(frames, count, STDERR_FILENO);
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
     using namespace swav::test;
+    std::signal(SIGSEGV, onCrash);
+    std::signal(SIGBUS, onCrash);
+    std::signal(SIGABRT, onCrash);
     const char* filter = argc > 1 ? argv[1] : nullptr;
     int passed = 0, failed = 0;
     for (const auto& test : registry()) {
         if (filter && !std::strstr(test.name, filter))
             continue;
+        g_currentTest = test.name;
         const auto start = std::chrono::steady_clock::now();
         std::string error;
         try {
@@ -68,9 +92,9 @@ int main(int argc, char** argv) {
         } catch (...) {
             error = "unexpected non-standard exception";
         }
-        const double ms = std::chrono::duration<double, std::milli>(
-                              std::chrono::steady_clock::now() - start)
-                              .count();
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
         if (error.empty()) {
             ++passed;
             std::printf("PASS   %s (%.0f ms)\n", test.name, ms);

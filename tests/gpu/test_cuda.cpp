@@ -1,0 +1,88 @@
+// Runs only in CUDA builds (label gpu): the same engine on the GPU agrees with the CPU.
+#include "TestHarness.h"
+
+#include "augment/MultiCrop.h"
+#include "data/Dataset.h"
+#include "swav/Sinkhorn.h"
+#include "train/Trainer.h"
+
+#include <ATen/ATen.h>
+#include <torch/cuda.h>
+
+using namespace swav;
+
+namespace {
+
+ExperimentConfig tinyGpuConfig(const std::string& precision) {
+    ExperimentConfig c;
+    c.dataset.kind = "synthetic";
+    c.model.arch = "resnet18";
+    c.model.stem = "cifar";
+    c.model.head.hiddenDim = 256;
+    c.model.numPrototypes = 30;
+    CropGroupConfig large;
+    large.count = 2, large.size = 32, large.minScale = 0.14, large.blurProb = 0;
+    CropGroupConfig small = large;
+    small.count = 4, small.size = 16, small.minScale = 0.05, small.maxScale = 0.14;
+    c.multicrop.crops = {large, small};
+    c.optim.epochs = 6;
+    c.optim.batchSize = 64;
+    c.optim.baseLr = 0.6;
+    c.optim.finalLr = 0.0006;
+    c.optim.warmupEpochs = 0;
+    c.swav.freezePrototypesNiters = 4;
+    c.runtime.device = "cuda";
+    c.runtime.precision = precision;
+    c.runtime.metricsEvery = 4;
+    return c;
+}
+
+struct EpochLosses : TrainingObserver {
+    std::vector<double> losses;
+    void onEpoch(const EpochMetrics& m) override { losses.push_back(m.meanLoss); }
+};
+
+} // namespace
+
+SWAV_TEST(CudaIsAvailable) {
+    VERIFY(torch::cuda::is_available());
+}
+
+SWAV_TEST(SinkhornOnGpuMatchesCpu) {
+    at::manual_seed(1);
+    auto scores = at::rand({512, 300}) * 2 - 1;
+    auto cpu = sinkhornCodes(scores, 0.05, 3);
+    auto gpu = sinkhornCodes(scores.to(at::kCUDA).to(at::kHalf), 0.05, 3).to(at::kCPU);
+    VERIFY(gpu.scalar_type() == at::kFloat);
+    // Half-precision scores round to ~1e-3; the codes stay close and rows still sum to 1.
+    VERIFY((gpu.sum(1) - 1).abs().max().item<double>() < 1e-4);
+    auto exact = sinkhornCodes(scores.to(at::kCUDA), 0.05, 3).to(at::kCPU);
+    VERIFY((exact - cpu).abs().max().item<double>() < 1e-4);
+}
+
+SWAV_TEST(AugmentationOnGpuMatchesCpu) {
+    CropGroupConfig g;
+    g.count = 2, g.size = 24;
+    MultiCropAugmenter augmenter({g}, {0.5, 0.5, 0.5}, {0.25, 0.25, 0.25});
+    at::manual_seed(2);
+    auto images = at::randint(0, 256, {16, 3, 32, 32}, at::kByte);
+    auto cpu = augmenter.apply(images, 9);
+    auto gpu = augmenter.apply(images.to(at::kCUDA), 9);
+    for (size_t i = 0; i < cpu.crops.size(); ++i)
+        VERIFY((gpu.crops[i].to(at::kCPU) - cpu.crops[i]).abs().max().item<double>() < 1e-3);
+}
+
+SWAV_TEST(MixedPrecisionTrainingLearnsOnGpu) {
+    for (const std::string precision : {"bf16", "fp16", "fp32"}) {
+        auto data = makeSyntheticShapes(1024, 4, 32, 3, 7);
+        Trainer trainer(tinyGpuConfig(precision), data, {});
+        EpochLosses losses;
+        trainer.addObserver(&losses);
+        TrainingControl control;
+        const auto outcome = trainer.run(control);
+        VERIFY_MSG(outcome.status == RunStatus::Finished, precision << ": " << outcome.message);
+        VERIFY_MSG(losses.losses.back() < losses.losses.front() - 0.05,
+                   precision << ": loss " << losses.losses.front() << " -> "
+                             << losses.losses.back());
+    }
+}
