@@ -7,6 +7,8 @@ CTEST_EXCLUDE ?= slow|gpu
 
 # ccache cannot reuse precompiled headers without these.
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+# Fresh clones in other folders (CI) reuse the cache.
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: all deps configure build run test test-all bench format clean
 

@@ -2,6 +2,7 @@
 
 #include "cli/BenchCommand.h"
 #include "cli/ConfigSource.h"
+#include "cli/EvalCommand.h"
 #include "cli/TrainCommand.h"
 #include "config/Presets.h"
 
@@ -65,6 +66,19 @@ int run(int argc, char** argv) {
     auto* benchAugment = bench->add_subcommand("augment", "Measure the multi-crop pipeline alone");
     benchAugment->fallthrough();
 
+    EvalOptions evalOptions;
+    auto* eval = app.add_subcommand("eval", "Evaluate a run's features: kNN and linear probe");
+    eval->add_option("--run", evalOptions.runDir, "Run folder")->required();
+    eval->add_option("--checkpoint", evalOptions.checkpointEpoch,
+                     "Epoch of the checkpoint (default: the newest)");
+    eval->add_flag("--knn", evalOptions.knn, "Weighted kNN (default when nothing is chosen)");
+    eval->add_flag("--linear", evalOptions.linear, "Linear probe on frozen features");
+    eval->add_flag("--baselines", evalOptions.baselines,
+                   "Also evaluate the random-init network and raw pixels");
+    eval->add_flag("--json", evalOptions.json, "Print one JSON object (accuracies as fractions)");
+    eval->add_flag("--no-cache", evalOptions.noCache, "Recompute features even when cached");
+    eval->add_option("--device", evalOptions.device, "auto, cpu, cuda or cuda:N");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -76,6 +90,8 @@ int run(int argc, char** argv) {
         return listPresets();
     if (config->parsed())
         return printConfig(configSource);
+    if (eval->parsed())
+        return runEval(evalOptions);
     if (train->parsed())
         return runTrain(trainOptions);
     if (benchAugment->parsed())

@@ -94,6 +94,17 @@ int runTrain(const TrainOptions& options) {
 
     TrainerOptions trainerOptions;
     trainerOptions.runDir = runDir;
+    if (config->eval.knnEveryEpochs > 0) {
+        // Online kNN on the hold-out images, else on the test split.
+        trainerOptions.monitor = split->holdout;
+        if (!trainerOptions.monitor) {
+            auto test = openTestSplit(config->dataset);
+            if (test)
+                trainerOptions.monitor = *test;
+            else
+                std::cerr << "online kNN is off: " << test.error().message << "\n";
+        }
+    }
     trainerOptions.resumeFrom = options.resume;
     Trainer trainer(*config, split->train, trainerOptions);
     TrainingControl control;

@@ -324,8 +324,9 @@ Expected<ExperimentConfig> loadConfig(const std::string& jsonText, const std::st
         config = configFromJson(full, overrideReport);
         report.append(overrideReport);
     }
-    if (report.ok())
-        report.append(validateConfig(config));
+    // Fields with type errors kept their defaults, so the rest can still be checked: the user
+    // sees every problem at once.
+    report.append(validateConfig(config));
     if (warnings)
         warnings->warnings = report.warnings;
     if (!report.ok())

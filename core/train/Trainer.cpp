@@ -3,6 +3,9 @@
 #include "augment/MultiCrop.h"
 #include "config/ConfigJson.h"
 #include "dist/Collective.h"
+#include "eval/Features.h"
+#include "eval/Knn.h"
+#include "model/ModelState.h"
 #include "model/SwavModel.h"
 #include "optim/LrSchedule.h"
 #include "optim/Optimizer.h"
@@ -41,17 +44,36 @@ uint64_t mix(uint64_t a, uint64_t b) {
     return z ^ (z >> 31);
 }
 
-std::string shapeText(const at::Tensor& t) {
-    std::ostringstream out;
-    out << t.sizes();
-    return out.str();
-}
-
 /// Dynamic loss scale for fp16 (bf16 and fp32 need none).
 struct LossScaler {
     double scale = 65536.0;
     int goodSteps = 0;
 };
+
+/// Online kNN accuracy of `monitor` against up to 10000 training images (fixed, seeded choice).
+double monitorKnn(SwavModel& model, const std::shared_ptr<Dataset>& train, Dataset& monitor,
+                  const ExperimentConfig& cfg, at::Device device) {
+    std::vector<int64_t> positions(static_cast<size_t>(train->size()));
+    std::iota(positions.begin(), positions.end(), 0);
+    std::mt19937_64 rng(mix(static_cast<uint64_t>(cfg.runtime.seed), 99u));
+    std::shuffle(positions.begin(), positions.end(), rng);
+    positions.resize(std::min<size_t>(positions.size(), 10000));
+    SubsetDataset bank(train, positions, "kNN bank");
+    const auto transform = evalTransformFor(cfg);
+    const auto bankFeatures =
+        extractFeatures(model, bank, transform, cfg.eval.featureBatchSize, device);
+    const auto queryFeatures =
+        extractFeatures(model, monitor, transform, cfg.eval.featureBatchSize, device);
+    const int classes = static_cast<int>(std::max(bankFeatures.labels.max().item<int64_t>(),
+                                                  queryFeatures.labels.max().item<int64_t>()) +
+                                         1);
+    KnnOptions options;
+    options.k = cfg.eval.knnK;
+    options.temperature = cfg.eval.knnTemperature;
+    const auto predictions = knnPredict(bankFeatures.features, bankFeatures.labels,
+                                        queryFeatures.features, classes, options);
+    return predictions.eq(queryFeatures.labels).to(at::kDouble).mean().item<double>();
+}
 
 } // namespace
 
@@ -87,37 +109,6 @@ const PhaseTimer& Trainer::phaseTimes() const {
 }
 
 namespace {
-
-std::map<std::string, at::Tensor> modelState(SwavModel& model) {
-    std::map<std::string, at::Tensor> state;
-    for (const auto& item : model->named_parameters())
-        state[item.key()] = item.value();
-    for (const auto& item : model->named_buffers())
-        state[item.key()] = item.value();
-    return state;
-}
-
-void loadModelState(SwavModel& model, const std::map<std::string, at::Tensor>& saved,
-                    const std::string& path) {
-    torch::NoGradGuard noGrad;
-    auto current = modelState(model);
-    for (const auto& [name, tensor] : current) {
-        const auto it = saved.find(name);
-        if (it == saved.end())
-            throw UserError(path + ": the checkpoint has no '" + name +
-                            "'; it was made for another architecture");
-        if (!it->second.sizes().equals(tensor.sizes()))
-            throw UserError(path + ": '" + name + "' has shape " + shapeText(it->second) +
-                            " in the checkpoint but " + shapeText(tensor) +
-                            " in the model; it was made for another architecture");
-    }
-    for (const auto& [name, tensor] : saved)
-        if (!current.count(name))
-            throw UserError(path + ": the checkpoint has '" + name +
-                            "', which this model does not; it was made for another architecture");
-    for (auto& [name, tensor] : current)
-        tensor.copy_(saved.at(name));
-}
 
 std::string describeRunDevice(const DeviceChoice& device) {
     return device.description;
@@ -218,7 +209,7 @@ RunOutcome Trainer::run(TrainingControl& control) {
             if (!path)
                 return fail(path.error().message);
             auto saved = loadCheckpoint(*path);
-            loadModelState(model, saved.model, *path);
+            loadModelState(*model, saved.model, *path);
             optimizer->loadState(saved.optimizer);
             if (saved.queue.defined())
                 queue.restore(saved.queue.to(device), saved.queueFilled);
@@ -266,7 +257,7 @@ RunOutcome Trainer::run(TrainingControl& control) {
         s.epoch = epoch;
         s.stepInEpoch = stepInEpoch;
         s.iteration = iteration;
-        s.model = modelState(model);
+        s.model = modelState(*model);
         s.optimizer = optimizer->state();
         if (queue.exists()) {
             s.queue = queue.state();
@@ -463,6 +454,12 @@ RunOutcome Trainer::run(TrainingControl& control) {
             stats.finish(model->prototypes()->weight, em);
             em.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
             em.queueActive = queue.full();
+            const bool monitorNow = cfg.eval.knnEveryEpochs > 0 && st.options.monitor &&
+                                    (epoch + 1) % cfg.eval.knnEveryEpochs == 0 &&
+                                    data.labels().defined() &&
+                                    st.options.monitor->labels().defined();
+            if (monitorNow)
+                em.knnAccuracy = monitorKnn(model, st.dataset, *st.options.monitor, cfg, device);
             outcome.finalLoss = em.meanLoss;
             outcome.epochsCompleted = epoch + 1;
             st.notify([&](TrainingObserver& o) { o.onEpoch(em); });

@@ -22,6 +22,10 @@ struct TrainerOptions {
     bool profile = false;     // synchronise the device at phase boundaries to time them
     int64_t untimedSteps = 0; // first steps left out of phaseTimes() (warm-up)
     Collective* collective = nullptr; // multi-process training; null = single process
+    /// Labelled images kept out of training: with eval.knn_every_epochs > 0 they are classified
+    /// by kNN against (up to 10000) training images every N epochs, in eval mode and without
+    /// gradient, so the training itself is unchanged.
+    std::shared_ptr<Dataset> monitor;
 };
 
 class Trainer {

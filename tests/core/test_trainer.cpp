@@ -7,8 +7,11 @@
 
 #include <ATen/ATen.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <fstream>
+#include <thread>
 
 using namespace swav;
 
@@ -242,4 +245,49 @@ SWAV_TEST(TooSmallDatasetIsAClearFailure) {
     const auto outcome = train(tinyConfig(), recorder, {}, tinyData(8));
     VERIFY(outcome.status == RunStatus::Failed);
     VERIFY_CONTAINS(outcome.message, "fewer than one batch of 16");
+}
+
+SWAV_TEST(OnlineKnnMonitoringDoesNotChangeTraining) {
+    auto config = tinyConfig();
+    Recorder plain;
+    train(config, plain);
+    config.eval.knnEveryEpochs = 1;
+    config.eval.knnK = 5;
+    Recorder monitored;
+    TrainerOptions options;
+    options.monitor = makeSyntheticShapes(32, 4, 16, 1, 77);
+    train(config, monitored, options);
+    VERIFY_EQ(plain.steps.size(), monitored.steps.size());
+    for (size_t i = 0; i < plain.steps.size(); ++i)
+        VERIFY_EQ(plain.steps[i].loss, monitored.steps[i].loss);
+    VERIFY_EQ(monitored.epochs.size(), size_t(2));
+    for (const auto& e : monitored.epochs)
+        VERIFY(e.knnAccuracy >= 0 && e.knnAccuracy <= 1);
+    VERIFY_EQ(plain.epochs.back().knnAccuracy, -1.0);
+}
+
+SWAV_TEST(PauseBlocksBetweenStepsUntilResumed) {
+    auto config = tinyConfig();
+    config.optim.epochs = 1;
+    Trainer trainer(config, tinyData(), {});
+    struct PauseOnFirstStep : TrainingObserver {
+        TrainingControl* control = nullptr;
+        std::atomic<int> steps{0};
+        void onStep(const StepMetrics&) override {
+            if (++steps == 1)
+                control->setPaused(true);
+        }
+    } observer;
+    TrainingControl control;
+    observer.control = &control;
+    trainer.addObserver(&observer);
+    RunOutcome outcome;
+    std::thread worker([&] { outcome = trainer.run(control); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const int stepsWhilePaused = observer.steps;
+    control.setPaused(false);
+    worker.join();
+    VERIFY_EQ(stepsWhilePaused, 1); // held after the first step
+    VERIFY(outcome.status == RunStatus::Finished);
+    VERIFY_EQ(observer.steps.load(), 4);
 }

@@ -1,0 +1,124 @@
+#include "cli/EvalCommand.h"
+
+#include "cli/Commands.h"
+#include "eval/Evaluation.h"
+#include "train/Checkpoint.h"
+#include "train/Trainer.h"
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+namespace swav::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch) {
+    if (epoch < 0)
+        return resolveCheckpoint(runDir);
+    char prefix[32];
+    std::snprintf(prefix, sizeof prefix, "epoch-%04d-", epoch);
+    for (const auto& file : listCheckpoints(runDir))
+        if (fs::path(file).filename().string().rfind(prefix, 0) == 0)
+            return file;
+    return Error{runDir + ": no checkpoint of epoch " + std::to_string(epoch) +
+                 " (see the checkpoints folder)"};
+}
+
+std::string percent(const nlohmann::json& value) {
+    if (!value.is_number())
+        return "-";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f %%", 100.0 * value.get<double>());
+    return text;
+}
+
+void printTable(const nlohmann::json& result) {
+    std::printf("checkpoint %s\n", result["checkpoint"].get<std::string>().c_str());
+    std::printf("train %s (%lld images), test %s (%lld images)\n",
+                result["dataset"]["train"].get<std::string>().c_str(),
+                result["dataset"]["train_images"].get<long long>(),
+                result["dataset"]["test"].get<std::string>().c_str(),
+                result["dataset"]["test_images"].get<long long>());
+    std::string knnTitle = "kNN";
+    if (result.contains("knn_settings"))
+        knnTitle += " (k " + std::to_string(result["knn_settings"]["k"].get<int>()) + ")";
+    std::printf("\n%-14s %14s %14s %14s\n", "features", knnTitle.c_str(), "linear", "linear best");
+    for (const char* name : {"trained", "random_init", "raw_pixels"}) {
+        const bool present = (result.contains("knn") && result["knn"].contains(name)) ||
+                             (result.contains("linear") && result["linear"].contains(name));
+        if (!present)
+            continue;
+        auto at = [&](const char* group) {
+            return result.contains(group) && result[group].contains(name) ? result[group][name]
+                                                                          : nlohmann::json();
+        };
+        std::printf("%-14s %14s %14s %14s\n", name, percent(at("knn")).c_str(),
+                    percent(at("linear")).c_str(), percent(at("linear_best")).c_str());
+    }
+}
+
+} // namespace
+
+int runEval(const EvalOptions& options) {
+    auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch);
+    if (!checkpoint) {
+        std::cerr << checkpoint.error().message << "\n";
+        return ExitBadUsage;
+    }
+    auto config = configFromCheckpoint(*checkpoint);
+    if (!config) {
+        std::cerr << config.error().message << "\n";
+        return ExitBadUsage;
+    }
+    EvalRequest request = evalRequestFor(*config);
+    request.knn = options.knn || !options.linear;
+    request.linear = options.linear;
+    request.baselines = options.baselines;
+    request.useCache = !options.noCache;
+    request.device = options.device;
+
+    const bool tty = isatty(fileno(stderr)) != 0;
+    auto progress = [&](const std::string& stage, int64_t done, int64_t total) {
+        if (tty)
+            std::fprintf(stderr, "\r\033[K%s %lld/%lld", stage.c_str(),
+                         static_cast<long long>(done), static_cast<long long>(total));
+        return true;
+    };
+    auto result = evaluateCheckpoint(*checkpoint, request, progress);
+    if (tty)
+        std::fprintf(stderr, "\r\033[K");
+    if (!result) {
+        std::cerr << "evaluation failed: " << result.error().message << "\n";
+        return ExitRunFailed;
+    }
+
+    // Keep every evaluation beside the run.
+    const auto folder = fs::path(options.runDir) / "evaluations";
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    char stamp[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+    const auto file = folder / (fs::path(*checkpoint).stem().string() + "-" + stamp + ".json");
+    std::ofstream(file) << result->dump(2) << "\n";
+
+    if (options.json) {
+        nlohmann::json brief;
+        for (const char* key : {"knn", "linear", "linear_best", "seconds"})
+            if (result->contains(key))
+                brief[key] = (*result)[key];
+        std::cout << brief.dump() << "\n";
+    } else {
+        printTable(*result);
+        std::printf("\nsaved %s\n", file.string().c_str());
+    }
+    return ExitOk;
+}
+
+} // namespace swav::cli

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+
+namespace swav::cli {
+
+struct EvalOptions {
+    std::string runDir;
+    int checkpointEpoch = -1; // -1 = newest checkpoint
+    bool knn = false;
+    bool linear = false;
+    bool baselines = false;
+    bool json = false;
+    bool noCache = false;
+    std::string device = "auto";
+};
+
+/// `swav eval`: kNN / linear probe of a run's checkpoint, with baselines; returns the exit code.
+int runEval(const EvalOptions& options);
+
+} // namespace swav::cli

@@ -1,0 +1,43 @@
+#pragma once
+// Evaluates a checkpoint the standard ways (weighted kNN, linear probe) next to the baselines
+// it must beat (same network at random initialisation, raw pixels).
+
+#include "eval/Features.h"
+#include "eval/Knn.h"
+#include "eval/LinearProbe.h"
+#include "util/Expected.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+namespace swav {
+
+struct EvalRequest {
+    bool knn = true;
+    bool linear = false;
+    bool baselines = false;
+    bool useCache = true;  // reuse features cached next to the checkpoint
+    KnnOptions knnOptions; // defaults from the run's eval config when built by the front end
+    LinearProbeOptions linearOptions;
+    int featureBatchSize = 512;
+    std::string device = "auto";
+};
+
+/// (stage, done, total) -> false cancels. Stages: "features train", "features test",
+/// "random init", "raw pixels", "knn", "linear".
+using EvalProgress = std::function<bool(const std::string&, int64_t, int64_t)>;
+
+/// Result JSON: {"checkpoint", "dataset", "knn": {"trained", "random_init", "raw_pixels"},
+/// "linear": {...same keys, final top-1...}, "linear_best": {...}, "details": {per-class,
+/// confusion matrices, class names}, "seconds": {...}}; accuracies are fractions and keys
+/// appear for what was asked.
+Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
+                                            const EvalRequest& request,
+                                            const EvalProgress& progress = {});
+
+/// An EvalRequest filled from a run's eval config.
+EvalRequest evalRequestFor(const ExperimentConfig& config);
+
+} // namespace swav

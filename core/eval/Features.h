@@ -1,0 +1,60 @@
+#pragma once
+// Frozen-trunk features of a dataset, the raw-pixel baseline, and a cache next to checkpoints.
+
+#include "data/Dataset.h"
+#include "model/SwavModel.h"
+
+#include <ATen/Tensor.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace swav {
+
+/// Progress of a long computation: (done, total); returning false cancels it.
+using ProgressCallback = std::function<bool(int64_t, int64_t)>;
+
+/// Thrown when a ProgressCallback asked to stop.
+struct Cancelled : std::runtime_error {
+    Cancelled()
+        : std::runtime_error("cancelled") {}
+};
+
+struct FeatureSet {
+    at::Tensor features; // float32 [N, D], CPU
+    at::Tensor labels;   // int64 [N], CPU; undefined when the data has no labels
+};
+
+/// How images become network input for evaluation: scaled to [0, 1], centre-cropped to `side`
+/// when larger, normalised per channel.
+struct EvalTransform {
+    int side = 0;             // 0 = keep the image size
+    std::vector<double> mean; // per channel
+    std::vector<double> std;
+
+    at::Tensor apply(const at::Tensor& images) const; // uint8 [B,C,H,W] -> float [B,C,s,s]
+};
+
+/// The transform matching a run's config: the largest crop size, the run's normalisation.
+EvalTransform evalTransformFor(const ExperimentConfig& config);
+
+/// Global-average-pooled trunk features of every image, in dataset order; the model is put in
+/// eval mode (its previous mode is restored) and no gradient is recorded.
+FeatureSet extractFeatures(SwavModel& model, Dataset& data, const EvalTransform& transform,
+                           int batchSize, at::Device device, const ProgressCallback& progress = {});
+
+/// Normalised pixels, average-pooled to at most 32 px a side, flattened: the baseline every
+/// learned representation must beat.
+FeatureSet rawPixelFeatures(Dataset& data, const EvalTransform& transform, int batchSize,
+                            const ProgressCallback& progress = {});
+
+/// Features cached in a file; reused when `key` (checkpoint identity + dataset identity) matches.
+/// Returns false when absent or stale.
+bool loadCachedFeatures(const std::string& path, const std::string& key, FeatureSet& out);
+void saveCachedFeatures(const std::string& path, const std::string& key, const FeatureSet& set);
+
+/// "size:mtime" of a file, for cache keys; "" when it does not exist.
+std::string fileIdentity(const std::string& path);
+
+} // namespace swav

@@ -1,0 +1,192 @@
+#include "TestHarness.h"
+
+#include "eval/Classification.h"
+#include "eval/Evaluation.h"
+#include "eval/Features.h"
+#include "eval/Knn.h"
+#include "eval/LinearProbe.h"
+#include "train/Checkpoint.h"
+#include "train/Trainer.h"
+
+#include <ATen/ATen.h>
+
+using namespace swav;
+
+namespace {
+
+// Gaussian clusters around well-separated random centres.
+FeatureSet clusters(int classes, int perClass, int dim, double noise, int seed) {
+    at::manual_seed(seed);
+    auto centres = at::randn({classes, dim});
+    auto labels = at::arange(classes, at::kLong).repeat_interleave(perClass);
+    auto features = centres.index_select(0, labels) + noise * at::randn({classes * perClass, dim});
+    return {features, labels};
+}
+
+double accuracy(const at::Tensor& predictions, const at::Tensor& labels) {
+    return predictions.eq(labels).to(at::kDouble).mean().item<double>();
+}
+
+} // namespace
+
+SWAV_TEST(KnnIsPerfectOnWellSeparatedClasses) {
+    auto bank = clusters(5, 100, 16, 0.05, 1), queries = clusters(5, 40, 16, 0.05, 1);
+    // Same centres (same seed), fresh noise for the queries.
+    at::manual_seed(2);
+    queries.features = queries.features + 0.05 * at::randn_like(queries.features);
+    auto predictions = knnPredict(bank.features, bank.labels, queries.features, 5, KnnOptions{});
+    VERIFY_EQ(accuracy(predictions, queries.labels), 1.0);
+}
+
+SWAV_TEST(KnnOnShuffledLabelsIsNearChance) {
+    auto bank = clusters(10, 200, 16, 0.5, 3), queries = clusters(10, 100, 16, 0.5, 3);
+    auto shuffled = bank.labels.index_select(0, at::randperm(bank.labels.size(0)));
+    auto predictions = knnPredict(bank.features, shuffled, queries.features, 10, KnnOptions{});
+    VERIFY_NEAR(accuracy(predictions, queries.labels), 0.1, 0.05);
+}
+
+SWAV_TEST(ChunkedAndUnchunkedKnnAgreeExactly) {
+    auto bank = clusters(7, 150, 32, 1.0, 4), queries = clusters(7, 60, 32, 1.0, 5);
+    KnnOptions whole;
+    whole.chunk = 1 << 20;
+    KnnOptions chunked;
+    chunked.chunk = 37;
+    auto a = knnPredict(bank.features, bank.labels, queries.features, 7, whole);
+    auto b = knnPredict(bank.features, bank.labels, queries.features, 7, chunked);
+    VERIFY(at::equal(a, b));
+}
+
+SWAV_TEST(KnnVotesAreWeightedBySimilarity) {
+    // Two class-0 neighbours at cosine 0.6, one class-1 neighbour at cosine 1.0. A plain
+    // majority says 0; with T = 0.07, exp(1/0.07) outweighs 2 exp(0.6/0.07).
+    auto bank = at::tensor({1.f, 0.f, 0.6f, 0.8f, 0.6f, -0.8f}).view({3, 2});
+    auto labels = at::tensor({1, 0, 0}, at::kLong);
+    auto query = at::tensor({1.f, 0.f}).view({1, 2});
+    KnnOptions options;
+    options.k = 3;
+    VERIFY_EQ(knnPredict(bank, labels, query, 2, options).item<int64_t>(), int64_t(1));
+    options.temperature = 100.0; // nearly uniform weights: the majority wins
+    VERIFY_EQ(knnPredict(bank, labels, query, 2, options).item<int64_t>(), int64_t(0));
+}
+
+SWAV_TEST(LinearProbeLearnsALinearlySeparableSet) {
+    auto train = clusters(4, 200, 8, 0.3, 6), test = clusters(4, 50, 8, 0.3, 6);
+    LinearProbeOptions options;
+    options.epochs = 20;
+    options.batchSize = 64;
+    auto result = trainLinearProbe(train, test, 4, options);
+    VERIFY_MSG(result.final.top1 > 0.95, "top-1 " << result.final.top1);
+    VERIFY(result.bestTop1 >= result.final.top1);
+    VERIFY_EQ(result.top1PerEpoch.size(), size_t(20));
+    int64_t total = 0;
+    for (const auto& row : result.final.confusion)
+        for (auto count : row)
+            total += count;
+    VERIFY_EQ(total, int64_t(200));
+}
+
+SWAV_TEST(ConfusionMatrixAndPerClassAccuracy) {
+    auto truth = at::tensor({0, 0, 1, 1, 1, 2}, at::kLong);
+    auto predicted = at::tensor({0, 1, 1, 1, 0, 2}, at::kLong);
+    auto report = classificationReport(predicted, truth, 4);
+    VERIFY_NEAR(report.top1, 4.0 / 6.0, 1e-12);
+    VERIFY_EQ(report.confusion[0][1], int64_t(1));
+    VERIFY_EQ(report.confusion[1][0], int64_t(1));
+    VERIFY_NEAR(report.perClassAccuracy[1], 2.0 / 3.0, 1e-12);
+    VERIFY(std::isnan(report.perClassAccuracy[3])); // class absent from the test set
+    VERIFY_EQ(report.count, int64_t(6));
+}
+
+SWAV_TEST(FeatureExtractionIsFrozenAndRestoresTheMode) {
+    ModelConfig mc;
+    mc.arch = "fashion-mnist";
+    mc.stem = "cifar";
+    mc.numPrototypes = 10;
+    mc.head.hiddenDim = 16;
+    SwavModel model(mc, 1);
+    model->train();
+    auto data = makeSyntheticShapes(40, 4, 28, 1, 3);
+    const auto before = model->named_buffers()["trunk.bn1.running_mean"].clone();
+    EvalTransform transform{28, {0.5}, {0.25}};
+    int64_t lastDone = 0;
+    auto set = extractFeatures(model, *data, transform, 16, at::kCPU, [&](int64_t done, int64_t) {
+        lastDone = done;
+        return true;
+    });
+    VERIFY(set.features.sizes() == at::IntArrayRef({40, 128}));
+    VERIFY(at::equal(set.labels, data->labels()));
+    VERIFY(model->is_training());
+    VERIFY(at::equal(model->named_buffers()["trunk.bn1.running_mean"], before));
+    VERIFY_EQ(lastDone, int64_t(40));
+    VERIFY_THROWS_WITH(extractFeatures(model, *data, transform, 16, at::kCPU,
+                                       [](int64_t, int64_t) { return false; }),
+                       "cancelled");
+    auto pixels = rawPixelFeatures(*data, transform, 16);
+    VERIFY(pixels.features.sizes() == at::IntArrayRef({40, 28 * 28}));
+}
+
+SWAV_TEST(FeatureCacheIsReusedOnlyForTheSameKey) {
+    swav::test::TempDir dir;
+    FeatureSet set{at::rand({5, 3}), at::tensor({0, 1, 2, 1, 0}, at::kLong)};
+    saveCachedFeatures(dir.file("cache.pt"), "key-1", set);
+    FeatureSet back;
+    VERIFY(loadCachedFeatures(dir.file("cache.pt"), "key-1", back));
+    VERIFY(at::equal(back.features, set.features));
+    VERIFY(at::equal(back.labels, set.labels));
+    VERIFY(!loadCachedFeatures(dir.file("cache.pt"), "key-2", back));
+    VERIFY(!loadCachedFeatures(dir.file("absent.pt"), "key-1", back));
+}
+
+SWAV_TEST(EvaluateCheckpointReportsTrainedAndBaselines) {
+    swav::test::TempDir dir;
+    ExperimentConfig c;
+    c.dataset.kind = "synthetic";
+    c.dataset.syntheticCount = 256;
+    c.dataset.syntheticSize = 16;
+    c.dataset.syntheticChannels = 1;
+    c.model.arch = "custom";
+    c.model.block = "basic";
+    c.model.stem = "cifar";
+    c.model.stageDepths = {1};
+    c.model.stageWidths = {8};
+    c.model.stageStrides = {1};
+    c.model.stemWidth = 8;
+    c.model.head.hiddenDim = 16;
+    c.model.head.outputDim = 8;
+    c.model.numPrototypes = 8;
+    CropGroupConfig crop;
+    crop.count = 2, crop.size = 16, crop.blurProb = 0;
+    c.multicrop.crops = {crop};
+    c.optim.epochs = 1;
+    c.optim.batchSize = 64;
+    c.runtime.device = "cpu";
+    c.runtime.threads = 1;
+    c.eval.linearEpochs = 3;
+    auto data = openDataset(c.dataset);
+    VERIFY(data);
+    TrainerOptions options;
+    options.runDir = dir.path();
+    Trainer trainer(c, data->train, options);
+    TrainingControl control;
+    VERIFY(trainer.run(control).status == RunStatus::Finished);
+
+    auto request = evalRequestFor(c);
+    request.linear = true;
+    request.baselines = true;
+    const auto checkpoint = listCheckpoints(dir.path()).back();
+    auto result = evaluateCheckpoint(checkpoint, request);
+    VERIFY_MSG(result, (result ? "" : result.error().message));
+    for (const char* group : {"knn", "linear", "linear_best"})
+        for (const char* name : {"trained", "random_init", "raw_pixels"}) {
+            const double value = (*result)[group][name].get<double>();
+            VERIFY_MSG(value >= 0 && value <= 1, group << "." << name << " = " << value);
+        }
+    VERIFY_EQ((*result)["dataset"]["test_images"].get<int64_t>(), int64_t(51));
+    VERIFY(std::filesystem::exists(checkpoint + ".features-test.pt"));
+    // The raw pixels of clean synthetic shapes are far above chance (0.25).
+    VERIFY((*result)["knn"]["raw_pixels"].get<double>() > 0.5);
+
+    auto missing = evaluateCheckpoint(dir.file("none.pt"), request);
+    VERIFY(!missing);
+    VERIFY_CONTAINS(missing.error().message, "none.pt: cannot open the checkpoint");
+}
