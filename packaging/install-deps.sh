@@ -17,6 +17,8 @@ packages=(
   dataset-fashion-mnist
   # GUI tests and screenshots
   xvfb xauth imagemagick
+  # interop tests (PyTorch round trip)
+  python3-torch python3-torchvision
 )
 
 missing=()

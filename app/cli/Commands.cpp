@@ -1,8 +1,10 @@
 #include "cli/Commands.h"
 
+#include "cli/AnalyzeCommand.h"
 #include "cli/BenchCommand.h"
 #include "cli/ConfigSource.h"
 #include "cli/EvalCommand.h"
+#include "cli/ExportCommand.h"
 #include "cli/TrainCommand.h"
 #include "config/Presets.h"
 
@@ -79,6 +81,34 @@ int run(int argc, char** argv) {
     eval->add_flag("--no-cache", evalOptions.noCache, "Recompute features even when cached");
     eval->add_option("--device", evalOptions.device, "auto, cpu, cuda or cuda:N");
 
+    AnalyzeOptions analyzeOptions;
+    auto* analyze = app.add_subcommand(
+        "analyze", "Write the 2-D feature map, cluster gallery and prototype health as JSON");
+    analyze->add_option("--run", analyzeOptions.runDir, "Run folder")->required();
+    analyze->add_option("--checkpoint", analyzeOptions.checkpointEpoch,
+                        "Epoch of the checkpoint (default: the newest)");
+    analyze->add_option("--images", analyzeOptions.images, "Images in the 2-D map")
+        ->check(CLI::PositiveNumber);
+    analyze->add_option("--top", analyzeOptions.top, "Images kept per prototype")
+        ->check(CLI::PositiveNumber);
+    analyze->add_option("--space", analyzeOptions.space, "Map of trunk features or head embeddings")
+        ->check(CLI::IsMember({"features", "embeddings"}));
+    analyze->add_option("--device", analyzeOptions.device, "auto, cpu, cuda or cuda:N");
+
+    ExportOptions exportOptions;
+    auto* exportCommand = app.add_subcommand(
+        "export", "Write a run's trained trunk as a torchvision ResNet state dict for PyTorch");
+    exportCommand->add_option("--run", exportOptions.runDir, "Run folder")->required();
+    exportCommand->add_option("--checkpoint", exportOptions.checkpointEpoch,
+                              "Epoch of the checkpoint (default: the newest)");
+    exportCommand
+        ->add_option("--format", exportOptions.format,
+                     "pytorch (state dict for torch.load); torchscript is not available from C++")
+        ->required()
+        ->check(CLI::IsMember({"pytorch", "torchscript"}));
+    exportCommand->add_option("--out", exportOptions.outFile,
+                              "Output file (default: <run>/export/<checkpoint>-resnet.pt)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -90,6 +120,10 @@ int run(int argc, char** argv) {
         return listPresets();
     if (config->parsed())
         return printConfig(configSource);
+    if (analyze->parsed())
+        return runAnalyze(analyzeOptions);
+    if (exportCommand->parsed())
+        return runExport(exportOptions);
     if (eval->parsed())
         return runEval(evalOptions);
     if (train->parsed())

@@ -1,12 +1,12 @@
 #include "cli/EvalCommand.h"
 
 #include "cli/Commands.h"
+#include "cli/RunPaths.h"
 #include "eval/Evaluation.h"
 #include "train/Checkpoint.h"
 #include "train/Trainer.h"
 
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -17,18 +17,6 @@ namespace swav::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch) {
-    if (epoch < 0)
-        return resolveCheckpoint(runDir);
-    char prefix[32];
-    std::snprintf(prefix, sizeof prefix, "epoch-%04d-", epoch);
-    for (const auto& file : listCheckpoints(runDir))
-        if (fs::path(file).filename().string().rfind(prefix, 0) == 0)
-            return file;
-    return Error{runDir + ": no checkpoint of epoch " + std::to_string(epoch) +
-                 " (see the checkpoints folder)"};
-}
 
 std::string percent(const nlohmann::json& value) {
     if (!value.is_number())
@@ -99,13 +87,8 @@ int runEval(const EvalOptions& options) {
     }
 
     // Keep every evaluation beside the run.
-    const auto folder = fs::path(options.runDir) / "evaluations";
-    std::error_code ec;
-    fs::create_directories(folder, ec);
-    char stamp[32];
-    const std::time_t now = std::time(nullptr);
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-    const auto file = folder / (fs::path(*checkpoint).stem().string() + "-" + stamp + ".json");
+    const std::string file =
+        runOutputPath(options.runDir, "evaluations", *checkpoint, timestampNow() + ".json");
     std::ofstream(file) << result->dump(2) << "\n";
 
     if (options.json) {
@@ -116,7 +99,7 @@ int runEval(const EvalOptions& options) {
         std::cout << brief.dump() << "\n";
     } else {
         printTable(*result);
-        std::printf("\nsaved %s\n", file.string().c_str());
+        std::printf("\nsaved %s\n", file.c_str());
     }
     return ExitOk;
 }

@@ -109,9 +109,9 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
             return set;
         };
         const FeatureSet trainFeatures =
-            featuresOf(model, train, "features train", checkpointPath + ".features-train.pt");
+            featuresOf(model, train, "features train", checkpointPath + ".train.features");
         const FeatureSet testFeatures =
-            featuresOf(model, test, "features test", checkpointPath + ".features-test.pt");
+            featuresOf(model, test, "features test", checkpointPath + ".test.features");
         seconds["features"] = secondsSince(start);
         const int classes = classCount(trainFeatures, testFeatures);
 

@@ -25,6 +25,14 @@ at::Tensor& Optimizer::buffer(const NamedParameter& p, const std::string& name) 
     return slot;
 }
 
+void Optimizer::momentumStep(const NamedParameter& p, const at::Tensor& update, double momentum,
+                             double lr) {
+    // A fresh buffer is zero, so the first step moves by the update itself (as torch's SGD).
+    auto& buf = buffer(p, "momentum");
+    buf.mul_(momentum).add_(update);
+    p.tensor.sub_(buf * lr);
+}
+
 std::map<std::string, at::Tensor> Optimizer::state() const {
     auto state = m_buffers;
     state["step"] = at::tensor(m_steps, at::kLong);
@@ -78,12 +86,7 @@ void LarsOptimizer::step(double lr) {
             auto decay = at::where(usable, at::full_like(paramNorm, wd), at::zeros_like(paramNorm));
             g = (grad + decay * p.tensor) * rate;
         }
-        auto& momentum = buffer(p, "momentum");
-        if (m_steps == 0)
-            momentum.copy_(g);
-        else
-            momentum.mul_(m_config.momentum).add_(g);
-        p.tensor.sub_(momentum * lr);
+        momentumStep(p, g, m_config.momentum, lr);
     }
     ++m_steps;
 }
@@ -100,12 +103,7 @@ void SgdOptimizer::step(double lr) {
             continue;
         const bool decay = !(m_config.excludeBiasAndNorm && p.biasOrNorm);
         auto g = decay ? grad + m_config.weightDecay * p.tensor : grad;
-        auto& momentum = buffer(p, "momentum");
-        if (m_steps == 0)
-            momentum.copy_(g);
-        else
-            momentum.mul_(m_config.momentum).add_(g);
-        p.tensor.sub_(momentum * lr);
+        momentumStep(p, g, m_config.momentum, lr);
     }
     ++m_steps;
 }

@@ -39,6 +39,9 @@ public:
 
 protected:
     at::Tensor& buffer(const NamedParameter& p, const std::string& name);
+    /// Heavy-ball momentum (dampening 0): buf = momentum * buf + update; w -= lr * buf.
+    void momentumStep(const NamedParameter& p, const at::Tensor& update, double momentum,
+                      double lr);
 
     std::vector<NamedParameter> m_parameters;
     std::map<std::string, at::Tensor> m_buffers;

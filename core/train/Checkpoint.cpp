@@ -118,9 +118,12 @@ CheckpointState loadCheckpoint(const std::string& path) {
 std::vector<std::string> listCheckpoints(const std::string& runDir) {
     std::vector<std::string> files;
     std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(fs::path(runDir) / "checkpoints", ec))
-        if (entry.path().extension() == ".pt")
+    for (const auto& entry : fs::directory_iterator(fs::path(runDir) / "checkpoints", ec)) {
+        const auto name = entry.path().filename().string();
+        // Only our own names: caches and other files may sit beside the checkpoints.
+        if (name.rfind("epoch-", 0) == 0 && entry.path().extension() == ".pt")
             files.push_back(entry.path().string());
+    }
     // Zero-padded names sort chronologically.
     std::sort(files.begin(), files.end());
     return files;
@@ -136,8 +139,14 @@ std::string checkpointPath(const std::string& runDir, int epoch, int64_t iterati
 void pruneCheckpoints(const std::string& runDir, int keep) {
     auto files = listCheckpoints(runDir);
     std::error_code ec;
-    for (size_t i = 0; i + static_cast<size_t>(keep) < files.size(); ++i)
+    for (size_t i = 0; i + static_cast<size_t>(keep) < files.size(); ++i) {
         fs::remove(files[i], ec);
+        // Derived files ("<checkpoint>.train.features", ...) go with their checkpoint.
+        const auto prefix = fs::path(files[i]).filename().string() + ".";
+        for (const auto& entry : fs::directory_iterator(fs::path(files[i]).parent_path(), ec))
+            if (entry.path().filename().string().rfind(prefix, 0) == 0)
+                fs::remove(entry.path(), ec);
+    }
 }
 
 } // namespace swav

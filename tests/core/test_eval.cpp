@@ -182,7 +182,7 @@ SWAV_TEST(EvaluateCheckpointReportsTrainedAndBaselines) {
             VERIFY_MSG(value >= 0 && value <= 1, group << "." << name << " = " << value);
         }
     VERIFY_EQ((*result)["dataset"]["test_images"].get<int64_t>(), int64_t(51));
-    VERIFY(std::filesystem::exists(checkpoint + ".features-test.pt"));
+    VERIFY(std::filesystem::exists(checkpoint + ".test.features"));
     // The raw pixels of clean synthetic shapes are far above chance (0.25).
     VERIFY((*result)["knn"]["raw_pixels"].get<double>() > 0.5);
 

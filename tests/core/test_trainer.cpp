@@ -291,3 +291,21 @@ SWAV_TEST(PauseBlocksBetweenStepsUntilResumed) {
     VERIFY(outcome.status == RunStatus::Finished);
     VERIFY_EQ(observer.steps.load(), 4);
 }
+
+SWAV_TEST(CheckpointListingIgnoresCachesAndPruningTakesThemAlong) {
+    swav::test::TempDir dir;
+    std::filesystem::create_directories(dir.file("checkpoints"));
+    for (const char* name :
+         {"epoch-0001-step-000000010.pt", "epoch-0001-step-000000010.pt.train.features",
+          "epoch-0002-step-000000020.pt", "epoch-0002-step-000000020.pt.test.features", "notes.pt"})
+        std::ofstream(dir.file("checkpoints/") + name) << "x";
+    const auto files = listCheckpoints(dir.path());
+    VERIFY_EQ(files.size(), size_t(2));
+    VERIFY_CONTAINS(files.back(), "epoch-0002-step-000000020.pt");
+    pruneCheckpoints(dir.path(), 1);
+    VERIFY(!std::filesystem::exists(
+        dir.file("checkpoints/epoch-0001-step-000000010.pt.train.features")));
+    VERIFY(std::filesystem::exists(
+        dir.file("checkpoints/epoch-0002-step-000000020.pt.test.features")));
+    VERIFY(std::filesystem::exists(dir.file("checkpoints/notes.pt")));
+}

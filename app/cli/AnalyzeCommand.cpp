@@ -1,0 +1,49 @@
+#include "cli/AnalyzeCommand.h"
+
+#include "cli/Commands.h"
+#include "cli/RunPaths.h"
+#include "eval/AnalyzeCheckpoint.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace swav::cli {
+
+int runAnalyze(const AnalyzeOptions& options) {
+    auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch);
+    if (!checkpoint) {
+        std::cerr << checkpoint.error().message << "\n";
+        return ExitBadUsage;
+    }
+    AnalyzeRequest request;
+    request.projectionImages = options.images;
+    request.galleryTop = options.top;
+    request.space = options.space;
+    request.device = options.device;
+    auto result = analyzeCheckpoint(*checkpoint, request);
+    if (!result) {
+        std::cerr << "analysis failed: " << result.error().message << "\n";
+        return ExitRunFailed;
+    }
+    for (const char* part : {"projection", "gallery", "prototype_health"}) {
+        nlohmann::json out = (*result)[part];
+        out["checkpoint"] = *checkpoint;
+        out["class_names"] = (*result)["class_names"];
+        const auto file =
+            runOutputPath(options.runDir, "analysis", *checkpoint, std::string(part) + ".json");
+        std::ofstream(file) << out.dump(1) << "\n";
+        std::printf("wrote %s\n", file.c_str());
+    }
+    const auto& gallery = (*result)["gallery"];
+    const auto& health = (*result)["prototype_health"];
+    if (gallery.contains("nmi"))
+        std::printf("prototype assignments vs labels: NMI %.3f, ARI %.3f\n",
+                    gallery["nmi"].get<double>(), gallery["ari"].get<double>());
+    std::printf("empty prototypes %d, max prototype cosine %.3f, near-duplicate pairs %zu\n",
+                health["empty_prototypes"].get<int>(), health["max_cosine"].get<double>(),
+                health["near_duplicates"].size());
+    return ExitOk;
+}
+
+} // namespace swav::cli

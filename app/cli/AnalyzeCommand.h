@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+namespace swav::cli {
+
+struct AnalyzeOptions {
+    std::string runDir;
+    int checkpointEpoch = -1;
+    int64_t images = 2000;
+    int top = 16;
+    std::string space = "features";
+    std::string device = "auto";
+};
+
+/// `swav analyze`: projection, cluster gallery and prototype health as JSON files.
+int runAnalyze(const AnalyzeOptions& options);
+
+} // namespace swav::cli

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string>
+
+namespace swav::cli {
+
+struct ExportOptions {
+    std::string runDir;
+    int checkpointEpoch = -1;       // -1 = newest checkpoint
+    std::string format = "pytorch"; // pytorch or torchscript
+    std::string outFile;            // "" = <run>/export/<checkpoint stem>-resnet.pt
+};
+
+/// `swav export`: the trunk of a run's checkpoint as a torchvision ResNet state dict.
+int runExport(const ExportOptions& options);
+
+} // namespace swav::cli
