@@ -79,6 +79,10 @@ int run(int argc, char** argv) {
                    "Also evaluate the random-init network and raw pixels");
     eval->add_flag("--json", evalOptions.json, "Print one JSON object (accuracies as fractions)");
     eval->add_flag("--no-cache", evalOptions.noCache, "Recompute features even when cached");
+    eval->add_option("--linear-protocol", evalOptions.linearProtocol,
+                     "cached: probe on cached features (fast); official: fresh crops and flips "
+                     "through the frozen trunk every epoch")
+        ->check(CLI::IsMember({"cached", "official"}));
     eval->add_option("--device", evalOptions.device, "auto, cpu, cuda or cuda:N");
 
     AnalyzeOptions analyzeOptions;

@@ -12,6 +12,7 @@ struct EvalOptions {
     bool baselines = false;
     bool json = false;
     bool noCache = false;
+    std::string linearProtocol = "cached";
     std::string device = "auto";
 };
 

@@ -118,23 +118,28 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
         struct Candidate {
             std::string name;
             FeatureSet train, test;
+            SwavModel* network; // null for raw pixels
         };
-        std::vector<Candidate> candidates{{"trained", trainFeatures, testFeatures}};
+        std::vector<Candidate> candidates{{"trained", trainFeatures, testFeatures, &model}};
+        SwavModel random{nullptr};
         if (request.baselines) {
             start = Clock::now();
+            // The run's own initial weights: the trainer seeds the same way before building.
             at::manual_seed(static_cast<uint64_t>(config.runtime.seed));
-            SwavModel random(config.model, train.channels());
+            random = SwavModel(config.model, train.channels());
             random->to(device);
             candidates.push_back(
                 {"random_init",
                  extractFeatures(random, train, transform, request.featureBatchSize, device,
                                  stage("random init")),
                  extractFeatures(random, test, transform, request.featureBatchSize, device,
-                                 stage("random init"))});
+                                 stage("random init")),
+                 &random});
             candidates.push_back(
                 {"raw_pixels",
                  rawPixelFeatures(train, transform, request.featureBatchSize, stage("raw pixels")),
-                 rawPixelFeatures(test, transform, request.featureBatchSize, stage("raw pixels"))});
+                 rawPixelFeatures(test, transform, request.featureBatchSize, stage("raw pixels")),
+                 nullptr});
             seconds["baseline_features"] = secondsSince(start);
         }
 
@@ -158,8 +163,13 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
         if (request.linear) {
             start = Clock::now();
             for (const auto& c : candidates) {
-                const auto probe = trainLinearProbe(c.train, c.test, classes, request.linearOptions,
-                                                    stage("linear"));
+                const bool official = request.linearProtocol == "official" && c.network;
+                const auto probe =
+                    official
+                        ? trainLinearProbeOnImages(*c.network, train, c.test, classes, transform,
+                                                   request.linearOptions, device, stage("linear"))
+                        : trainLinearProbe(c.train, c.test, classes, request.linearOptions,
+                                           stage("linear"));
                 result["linear"][c.name] = probe.final.top1;
                 result["linear_best"][c.name] = probe.bestTop1;
                 details["linear"][c.name] = toJson(probe.final, train.classNames());
@@ -167,7 +177,8 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
             }
             result["linear_settings"] = {{"epochs", request.linearOptions.epochs},
                                          {"lr", request.linearOptions.lr},
-                                         {"batch_size", request.linearOptions.batchSize}};
+                                         {"batch_size", request.linearOptions.batchSize},
+                                         {"protocol", request.linearProtocol}};
             seconds["linear"] = secondsSince(start);
         }
         result["details"] = details;

@@ -21,6 +21,10 @@ struct EvalRequest {
     bool useCache = true;  // reuse features cached next to the checkpoint
     KnnOptions knnOptions; // defaults from the run's eval config when built by the front end
     LinearProbeOptions linearOptions;
+    /// "cached": the probe trains on cached features of the plain images (fast); "official":
+    /// fresh random-resized crops and flips through the frozen trunk every epoch (the
+    /// paper's protocol; raw pixels keep the cached variant).
+    std::string linearProtocol = "cached";
     int featureBatchSize = 512;
     std::string device = "auto";
 };

@@ -1,5 +1,6 @@
 #include "eval/LinearProbe.h"
 
+#include "augment/MultiCrop.h"
 #include "util/Expected.h"
 
 #include <ATen/ATen.h>
@@ -9,6 +10,69 @@
 #include <cmath>
 
 namespace swav {
+
+namespace {
+
+/// Multinomial logistic regression trained by SGD with momentum and a cosine schedule.
+class LinearClassifier {
+public:
+    LinearClassifier(int classes, int64_t dim, const LinearProbeOptions& options,
+                     int64_t totalSteps)
+        : m_options(options)
+        , m_totalSteps(std::max<int64_t>(1, totalSteps)) {
+        // Own generator: evaluating must not disturb anyone else's random stream.
+        auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
+        m_weight = (at::randn({classes, dim}, generator) * 0.01).requires_grad_(true);
+        m_bias = at::zeros({classes}).requires_grad_(true);
+        m_weightMomentum = at::zeros_like(m_weight);
+        m_biasMomentum = at::zeros_like(m_bias);
+        m_lr = options.lr * options.batchSize / 256.0;
+    }
+
+    void step(const at::Tensor& x, const at::Tensor& y) {
+        const auto loss = at::cross_entropy_loss(at::addmm(m_bias, x, m_weight.t()), y);
+        m_weight.mutable_grad() = at::Tensor();
+        m_bias.mutable_grad() = at::Tensor();
+        loss.backward();
+        torch::NoGradGuard noGrad;
+        const double lr = 0.5 * m_lr * (1 + std::cos(M_PI * m_step / m_totalSteps));
+        m_weightMomentum.mul_(m_options.momentum)
+            .add_(m_weight.grad() + m_options.weightDecay * m_weight);
+        m_biasMomentum.mul_(m_options.momentum).add_(m_bias.grad());
+        m_weight.sub_(m_weightMomentum * lr);
+        m_bias.sub_(m_biasMomentum * lr);
+        ++m_step;
+    }
+
+    at::Tensor predict(const at::Tensor& x) const {
+        torch::NoGradGuard noGrad;
+        return at::addmm(m_bias, x, m_weight.t()).argmax(1);
+    }
+
+private:
+    LinearProbeOptions m_options;
+    int64_t m_totalSteps;
+    int64_t m_step = 0;
+    double m_lr = 0;
+    at::Tensor m_weight, m_bias, m_weightMomentum, m_biasMomentum;
+};
+
+/// Records one epoch's test accuracy; throws Cancelled when the caller asked to stop.
+void recordEpoch(LinearProbeResult& result, const at::Tensor& predictions, const at::Tensor& labels,
+                 int classes, int epoch, int epochs, const ProgressCallback& progress) {
+    const double top1 = predictions.eq(labels.to(at::kLong)).to(at::kDouble).mean().item<double>();
+    result.top1PerEpoch.push_back(top1);
+    if (top1 > result.bestTop1 || epoch == 0) {
+        result.bestTop1 = top1;
+        result.bestEpoch = epoch + 1;
+    }
+    if (epoch + 1 == epochs)
+        result.final = classificationReport(predictions, labels, classes);
+    if (progress && !progress(epoch + 1, epochs))
+        throw Cancelled();
+}
+
+} // namespace
 
 LinearProbeResult trainLinearProbe(const FeatureSet& train, const FeatureSet& test, int classes,
                                    const LinearProbeOptions& options,
@@ -22,50 +86,74 @@ LinearProbeResult trainLinearProbe(const FeatureSet& train, const FeatureSet& te
     const auto y = train.labels.to(at::kLong);
     const auto xTest = (test.features - mean) / std;
 
-    // Own generator: evaluating must not disturb anyone else's random stream.
-    auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
-    const int64_t n = x.size(0), dim = x.size(1);
-    auto weight = (at::randn({classes, dim}, generator) * 0.01).requires_grad_(true);
-    auto bias = at::zeros({classes}).requires_grad_(true);
-    auto weightMomentum = at::zeros_like(weight), biasMomentum = at::zeros_like(bias);
-    const double lr = options.lr * options.batchSize / 256.0;
+    const int64_t n = x.size(0);
     const int64_t stepsPerEpoch = std::max<int64_t>(1, n / options.batchSize);
-    const int64_t totalSteps = stepsPerEpoch * options.epochs;
-
+    LinearClassifier classifier(classes, x.size(1), options, stepsPerEpoch * options.epochs);
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed + 1);
     LinearProbeResult result;
-    int64_t step = 0;
     for (int epoch = 0; epoch < options.epochs; ++epoch) {
         const auto order = at::randperm(n, generator, at::kLong);
-        for (int64_t s = 0; s < stepsPerEpoch; ++s, ++step) {
+        for (int64_t s = 0; s < stepsPerEpoch; ++s) {
             const auto index =
                 order.slice(0, s * options.batchSize, std::min(n, (s + 1) * options.batchSize));
-            const auto logits = at::addmm(bias, x.index_select(0, index), weight.t());
-            const auto loss = at::cross_entropy_loss(logits, y.index_select(0, index));
-            weight.mutable_grad() = at::Tensor();
-            bias.mutable_grad() = at::Tensor();
-            loss.backward();
-            torch::NoGradGuard noGrad;
-            const double stepLr = 0.5 * lr * (1 + std::cos(M_PI * step / totalSteps));
-            weightMomentum.mul_(options.momentum)
-                .add_(weight.grad() + options.weightDecay * weight);
-            biasMomentum.mul_(options.momentum).add_(bias.grad());
-            weight.sub_(weightMomentum * stepLr);
-            bias.sub_(biasMomentum * stepLr);
+            classifier.step(x.index_select(0, index), y.index_select(0, index));
         }
-        torch::NoGradGuard noGrad;
-        const auto predictions = at::addmm(bias, xTest, weight.t()).argmax(1);
-        const double top1 =
-            predictions.eq(test.labels.to(at::kLong)).to(at::kDouble).mean().item<double>();
-        result.top1PerEpoch.push_back(top1);
-        if (top1 > result.bestTop1 || epoch == 0) {
-            result.bestTop1 = top1;
-            result.bestEpoch = epoch + 1;
-        }
-        if (epoch + 1 == options.epochs)
-            result.final = classificationReport(predictions, test.labels, classes);
-        if (progress && !progress(epoch + 1, options.epochs))
-            throw Cancelled();
+        recordEpoch(result, classifier.predict(xTest), test.labels, classes, epoch, options.epochs,
+                    progress);
     }
+    return result;
+}
+
+LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, const FeatureSet& test,
+                                           int classes, const EvalTransform& transform,
+                                           const LinearProbeOptions& options, at::Device device,
+                                           const ProgressCallback& progress) {
+    if (!train.labels().defined() || !test.labels.defined())
+        throw UserError("the linear probe needs labelled train and test images");
+    const auto plain = extractFeatures(model, train, transform, options.batchSize, device);
+    const auto mean = plain.features.mean(0, true);
+    const auto std = plain.features.std(0, true, true).clamp_min(1e-6);
+    const auto xTest = (test.features - mean) / std;
+    const auto labels = train.labels().to(at::kLong);
+
+    CropGroupConfig crop;
+    crop.count = 1;
+    crop.size = transform.side > 0 ? transform.side : std::min(train.height(), train.width());
+    crop.minScale = 0.08;
+    crop.maxScale = 1.0;
+    crop.flipProb = 0.5;
+    crop.jitterProb = crop.grayscaleProb = crop.blurProb = 0;
+    const MultiCropAugmenter augmenter({crop}, transform.mean, transform.std);
+
+    const int64_t n = train.size();
+    const int64_t stepsPerEpoch = std::max<int64_t>(1, n / options.batchSize);
+    LinearClassifier classifier(classes, plain.features.size(1), options,
+                                stepsPerEpoch * options.epochs);
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed + 1);
+    const bool wasTraining = model->is_training();
+    model->eval();
+    LinearProbeResult result;
+    for (int epoch = 0; epoch < options.epochs; ++epoch) {
+        const auto order = at::randperm(n, generator, at::kLong);
+        for (int64_t s = 0; s < stepsPerEpoch; ++s) {
+            const auto index =
+                order.slice(0, s * options.batchSize, std::min(n, (s + 1) * options.batchSize));
+            const std::vector<int64_t> positions(index.data_ptr<int64_t>(),
+                                                 index.data_ptr<int64_t>() + index.numel());
+            at::Tensor features;
+            {
+                torch::NoGradGuard noGrad;
+                const auto images = train.gather(positions).images.to(device);
+                const auto crops =
+                    augmenter.apply(images, options.seed * 1000003u + epoch * 7919u + s);
+                features = model->trunkFeatures(crops.crops[0]).to(at::kCPU, at::kFloat);
+            }
+            classifier.step((features - mean) / std, labels.index_select(0, index));
+        }
+        recordEpoch(result, classifier.predict(xTest), test.labels, classes, epoch, options.epochs,
+                    progress);
+    }
+    model->train(wasTraining);
     return result;
 }
 

@@ -31,4 +31,13 @@ LinearProbeResult trainLinearProbe(const FeatureSet& train, const FeatureSet& te
                                    const LinearProbeOptions& options,
                                    const ProgressCallback& progress = {});
 
+/// The official protocol: every epoch the training images pass through the frozen trunk (eval
+/// mode, no gradient) as fresh random-resized crops (scale 0.08-1, ratio 3/4-4/3) with random
+/// flips; test images use `transform`. Features are standardised with the statistics of the
+/// un-augmented training images. Slower: one trunk pass per image and epoch.
+LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, const FeatureSet& test,
+                                           int classes, const EvalTransform& transform,
+                                           const LinearProbeOptions& options, at::Device device,
+                                           const ProgressCallback& progress = {});
+
 } // namespace swav
