@@ -50,4 +50,16 @@ endif()
 # Qt is needed by the GUI only: core, the CLI and the core tests build without it.
 if(SWAV_BUILD_GUI)
   find_package(Qt6 6.2 REQUIRED COMPONENTS Core Widgets Concurrent PrintSupport Test)
+  # Debian ships the Qt 6 build of QCustomPlot as a plain library (its CMake package is Qt 5's).
+  find_library(QCUSTOMPLOT_QT6_LIBRARY NAMES QCustomPlotQt6 qcustomplotqt6)
+  find_path(QCUSTOMPLOT_INCLUDE_DIR qcustomplot.h)
+  if(NOT QCUSTOMPLOT_QT6_LIBRARY OR NOT QCUSTOMPLOT_INCLUDE_DIR)
+    message(FATAL_ERROR "QCustomPlot for Qt 6 not found: install libqcustomplot-dev "
+                        "(packaging/install-deps.sh) or configure with -DSWAV_BUILD_GUI=OFF")
+  endif()
+  add_library(swav_qcustomplot INTERFACE)
+  target_link_libraries(swav_qcustomplot INTERFACE ${QCUSTOMPLOT_QT6_LIBRARY} Qt6::PrintSupport
+                                                   Qt6::Widgets)
+  target_include_directories(swav_qcustomplot SYSTEM INTERFACE ${QCUSTOMPLOT_INCLUDE_DIR})
+  target_compile_definitions(swav_qcustomplot INTERFACE QCUSTOMPLOT_USE_LIBRARY)
 endif()
