@@ -8,7 +8,7 @@ foreach(file ${preset_files})
   file(READ "${file}" text)
   string(APPEND entries "    {\"${name}\", R\"swavpreset(${text})swavpreset\"},\n")
 endforeach()
-file(WRITE "${OUTPUT}.tmp" "// Generated from experiments/presets by cmake/EmbedPresets.cmake.
+file(WRITE "${OUTPUT}.tmp" "// Generated from experiments/presets by packaging/cmake/EmbedPresets.cmake.
 #include \"config/Presets.h\"
 
 namespace swav::detail {
