@@ -21,8 +21,10 @@ public:
 
 template <class T> class Expected {
 public:
-    Expected(T value) : m_value(std::move(value)) {}
-    Expected(Error error) : m_value(std::move(error)) {}
+    Expected(T value)
+        : m_value(std::move(value)) {}
+    Expected(Error error)
+        : m_value(std::move(error)) {}
 
     bool hasValue() const { return std::holds_alternative<T>(m_value); }
     explicit operator bool() const { return hasValue(); }

@@ -68,43 +68,43 @@ template <class A, class B> std::string describePair(const A& a, const B& b) {
         #name, &SWAV_TEST_CONCAT(swavTest_, name));                                                \
     static void SWAV_TEST_CONCAT(swavTest_, name)()
 
-#define VERIFY(condition)                                                                           \
+#define VERIFY(condition)                                                                          \
     do {                                                                                           \
         if (!(condition))                                                                          \
-            ::swav::test::fail(__FILE__, __LINE__, "VERIFY(" #condition ") failed");                 \
+            ::swav::test::fail(__FILE__, __LINE__, "VERIFY(" #condition ") failed");               \
     } while (0)
 
-#define VERIFY_MSG(condition, message)                                                              \
+#define VERIFY_MSG(condition, message)                                                             \
     do {                                                                                           \
         if (!(condition)) {                                                                        \
             std::ostringstream swavOut_;                                                           \
-            swavOut_ << "VERIFY(" #condition ") failed: " << message;                               \
+            swavOut_ << "VERIFY(" #condition ") failed: " << message;                              \
             ::swav::test::fail(__FILE__, __LINE__, swavOut_.str());                                \
         }                                                                                          \
     } while (0)
 
-#define VERIFY_EQ(actual, expected)                                                                 \
+#define VERIFY_EQ(actual, expected)                                                                \
     do {                                                                                           \
         const auto& swavA_ = (actual);                                                             \
         const auto& swavB_ = (expected);                                                           \
         if (!(swavA_ == swavB_))                                                                   \
             ::swav::test::fail(__FILE__, __LINE__,                                                 \
-                               "VERIFY_EQ(" #actual ", " #expected "): " +                          \
+                               "VERIFY_EQ(" #actual ", " #expected "): " +                         \
                                    ::swav::test::describePair(swavA_, swavB_));                    \
     } while (0)
 
-#define VERIFY_NEAR(actual, expected, tolerance)                                                    \
+#define VERIFY_NEAR(actual, expected, tolerance)                                                   \
     do {                                                                                           \
         const double swavA_ = static_cast<double>(actual);                                         \
         const double swavB_ = static_cast<double>(expected);                                       \
         if (!(std::fabs(swavA_ - swavB_) <= (tolerance)))                                          \
             ::swav::test::fail(__FILE__, __LINE__,                                                 \
-                               "VERIFY_NEAR(" #actual ", " #expected ", " #tolerance "): " +        \
+                               "VERIFY_NEAR(" #actual ", " #expected ", " #tolerance "): " +       \
                                    ::swav::test::describePair(swavA_, swavB_));                    \
     } while (0)
 
 /// Passes when `statement` throws an exception whose what() contains `fragment`.
-#define VERIFY_THROWS_WITH(statement, fragment)                                                     \
+#define VERIFY_THROWS_WITH(statement, fragment)                                                    \
     do {                                                                                           \
         bool swavThrew_ = false;                                                                   \
         try {                                                                                      \
@@ -114,18 +114,18 @@ template <class A, class B> std::string describePair(const A& a, const B& b) {
             const std::string swavWhat_ = swavE_.what();                                           \
             if (swavWhat_.find(fragment) == std::string::npos)                                     \
                 ::swav::test::fail(__FILE__, __LINE__,                                             \
-                                   std::string("exception message \"") + swavWhat_ +              \
-                                       "\" does not contain \"" + (fragment) + "\"");             \
+                                   std::string("exception message \"") + swavWhat_ +               \
+                                       "\" does not contain \"" + (fragment) + "\"");              \
         }                                                                                          \
         if (!swavThrew_)                                                                           \
             ::swav::test::fail(__FILE__, __LINE__, "expected an exception from " #statement);      \
     } while (0)
 
 /// Passes when `text` (a std::string) contains `fragment`.
-#define VERIFY_CONTAINS(text, fragment)                                                             \
+#define VERIFY_CONTAINS(text, fragment)                                                            \
     do {                                                                                           \
         const std::string swavText_ = (text);                                                      \
         if (swavText_.find(fragment) == std::string::npos)                                         \
             ::swav::test::fail(__FILE__, __LINE__,                                                 \
-                               "\"" + swavText_ + "\" does not contain \"" + (fragment) + "\"");  \
+                               "\"" + swavText_ + "\" does not contain \"" + (fragment) + "\"");   \
     } while (0)
