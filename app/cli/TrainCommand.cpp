@@ -2,13 +2,13 @@
 
 #include "cli/Commands.h"
 #include "cli/ProgressPrinter.h"
+#include "cli/RunPaths.h"
 #include "data/Dataset.h"
 #include "train/Trainer.h"
 
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -41,13 +41,6 @@ public:
 private:
     TrainingControl& m_control;
 };
-
-std::string timestamp() {
-    std::time_t now = std::time(nullptr);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", std::localtime(&now));
-    return text;
-}
 
 } // namespace
 
@@ -83,7 +76,7 @@ int runTrain(const TrainOptions& options) {
         runDir = config->runtime.outDir;
     if (runDir.empty())
         runDir = (std::filesystem::path(defaultRunsRoot()) /
-                  ((config->name.empty() ? "run" : config->name) + "-" + timestamp()))
+                  ((config->name.empty() ? "run" : config->name) + "-" + timestampNow()))
                      .string();
 
     auto split = openDataset(config->dataset);

@@ -19,8 +19,26 @@ namespace fs = std::filesystem;
 namespace swav {
 namespace {
 
-const std::vector<std::string> kKinds = {"fashion-mnist", "mnist",        "cifar10",  "cifar100",
-                                         "stl10",         "image-folder", "synthetic"};
+/// Picks the allowed values of DatasetConfig's "kind" field.
+struct KindChoices {
+    Choices kinds;
+    template <class T>
+    void operator()(const char* key, const T&, const char*, const Choices& choices = {}) {
+        if (std::string(key) == "kind")
+            kinds = choices;
+    }
+};
+
+// The kinds DatasetConfig declares, so that the list lives in one place.
+const std::vector<std::string>& datasetKinds() {
+    static const Choices kinds = [] {
+        KindChoices visitor;
+        const DatasetConfig defaults;
+        DatasetConfig::fields(defaults, visitor);
+        return visitor.kinds;
+    }();
+    return kinds;
+}
 
 const std::vector<std::string>& fashionMnistNames() {
     static const std::vector<std::string> names = {
@@ -92,9 +110,10 @@ std::shared_ptr<Dataset> openImageFolderSplit(const DatasetConfig& config,
 
 std::shared_ptr<Dataset> openSource(const DatasetConfig& config, const std::string& split) {
     const std::string& kind = config.kind;
-    if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end())
+    const auto& kinds = datasetKinds();
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
         throw UserError("dataset.kind: '" + kind + "' is not a dataset kind (expected " +
-                        joinAlternatives(kKinds) + ")");
+                        joinAlternatives(kinds) + ")");
     if (kind == "synthetic") {
         if (split != "train" && split != "test")
             throw UserError(splitError(config, split, "train and test"));

@@ -72,6 +72,29 @@ void recordEpoch(LinearProbeResult& result, const at::Tensor& predictions, const
         throw Cancelled();
 }
 
+/// The epoch loop both variants share: shuffled batches of positions (own generator), one
+/// classifier step each via `stepOn(classifier, index, epoch, batch)`, test accuracy per epoch.
+template <class StepOn>
+LinearProbeResult trainEpochs(int64_t n, int64_t dim, int classes, const at::Tensor& xTest,
+                              const at::Tensor& testLabels, const LinearProbeOptions& options,
+                              const ProgressCallback& progress, StepOn&& stepOn) {
+    const int64_t stepsPerEpoch = std::max<int64_t>(1, n / options.batchSize);
+    LinearClassifier classifier(classes, dim, options, stepsPerEpoch * options.epochs);
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed + 1);
+    LinearProbeResult result;
+    for (int epoch = 0; epoch < options.epochs; ++epoch) {
+        const auto order = at::randperm(n, generator, at::kLong);
+        for (int64_t s = 0; s < stepsPerEpoch; ++s) {
+            const auto index =
+                order.slice(0, s * options.batchSize, std::min(n, (s + 1) * options.batchSize));
+            stepOn(classifier, index, epoch, s);
+        }
+        recordEpoch(result, classifier.predict(xTest), testLabels, classes, epoch, options.epochs,
+                    progress);
+    }
+    return result;
+}
+
 } // namespace
 
 LinearProbeResult trainLinearProbe(const FeatureSet& train, const FeatureSet& test, int classes,
@@ -86,22 +109,10 @@ LinearProbeResult trainLinearProbe(const FeatureSet& train, const FeatureSet& te
     const auto y = train.labels.to(at::kLong);
     const auto xTest = (test.features - mean) / std;
 
-    const int64_t n = x.size(0);
-    const int64_t stepsPerEpoch = std::max<int64_t>(1, n / options.batchSize);
-    LinearClassifier classifier(classes, x.size(1), options, stepsPerEpoch * options.epochs);
-    auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed + 1);
-    LinearProbeResult result;
-    for (int epoch = 0; epoch < options.epochs; ++epoch) {
-        const auto order = at::randperm(n, generator, at::kLong);
-        for (int64_t s = 0; s < stepsPerEpoch; ++s) {
-            const auto index =
-                order.slice(0, s * options.batchSize, std::min(n, (s + 1) * options.batchSize));
-            classifier.step(x.index_select(0, index), y.index_select(0, index));
-        }
-        recordEpoch(result, classifier.predict(xTest), test.labels, classes, epoch, options.epochs,
-                    progress);
-    }
-    return result;
+    return trainEpochs(x.size(0), x.size(1), classes, xTest, test.labels, options, progress,
+                       [&](LinearClassifier& classifier, const at::Tensor& index, int, int64_t) {
+                           classifier.step(x.index_select(0, index), y.index_select(0, index));
+                       });
 }
 
 LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, const FeatureSet& test,
@@ -125,19 +136,16 @@ LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, con
     crop.jitterProb = crop.grayscaleProb = crop.blurProb = 0;
     const MultiCropAugmenter augmenter({crop}, transform.mean, transform.std);
 
-    const int64_t n = train.size();
-    const int64_t stepsPerEpoch = std::max<int64_t>(1, n / options.batchSize);
-    LinearClassifier classifier(classes, plain.features.size(1), options,
-                                stepsPerEpoch * options.epochs);
-    auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed + 1);
-    const bool wasTraining = model->is_training();
+    // Eval mode for the whole probe, restored even when the probe is cancelled.
+    struct RestoreMode {
+        SwavModel& model;
+        bool training;
+        ~RestoreMode() { model->train(training); }
+    } restore{model, model->is_training()};
     model->eval();
-    LinearProbeResult result;
-    for (int epoch = 0; epoch < options.epochs; ++epoch) {
-        const auto order = at::randperm(n, generator, at::kLong);
-        for (int64_t s = 0; s < stepsPerEpoch; ++s) {
-            const auto index =
-                order.slice(0, s * options.batchSize, std::min(n, (s + 1) * options.batchSize));
+    return trainEpochs(
+        train.size(), plain.features.size(1), classes, xTest, test.labels, options, progress,
+        [&](LinearClassifier& classifier, const at::Tensor& index, int epoch, int64_t s) {
             const std::vector<int64_t> positions(index.data_ptr<int64_t>(),
                                                  index.data_ptr<int64_t>() + index.numel());
             at::Tensor features;
@@ -149,12 +157,7 @@ LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, con
                 features = model->trunkFeatures(crops.crops[0]).to(at::kCPU, at::kFloat);
             }
             classifier.step((features - mean) / std, labels.index_select(0, index));
-        }
-        recordEpoch(result, classifier.predict(xTest), test.labels, classes, epoch, options.epochs,
-                    progress);
-    }
-    model->train(wasTraining);
-    return result;
+        });
 }
 
 } // namespace swav
