@@ -2,6 +2,7 @@
 
 #include "cli/Commands.h"
 #include "cli/RunPaths.h"
+#include "cli/StoreLink.h"
 #include "eval/AnalyzeCheckpoint.h"
 
 #include <cstdio>
@@ -34,6 +35,9 @@ int runAnalyze(const AnalyzeOptions& options) {
             runOutputPath(options.runDir, "analysis", *checkpoint, std::string(part) + ".json");
         std::ofstream(file) << out.dump(1) << "\n";
         std::printf("wrote %s\n", file.c_str());
+        recordForRun(options.database, options.runDir, [&](store::RunStore& runs, int64_t id) {
+            runs.addArtifact(id, *checkpoint, part, file);
+        });
     }
     const auto& gallery = (*result)["gallery"];
     const auto& health = (*result)["prototype_health"];

@@ -5,7 +5,8 @@
 namespace swav::cli {
 
 struct AnalyzeOptions {
-    std::string runDir;
+    std::string runDir;   // run folder or run id
+    std::string database; // run database; "" = the default one
     int checkpointEpoch = -1;
     int64_t images = 2000;
     int top = 16;

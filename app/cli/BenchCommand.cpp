@@ -2,6 +2,7 @@
 
 #include "augment/MultiCrop.h"
 #include "cli/Commands.h"
+#include "cli/ScratchRun.h"
 #include "config/ConfigJson.h"
 #include "data/Dataset.h"
 #include "train/DeviceSetup.h"
@@ -62,8 +63,16 @@ int runBench(const BenchOptions& options) {
     trainerOptions.untimedSteps = options.warmupSteps;
     trainerOptions.profile = true;
     Trainer trainer(*config, *dataset, trainerOptions);
+    std::unique_ptr<ScratchRun> scratch;
+    if (options.store) {
+        scratch = std::make_unique<ScratchRun>();
+        trainer.addObserver(&scratch->recorder());
+    }
     TrainingControl control;
     const auto outcome = trainer.run(control);
+    if (scratch)
+        std::printf("recorded %lld metric rows in a scratch run database\n",
+                    static_cast<long long>(scratch->rowsRecorded()));
     if (outcome.status == RunStatus::Failed) {
         std::cerr << "benchmark failed: " << outcome.message << "\n";
         return ExitRunFailed;

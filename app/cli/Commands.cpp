@@ -5,8 +5,11 @@
 #include "cli/ConfigSource.h"
 #include "cli/EvalCommand.h"
 #include "cli/ExportCommand.h"
+#include "cli/RunsCommand.h"
+#include "cli/StoreLink.h"
 #include "cli/TrainCommand.h"
 #include "config/Presets.h"
+#include "store/RunStore.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -53,9 +56,12 @@ int run(int argc, char** argv) {
     auto* train = app.add_subcommand("train", "Train a SwAV model");
     trainOptions.source.addOptions(*train);
     train->add_option("--out", trainOptions.outDir,
-                      "Run folder (default: a new folder under " + defaultRunsRoot() + ")");
+                      "Run folder (default: a new folder in runs/ beside the run database)");
     train->add_option("--resume", trainOptions.resume,
-                      "Continue a stopped or interrupted run (run folder or checkpoint file)");
+                      "Continue a stopped or interrupted run (run id, run folder or checkpoint)");
+    train->add_option("--db", trainOptions.database,
+                      "Run database (default: " + store::defaultDatabasePath() + ")");
+    train->add_flag("--no-store", trainOptions.noStore, "Do not record the run in the database");
 
     BenchOptions benchOptions;
     auto* bench = app.add_subcommand("bench", "Measure training speed and its time split");
@@ -65,12 +71,21 @@ int run(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     bench->add_flag("--synthetic", benchOptions.synthetic,
                     "Synthetic images of the preset's size instead of its dataset");
+    bench->add_flag("--store", benchOptions.store,
+                    "Record the steps into a scratch run database (to measure its cost)");
     auto* benchAugment = bench->add_subcommand("augment", "Measure the multi-crop pipeline alone");
     benchAugment->fallthrough();
+    auto* benchStore = bench->add_subcommand(
+        "store", "Measure metric inserts and downsampled series reads of the run database");
+    benchStore->add_option("--rows", benchOptions.rows, "Metric rows to insert")
+        ->check(CLI::PositiveNumber);
+    benchStore->add_option("--points", benchOptions.points, "Points of the downsampled series")
+        ->check(CLI::PositiveNumber);
 
     EvalOptions evalOptions;
     auto* eval = app.add_subcommand("eval", "Evaluate a run's features: kNN and linear probe");
-    eval->add_option("--run", evalOptions.runDir, "Run folder")->required();
+    eval->add_option("--run", evalOptions.runDir, "Run folder or run id")->required();
+    eval->add_option("--db", evalOptions.database, "Run database (for run ids and records)");
     eval->add_option("--checkpoint", evalOptions.checkpointEpoch,
                      "Epoch of the checkpoint (default: the newest)");
     eval->add_flag("--knn", evalOptions.knn, "Weighted kNN (default when nothing is chosen)");
@@ -88,7 +103,8 @@ int run(int argc, char** argv) {
     AnalyzeOptions analyzeOptions;
     auto* analyze = app.add_subcommand(
         "analyze", "Write the 2-D feature map, cluster gallery and prototype health as JSON");
-    analyze->add_option("--run", analyzeOptions.runDir, "Run folder")->required();
+    analyze->add_option("--run", analyzeOptions.runDir, "Run folder or run id")->required();
+    analyze->add_option("--db", analyzeOptions.database, "Run database (for run ids and records)");
     analyze->add_option("--checkpoint", analyzeOptions.checkpointEpoch,
                         "Epoch of the checkpoint (default: the newest)");
     analyze->add_option("--images", analyzeOptions.images, "Images in the 2-D map")
@@ -102,7 +118,8 @@ int run(int argc, char** argv) {
     ExportOptions exportOptions;
     auto* exportCommand = app.add_subcommand(
         "export", "Write a run's trained trunk as a torchvision ResNet state dict for PyTorch");
-    exportCommand->add_option("--run", exportOptions.runDir, "Run folder")->required();
+    exportCommand->add_option("--run", exportOptions.runDir, "Run folder or run id")->required();
+    exportCommand->add_option("--db", exportOptions.database, "Run database (for run ids)");
     exportCommand->add_option("--checkpoint", exportOptions.checkpointEpoch,
                               "Epoch of the checkpoint (default: the newest)");
     exportCommand
@@ -113,6 +130,9 @@ int run(int argc, char** argv) {
     exportCommand->add_option("--out", exportOptions.outFile,
                               "Output file (default: <run>/export/<checkpoint>-resnet.pt)");
 
+    RunsOptions runsOptions;
+    auto* runs = addRunsCommand(app, runsOptions);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -120,6 +140,19 @@ int run(int argc, char** argv) {
         return code == 0 ? ExitOk : ExitBadUsage;
     }
 
+    // --run takes a folder or a run id of the database.
+    for (auto [runDir, database] : {std::pair{&evalOptions.runDir, &evalOptions.database},
+                                    std::pair{&analyzeOptions.runDir, &analyzeOptions.database},
+                                    std::pair{&exportOptions.runDir, &exportOptions.database}}) {
+        if (runDir->empty())
+            continue;
+        auto folder = runFolderFor(*runDir, *database);
+        if (!folder) {
+            std::cerr << folder.error().message << "\n";
+            return ExitBadUsage;
+        }
+        *runDir = *folder;
+    }
     if (presets->parsed())
         return listPresets();
     if (config->parsed())
@@ -132,8 +165,12 @@ int run(int argc, char** argv) {
         return runEval(evalOptions);
     if (train->parsed())
         return runTrain(trainOptions);
+    if (runs->parsed())
+        return runRuns(*runs, runsOptions);
     if (benchAugment->parsed())
         return runAugmentBench(benchOptions);
+    if (benchStore->parsed())
+        return runStoreBench(benchOptions);
     if (bench->parsed())
         return runBench(benchOptions);
     return ExitBadUsage;

@@ -2,6 +2,7 @@
 
 #include "cli/Commands.h"
 #include "cli/RunPaths.h"
+#include "cli/StoreLink.h"
 #include "eval/Evaluation.h"
 #include "train/Checkpoint.h"
 #include "train/Trainer.h"
@@ -91,6 +92,11 @@ int runEval(const EvalOptions& options) {
     const std::string file =
         runOutputPath(options.runDir, "evaluations", *checkpoint, timestampNow() + ".json");
     std::ofstream(file) << result->dump(2) << "\n";
+    recordForRun(options.database, options.runDir, [&](store::RunStore& runs, int64_t id) {
+        runs.addEvaluation(id, *checkpoint,
+                           request.linear ? (request.knn ? "knn+linear" : "linear") : "knn",
+                           result->dump());
+    });
 
     if (options.json) {
         nlohmann::json brief;

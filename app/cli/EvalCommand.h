@@ -5,7 +5,8 @@
 namespace swav::cli {
 
 struct EvalOptions {
-    std::string runDir;
+    std::string runDir;       // run folder or run id
+    std::string database;     // run database; "" = the default one
     int checkpointEpoch = -1; // -1 = newest checkpoint
     bool knn = false;
     bool linear = false;

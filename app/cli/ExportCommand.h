@@ -5,7 +5,8 @@
 namespace swav::cli {
 
 struct ExportOptions {
-    std::string runDir;
+    std::string runDir;             // run folder or run id
+    std::string database;           // run database; "" = the default one
     int checkpointEpoch = -1;       // -1 = newest checkpoint
     std::string format = "pytorch"; // pytorch or torchscript
     std::string outFile;            // "" = <run>/export/<checkpoint stem>-resnet.pt

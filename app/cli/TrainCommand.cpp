@@ -4,16 +4,22 @@
 #include "cli/ProgressPrinter.h"
 #include "cli/RunPaths.h"
 #include "data/Dataset.h"
+#include "store/RunRecorder.h"
 #include "train/Trainer.h"
+
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <unistd.h>
 
 namespace swav::cli {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -42,69 +48,143 @@ private:
     TrainingControl& m_control;
 };
 
-} // namespace
-
-std::string defaultRunsRoot() {
-    namespace fs = std::filesystem;
-    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
-        return (fs::path(xdg) / "swav-workbench" / "runs").string();
-    const char* home = std::getenv("HOME");
-    return (fs::path(home ? home : ".") / ".local" / "share" / "swav-workbench" / "runs").string();
+bool isRunId(const std::string& text) {
+    return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
 }
 
-int runTrain(const TrainOptions& options) {
-    ValidationReport warnings;
-    Expected<ExperimentConfig> config = Error{""};
-    std::string runDir = options.outDir;
-    if (!options.resume.empty()) {
-        // Resuming continues the same run with the configuration it was started with.
-        config = configFromCheckpoint(options.resume);
-        if (config && runDir.empty())
-            runDir =
-                std::filesystem::is_directory(options.resume)
-                    ? options.resume
-                    : std::filesystem::path(options.resume).parent_path().parent_path().string();
-    } else {
-        config = options.source.load(&warnings);
+/// What to train: the configuration, the run folder and (with a store) the run's record.
+struct RunPlan {
+    ExperimentConfig config;
+    std::string runDir;
+    std::string resumeFrom; // checkpoint or run folder; "" = fresh
+    int64_t runId = 0;      // 0 = not recorded
+};
+
+Expected<RunPlan> planRun(const TrainOptions& options, store::RunStore* runs) {
+    RunPlan plan;
+    plan.runDir = options.outDir;
+    std::string resume = options.resume;
+    if (isRunId(resume) && !fs::exists(resume)) {
+        if (!runs)
+            return Error{"--resume " + resume +
+                         ": a run id needs the run database (drop "
+                         "--no-store or give the run folder)"};
+        const auto record = runs->run(std::stoll(resume));
+        if (!record)
+            return Error{runs->path() + ": no run with id " + resume + " (see swav runs list)"};
+        plan.runId = record->id;
+        resume = record->runDir;
+        if (plan.runDir.empty())
+            plan.runDir = resume;
     }
-    if (!config) {
-        std::cerr << config.error().message << "\n";
+    if (!resume.empty()) {
+        // Resuming continues the same run with the configuration it was started with.
+        auto config = configFromCheckpoint(resume);
+        if (!config)
+            return config.error();
+        plan.config = *config;
+        plan.resumeFrom = resume;
+        if (plan.runDir.empty())
+            plan.runDir = fs::is_directory(resume)
+                              ? resume
+                              : fs::path(resume).parent_path().parent_path().string();
+        if (runs && plan.runId == 0)
+            if (const auto record = runs->runByDir(plan.runDir))
+                plan.runId = record->id;
+        return plan;
+    }
+    ValidationReport warnings;
+    auto config = options.source.load(&warnings);
+    if (!config)
+        return config.error();
+    std::cerr << warnings.format();
+    plan.config = *config;
+    if (plan.runDir.empty())
+        plan.runDir = plan.config.runtime.outDir;
+    if (plan.runDir.empty()) {
+        const std::string root = store::runsRootFor(
+            options.database.empty() ? store::defaultDatabasePath() : options.database);
+        plan.runDir = (fs::path(root) / ((plan.config.name.empty() ? "run" : plan.config.name) +
+                                         "-" + timestampNow()))
+                          .string();
+    }
+    return plan;
+}
+
+} // namespace
+
+int runTrain(const TrainOptions& options) {
+    std::unique_ptr<store::RunStore> runs;
+    const std::string database =
+        options.database.empty() ? store::defaultDatabasePath() : options.database;
+    if (!options.noStore) {
+        auto opened = store::RunStore::open(database);
+        if (!opened) {
+            std::cerr << opened.error().message
+                      << "\n(choose another file with --db, or train without recording: "
+                         "--no-store)\n";
+            return ExitBadUsage;
+        }
+        runs = std::move(*opened);
+    }
+    auto plan = planRun(options, runs.get());
+    if (!plan) {
+        std::cerr << plan.error().message << "\n";
         return ExitBadUsage;
     }
-    std::cerr << warnings.format();
-    if (runDir.empty())
-        runDir = config->runtime.outDir;
-    if (runDir.empty())
-        runDir = (std::filesystem::path(defaultRunsRoot()) /
-                  ((config->name.empty() ? "run" : config->name) + "-" + timestampNow()))
-                     .string();
+    const ExperimentConfig& config = plan->config;
 
-    auto split = openDataset(config->dataset);
+    auto split = openDataset(config.dataset);
     if (!split) {
         std::cerr << split.error().message << "\n";
         return ExitBadUsage;
     }
 
+    std::unique_ptr<store::RunRecorder> recorder;
+    if (runs) {
+        try {
+            if (plan->runId == 0) {
+                store::NewRun record;
+                record.name = config.name.empty() ? "run" : config.name;
+                record.configJson = toJson(config).dump();
+                if (options.source.configFile.empty())
+                    record.preset =
+                        options.source.preset.empty() ? "fashion-mnist" : options.source.preset;
+                record.seed = config.runtime.seed;
+                record.runDir = fs::absolute(plan->runDir).string();
+                plan->runId = runs->createRun(record);
+            }
+            recorder = std::make_unique<store::RunRecorder>(database, plan->runId);
+        } catch (const UserError& e) {
+            std::cerr << e.what() << "\n";
+            return ExitBadUsage;
+        }
+        std::printf("run %lld recorded in %s\n", static_cast<long long>(plan->runId),
+                    database.c_str());
+    }
+
     TrainerOptions trainerOptions;
-    trainerOptions.runDir = runDir;
-    if (config->eval.knnEveryEpochs > 0) {
+    trainerOptions.runDir = plan->runDir;
+    if (config.eval.knnEveryEpochs > 0) {
         // Online kNN on the hold-out images, else on the test split.
         trainerOptions.monitor = split->holdout;
         if (!trainerOptions.monitor) {
-            auto test = openTestSplit(config->dataset);
+            auto test = openTestSplit(config.dataset);
             if (test)
                 trainerOptions.monitor = *test;
             else
                 std::cerr << "online kNN is off: " << test.error().message << "\n";
         }
     }
-    trainerOptions.resumeFrom = options.resume;
-    Trainer trainer(*config, split->train, trainerOptions);
+    trainerOptions.resumeFrom = plan->resumeFrom;
+    Trainer trainer(config, split->train, trainerOptions);
     TrainingControl control;
     ProgressPrinter progress(stdout);
     InterruptWatcher watcher(control);
     trainer.addObserver(&progress);
     trainer.addObserver(&watcher);
+    if (recorder)
+        trainer.addObserver(recorder.get());
 
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
@@ -112,8 +192,14 @@ int runTrain(const TrainOptions& options) {
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
 
+    if (recorder) {
+        recorder->flush();
+        if (const std::string error = recorder->firstError(); !error.empty())
+            std::cerr << "warning: the run database missed some records: " << error << "\n";
+    }
     if (outcome.status == RunStatus::Stopped)
-        std::printf("resume with: swav train --resume %s\n", runDir.c_str());
+        std::printf("resume with: swav train --resume %s\n",
+                    recorder ? std::to_string(plan->runId).c_str() : plan->runDir.c_str());
     return outcome.status == RunStatus::Failed ? ExitRunFailed : ExitOk;
 }
 

@@ -1,6 +1,7 @@
 #include "eval/Features.h"
 
 #include "config/ConfigJson.h"
+#include "util/AtomicFile.h"
 #include "util/Expected.h"
 
 #include <ATen/ATen.h>
@@ -130,15 +131,11 @@ void saveCachedFeatures(const std::string& path, const std::string& key, const F
     dict.insert("features", set.features);
     dict.insert("labels", set.labels.defined() ? c10::IValue(set.labels) : c10::IValue());
     const auto bytes = torch::pickle_save(dict);
-    const std::string temporary = path + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        if (!out)
-            return; // a cache that cannot be written only costs time later
+    try {
+        writeFileAtomically(path, "feature cache", bytes.data(), bytes.size());
+    } catch (const UserError&) {
+        // A cache that cannot be written only costs time later.
     }
-    std::error_code ec;
-    fs::rename(temporary, path, ec);
 }
 
 } // namespace swav

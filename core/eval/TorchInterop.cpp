@@ -1,6 +1,7 @@
 #include "eval/TorchInterop.h"
 
 #include "model/ModelState.h"
+#include "util/AtomicFile.h"
 #include "util/Expected.h"
 
 #include <ATen/ATen.h>
@@ -463,26 +464,7 @@ void saveStateDict(const std::map<std::string, at::Tensor>& state, const std::st
     for (const auto& [name, tensor] : state)
         dict.insert(name, tensor.detach().to(at::kCPU).contiguous());
     const std::vector<char> bytes = torch::jit::pickle_save(dict);
-    const fs::path target(path);
-    std::error_code ec;
-    if (target.has_parent_path())
-        fs::create_directories(target.parent_path(), ec);
-    const fs::path temporary = target.string() + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) {
-            out.close();
-            fs::remove(temporary, ec);
-            throw UserError(path + ": cannot write the state dict (disk full or no permission?)");
-        }
-    }
-    fs::rename(temporary, target, ec);
-    if (ec) {
-        fs::remove(temporary, ec);
-        throw UserError(path + ": cannot move the state dict into place: " + ec.message());
-    }
+    writeFileAtomically(path, "state dict", bytes.data(), bytes.size());
 }
 
 std::map<std::string, at::Tensor> loadStateDict(const std::string& path) {

@@ -1,5 +1,6 @@
 #include "train/Checkpoint.h"
 
+#include "util/AtomicFile.h"
 #include "util/Expected.h"
 
 #include <ATen/ATen.h>
@@ -52,23 +53,7 @@ void saveCheckpoint(const CheckpointState& s, const std::string& path) {
     root.insert("loss_scale", s.lossScale);
 
     const std::vector<char> bytes = torch::pickle_save(root);
-    const fs::path target(path);
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    const fs::path temporary = target.string() + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out)
-            throw UserError(temporary.string() + ": cannot write the checkpoint (disk full or "
-                                                 "no permission?)");
-    }
-    fs::rename(temporary, target, ec);
-    if (ec) {
-        fs::remove(temporary, ec);
-        throw UserError(path + ": cannot move the checkpoint into place: " + ec.message());
-    }
+    writeFileAtomically(path, "checkpoint", bytes.data(), bytes.size());
 }
 
 CheckpointState loadCheckpoint(const std::string& path) {

@@ -451,6 +451,7 @@ RunOutcome Trainer::run(TrainingControl& control) {
 
             EpochMetrics em;
             em.epoch = epoch;
+            em.step = iteration - 1;
             stats.finish(model->prototypes()->weight, em);
             em.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
             em.queueActive = queue.full();

@@ -41,6 +41,7 @@ struct StepMetrics {
 
 struct EpochMetrics {
     int epoch = 0;
+    int64_t step = 0; // global step of the epoch's last iteration
     double meanLoss = 0;
     std::vector<int64_t> prototypeUsage; // [K]: argmax assignments of the codes this epoch
     int emptyPrototypes = 0;

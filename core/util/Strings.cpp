@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace swav {
 
@@ -78,6 +79,29 @@ std::string formatDuration(double seconds) {
     else
         std::snprintf(buffer, sizeof buffer, "%lds", total);
     return buffer;
+}
+
+std::string formatLocalTime(double unixSeconds) {
+    if (unixSeconds <= 0)
+        return {};
+    const auto time = static_cast<std::time_t>(unixSeconds);
+    std::tm local{};
+    localtime_r(&time, &local);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+    return text;
+}
+
+std::string csvField(const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos)
+        return text;
+    std::string quoted = "\"";
+    for (char c : text) {
+        if (c == '"')
+            quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
 }
 
 } // namespace swav

@@ -22,4 +22,10 @@ std::string formatBytes(double bytes);
 /// "1h 02m", "3m 05s", "12s".
 std::string formatDuration(double seconds);
 
+/// Local time of a Unix timestamp as "2026-11-26 16:35:41" ("" for 0).
+std::string formatLocalTime(double unixSeconds);
+
+/// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+std::string csvField(const std::string& text);
+
 } // namespace swav

@@ -24,6 +24,10 @@ set_package_properties(ZLIB PROPERTIES TYPE REQUIRED PURPOSE "gzipped IDX datase
 find_package(nlohmann_json 3.9 REQUIRED)
 set_package_properties(nlohmann_json PROPERTIES TYPE REQUIRED PURPOSE "configuration files")
 
+find_package(SQLite3 REQUIRED)
+set_package_properties(SQLite3 PROPERTIES TYPE REQUIRED PURPOSE "the run database")
+find_package(SQLiteCpp REQUIRED CONFIG)
+set_package_properties(SQLiteCpp PROPERTIES TYPE REQUIRED PURPOSE "the run database (C++ API)")
 
 find_package(CLI11 QUIET CONFIG)
 if(NOT CLI11_FOUND)

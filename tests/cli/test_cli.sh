@@ -6,6 +6,9 @@ swav=$1
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Runs are recorded in $XDG_DATA_HOME/swav-workbench/runs.db: keep them in the scratch folder.
+export XDG_DATA_HOME="$work/data"
+db="$work/data/swav-workbench/runs.db"
 passed=0 failed=0
 check() { # check NAME CONDITION-COMMAND...
   local name=$1; shift
@@ -49,6 +52,36 @@ check "Ctrl-C says how to resume" grep -q "resume with: swav train --resume" "$w
 check "resume finishes the run" test $? -eq 0
 check "resume continues where it stopped" grep -q "resumed at step" "$work/resume.txt"
 check "resume completes all epochs" grep -q "done: finished 3 epochs" "$work/resume.txt"
+
+# The run database: the runs above are recorded, and can be listed, tagged, noted, compared,
+# exported and deleted.
+"$swav" runs list > "$work/list.txt" 2>&1
+check "runs list shows the recorded runs" test "$(grep -c -E '^ +[0-9]+  cli-tiny' "$work/list.txt")" -eq 2
+check "the diverged run is failed" grep -q -E '^ +1  cli-tiny +failed' "$work/list.txt"
+check "the resumed run is one finished run" grep -q -E '^ +2  cli-tiny +finished' "$work/list.txt"
+"$swav" runs tag 2 baseline && "$swav" runs note 2 "first try, lr 0.3"
+"$swav" runs list --tag baseline > "$work/tagged.txt"
+check "runs list filters by tag" test "$(grep -c -E '^ +[0-9]+  ' "$work/tagged.txt")" -eq 1
+"$swav" runs show 2 > "$work/show.txt"
+check "runs show gives notes, tags and checkpoints" bash -c "grep -q 'first try, lr 0.3' '$work/show.txt' && grep -q 'baseline' '$work/show.txt' && grep -q 'epoch   3' '$work/show.txt'"
+"$swav" runs export 2 --csv "$work/metrics.csv" > /dev/null
+check "runs export writes the metrics as CSV" bash -c "head -1 '$work/metrics.csv' | grep -q '^metric,step,epoch,wall_time,value$' && grep -q '^loss,' '$work/metrics.csv'"
+"$swav" runs diff 1 2 > "$work/diff.txt"
+check "runs diff names the changed field" grep -q -E '^swav.epsilon +0.001 +0.05' "$work/diff.txt"
+"$swav" runs list --csv "$work/runs.csv" > /dev/null
+check "runs list --csv writes one line per run" test "$(wc -l < "$work/runs.csv")" -eq 3
+"$swav" runs rm 1 < /dev/null > /dev/null 2>&1
+check "runs rm without a terminal needs --yes" test $? -eq 2
+"$swav" runs rm 1 --yes > /dev/null
+check "runs rm deletes the run and its folder" bash -c "! '$swav' runs show 1 > /dev/null 2>&1 && ! test -d '$work/nan'"
+"$swav" runs show 42 > /dev/null 2> "$work/noid.txt"
+check "an unknown run id exits with 2 and says so" bash -c "test $? -eq 2 && grep -q 'no run with id 42' '$work/noid.txt'"
+echo "not a database" > "$work/bogus.db"
+"$swav" train --config "$here/tiny-synthetic.json" --db "$work/bogus.db" > /dev/null 2> "$work/bogus.txt"
+check "a foreign database file is refused by name" bash -c "test $? -eq 2 && grep -q 'bogus.db: not a SwAV Workbench run database' '$work/bogus.txt'"
+check "the foreign file is left untouched" test "$(cat "$work/bogus.db")" = "not a database"
+"$swav" train --config "$here/tiny-synthetic.json" --set optim.epochs=1 --no-store --out "$work/unrecorded" > /dev/null 2>&1
+check "--no-store trains without recording" test "$("$swav" runs list | grep -c -E '^ +[0-9]+  ')" -eq 1
 
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0

@@ -1,0 +1,44 @@
+#include "cli/StoreLink.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace swav::cli {
+
+std::string databaseOrDefault(const std::string& database) {
+    return database.empty() ? store::defaultDatabasePath() : database;
+}
+
+Expected<std::string> runFolderFor(const std::string& runOrId, const std::string& database) {
+    const bool isId =
+        !runOrId.empty() && runOrId.find_first_not_of("0123456789") == std::string::npos;
+    if (!isId || std::filesystem::exists(runOrId))
+        return runOrId;
+    auto runs = store::RunStore::open(databaseOrDefault(database));
+    if (!runs)
+        return runs.error();
+    const auto record = (*runs)->run(std::stoll(runOrId));
+    if (!record)
+        return Error{(*runs)->path() + ": no run with id " + runOrId + " (see swav runs list)"};
+    return record->runDir;
+}
+
+void recordForRun(const std::string& database, const std::string& runDir,
+                  const std::function<void(store::RunStore&, int64_t)>& record) {
+    const std::string path = databaseOrDefault(database);
+    if (!std::filesystem::exists(path))
+        return; // no database yet: nothing was recorded, nothing to add to
+    auto runs = store::RunStore::open(path);
+    if (!runs) {
+        std::cerr << "warning: not recorded in the run database: " << runs.error().message << "\n";
+        return;
+    }
+    try {
+        if (const auto run = (*runs)->runByDir(runDir))
+            record(**runs, run->id);
+    } catch (const UserError& e) {
+        std::cerr << "warning: not recorded in the run database: " << e.what() << "\n";
+    }
+}
+
+} // namespace swav::cli

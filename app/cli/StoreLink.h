@@ -1,0 +1,22 @@
+#pragma once
+// How the evaluation commands find runs in, and add their results to, the run database.
+
+#include "store/RunStore.h"
+
+#include <functional>
+#include <string>
+
+namespace swav::cli {
+
+/// The database path the user chose, or the default one.
+std::string databaseOrDefault(const std::string& database);
+
+/// The run folder for `--run`: a folder as given, or a run id looked up in the database.
+Expected<std::string> runFolderFor(const std::string& runOrId, const std::string& database);
+
+/// Calls `record` with the database and the id of the run kept in `runDir`, when the database
+/// knows that run. Problems only print a warning: the result files are already written.
+void recordForRun(const std::string& database, const std::string& runDir,
+                  const std::function<void(store::RunStore&, int64_t)>& record);
+
+} // namespace swav::cli

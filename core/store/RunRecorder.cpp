@@ -1,0 +1,200 @@
+#include "store/RunRecorder.h"
+
+#include "util/Sha256.h"
+
+#include <chrono>
+
+namespace swav::store {
+
+namespace {
+
+MetricPoint point(const char* key, int64_t step, int epoch, double value, double wallTime) {
+    return MetricPoint{key, step, epoch, value, wallTime};
+}
+
+} // namespace
+
+RunRecorder::RunRecorder(const std::string& databasePath, int64_t runId, RecorderOptions options)
+    : m_runId(runId)
+    , m_options(options) {
+    auto store = RunStore::open(databasePath);
+    if (!store)
+        throw UserError(store.error().message);
+    m_store = std::move(*store);
+    if (!m_store->run(runId))
+        throw UserError(databasePath + ": no run with id " + std::to_string(runId));
+    m_thread = std::thread([this] { writerLoop(); });
+}
+
+RunRecorder::~RunRecorder() {
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+}
+
+void RunRecorder::enqueue(Command command) {
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_queue.emplace_back(std::move(command));
+        ++m_enqueued;
+    }
+    m_wake.notify_all();
+}
+
+void RunRecorder::record(std::vector<MetricPoint> points) {
+    bool full = false;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_queuedRows += points.size();
+        if (!m_queue.empty() && std::holds_alternative<std::vector<MetricPoint>>(m_queue.back())) {
+            auto& batch = std::get<std::vector<MetricPoint>>(m_queue.back());
+            batch.insert(batch.end(), points.begin(), points.end());
+        } else {
+            m_queue.emplace_back(std::move(points));
+        }
+        ++m_enqueued;
+        full = m_queuedRows >= m_options.flushRows;
+    }
+    if (full)
+        m_wake.notify_all();
+}
+
+void RunRecorder::flush() {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    const uint64_t target = m_enqueued;
+    m_flushNow = true;
+    m_wake.notify_all();
+    m_committed.wait(lock, [&] { return m_committedCount >= target; });
+}
+
+std::string RunRecorder::firstError() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_error;
+}
+
+void RunRecorder::writerLoop() {
+    using Clock = std::chrono::steady_clock;
+    const auto interval = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(m_options.flushSeconds));
+    auto nextHeartbeat = Clock::now() + interval;
+    std::unique_lock<std::mutex> lock(m_mutex);
+    for (;;) {
+        // Commands (status, checkpoints) go out at once; metric rows wait for a full batch or
+        // the interval.
+        m_wake.wait_until(lock, nextHeartbeat, [&] {
+            const bool commandQueued =
+                !m_queue.empty() && std::holds_alternative<Command>(m_queue.back());
+            return m_stopping || m_flushNow || commandQueued || m_queuedRows >= m_options.flushRows;
+        });
+        std::deque<Item> items;
+        items.swap(m_queue);
+        m_queuedRows = 0;
+        m_flushNow = false;
+        const uint64_t target = m_enqueued;
+        const bool stopping = m_stopping;
+        lock.unlock();
+
+        commit(items);
+        if (Clock::now() >= nextHeartbeat) {
+            try {
+                m_store->heartbeat(m_runId);
+            } catch (const std::exception&) {
+                // A missed heartbeat is harmless; the next one follows in a second.
+            }
+            nextHeartbeat = Clock::now() + interval;
+        }
+
+        lock.lock();
+        m_committedCount = target;
+        m_committed.notify_all();
+        if (stopping && m_queue.empty())
+            return;
+    }
+}
+
+void RunRecorder::commit(std::deque<Item>& items) {
+    for (Item& item : items) {
+        try {
+            if (auto* points = std::get_if<std::vector<MetricPoint>>(&item))
+                m_store->appendMetrics(m_runId, *points);
+            else
+                std::get<Command>(item)(*m_store);
+        } catch (const std::exception& e) {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            if (m_error.empty())
+                m_error = e.what();
+        }
+    }
+}
+
+void RunRecorder::onStarted(const RunStarted& started) {
+    enqueue([this, started](RunStore& store) {
+        // A resumed run replays the steps after its checkpoint: drop what they will rewrite.
+        store.truncateMetrics(m_runId, started.startStep, started.startEpoch);
+        store.markStarted(m_runId, started.device, currentProcess());
+    });
+    flush();
+}
+
+void RunRecorder::onStep(const StepMetrics& m) {
+    const double now = unixNow();
+    record({point("loss", m.step, m.epoch, m.loss, now), point("lr", m.step, m.epoch, m.lr, now),
+            point("images_per_second", m.step, m.epoch, m.imagesPerSecond, now),
+            point("data_ms", m.step, m.epoch, m.dataMs, now),
+            point("compute_ms", m.step, m.epoch, m.computeMs, now)});
+}
+
+void RunRecorder::onEpoch(const EpochMetrics& m) {
+    const double now = unixNow();
+    std::vector<MetricPoint> points{
+        point("epoch/loss", m.step, m.epoch, m.meanLoss, now),
+        point("epoch/empty_prototypes", m.step, m.epoch, m.emptyPrototypes, now),
+        point("epoch/code_entropy", m.step, m.epoch, m.codeEntropy, now),
+        point("epoch/usage_entropy", m.step, m.epoch, m.usageEntropy, now),
+        point("epoch/max_prototype_cosine", m.step, m.epoch, m.maxPrototypeCosine, now),
+        point("epoch/near_duplicate_prototypes", m.step, m.epoch, m.nearDuplicatePrototypes, now),
+        point("epoch/embedding_std", m.step, m.epoch, m.embeddingStd, now),
+        point("epoch/seconds", m.step, m.epoch, m.seconds, now)};
+    if (m.knnAccuracy >= 0)
+        points.push_back(point("epoch/knn_accuracy", m.step, m.epoch, m.knnAccuracy, now));
+    record(std::move(points));
+    enqueue([this, epoch = m.epoch, usage = m.prototypeUsage](RunStore& store) {
+        store.putHistogram(m_runId, epoch, "prototype_usage", usage);
+    });
+}
+
+void RunRecorder::onCheckpoint(const CheckpointSaved& saved) {
+    enqueue([this, saved](RunStore& store) {
+        // Hashed here, off the training thread. A file pruned meanwhile keeps an empty hash.
+        std::string digest;
+        try {
+            digest = sha256OfFile(saved.path);
+        } catch (const UserError&) {
+        }
+        store.addCheckpoint(m_runId, saved.epoch, saved.step, saved.path, saved.bytes, digest);
+    });
+}
+
+void RunRecorder::onFinished(const RunOutcome& outcome) {
+    const RunState state = outcome.status == RunStatus::Finished  ? RunState::Finished
+                           : outcome.status == RunStatus::Stopped ? RunState::Stopped
+                                                                  : RunState::Failed;
+    enqueue([this, state, message = outcome.message](RunStore& store) {
+        store.setStatus(m_runId, state, message);
+    });
+    flush();
+}
+
+void RunRecorder::setPaused(bool paused) {
+    enqueue([this, paused](RunStore& store) {
+        // A run that ended meanwhile keeps its final status.
+        const auto run = store.run(m_runId);
+        if (run && isActive(run->status))
+            store.setStatus(m_runId, paused ? RunState::Paused : RunState::Running);
+    });
+}
+
+} // namespace swav::store

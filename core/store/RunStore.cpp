@@ -1,0 +1,346 @@
+#include "store/RunStore.h"
+
+#include "store/StoreErrors.h"
+#include "store/StoreSchema.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace swav::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 15000;
+// A run on another host is presumed dead when its writer has been silent this long.
+constexpr double kForeignHeartbeatTimeout = 300;
+
+const char* const kStateNames[] = {"queued",   "running", "paused",     "stopped",
+                                   "finished", "failed",  "interrupted"};
+
+const char* const kRunColumns =
+    "id, name, status, created_at, started_at, finished_at, heartbeat_at, config_json, preset, "
+    "seed, device, host, pid, pid_start, program_version, notes, message, run_dir, parent_run";
+
+RunRecord readRun(SQLite::Statement& row) {
+    RunRecord run;
+    run.id = row.getColumn(0).getInt64();
+    run.name = row.getColumn(1).getString();
+    run.status = parseRunState(row.getColumn(2).getString()).value_or(RunState::Failed);
+    run.createdAt = row.getColumn(3).getDouble();
+    run.startedAt = row.getColumn(4).getDouble();
+    run.finishedAt = row.getColumn(5).getDouble();
+    run.heartbeatAt = row.getColumn(6).getDouble();
+    run.configJson = row.getColumn(7).getString();
+    run.preset = row.getColumn(8).getString();
+    run.seed = row.getColumn(9).getInt64();
+    run.device = row.getColumn(10).getString();
+    run.process.host = row.getColumn(11).getString();
+    run.process.pid = row.getColumn(12).getInt64();
+    run.process.startTicks = row.getColumn(13).getInt64();
+    run.programVersion = row.getColumn(14).getString();
+    run.notes = row.getColumn(15).getString();
+    run.message = row.getColumn(16).getString();
+    run.runDir = row.getColumn(17).getString();
+    run.parentRun = row.getColumn(18).getInt64();
+    return run;
+}
+
+std::vector<std::string> tagsOf(SQLite::Database& db, int64_t run) {
+    SQLite::Statement query(db, "SELECT tag FROM run_tags WHERE run = ? ORDER BY tag");
+    query.bind(1, run);
+    std::vector<std::string> tags;
+    while (query.executeStep())
+        tags.push_back(query.getColumn(0).getString());
+    return tags;
+}
+
+std::string notADatabase(const std::string& path, const std::string& why) {
+    return path + ": not a SwAV Workbench run database (" + why + "); the file was left untouched";
+}
+
+} // namespace
+
+const char* toString(RunState state) {
+    return kStateNames[int(state)];
+}
+
+std::optional<RunState> parseRunState(const std::string& text) {
+    for (int i = 0; i < int(std::size(kStateNames)); ++i)
+        if (text == kStateNames[i])
+            return RunState(i);
+    return std::nullopt;
+}
+
+bool isActive(RunState state) {
+    return state == RunState::Running || state == RunState::Paused;
+}
+
+std::string defaultDatabasePath() {
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
+        return (fs::path(xdg) / "swav-workbench" / "runs.db").string();
+    const char* home = std::getenv("HOME");
+    return (fs::path(home ? home : ".") / ".local" / "share" / "swav-workbench" / "runs.db")
+        .string();
+}
+
+std::string runsRootFor(const std::string& databasePath) {
+    return (fs::absolute(databasePath).parent_path() / "runs").string();
+}
+
+RunStore::RunStore(std::string path, std::unique_ptr<SQLite::Database> db)
+    : m_path(std::move(path))
+    , m_db(std::move(db)) {}
+
+RunStore::~RunStore() = default;
+
+Expected<std::unique_ptr<RunStore>> RunStore::open(const std::string& path) {
+    return catchUserError([&]() -> std::unique_ptr<RunStore> {
+        std::error_code error;
+        const bool exists = fs::exists(path, error);
+        if (exists && fs::is_directory(path, error))
+            throw UserError(path + ": is a folder; expected a run database file");
+        if (!exists) {
+            const fs::path folder = fs::absolute(path).parent_path();
+            fs::create_directories(folder, error);
+            if (error)
+                throw UserError(folder.string() +
+                                ": cannot create the folder of the run "
+                                "database: " +
+                                error.message());
+        }
+        std::unique_ptr<SQLite::Database> db;
+        try {
+            db = std::make_unique<SQLite::Database>(
+                path, SQLite::OPEN_READWRITE | (exists ? 0 : SQLite::OPEN_CREATE), kBusyTimeoutMs);
+        } catch (const SQLite::Exception& e) {
+            throw UserError(path + ": cannot open the run database: " + e.what());
+        }
+        // Only read until the file is known to be ours: a foreign file must stay untouched.
+        int applicationId = 0;
+        int tables = 0;
+        try {
+            applicationId = db->execAndGet("PRAGMA application_id").getInt();
+            tables = db->execAndGet("SELECT count(*) FROM sqlite_master").getInt();
+        } catch (const SQLite::Exception& e) {
+            throw UserError(notADatabase(path, e.what()));
+        }
+        if (applicationId != kApplicationId && !(applicationId == 0 && tables == 0))
+            throw UserError(notADatabase(path, "an SQLite file of another program"));
+
+        withStoreErrors(path, "prepare the run database", [&] {
+            db->exec("PRAGMA foreign_keys = ON");
+            SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
+            // Checked again under the write lock: another process may have just created it.
+            const int version = readSchemaVersion(*db);
+            if (version > kSchemaVersion)
+                throw UserError(path + ": written by a newer SwAV Workbench (schema version " +
+                                std::to_string(version) + ", this program knows up to " +
+                                std::to_string(kSchemaVersion) + "); the file was left untouched");
+            if (version < kSchemaVersion)
+                migrateSchema(*db, version);
+            transaction.commit();
+            if (db->execAndGet("PRAGMA journal_mode").getString() != "wal")
+                db->exec("PRAGMA journal_mode = WAL");
+            // With WAL, NORMAL loses no committed transaction when the process dies.
+            db->exec("PRAGMA synchronous = NORMAL");
+        });
+        std::unique_ptr<RunStore> store(new RunStore(path, std::move(db)));
+        store->markInterruptedRuns();
+        return store;
+    });
+}
+
+int RunStore::schemaVersion() const {
+    return withStoreErrors(m_path, "read the schema version",
+                           [&] { return readSchemaVersion(*m_db); });
+}
+
+int64_t RunStore::createRun(const NewRun& run) {
+    return withStoreErrors(m_path, "create a run", [&] {
+        SQLite::Statement insert(
+            *m_db,
+            "INSERT INTO runs(name, status, created_at, config_json, preset, seed, "
+            "program_version, run_dir, parent_run) VALUES(?, 'queued', ?, ?, ?, ?, ?, ?, ?)");
+        insert.bind(1, run.name);
+        insert.bind(2, unixNow());
+        insert.bind(3, run.configJson);
+        insert.bind(4, run.preset);
+        insert.bind(5, run.seed);
+        insert.bind(6, SWAV_VERSION);
+        insert.bind(7, run.runDir);
+        if (run.parentRun > 0)
+            insert.bind(8, run.parentRun);
+        else
+            insert.bind(8);
+        insert.exec();
+        return m_db->getLastInsertRowid();
+    });
+}
+
+std::optional<RunRecord> RunStore::run(int64_t id) {
+    return withStoreErrors(m_path, "read a run", [&]() -> std::optional<RunRecord> {
+        SQLite::Statement query(*m_db,
+                                std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?");
+        query.bind(1, id);
+        if (!query.executeStep())
+            return std::nullopt;
+        RunRecord record = readRun(query);
+        record.tags = tagsOf(*m_db, id);
+        return record;
+    });
+}
+
+std::optional<RunRecord> RunStore::runByDir(const std::string& runDir) {
+    const std::string wanted = fs::weakly_canonical(runDir).string();
+    std::optional<int64_t> id = withStoreErrors(m_path, "find a run", [&]() {
+        SQLite::Statement query(*m_db, "SELECT id, run_dir FROM runs ORDER BY id DESC");
+        std::optional<int64_t> found;
+        while (!found && query.executeStep())
+            if (fs::weakly_canonical(query.getColumn(1).getString()).string() == wanted)
+                found = query.getColumn(0).getInt64();
+        return found;
+    });
+    return id ? run(*id) : std::nullopt;
+}
+
+void RunStore::markStarted(int64_t id, const std::string& device, const ProcessIdentity& process) {
+    withStoreErrors(m_path, "mark a run as started", [&] {
+        SQLite::Statement update(
+            *m_db, "UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?), "
+                   "finished_at = NULL, heartbeat_at = ?, device = ?, host = ?, pid = ?, "
+                   "pid_start = ?, message = '' WHERE id = ?");
+        const double now = unixNow();
+        update.bind(1, now);
+        update.bind(2, now);
+        update.bind(3, device);
+        update.bind(4, process.host);
+        update.bind(5, process.pid);
+        update.bind(6, process.startTicks);
+        update.bind(7, id);
+        update.exec();
+    });
+}
+
+void RunStore::setStatus(int64_t id, RunState status, const std::string& message) {
+    withStoreErrors(m_path, "change a run's status", [&] {
+        const bool ended = !isActive(status) && status != RunState::Queued;
+        SQLite::Statement update(*m_db,
+                                 "UPDATE runs SET status = ?, message = ?, heartbeat_at = ?, "
+                                 "finished_at = CASE WHEN ? THEN ? ELSE NULL END "
+                                 "WHERE id = ?");
+        const double now = unixNow();
+        update.bind(1, toString(status));
+        update.bind(2, message);
+        update.bind(3, now);
+        update.bind(4, ended ? 1 : 0);
+        update.bind(5, now);
+        update.bind(6, id);
+        update.exec();
+    });
+}
+
+void RunStore::heartbeat(int64_t id) {
+    withStoreErrors(m_path, "record a heartbeat", [&] {
+        SQLite::Statement update(*m_db, "UPDATE runs SET heartbeat_at = ? WHERE id = ?");
+        update.bind(1, unixNow());
+        update.bind(2, id);
+        update.exec();
+    });
+}
+
+void RunStore::setNotes(int64_t id, const std::string& notes) {
+    withStoreErrors(m_path, "change a run's notes", [&] {
+        SQLite::Statement update(*m_db, "UPDATE runs SET notes = ? WHERE id = ?");
+        update.bind(1, notes);
+        update.bind(2, id);
+        update.exec();
+    });
+}
+
+void RunStore::addTag(int64_t id, const std::string& tag) {
+    withStoreErrors(m_path, "tag a run", [&] {
+        SQLite::Statement insert(*m_db, "INSERT OR IGNORE INTO run_tags(run, tag) VALUES(?, ?)");
+        insert.bind(1, id);
+        insert.bind(2, tag);
+        insert.exec();
+    });
+}
+
+void RunStore::removeTag(int64_t id, const std::string& tag) {
+    withStoreErrors(m_path, "untag a run", [&] {
+        SQLite::Statement remove(*m_db, "DELETE FROM run_tags WHERE run = ? AND tag = ?");
+        remove.bind(1, id);
+        remove.bind(2, tag);
+        remove.exec();
+    });
+}
+
+std::vector<std::string> RunStore::deleteRun(int64_t id) {
+    const std::optional<RunRecord> record = run(id);
+    if (!record)
+        throw UserError(m_path + ": no run with id " + std::to_string(id));
+    std::vector<std::string> leftOver;
+    if (!record->runDir.empty() && fs::is_directory(record->runDir)) {
+        // Only what the run wrote: a folder the user chose may hold other files.
+        for (const char* folder :
+             {"checkpoints", "evaluations", "analysis", "export", "config.json"}) {
+            std::error_code error;
+            fs::remove_all(fs::path(record->runDir) / folder, error);
+            if (error)
+                leftOver.push_back((fs::path(record->runDir) / folder).string() + ": " +
+                                   error.message());
+        }
+        std::error_code error;
+        if (fs::is_empty(record->runDir, error))
+            fs::remove(record->runDir, error);
+        else
+            leftOver.push_back(record->runDir + ": other files remain, the folder was kept");
+    }
+    withStoreErrors(m_path, "delete a run", [&] {
+        SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement remove(*m_db, "DELETE FROM runs WHERE id = ?");
+        remove.bind(1, id);
+        remove.exec();
+        transaction.commit();
+    });
+    return leftOver;
+}
+
+int RunStore::markInterruptedRuns() {
+    return withStoreErrors(m_path, "check for interrupted runs", [&] {
+        SQLite::Statement query(*m_db, "SELECT id, host, pid, pid_start, heartbeat_at FROM runs "
+                                       "WHERE status IN ('running', 'paused')");
+        const ProcessIdentity self = currentProcess();
+        std::vector<int64_t> dead;
+        while (query.executeStep()) {
+            ProcessIdentity writer;
+            writer.host = query.getColumn(1).getString();
+            writer.pid = query.getColumn(2).getInt64();
+            writer.startTicks = query.getColumn(3).getInt64();
+            const double heartbeat = query.getColumn(4).getDouble();
+            const bool alive = writer.host == self.host
+                                   ? processAlive(writer)
+                                   : unixNow() - heartbeat < kForeignHeartbeatTimeout;
+            if (!alive)
+                dead.push_back(query.getColumn(0).getInt64());
+        }
+        for (int64_t id : dead) {
+            // Only if still active: the writer may have finished since the query.
+            SQLite::Statement update(*m_db,
+                                     "UPDATE runs SET status = 'interrupted', message = "
+                                     "'the process writing this run stopped without finishing it' "
+                                     "WHERE id = ? AND status IN ('running', 'paused')");
+            update.bind(1, id);
+            update.exec();
+        }
+        return int(dead.size());
+    });
+}
+
+} // namespace swav::store

@@ -1,0 +1,201 @@
+#pragma once
+// The run database: every run, its metrics, histograms, checkpoints, evaluations and artifacts
+// in one SQLite file (WAL mode, foreign keys on, prepared statements). One RunStore is one
+// connection: use it from one thread; open another for another thread.
+
+#include "store/MetricBlocks.h"
+#include "store/ProcessIdentity.h"
+#include "util/Expected.h"
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace swav::store {
+
+enum class RunState { Queued, Running, Paused, Stopped, Finished, Failed, Interrupted };
+
+const char* toString(RunState state);
+std::optional<RunState> parseRunState(const std::string& text);
+/// True while a process may still be writing the run.
+bool isActive(RunState state);
+
+struct RunRecord {
+    int64_t id = 0;
+    std::string name;
+    RunState status = RunState::Queued;
+    double createdAt = 0;
+    double startedAt = 0;  // 0 = not started
+    double finishedAt = 0; // 0 = not finished
+    double heartbeatAt = 0;
+    std::string configJson;
+    std::string preset;
+    int64_t seed = 0;
+    std::string device;
+    ProcessIdentity process;
+    std::string programVersion;
+    std::string notes;
+    std::string message; // failure reason or outcome summary
+    std::string runDir;
+    int64_t parentRun = 0; // 0 = none
+    std::vector<std::string> tags;
+};
+
+struct NewRun {
+    std::string name;
+    std::string configJson;
+    std::string preset;
+    int64_t seed = 0;
+    std::string runDir;
+    int64_t parentRun = 0;
+};
+
+struct RunFilter {
+    std::optional<RunState> status;
+    std::string tag; // "" = any
+};
+
+struct MetricSummary {
+    int64_t count = 0;
+    int64_t lastStep = -1;
+    double last = 0;
+    double min = 0;
+    double max = 0;
+};
+
+struct RunListEntry {
+    RunRecord run;
+    std::map<std::string, MetricSummary> metrics; // the requested keys that have points
+};
+
+struct MetricPoint {
+    std::string key;
+    int64_t step = 0;
+    int epoch = 0;
+    double value = 0;
+    double wallTime = 0;
+};
+
+struct CheckpointRecord {
+    int64_t id = 0;
+    int epoch = 0;
+    int64_t step = 0;
+    std::string path;
+    int64_t bytes = 0;
+    std::string sha256;
+    double createdAt = 0;
+    bool exists = false; // the file is still on disk (older ones are pruned by the trainer)
+};
+
+struct EvaluationRecord {
+    int64_t id = 0;
+    std::string checkpointPath;
+    std::string kind;
+    std::string metricsJson;
+    double createdAt = 0;
+};
+
+struct ArtifactRecord {
+    int64_t id = 0;
+    std::string checkpointPath;
+    std::string kind;
+    std::string path;
+    double createdAt = 0;
+};
+
+class RunStore {
+public:
+    /// Opens (creating when missing, with its folder) and migrates the database. A file that is
+    /// not a run database, or one from a newer program, is refused with a message naming it and
+    /// left untouched. Marks runs whose process died as interrupted.
+    static Expected<std::unique_ptr<RunStore>> open(const std::string& path);
+    ~RunStore();
+    RunStore(const RunStore&) = delete;
+    RunStore& operator=(const RunStore&) = delete;
+
+    const std::string& path() const { return m_path; }
+    int schemaVersion() const;
+
+    // Runs. Every method throws UserError naming the database on an SQLite failure.
+    int64_t createRun(const NewRun& run);
+    std::optional<RunRecord> run(int64_t id);
+    std::optional<RunRecord> runByDir(const std::string& runDir);
+    std::vector<RunListEntry> listRuns(const RunFilter& filter = {},
+                                       const std::vector<std::string>& metricKeys = {});
+    /// The run now belongs to this process and is running.
+    void markStarted(int64_t id, const std::string& device, const ProcessIdentity& process);
+    void setStatus(int64_t id, RunState status, const std::string& message = {});
+    void heartbeat(int64_t id);
+    void setNotes(int64_t id, const std::string& notes);
+    void addTag(int64_t id, const std::string& tag);
+    void removeTag(int64_t id, const std::string& tag);
+    /// Deletes the run's rows and the files it wrote (config.json, checkpoints, evaluations,
+    /// analysis, exports; the folder when then empty). Returns what could not be removed.
+    std::vector<std::string> deleteRun(int64_t id);
+    /// Runs left running/paused by a process that is gone become interrupted; returns how many.
+    int markInterruptedRuns();
+
+    // Metrics.
+    void appendMetrics(int64_t run, const std::vector<MetricPoint>& points);
+    /// Removes points at step >= fromStep and histograms of epochs >= fromEpoch: a resumed run
+    /// replays those steps.
+    void truncateMetrics(int64_t run, int64_t fromStep, int fromEpoch);
+    std::vector<std::string> metricKeys(int64_t run);
+    int64_t metricCount(int64_t run, const std::string& key = {});
+    /// At most about maxPoints buckets (min/max/mean per bucket) of one series over [from, to].
+    std::vector<SeriesBucket> series(int64_t run, const std::string& key, int maxPoints,
+                                     int64_t from = std::numeric_limits<int64_t>::min(),
+                                     int64_t to = std::numeric_limits<int64_t>::max());
+    /// Every point of a run in (key, step) order.
+    void forEachMetric(int64_t run, const std::function<void(const MetricPoint&)>& visit);
+
+    // Per-epoch histograms (prototype usage), stored as little-endian int64 blobs.
+    void putHistogram(int64_t run, int epoch, const std::string& kind,
+                      const std::vector<int64_t>& counts);
+    /// The histogram of `epoch`, or of the newest epoch when epoch < 0; empty when none.
+    std::vector<int64_t> histogram(int64_t run, const std::string& kind, int epoch = -1);
+
+    // Checkpoints, evaluations, artifacts.
+    int64_t addCheckpoint(int64_t run, int epoch, int64_t step, const std::string& path,
+                          int64_t bytes, const std::string& sha256);
+    std::vector<CheckpointRecord> checkpoints(int64_t run);
+    int64_t addEvaluation(int64_t run, const std::string& checkpointPath, const std::string& kind,
+                          const std::string& metricsJson);
+    std::vector<EvaluationRecord> evaluations(int64_t run);
+    int64_t addArtifact(int64_t run, const std::string& checkpointPath, const std::string& kind,
+                        const std::string& path);
+    std::vector<ArtifactRecord> artifacts(int64_t run);
+
+    // Export. Throw UserError naming the output file when it cannot be written.
+    void exportMetricsCsv(int64_t run, const std::string& file);
+    void exportRunsCsv(const std::vector<RunListEntry>& runs,
+                       const std::vector<std::string>& metricKeys, const std::string& file);
+
+    /// The underlying connection, for the schema code and tests.
+    SQLite::Database& database() { return *m_db; }
+
+private:
+    RunStore(std::string path, std::unique_ptr<SQLite::Database> db);
+    int64_t keyId(const std::string& key);
+    int64_t checkpointId(int64_t run, const std::string& path);
+
+    std::string m_path;
+    std::unique_ptr<SQLite::Database> m_db;
+    std::map<std::string, int64_t> m_keyIds;
+};
+
+/// $XDG_DATA_HOME/swav-workbench/runs.db (or ~/.local/share/swav-workbench/runs.db).
+std::string defaultDatabasePath();
+/// Folder for the run folders of a database: "runs" beside it.
+std::string runsRootFor(const std::string& databasePath);
+
+} // namespace swav::store

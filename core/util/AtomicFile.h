@@ -1,0 +1,20 @@
+#pragma once
+// Files that appear whole or not at all: written to "<path>.tmp", then renamed into place, so
+// a crash or a full disk never leaves a half-written checkpoint, export or table behind.
+
+#include <cstddef>
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+namespace swav {
+
+/// Creates the parent folder, lets `write` fill the stream, then renames. On failure the
+/// temporary file is removed and a UserError says "<path>: cannot write the <what> ...".
+void writeFileAtomically(const std::string& path, const std::string& what,
+                         const std::function<void(std::ostream&)>& write);
+
+void writeFileAtomically(const std::string& path, const std::string& what, const char* data,
+                         size_t size);
+
+} // namespace swav

@@ -1,0 +1,530 @@
+// The run database: schema and migration, refusal of foreign files, runs and their records,
+// downsampled series, interrupted-run detection, CSV export, config diff, and the recorder.
+#include "TestHarness.h"
+
+#include "config/ConfigDiff.h"
+#include "store/MetricBlocks.h"
+#include "store/RunRecorder.h"
+#include "store/RunStore.h"
+#include "store/StoreSchema.h"
+#include "util/Sha256.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace swav;
+using namespace swav::store;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::unique_ptr<RunStore> openStore(const std::string& path) {
+    auto store = RunStore::open(path);
+    VERIFY_MSG(store.hasValue(), (store ? "" : store.error().message));
+    return std::move(*store);
+}
+
+int64_t newRun(RunStore& store, const std::string& name, const std::string& runDir = {}) {
+    NewRun run;
+    run.name = name;
+    run.configJson = R"({"optim": {"base_lr": 0.6}})";
+    run.preset = "fashion-mnist";
+    run.seed = 31;
+    run.runDir = runDir;
+    return store.createRun(run);
+}
+
+std::vector<MetricPoint> lossPoints(int64_t from, int64_t to, double spikeAt = -1) {
+    std::vector<MetricPoint> points;
+    for (int64_t step = from; step < to; ++step)
+        points.push_back({"loss", step, int(step / 100),
+                          step == spikeAt ? 100.0 : 1.0 + 0.001 * double(step % 7), 0.0});
+    return points;
+}
+
+std::string readAll(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+/// A pid that is certainly not running: a child that has exited and been reaped.
+int64_t deadPid() {
+    const pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    int status = 0;
+    waitpid(child, &status, 0);
+    return child;
+}
+
+int64_t sumCounts(const std::vector<SeriesBucket>& buckets) {
+    int64_t total = 0;
+    for (const auto& b : buckets)
+        total += b.count;
+    return total;
+}
+
+} // namespace
+
+SWAV_TEST(Sha256MatchesKnownDigests) {
+    VERIFY_EQ(sha256Hex(""),
+              std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    VERIFY_EQ(sha256Hex("abc"),
+              std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    // Two blocks: the padding crosses a block boundary.
+    VERIFY_EQ(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+              std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+    test::TempDir dir;
+    std::ofstream(dir.file("a.bin")) << std::string(1000000, 'a');
+    VERIFY_EQ(sha256OfFile(dir.file("a.bin")),
+              std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    VERIFY_THROWS_WITH(sha256OfFile(dir.file("missing.bin")), "missing.bin");
+}
+
+SWAV_TEST(NewDatabaseHasTheCurrentSchemaInWalMode) {
+    test::TempDir dir;
+    const std::string path = dir.file("sub/folder/runs.db");
+    auto store = openStore(path);
+    VERIFY(fs::exists(path));
+    VERIFY_EQ(store->schemaVersion(), kSchemaVersion);
+    auto& db = store->database();
+    VERIFY_EQ(db.execAndGet("PRAGMA journal_mode").getString(), std::string("wal"));
+    VERIFY_EQ(db.execAndGet("PRAGMA foreign_keys").getInt(), 1);
+    VERIFY_EQ(db.execAndGet("PRAGMA application_id").getInt(), kApplicationId);
+    VERIFY(db.tableExists("metric_blocks"));
+    // Reopening keeps it as it is.
+    store.reset();
+    VERIFY_EQ(openStore(path)->schemaVersion(), kSchemaVersion);
+}
+
+SWAV_TEST(ForeignFilesAreRefusedAndLeftUntouched) {
+    test::TempDir dir;
+    const std::string text = dir.file("notes.txt");
+    std::ofstream(text) << "this is not a database, but it must survive being opened\n";
+    const std::string before = readAll(text);
+    auto refused = RunStore::open(text);
+    VERIFY(!refused);
+    VERIFY_CONTAINS(refused.error().message, text);
+    VERIFY_CONTAINS(refused.error().message, "not a SwAV Workbench run database");
+    VERIFY_EQ(readAll(text), before);
+
+    const std::string other = dir.file("other.sqlite");
+    {
+        SQLite::Database db(other, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("CREATE TABLE contacts(name TEXT); INSERT INTO contacts VALUES('Ada')");
+    }
+    const std::string otherBefore = readAll(other);
+    auto foreign = RunStore::open(other);
+    VERIFY(!foreign);
+    VERIFY_CONTAINS(foreign.error().message, "another program");
+    VERIFY_EQ(readAll(other), otherBefore);
+    VERIFY(!fs::exists(other + "-wal"));
+
+    auto folder = RunStore::open(dir.path());
+    VERIFY(!folder);
+    VERIFY_CONTAINS(folder.error().message, "is a folder");
+}
+
+SWAV_TEST(DatabaseOfANewerProgramIsRefused) {
+    test::TempDir dir;
+    const std::string path = dir.file("runs.db");
+    openStore(path).reset();
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE);
+        db.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+    }
+    auto newer = RunStore::open(path);
+    VERIFY(!newer);
+    VERIFY_CONTAINS(newer.error().message, "newer");
+    VERIFY_CONTAINS(newer.error().message, "99");
+}
+
+SWAV_TEST(MigrationFromVersionOneKeepsEveryRecordAndBuildsBlocks) {
+    test::TempDir dir;
+    const std::string path = dir.file("runs.db");
+    {
+        // A database as version 1 wrote it, with a run and 5000 loss points.
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("BEGIN");
+        migrateSchema(db, 0, 1);
+        db.exec("INSERT INTO runs(name, status, created_at, config_json) VALUES('old', "
+                "'finished', 1.0, '{}')");
+        db.exec("INSERT INTO metric_keys(name) VALUES('loss')");
+        SQLite::Statement insert(db, "INSERT INTO metrics VALUES(1, 1, ?, 0, ?, 0)");
+        for (int step = 0; step < 5000; ++step) {
+            insert.bind(1, step);
+            insert.bind(2, step == 1234 ? 9.0 : 1.0);
+            insert.exec();
+            insert.reset();
+        }
+        db.exec("COMMIT");
+        VERIFY_EQ(readSchemaVersion(db), 1);
+        VERIFY(!db.tableExists("metric_blocks"));
+    }
+    auto store = openStore(path);
+    VERIFY_EQ(store->schemaVersion(), 2);
+    const auto run = store->run(1);
+    VERIFY(run.has_value());
+    VERIFY_EQ(run->name, std::string("old"));
+    VERIFY_EQ(run->process.startTicks, int64_t(0)); // the new column's default
+    VERIFY_EQ(store->metricCount(1, "loss"), int64_t(5000));
+    // Read through the new blocks: every point counted once, the spike kept.
+    const auto series = store->series(1, "loss", 50);
+    VERIFY(series.size() <= 51);
+    VERIFY_EQ(sumCounts(series), int64_t(5000));
+    double highest = 0;
+    for (const auto& b : series)
+        highest = std::max(highest, b.max);
+    VERIFY_EQ(highest, 9.0);
+}
+
+SWAV_TEST(RunsAreCreatedTaggedNotedFilteredAndListed) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t a = newRun(*store, "alpha");
+    const int64_t b = newRun(*store, "beta");
+    VERIFY(b > a);
+    auto alpha = store->run(a);
+    VERIFY(alpha.has_value());
+    VERIFY(alpha->status == RunState::Queued);
+    VERIFY_EQ(alpha->preset, std::string("fashion-mnist"));
+    VERIFY_EQ(alpha->programVersion, std::string(SWAV_VERSION));
+
+    store->markStarted(a, "cpu (2 threads)", currentProcess());
+    store->setStatus(b, RunState::Failed, "the loss became NaN");
+    store->addTag(a, "baseline");
+    store->addTag(a, "baseline"); // twice is once
+    store->addTag(a, "paper");
+    store->setNotes(b, "lr too high");
+    store->appendMetrics(a, lossPoints(0, 300, 150));
+
+    alpha = store->run(a);
+    VERIFY(alpha->status == RunState::Running);
+    VERIFY_EQ(alpha->device, std::string("cpu (2 threads)"));
+    VERIFY(alpha->startedAt > 0);
+    VERIFY_EQ(alpha->tags.size(), size_t(2));
+    const auto beta = store->run(b);
+    VERIFY(beta->status == RunState::Failed);
+    VERIFY(beta->finishedAt > 0);
+    VERIFY_EQ(beta->message, std::string("the loss became NaN"));
+    VERIFY_EQ(beta->notes, std::string("lr too high"));
+
+    VERIFY_EQ(store->listRuns().size(), size_t(2));
+    RunFilter failed;
+    failed.status = RunState::Failed;
+    const auto failedRuns = store->listRuns(failed);
+    VERIFY_EQ(failedRuns.size(), size_t(1));
+    VERIFY_EQ(failedRuns[0].run.id, b);
+    RunFilter tagged;
+    tagged.tag = "paper";
+    const auto paperRuns = store->listRuns(tagged, {"loss", "missing"});
+    VERIFY_EQ(paperRuns.size(), size_t(1));
+    const auto& summary = paperRuns[0].metrics.at("loss");
+    VERIFY_EQ(summary.count, int64_t(300));
+    VERIFY_EQ(summary.lastStep, int64_t(299));
+    VERIFY_NEAR(summary.last, 1.0 + 0.001 * (299 % 7), 1e-12);
+    VERIFY_EQ(summary.max, 100.0);
+    VERIFY_NEAR(summary.min, 1.0, 1e-12);
+    VERIFY(paperRuns[0].metrics.count("missing") == 0);
+    store->removeTag(a, "paper");
+    VERIFY(store->listRuns(tagged).empty());
+    VERIFY_EQ(store->metricKeys(a), std::vector<std::string>{"loss"});
+}
+
+SWAV_TEST(SeriesKeepsSpikesAndCountsEveryPointOnce) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t run = newRun(*store, "long");
+    const int64_t n = 200000;
+    std::vector<MetricPoint> points;
+    for (int64_t step = 0; step < n; ++step)
+        points.push_back({"loss", step, 0, step == 123457 ? -5.0 : double(step % 10), 0.0});
+    // Several commits, as the recorder makes them: blocks merge across batches.
+    for (int64_t start = 0; start < n; start += 30000)
+        store->appendMetrics(run,
+                             std::vector<MetricPoint>(points.begin() + start,
+                                                      points.begin() + std::min(n, start + 30000)));
+    const auto buckets = store->series(run, "loss", 1000);
+    VERIFY(!buckets.empty() && buckets.size() <= 1001);
+    VERIFY_EQ(sumCounts(buckets), n);
+    double lowest = 1e9;
+    int64_t lowestStep = -1;
+    for (size_t i = 0; i < buckets.size(); ++i) {
+        VERIFY(buckets[i].min <= buckets[i].max);
+        if (i > 0)
+            VERIFY(buckets[i].firstStep > buckets[i - 1].lastStep);
+        if (buckets[i].min < lowest) {
+            lowest = buckets[i].min;
+            lowestStep = buckets[i].minStep;
+        }
+    }
+    VERIFY_EQ(lowest, -5.0);
+    VERIFY_EQ(lowestStep, int64_t(123457));
+    // A narrow window reads raw points: exact values.
+    const auto window = store->series(run, "loss", 100, 1000, 1049);
+    VERIFY_EQ(window.size(), size_t(50));
+    VERIFY_EQ(window[7].firstStep, int64_t(1007));
+    VERIFY_EQ(window[7].max, 7.0);
+    // Mean of a full series: (0 + ... + 9) / 10 = 4.5 except the one replaced point.
+    double sum = 0;
+    for (const auto& b : buckets)
+        sum += b.sum;
+    VERIFY_NEAR(sum / double(n), (4.5 * double(n) - 7.0 - 5.0) / double(n), 1e-9);
+}
+
+SWAV_TEST(ChooseLevelAndDownsampleByHand) {
+    VERIFY_EQ(chooseLevel(31.0), -1);
+    VERIFY_EQ(chooseLevel(32.0), 0);
+    VERIFY_EQ(chooseLevel(600.0), 1);
+    VERIFY_EQ(chooseLevel(1e9), 3);
+    std::vector<SeriesBucket> raw(10);
+    for (int i = 0; i < 10; ++i)
+        addPoint(raw[size_t(i)], i, i == 3 ? 50.0 : double(i));
+    const auto two = downsample(raw, 0, 9, 2);
+    VERIFY_EQ(two.size(), size_t(2));
+    VERIFY_EQ(two[0].count, int64_t(5));
+    VERIFY_EQ(two[0].max, 50.0);
+    VERIFY_EQ(two[0].maxStep, int64_t(3));
+    VERIFY_EQ(two[1].min, 5.0);
+    VERIFY_EQ(two[1].last, 9.0);
+    VERIFY_NEAR(two[1].mean(), 7.0, 1e-12);
+}
+
+SWAV_TEST(TruncationBeforeResumeLeavesConsistentSeries) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t run = newRun(*store, "resumed");
+    store->appendMetrics(run, lossPoints(0, 5000, 4000));
+    store->putHistogram(run, 0, "prototype_usage", {1, 2, 3});
+    store->putHistogram(run, 1, "prototype_usage", {4, 5, 6});
+    store->truncateMetrics(run, 3000, 1);
+    VERIFY_EQ(store->metricCount(run, "loss"), int64_t(3000));
+    auto series = store->series(run, "loss", 10);
+    VERIFY_EQ(sumCounts(series), int64_t(3000));
+    VERIFY_EQ(series.back().lastStep, int64_t(2999));
+    for (const auto& b : series)
+        VERIFY(b.max < 2.0); // the spike at 4000 is gone from the blocks too
+    VERIFY_EQ(store->histogram(run, "prototype_usage"), (std::vector<int64_t>{1, 2, 3}));
+    // Replaying the steps counts them once.
+    store->appendMetrics(run, lossPoints(3000, 5000));
+    series = store->series(run, "loss", 10);
+    VERIFY_EQ(sumCounts(series), int64_t(5000));
+}
+
+SWAV_TEST(NonFiniteValuesAreKeptAsMissing) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t run = newRun(*store, "nan");
+    store->appendMetrics(run, {{"loss", 0, 0, 2.0, 0}, {"loss", 1, 0, std::nan(""), 0}});
+    VERIFY_EQ(store->metricCount(run, "loss"), int64_t(2));
+    VERIFY_EQ(sumCounts(store->series(run, "loss", 10)), int64_t(1));
+    int nans = 0;
+    store->forEachMetric(run, [&](const MetricPoint& p) { nans += std::isnan(p.value); });
+    VERIFY_EQ(nans, 1);
+}
+
+SWAV_TEST(DeadWritersAreMarkedInterruptedLiveOnesAreNot) {
+    test::TempDir dir;
+    const std::string path = dir.file("runs.db");
+    int64_t dead = 0, alive = 0, foreignStale = 0, foreignFresh = 0, finished = 0;
+    {
+        auto store = openStore(path);
+        dead = newRun(*store, "dead");
+        alive = newRun(*store, "alive");
+        foreignStale = newRun(*store, "other host, silent");
+        foreignFresh = newRun(*store, "other host, beating");
+        finished = newRun(*store, "finished");
+        ProcessIdentity gone = currentProcess();
+        gone.pid = deadPid();
+        store->markStarted(dead, "cpu", gone);
+        store->markStarted(alive, "cpu", currentProcess());
+        ProcessIdentity elsewhere{"another-host.invalid", 4242, 1};
+        store->markStarted(foreignStale, "cpu", elsewhere);
+        store->markStarted(foreignFresh, "cpu", elsewhere);
+        store->database().exec("UPDATE runs SET heartbeat_at = heartbeat_at - 3600 WHERE id = " +
+                               std::to_string(foreignStale));
+        store->markStarted(finished, "cpu", gone);
+        store->setStatus(finished, RunState::Finished);
+        // The same pid, restarted: a different start time means a different process.
+        ProcessIdentity reused = currentProcess();
+        reused.startTicks += 1;
+        store->markStarted(newRun(*store, "reused pid"), "cpu", reused);
+    }
+    auto store = openStore(path);
+    VERIFY(store->run(dead)->status == RunState::Interrupted);
+    VERIFY_CONTAINS(store->run(dead)->message, "stopped without finishing");
+    VERIFY(store->run(alive)->status == RunState::Running);
+    VERIFY(store->run(foreignStale)->status == RunState::Interrupted);
+    VERIFY(store->run(foreignFresh)->status == RunState::Running);
+    VERIFY(store->run(finished)->status == RunState::Finished);
+    VERIFY(store->run(finished + 1)->status == RunState::Interrupted);
+}
+
+SWAV_TEST(DeletingARunRemovesItsRecordsAndOnlyItsFiles) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const std::string runDir = dir.file("runs/one");
+    fs::create_directories(runDir + "/checkpoints");
+    std::ofstream(runDir + "/checkpoints/epoch-0001-step-000000010.pt") << "weights";
+    std::ofstream(runDir + "/my-notes.txt") << "keep me";
+    const int64_t run = newRun(*store, "one", runDir);
+    const int64_t other = newRun(*store, "two");
+    store->appendMetrics(run, lossPoints(0, 100));
+    store->appendMetrics(other, lossPoints(0, 10));
+    const auto checkpoint = store->addCheckpoint(
+        run, 1, 10, runDir + "/checkpoints/epoch-0001-step-000000010.pt", 7, "ab");
+    VERIFY(checkpoint > 0);
+    store->addEvaluation(run, runDir + "/checkpoints/epoch-0001-step-000000010.pt", "knn",
+                         R"({"top1": 0.8})");
+    store->putHistogram(run, 0, "prototype_usage", {1});
+
+    const auto leftOver = store->deleteRun(run);
+    VERIFY_EQ(leftOver.size(), size_t(1)); // the user's own file keeps the folder
+    VERIFY_CONTAINS(leftOver[0], "other files remain");
+    VERIFY(!fs::exists(runDir + "/checkpoints"));
+    VERIFY(fs::exists(runDir + "/my-notes.txt"));
+    VERIFY(!store->run(run).has_value());
+    VERIFY_EQ(store->metricCount(run), int64_t(0));
+    VERIFY(store->evaluations(run).empty());
+    VERIFY(store->checkpoints(run).empty());
+    auto& db = store->database();
+    VERIFY_EQ(db.execAndGet("SELECT count(*) FROM metric_blocks WHERE run = " + std::to_string(run))
+                  .getInt(),
+              0);
+    VERIFY_EQ(db.execAndGet("SELECT count(*) FROM histograms").getInt(), 0);
+    VERIFY_EQ(store->metricCount(other), int64_t(10)); // the other run is untouched
+    VERIFY_THROWS_WITH(store->deleteRun(run), "no run with id");
+}
+
+SWAV_TEST(CheckpointsAndEvaluationsAreLinked) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t run = newRun(*store, "ckpt");
+    const std::string file = dir.file("epoch-0001.pt");
+    std::ofstream(file) << "abc";
+    store->addCheckpoint(run, 1, 100, file, 3, sha256OfFile(file));
+    store->addCheckpoint(run, 2, 200, dir.file("pruned.pt"), 3, "");
+    store->addEvaluation(run, file, "knn", R"({"top1": 0.86})");
+    store->addArtifact(run, file, "gallery", dir.file("gallery.json"));
+    const auto checkpoints = store->checkpoints(run);
+    VERIFY_EQ(checkpoints.size(), size_t(2));
+    VERIFY(checkpoints[0].exists);
+    VERIFY(!checkpoints[1].exists);
+    VERIFY_EQ(checkpoints[0].sha256, sha256Hex("abc"));
+    const auto evaluations = store->evaluations(run);
+    VERIFY_EQ(evaluations.size(), size_t(1));
+    VERIFY_EQ(evaluations[0].checkpointPath, file);
+    VERIFY_EQ(store->artifacts(run).at(0).kind, std::string("gallery"));
+}
+
+SWAV_TEST(CsvExportsAreCompleteAndQuoted) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t run = newRun(*store, "name, with \"quotes\"");
+    store->appendMetrics(
+        run, {{"loss", 0, 0, 4.5, 10.0}, {"loss", 20, 0, 4.25, 11.0}, {"lr", 0, 0, 0.6, 10.0}});
+    store->setNotes(run, "line one\nline two");
+    store->exportMetricsCsv(run, dir.file("metrics.csv"));
+    VERIFY_EQ(readAll(dir.file("metrics.csv")),
+              std::string("metric,step,epoch,wall_time,value\nloss,0,0,10,4.5\nloss,20,0,11,4.25\n"
+                          "lr,0,0,10,0.6\n"));
+    VERIFY(!fs::exists(dir.file("metrics.csv.tmp")));
+    const auto runs = store->listRuns({}, {"loss"});
+    store->exportRunsCsv(runs, {"loss"}, dir.file("runs.csv"));
+    const std::string table = readAll(dir.file("runs.csv"));
+    VERIFY_CONTAINS(table, "loss last,loss min,loss max\n");
+    VERIFY_CONTAINS(table, "\"name, with \"\"quotes\"\"\"");
+    VERIFY_CONTAINS(table, "\"line one\nline two\",4.25,4.25,4.5\n");
+    // The parent "folder" is a file: nothing can be written there, and nothing is left behind.
+    VERIFY_THROWS_WITH(store->exportMetricsCsv(run, dir.file("runs.db/metrics.csv")), "cannot");
+    VERIFY_THROWS_WITH(store->exportMetricsCsv(run + 1, dir.file("x.csv")), "no run with id");
+}
+
+SWAV_TEST(ConfigDiffListsChangedAddedAndRemovedFields) {
+    const auto a = nlohmann::json::parse(
+        R"({"optim": {"base_lr": 0.6, "epochs": 6}, "multicrop": {"crops": [{"size": 28}, {"size": 12}]}, "name": "a"})");
+    const auto b = nlohmann::json::parse(
+        R"({"optim": {"base_lr": 0.3, "epochs": 6}, "multicrop": {"crops": [{"size": 28}, {"size": 16}]}, "extra": true, "name": "a"})");
+    const auto differences = diffConfigs(a, b);
+    VERIFY_EQ(differences.size(), size_t(3));
+    VERIFY_EQ(differences[0].path, std::string("extra"));
+    VERIFY_EQ(differences[0].left, std::string(""));
+    VERIFY_EQ(differences[1].path, std::string("multicrop.crops[1].size"));
+    VERIFY_EQ(differences[1].right, std::string("16"));
+    VERIFY_EQ(differences[2].path, std::string("optim.base_lr"));
+    VERIFY_EQ(differences[2].left, std::string("0.6"));
+    VERIFY(diffConfigs(a, a).empty());
+}
+
+SWAV_TEST(RecorderCommitsInBatchesAndRecordsTheWholeRun) {
+    test::TempDir dir;
+    const std::string path = dir.file("runs.db");
+    auto store = openStore(path);
+    const int64_t run = newRun(*store, "recorded");
+    const std::string checkpoint = dir.file("epoch-0001.pt");
+    std::ofstream(checkpoint) << "checkpoint bytes";
+    {
+        RecorderOptions options;
+        options.flushSeconds = 60; // only the row threshold and commands trigger commits
+        options.flushRows = 50;
+        RunRecorder recorder(path, run, options);
+        RunStarted started;
+        started.device = "cpu (1 threads)";
+        recorder.onStarted(started);
+        VERIFY(store->run(run)->status == RunState::Running);
+        VERIFY_EQ(store->run(run)->process.pid, int64_t(getpid()));
+        StepMetrics m;
+        for (int step = 0; step < 9; ++step) { // 45 rows: below the threshold
+            m.step = step;
+            m.loss = 4.0 - 0.1 * step;
+            recorder.onStep(m);
+        }
+        usleep(100000);
+        VERIFY_EQ(store->metricCount(run), int64_t(0)); // still buffered
+        m.step = 9;
+        recorder.onStep(m); // 50 rows: a batch
+        for (int i = 0; i < 200 && store->metricCount(run) < 50; ++i)
+            usleep(10000);
+        VERIFY_EQ(store->metricCount(run), int64_t(50));
+        EpochMetrics epoch;
+        epoch.step = 9;
+        epoch.meanLoss = 3.5;
+        epoch.prototypeUsage = {5, 0, 7};
+        epoch.knnAccuracy = 0.75;
+        recorder.onEpoch(epoch);
+        recorder.onCheckpoint({checkpoint, 1, 10, 16});
+        recorder.setPaused(true);
+        recorder.flush();
+        VERIFY(store->run(run)->status == RunState::Paused);
+        recorder.setPaused(false);
+        RunOutcome outcome;
+        outcome.message = "finished 1 epochs";
+        recorder.onFinished(outcome);
+        VERIFY(recorder.firstError().empty());
+    }
+    const auto record = store->run(run);
+    VERIFY(record->status == RunState::Finished);
+    VERIFY_EQ(record->message, std::string("finished 1 epochs"));
+    VERIFY_EQ(store->metricCount(run, "loss"), int64_t(10));
+    VERIFY_EQ(store->metricCount(run, "epoch/knn_accuracy"), int64_t(1));
+    VERIFY_EQ(store->histogram(run, "prototype_usage", 0), (std::vector<int64_t>{5, 0, 7}));
+    const auto checkpoints = store->checkpoints(run);
+    VERIFY_EQ(checkpoints.size(), size_t(1));
+    VERIFY_EQ(checkpoints[0].sha256, sha256Hex("checkpoint bytes"));
+    VERIFY_EQ(checkpoints[0].step, int64_t(10));
+}
+
+SWAV_TEST(RecorderRefusesAMissingRun) {
+    test::TempDir dir;
+    openStore(dir.file("runs.db")).reset();
+    VERIFY_THROWS_WITH(RunRecorder(dir.file("runs.db"), 7), "no run with id 7");
+}

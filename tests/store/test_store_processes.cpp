@@ -1,0 +1,172 @@
+// The run database across processes: `swav train` killed with SIGKILL mid-epoch leaves an
+// interrupted run with every committed metric, which resumes as the same run; two training
+// processes write while a reader polls, without "database is locked" failures.
+// Needs the `swav` binary: SWAV_CLI names it (set by CTest).
+#include "TestHarness.h"
+
+#include "store/RunStore.h"
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace swav;
+using namespace swav::store;
+
+namespace {
+
+std::string swavBinary() {
+    const char* path = std::getenv("SWAV_CLI");
+    VERIFY_MSG(path && *path, "SWAV_CLI must name the swav binary");
+    return path;
+}
+
+std::string tinyConfig() {
+    return test::sourceDir() + "/cli/tiny-synthetic.json";
+}
+
+/// Starts `swav args...` with stdout and stderr in `logFile`.
+pid_t spawnSwav(const std::vector<std::string>& args, const std::string& logFile) {
+    std::vector<std::string> argv{swavBinary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const pid_t child = fork();
+    VERIFY(child >= 0);
+    if (child == 0) {
+        const int log = open(logFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(log, STDOUT_FILENO);
+        dup2(log, STDERR_FILENO);
+        std::vector<char*> raw;
+        for (auto& arg : argv)
+            raw.push_back(arg.data());
+        raw.push_back(nullptr);
+        execv(raw[0], raw.data());
+        _exit(127);
+    }
+    return child;
+}
+
+int waitExit(pid_t child) {
+    int status = 0;
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string readAll(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::unique_ptr<RunStore> openStore(const std::string& path) {
+    auto store = RunStore::open(path);
+    VERIFY_MSG(store.hasValue(), (store ? "" : store.error().message));
+    return std::move(*store);
+}
+
+/// Largest step of the run's loss series, -1 when none.
+int64_t lastLossStep(RunStore& store, int64_t run) {
+    const auto series = store.series(run, "loss", 1);
+    return series.empty() ? -1 : series.back().lastStep;
+}
+
+constexpr int64_t kStepsPerEpoch = 4096 / 32; // tiny-synthetic.json
+
+} // namespace
+
+SWAV_TEST(KilledRunIsInterruptedKeepsItsMetricsAndResumesAsTheSameRun) {
+    test::TempDir dir;
+    const std::string db = dir.file("runs.db");
+    const pid_t child = spawnSwav({"train", "--config", tinyConfig(), "--db", db, "--out",
+                                   dir.file("run"), "--set", "runtime.metrics_every=1"},
+                                  dir.file("train.log"));
+    // Wait until epoch 2 is well under way (after the first checkpoint), then kill -9.
+    auto store = openStore(db);
+    int64_t committedBefore = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    for (;;) {
+        VERIFY_MSG(std::chrono::steady_clock::now() < deadline,
+                   "training made no progress: " << readAll(dir.file("train.log")));
+        const auto runs = store->listRuns();
+        if (!runs.empty() && !store->checkpoints(runs[0].run.id).empty()) {
+            committedBefore = store->metricCount(runs[0].run.id, "loss");
+            if (committedBefore >= kStepsPerEpoch + 20)
+                break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill(child, SIGKILL);
+    VERIFY_EQ(waitExit(child), 128 + SIGKILL);
+    store.reset();
+
+    store = openStore(db); // opening detects the dead writer
+    const auto runs = store->listRuns();
+    VERIFY_EQ(runs.size(), size_t(1));
+    const int64_t id = runs[0].run.id;
+    VERIFY_MSG(runs[0].run.status == RunState::Interrupted, toString(runs[0].run.status));
+    const int64_t committed = store->metricCount(id, "loss");
+    VERIFY(committed >= committedBefore);
+    VERIFY(committed < 3 * kStepsPerEpoch);
+    VERIFY_EQ(lastLossStep(*store, id), committed - 1); // no gaps up to the last commit
+
+    const int code =
+        spawnSwav({"train", "--db", db, "--resume", std::to_string(id)}, dir.file("resume.log"));
+    VERIFY_MSG(waitExit(code) == 0, readAll(dir.file("resume.log")));
+    VERIFY_CONTAINS(readAll(dir.file("resume.log")), "resumed at step");
+    const auto after = store->run(id);
+    VERIFY_MSG(after->status == RunState::Finished, toString(after->status)
+                                                        << " " << after->message);
+    VERIFY_EQ(store->listRuns().size(), size_t(1)); // the same run, not a new one
+    // Every step exactly once: the replayed steps replaced what the killed process wrote.
+    VERIFY_EQ(store->metricCount(id, "loss"), 3 * kStepsPerEpoch);
+    VERIFY_EQ(lastLossStep(*store, id), 3 * kStepsPerEpoch - 1);
+    VERIFY_EQ(store->metricCount(id, "epoch/loss"), int64_t(3));
+    VERIFY(store->checkpoints(id).size() >= 3);
+}
+
+SWAV_TEST(TwoWritersAndAReaderShareTheDatabase) {
+    test::TempDir dir;
+    const std::string db = dir.file("runs.db");
+    openStore(db).reset();
+    std::vector<pid_t> writers;
+    for (int i = 0; i < 2; ++i)
+        writers.push_back(
+            spawnSwav({"train", "--config", tinyConfig(), "--db", db, "--out",
+                       dir.file("run" + std::to_string(i)), "--set", "runtime.metrics_every=1",
+                       "--set", "optim.epochs=1", "--set", "runtime.seed=" + std::to_string(i + 1)},
+                      dir.file("writer" + std::to_string(i) + ".log")));
+    // Read as the GUI does while both write.
+    auto reader = openStore(db);
+    int reads = 0;
+    std::vector<int> codes(2, -1);
+    while (codes[0] < 0 || codes[1] < 0) {
+        for (size_t i = 0; i < writers.size(); ++i) {
+            int status = 0;
+            if (codes[i] < 0 && waitpid(writers[i], &status, WNOHANG) == writers[i])
+                codes[i] = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        for (const auto& entry : reader->listRuns({}, {"loss"}))
+            reader->series(entry.run.id, "loss", 200);
+        ++reads;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    for (int i = 0; i < 2; ++i) {
+        const std::string log = readAll(dir.file("writer" + std::to_string(i) + ".log"));
+        VERIFY_MSG(codes[size_t(i)] == 0, log);
+        VERIFY_MSG(log.find("locked") == std::string::npos, log);
+        VERIFY_MSG(log.find("missed some records") == std::string::npos, log);
+    }
+    VERIFY(reads > 10);
+    const auto runs = reader->listRuns();
+    VERIFY_EQ(runs.size(), size_t(2));
+    for (const auto& entry : runs) {
+        VERIFY(entry.run.status == RunState::Finished);
+        VERIFY_EQ(reader->metricCount(entry.run.id, "loss"), kStepsPerEpoch);
+    }
+}
