@@ -2,40 +2,58 @@
 
 #include <qcustomplot.h>
 
-#include <QTimer>
-#include <QVBoxLayout>
-
 #include <algorithm>
 #include <cmath>
 
 namespace swav {
 
-LossPlot::LossPlot(QWidget* parent)
-    : QWidget(parent)
-    , m_plot(new QCustomPlot(this))
-    , m_redrawTimer(new QTimer(this)) {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_plot);
+namespace {
 
-    m_raw = m_plot->addGraph();
-    m_raw->setName(tr("loss"));
+QCPItemRect* makeSpan(QCustomPlot* plot, const QColor& colour, const QString& tooltip) {
+    auto* rect = new QCPItemRect(plot);
+    rect->setPen(Qt::NoPen);
+    rect->setBrush(colour);
+    rect->setLayer(QStringLiteral("background"));
+    rect->setVisible(false);
+    rect->setSelectable(false);
+    rect->setObjectName(tooltip);
+    // x in plot coordinates, y across the whole axis rect.
+    rect->topLeft->setTypeX(QCPItemPosition::ptPlotCoords);
+    rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    rect->bottomRight->setTypeX(QCPItemPosition::ptPlotCoords);
+    rect->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    return rect;
+}
+
+} // namespace
+
+LossPlot::LossPlot(QWidget* parent)
+    : PlotPanel(parent) {
+    QCustomPlot* p = plot();
+    m_raw = p->addGraph();
+    m_raw->setName(tr("loss (each report)"));
     m_raw->setPen(QPen(QColor(31, 119, 180, 70)));
-    m_average = m_plot->addGraph();
+    m_average = p->addGraph();
     m_average->setName(tr("moving average"));
     m_average->setPen(QPen(QColor(31, 119, 180), 2));
-    m_guideLine = new QCPItemStraightLine(m_plot);
+    m_guideLine = new QCPItemStraightLine(p);
     m_guideLine->setPen(QPen(QColor(214, 39, 40), 1, Qt::DashLine));
     m_guideLine->setVisible(false);
-
-    m_plot->xAxis->setLabel(tr("step"));
-    m_plot->yAxis->setLabel(tr("loss"));
-    m_plot->legend->setVisible(true);
-    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-
-    m_redrawTimer->setSingleShot(true);
-    m_redrawTimer->setInterval(30);
-    connect(m_redrawTimer, &QTimer::timeout, this, &LossPlot::redraw);
+    m_frozenRect = makeSpan(p, QColor(148, 103, 189, 40), tr("prototypes frozen"));
+    m_queueRect = makeSpan(p, QColor(44, 160, 44, 30), tr("queue in use"));
+    // Legend entries for the guide and the spans.
+    auto addLegendGraph = [&](const QString& name, const QPen& pen, const QBrush& brush) {
+        QCPGraph* g = p->addGraph();
+        g->setName(name);
+        g->setPen(pen);
+        g->setBrush(brush);
+    };
+    addLegendGraph(tr("ln K (uniform codes)"), QPen(QColor(214, 39, 40), 1, Qt::DashLine),
+                   Qt::NoBrush);
+    addLegendGraph(tr("prototypes frozen"), Qt::NoPen, QColor(148, 103, 189, 80));
+    addLegendGraph(tr("queue in use"), Qt::NoPen, QColor(44, 160, 44, 70));
+    p->xAxis->setLabel(tr("step"));
+    p->yAxis->setLabel(tr("loss (nats)"));
 }
 
 void LossPlot::clear() {
@@ -44,6 +62,10 @@ void LossPlot::clear() {
     m_smoothed.clear();
     m_raw->data()->clear();
     m_average->data()->clear();
+    m_frozenFirst = 1;
+    m_frozenLast = 0;
+    m_queueStart = -1;
+    setAutoFit(true);
     scheduleRedraw();
 }
 
@@ -60,18 +82,18 @@ void LossPlot::setSmoothingWindow(int window) {
     // Recompute the average for the points already shown.
     m_smoothed.clear();
     m_average->data()->clear();
+    double sum = 0;
     for (int i = 0; i < m_losses.size(); ++i) {
-        const int first = std::max(0, i - m_window + 1);
-        double sum = 0;
-        for (int j = first; j <= i; ++j)
-            sum += m_losses[j];
-        m_smoothed.append(sum / (i - first + 1));
+        sum += m_losses[i];
+        if (i >= m_window)
+            sum -= m_losses[i - m_window];
+        m_smoothed.append(sum / std::min(i + 1, m_window));
         m_average->addData(m_steps[i], m_smoothed.last());
     }
     scheduleRedraw();
 }
 
-void LossPlot::appendLoss(double step, double loss) {
+void LossPlot::appendLoss(double step, double loss, bool frozen, bool queue) {
     m_steps.append(step);
     m_losses.append(loss);
     const int first = std::max(0, int(m_losses.size()) - m_window);
@@ -81,22 +103,32 @@ void LossPlot::appendLoss(double step, double loss) {
     m_smoothed.append(sum / (m_losses.size() - first));
     m_raw->addData(step, loss);
     m_average->addData(step, m_smoothed.last());
+    if (frozen) {
+        if (m_frozenFirst > m_frozenLast)
+            m_frozenFirst = step;
+        m_frozenLast = step;
+    }
+    if (queue && m_queueStart < 0)
+        m_queueStart = step;
     scheduleRedraw();
 }
 
-void LossPlot::scheduleRedraw() {
-    if (!m_redrawTimer->isActive())
-        m_redrawTimer->start();
+void LossPlot::beforeRedraw() {
+    m_frozenRect->setVisible(m_frozenFirst <= m_frozenLast);
+    m_frozenRect->topLeft->setCoords(m_frozenFirst, 0);
+    m_frozenRect->bottomRight->setCoords(m_frozenLast, 1);
+    const double lastStep = m_steps.isEmpty() ? 0 : m_steps.last();
+    m_queueRect->setVisible(m_queueStart >= 0);
+    m_queueRect->topLeft->setCoords(m_queueStart, 0);
+    m_queueRect->bottomRight->setCoords(lastStep, 1);
 }
 
-void LossPlot::redraw() {
-    m_plot->rescaleAxes();
-    if (m_guide > 0) {
-        const auto range = m_plot->yAxis->range();
-        m_plot->yAxis->setRange(std::min(range.lower, m_guide * 0.95),
-                                std::max(range.upper, m_guide * 1.05));
-    }
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+void LossPlot::afterFit() {
+    if (m_guide <= 0)
+        return;
+    const auto range = plot()->yAxis->range();
+    plot()->yAxis->setRange(std::min(range.lower, m_guide * 0.95),
+                            std::max(range.upper, m_guide * 1.05));
 }
 
 } // namespace swav

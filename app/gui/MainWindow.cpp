@@ -1,77 +1,501 @@
 #include "MainWindow.h"
 
+#include "ClustersPanel.h"
+#include "ConfigForm.h"
+#include "CropsPanel.h"
+#include "DashboardPanel.h"
+#include "DatasetCache.h"
+#include "DeviceInfo.h"
+#include "EvaluationPanel.h"
+#include "ExperimentPanel.h"
 #include "LossPlot.h"
-#include "TrainingWorker.h"
-#include "config/Presets.h"
+#include "RunsPanel.h"
+#include "Theme.h"
+#include "store/RunStore.h"
+#include "train/RunHealth.h"
+#include "train/Trainer.h"
 #include "util/Strings.h"
 
+#include <QActionGroup>
+#include <QApplication>
 #include <QCloseEvent>
-#include <QComboBox>
 #include <QDateTime>
-#include <QDir>
-#include <QHBoxLayout>
+#include <QDockWidget>
+#include <QFileInfo>
 #include <QLabel>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
-#include <QPushButton>
-#include <QSplitter>
-#include <QStandardPaths>
+#include <QSettings>
 #include <QStatusBar>
+#include <QStyle>
 #include <QThread>
+#include <QTimer>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <filesystem>
 
 namespace swav {
 
-MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent) {
+namespace {
+
+QDockWidget* makeDock(QMainWindow* window, const QString& title, const QString& name,
+                      QWidget* content, Qt::DockWidgetArea area) {
+    auto* dock = new QDockWidget(title, window);
+    dock->setObjectName(name); // the key of the saved layout
+    dock->setWidget(content);
+    window->addDockWidget(area, dock);
+    return dock;
+}
+
+} // namespace
+
+MainWindow::MainWindow(const QString& database, QWidget* parent)
+    : QMainWindow(parent)
+    , m_database(database.isEmpty() ? QString::fromStdString(store::defaultDatabasePath())
+                                    : database) {
     setWindowTitle(tr("SwAV Workbench"));
     registerTrainingMetaTypes();
+    auto opened = store::RunStore::open(m_database.toStdString());
+    if (opened)
+        m_store = std::move(*opened);
 
+    m_datasets = new DatasetCache(this);
     auto* central = new QWidget(this);
-    auto* layout = new QVBoxLayout(central);
-    auto* controls = new QHBoxLayout;
-    m_presets = new QComboBox(central);
-    for (const auto& preset : allPresets())
-        m_presets->addItem(QString::fromStdString(preset.name));
-    m_presets->setCurrentText(QStringLiteral("fashion-mnist-quick"));
-    m_start = new QPushButton(tr("Start"), central);
-    m_stop = new QPushButton(tr("Stop"), central);
-    m_stop->setToolTip(tr("Stops after the current step and writes a checkpoint"));
-    controls->addWidget(new QLabel(tr("Preset:"), central));
-    controls->addWidget(m_presets, 1);
-    controls->addWidget(m_start);
-    controls->addWidget(m_stop);
-    layout->addLayout(controls);
-    m_description = new QLabel(central);
-    m_description->setWordWrap(true);
-    layout->addWidget(m_description);
-
-    auto* splitter = new QSplitter(Qt::Vertical, central);
-    m_lossPlot = new LossPlot(splitter);
-    m_log = new QPlainTextEdit(splitter);
-    m_log->setReadOnly(true);
-    m_log->setPlaceholderText(tr("Epoch summaries appear here: loss against ln K, empty "
-                                 "prototypes, code and usage entropy, prototype similarity."));
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 1);
-    layout->addWidget(splitter, 1);
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    m_messageBar = new QLabel(central);
+    m_messageBar->setWordWrap(true);
+    m_messageBar->setStyleSheet(QStringLiteral("QLabel { background: #fdecea; color: #8a1c1c; "
+                                               "border: 1px solid #d62728; padding: 6px; }"));
+    m_messageBar->setToolTip(tr("Click to dismiss"));
+    m_messageBar->setVisible(false);
+    m_messageBar->installEventFilter(this);
+    centralLayout->addWidget(m_messageBar);
+    m_dashboard = new DashboardPanel(central);
+    centralLayout->addWidget(m_dashboard, 1);
     setCentralWidget(central);
 
-    m_status = new QLabel(tr("idle"), this);
-    statusBar()->addPermanentWidget(m_status, 1);
+    buildActions();
+    buildDocks();
 
-    connect(m_presets, &QComboBox::currentTextChanged, this, &MainWindow::showPresetDescription);
-    connect(m_start, &QPushButton::clicked, this, &MainWindow::startFromPreset);
-    connect(m_stop, &QPushButton::clicked, this, &MainWindow::stopRun);
-    showPresetDescription();
-    updateButtons();
-    resize(960, 680);
+    m_deviceLabel = new QLabel(defaultDeviceDescription(), this);
+    m_deviceLabel->setToolTip(tr("Where runs train with device 'auto'"));
+    m_runLabel = new QLabel(tr("no run"), this);
+    m_progressLabel = new QLabel(this);
+    statusBar()->addWidget(m_deviceLabel);
+    statusBar()->addWidget(m_runLabel);
+    statusBar()->addPermanentWidget(m_progressLabel, 1);
+
+    m_refreshRuns = new QTimer(this);
+    m_refreshRuns->setInterval(2000);
+    connect(m_refreshRuns, &QTimer::timeout, m_runsPanel, &RunsPanel::refresh);
+
+    if (!opened)
+        showProblem(
+            tr("Runs are not recorded: %1").arg(QString::fromStdString(opened.error().message)));
+
+    resize(1280, 800);
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_experiment->selectPreset(QStringLiteral("fashion-mnist"));
+    updateActions();
 }
 
 MainWindow::~MainWindow() {
     stopAndWait();
+}
+
+void MainWindow::buildActions() {
+    QStyle* s = style();
+    m_new = new QAction(s->standardIcon(QStyle::SP_FileIcon), tr("&New run"), this);
+    m_new->setToolTip(tr("Reset the form to the selected preset"));
+    m_start = new QAction(s->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this);
+    m_start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_start->setToolTip(tr("Train the configured experiment (Ctrl+R)"));
+    m_pause = new QAction(s->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this);
+    m_pause->setCheckable(true);
+    m_pause->setToolTip(tr("Pause after the current step; press again to resume"));
+    m_stop = new QAction(s->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this);
+    m_stop->setToolTip(tr("Stop after the current step and write a checkpoint"));
+    m_evaluate = new QAction(s->standardIcon(QStyle::SP_DialogApplyButton), tr("&Evaluate"), this);
+    m_evaluate->setToolTip(tr("kNN / linear probe of the current or selected run's checkpoint"));
+
+    auto* toolbar = addToolBar(tr("Run"));
+    toolbar->setObjectName(QStringLiteral("runToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    for (QAction* action : {m_new, m_start, m_pause, m_stop, m_evaluate})
+        toolbar->addAction(action);
+
+    auto* runMenu = menuBar()->addMenu(tr("&Run"));
+    for (QAction* action : {m_new, m_start, m_pause, m_stop, m_evaluate})
+        runMenu->addAction(action);
+    runMenu->addSeparator();
+    runMenu->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    connect(m_new, &QAction::triggered, this,
+            [this] { m_experiment->selectPreset(m_experiment->presetName()); });
+    connect(m_start, &QAction::triggered, this, &MainWindow::startFromForm);
+    connect(m_pause, &QAction::toggled, this, &MainWindow::setPaused);
+    connect(m_stop, &QAction::triggered, this, &MainWindow::stopRun);
+    connect(m_evaluate, &QAction::triggered, this, &MainWindow::evaluateCurrent);
+}
+
+void MainWindow::buildDocks() {
+    m_experiment = new ExperimentPanel(m_datasets, this);
+    m_crops = new CropsPanel(m_datasets, this);
+    m_clusters = new ClustersPanel(this);
+    m_runsPanel = new RunsPanel(m_store.get(), this);
+    m_evaluation = new EvaluationPanel(m_store.get(), this);
+    m_log = new QPlainTextEdit(this);
+    m_log->setReadOnly(true);
+    m_log->setPlaceholderText(tr("Run events, epoch summaries and problems appear here."));
+
+    auto* experimentDock = makeDock(this, tr("Experiment"), QStringLiteral("experimentDock"),
+                                    m_experiment, Qt::LeftDockWidgetArea);
+    auto* cropsDock =
+        makeDock(this, tr("Crops"), QStringLiteral("cropsDock"), m_crops, Qt::RightDockWidgetArea);
+    auto* clustersDock = makeDock(this, tr("Clusters"), QStringLiteral("clustersDock"), m_clusters,
+                                  Qt::RightDockWidgetArea);
+    auto* evaluationDock = makeDock(this, tr("Evaluation"), QStringLiteral("evaluationDock"),
+                                    m_evaluation, Qt::RightDockWidgetArea);
+    auto* runsDock = makeDock(this, tr("Runs"), QStringLiteral("runsDock"), m_runsPanel,
+                              Qt::RightDockWidgetArea);
+    auto* logDock =
+        makeDock(this, tr("Log"), QStringLiteral("logDock"), m_log, Qt::RightDockWidgetArea);
+    // The dashboard keeps the full height; the other views share one tabbed column.
+    tabifyDockWidget(cropsDock, clustersDock);
+    tabifyDockWidget(clustersDock, evaluationDock);
+    tabifyDockWidget(evaluationDock, runsDock);
+    tabifyDockWidget(runsDock, logDock);
+    cropsDock->raise();
+    resizeDocks({experimentDock, cropsDock}, {360, 500}, Qt::Horizontal);
+
+    auto* view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* dock :
+         {experimentDock, cropsDock, clustersDock, evaluationDock, runsDock, logDock})
+        view->addAction(dock->toggleViewAction());
+    view->addSeparator();
+    auto* themes = view->addMenu(tr("Theme"));
+    auto* themeGroup = new QActionGroup(this);
+    const int savedTheme = QSettings().value(QStringLiteral("window/theme"), 0).toInt();
+    for (ThemeChoice choice : {ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark}) {
+        QAction* action = themes->addAction(themeName(choice));
+        action->setCheckable(true);
+        action->setChecked(int(choice) == savedTheme);
+        themeGroup->addAction(action);
+        connect(action, &QAction::triggered, this, [choice] {
+            applyTheme(choice);
+            QSettings().setValue(QStringLiteral("window/theme"), int(choice));
+        });
+    }
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About"), this, [this] {
+        QMessageBox::about(this, tr("About SwAV Workbench"),
+                           tr("<b>SwAV Workbench %1</b><p>SwAV self-supervised training "
+                              "(Caron et al., 2020) with live diagnostics, cluster views and "
+                              "local evaluation.</p><p>Run database: %2</p>")
+                               .arg(QStringLiteral(SWAV_VERSION), m_database.toHtmlEscaped()));
+    });
+
+    connect(m_experiment, &ExperimentPanel::validityChanged, this, [this] {
+        updateActions();
+        if (const auto config = m_experiment->validConfig())
+            m_crops->setConfig(*config);
+    });
+    connect(m_crops, &CropsPanel::applyRequested, this,
+            [this](const std::vector<CropGroupConfig>& groups) {
+                for (size_t g = 0; g < groups.size(); ++g) {
+                    const QString prefix = QStringLiteral("multicrop.crops[%1].").arg(g);
+                    m_experiment->form()->setValue(prefix + QStringLiteral("min_scale"),
+                                                   groups[g].minScale);
+                    m_experiment->form()->setValue(prefix + QStringLiteral("max_scale"),
+                                                   groups[g].maxScale);
+                    m_experiment->form()->setValue(prefix + QStringLiteral("jitter_strength"),
+                                                   groups[g].jitterStrength);
+                }
+                m_experiment->validateNow();
+            });
+    connect(m_runsPanel, &RunsPanel::resumeRequested, this, &MainWindow::resumeRun);
+    connect(m_runsPanel, &RunsPanel::evaluateRequested, this,
+            [this, evaluationDock](qint64 run, const QString& checkpoint) {
+                m_evaluation->setCheckpoint(run, checkpoint);
+                evaluationDock->raise();
+            });
+    connect(m_runsPanel, &RunsPanel::analyzeRequested, this,
+            [this, clustersDock](qint64, const QString& checkpoint) {
+                clustersDock->raise();
+                m_clusters->setCheckpoint(checkpoint, true);
+            });
+    connect(m_runsPanel, &RunsPanel::problem, this, &MainWindow::showProblem);
+    connect(m_evaluation, &EvaluationPanel::problem, this, &MainWindow::showProblem);
+    connect(m_clusters, &ClustersPanel::problem, this, &MainWindow::showProblem);
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_messageBar && event->type() == QEvent::MouseButtonPress)
+        m_messageBar->setVisible(false);
+    return QMainWindow::eventFilter(watched, event);
+}
+
+LossPlot* MainWindow::lossPlot() const {
+    return m_dashboard->lossPlot();
+}
+
+bool MainWindow::isPaused() const {
+    return m_worker && m_worker->paused();
+}
+
+void MainWindow::showProblem(const QString& message) {
+    m_lastProblem = message;
+    m_messageBar->setText(message);
+    m_messageBar->setVisible(true);
+    log(tr("problem: %1").arg(message));
+    statusBar()->showMessage(message, 10000);
+}
+
+void MainWindow::log(const QString& line) {
+    m_log->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) +
+                           line);
+}
+
+bool MainWindow::startFromForm() {
+    m_experiment->validateNow();
+    const auto config = m_experiment->validConfig();
+    if (!config) {
+        showProblem(tr("The configuration has errors:\n%1").arg(m_experiment->problemsText()));
+        return false;
+    }
+    const QString name = QString::fromStdString(config->name.empty() ? "run" : config->name);
+    const QString root = QString::fromStdString(store::runsRootFor(m_database.toStdString()));
+    const QString runDir = root + QLatin1Char('/') + name + QLatin1Char('-') +
+                           QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    WorkerJob job;
+    job.config = *config;
+    job.runDir = runDir;
+    job.preset = m_experiment->presetName();
+    startJob(job);
+    return true;
+}
+
+void MainWindow::startRun(const ExperimentConfig& config, const QString& runDir) {
+    WorkerJob job;
+    job.config = config;
+    job.runDir = runDir;
+    startJob(job);
+}
+
+bool MainWindow::resumeRun(qint64 runId) {
+    if (m_thread || !m_store)
+        return false;
+    const auto record = m_store->run(runId);
+    if (!record) {
+        showProblem(tr("No run %1 in the database").arg(runId));
+        return false;
+    }
+    auto config = configFromCheckpoint(record->runDir);
+    if (!config) {
+        showProblem(tr("Run %1 cannot be resumed: %2")
+                        .arg(runId)
+                        .arg(QString::fromStdString(config.error().message)));
+        return false;
+    }
+    WorkerJob job;
+    job.config = *config;
+    job.runDir = QString::fromStdString(record->runDir);
+    job.resumeFrom = job.runDir;
+    job.runId = runId;
+    startJob(job);
+    return true;
+}
+
+void MainWindow::startJob(WorkerJob job) {
+    if (m_thread)
+        return;
+    if (m_store)
+        job.database = m_database;
+    m_dashboard->startRun(job.config.model.numPrototypes);
+    m_prototypes = job.config.model.numPrototypes;
+    m_epochs = job.config.optim.epochs;
+    m_runName = QString::fromStdString(job.config.name);
+    m_runDir = job.runDir;
+    m_runId = job.runId;
+    m_lastCheckpoint.clear();
+    m_messageBar->setVisible(false);
+    m_thread = new QThread(this);
+    m_worker = new TrainingWorker(job);
+    m_worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::started, m_worker, &TrainingWorker::run);
+    connect(m_worker, &TrainingWorker::recorded, this, [this](qint64 id) {
+        m_runId = id;
+        m_runsPanel->setActiveRun(id);
+        m_runsPanel->refresh();
+        m_runLabel->setText(tr("run %1: %2").arg(id).arg(m_runName));
+        Q_EMIT runStarted(id);
+    });
+    connect(m_worker, &TrainingWorker::started, this, &MainWindow::onStarted);
+    connect(m_worker, &TrainingWorker::step, this, &MainWindow::onStep);
+    connect(m_worker, &TrainingWorker::epoch, this, &MainWindow::onEpoch);
+    connect(m_worker, &TrainingWorker::checkpoint, this, [this](const CheckpointSaved& saved) {
+        m_lastCheckpoint = QString::fromStdString(saved.path);
+        log(tr("checkpoint %1 (%2)")
+                .arg(m_lastCheckpoint, QString::fromStdString(formatBytes(double(saved.bytes)))));
+        m_clusters->onNewCheckpoint(m_lastCheckpoint);
+    });
+    connect(m_worker, &TrainingWorker::problem, this, &MainWindow::showProblem);
+    connect(m_worker, &TrainingWorker::finished, this, &MainWindow::onFinished);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    log(tr("starting %1 in %2").arg(m_runName, job.runDir));
+    m_runLabel->setText(tr("run: %1").arg(m_runName));
+    m_progressLabel->setText(tr("opening the dataset..."));
+    m_experiment->setEditable(false);
+    m_thread->start();
+    m_refreshRuns->start();
+    updateActions();
+}
+
+void MainWindow::stopRun() {
+    if (!m_worker)
+        return;
+    m_worker->requestStop();
+    m_progressLabel->setText(tr("stopping after this step (checkpoint first)..."));
+}
+
+void MainWindow::setPaused(bool paused) {
+    if (!m_worker)
+        return;
+    m_worker->setPaused(paused);
+    {
+        const QSignalBlocker block(m_pause);
+        m_pause->setChecked(paused);
+    }
+    m_pause->setText(paused ? tr("&Resume") : tr("&Pause"));
+    m_pause->setIcon(style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
+    m_progressLabel->setText(paused ? tr("paused") : tr("resuming..."));
+    log(paused ? tr("paused") : tr("resumed"));
+}
+
+void MainWindow::onStarted(const RunStarted& info) {
+    m_epochs = info.epochs;
+    m_deviceLabel->setText(QString::fromStdString(info.device));
+    log(tr("training on %1: %L2 images, %3 steps per epoch, %4%5")
+            .arg(QString::fromStdString(info.device))
+            .arg(info.datasetSize)
+            .arg(info.stepsPerEpoch)
+            .arg(QString::fromStdString(info.precision))
+            .arg(info.startStep > 0 ? tr(", resumed at step %1").arg(info.startStep) : QString()));
+}
+
+void MainWindow::onStep(const StepMetrics& m) {
+    m_dashboard->addStep(m);
+    if (m_worker && m_worker->paused())
+        return;
+    m_progressLabel->setText(
+        tr("epoch %1/%2  step %3/%4  loss %5  %6 images/s  ETA %7%8")
+            .arg(m.epoch + 1)
+            .arg(m_epochs)
+            .arg(m.stepInEpoch + 1)
+            .arg(m.stepsPerEpoch)
+            .arg(m.loss, 0, 'f', 4)
+            .arg(m.imagesPerSecond, 0, 'f', 0)
+            .arg(QString::fromStdString(formatDuration(m.etaSeconds)))
+            .arg(m.prototypesFrozen ? tr("  (prototypes frozen)") : QString()));
+}
+
+void MainWindow::onEpoch(const EpochMetrics& m) {
+    m_dashboard->addEpoch(m);
+    QString line =
+        tr("epoch %1: loss %2 (ln K %3), empty prototypes %4/%5, code entropy %6, "
+           "usage entropy %7, max prototype cosine %8%9")
+            .arg(m.epoch + 1)
+            .arg(m.meanLoss, 0, 'f', 4)
+            .arg(std::log(double(std::max(2, m_prototypes))), 0, 'f', 3)
+            .arg(m.emptyPrototypes)
+            .arg(m_prototypes)
+            .arg(m.codeEntropy, 0, 'f', 3)
+            .arg(m.usageEntropy, 0, 'f', 3)
+            .arg(m.maxPrototypeCosine, 0, 'f', 3)
+            .arg(m.knnAccuracy >= 0 ? tr(", kNN %1 %").arg(100 * m.knnAccuracy, 0, 'f', 2)
+                                    : QString());
+    for (const auto& hint : assessEpoch(m, m_prototypes).hints)
+        line += QStringLiteral("\n    ") + QString::fromStdString(hint);
+    log(line);
+}
+
+void MainWindow::onFinished(const RunOutcome& outcome) {
+    const QString message = QString::fromStdString(outcome.message);
+    switch (outcome.status) {
+    case RunStatus::Finished:
+        log(tr("finished: %1").arg(message));
+        break;
+    case RunStatus::Stopped:
+        log(tr("stopped: %1 (resume it from Runs)").arg(message));
+        break;
+    case RunStatus::Failed:
+        showProblem(tr("The run failed: %1").arg(message));
+        break;
+    }
+    m_progressLabel->setText(tr("idle"));
+    m_thread->quit();
+    m_thread->wait();
+    m_thread->deleteLater();
+    m_thread = nullptr;
+    m_worker = nullptr;
+    m_refreshRuns->stop();
+    m_runsPanel->setActiveRun(0);
+    m_runsPanel->refresh();
+    m_experiment->setEditable(true);
+    {
+        const QSignalBlocker block(m_pause);
+        m_pause->setChecked(false);
+    }
+    m_pause->setText(tr("&Pause"));
+    m_pause->setIcon(style()->standardIcon(QStyle::SP_MediaPause));
+    if (!outcome.lastCheckpoint.empty()) {
+        m_lastCheckpoint = QString::fromStdString(outcome.lastCheckpoint);
+        m_evaluation->setCheckpoint(m_runId, m_lastCheckpoint);
+        m_clusters->setCheckpoint(m_lastCheckpoint, false);
+    }
+    updateActions();
+    Q_EMIT runFinished(outcome);
+}
+
+void MainWindow::evaluateCurrent() {
+    QString checkpoint = m_lastCheckpoint;
+    qint64 run = m_runId;
+    if (checkpoint.isEmpty() && m_store) {
+        const auto selected = m_runsPanel->selectedRuns();
+        if (!selected.isEmpty()) {
+            run = selected.last();
+            for (const auto& c : m_store->checkpoints(run))
+                if (c.exists)
+                    checkpoint = QString::fromStdString(c.path);
+        }
+    }
+    if (checkpoint.isEmpty()) {
+        showProblem(tr("Nothing to evaluate yet: train a run, or select one with a checkpoint "
+                       "in Runs."));
+        return;
+    }
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("evaluationDock")))
+        dock->raise();
+    m_evaluation->setCheckpoint(run, checkpoint);
+    m_evaluation->start();
+}
+
+void MainWindow::updateActions() {
+    const bool running = m_thread != nullptr;
+    m_start->setEnabled(!running && m_experiment->isValid());
+    m_start->setToolTip(
+        m_experiment->isValid()
+            ? tr("Train the configured experiment (Ctrl+R)")
+            : tr("Fix the configuration first:\n%1").arg(m_experiment->problemsText()));
+    m_new->setEnabled(!running);
+    m_pause->setEnabled(running);
+    m_stop->setEnabled(running);
 }
 
 void MainWindow::stopAndWait() {
@@ -80,154 +504,31 @@ void MainWindow::stopAndWait() {
     // The window goes away: nobody listens to the worker any more.
     m_worker->disconnect(this);
     m_worker->requestStop();
+    m_worker->setPaused(false);
     m_thread->quit();
     m_thread->wait();
     m_thread = nullptr;
     m_worker = nullptr;
 }
 
-void MainWindow::showPresetDescription() {
-    const auto preset = findPreset(m_presets->currentText().toStdString());
-    m_description->setText(preset ? QString::fromStdString(preset->description) : QString());
-}
-
-void MainWindow::startFromPreset() {
-    ValidationReport warnings;
-    auto config = loadPreset(m_presets->currentText().toStdString(), {}, &warnings);
-    if (!config) {
-        QMessageBox::warning(this, tr("Invalid configuration"),
-                             QString::fromStdString(config.error().message));
-        return;
-    }
-    const QString root = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
-                         QStringLiteral("/swav-workbench/runs/");
-    const QString name = QString::fromStdString(config->name) + QLatin1Char('-') +
-                         QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
-    for (const auto& warning : warnings.warnings)
-        m_log->appendPlainText(tr("warning: %1: %2")
-                                   .arg(QString::fromStdString(warning.path),
-                                        QString::fromStdString(warning.message)));
-    startRun(*config, root + name);
-}
-
-void MainWindow::startRun(const ExperimentConfig& config, const QString& runDir) {
-    if (m_thread)
-        return;
-    m_lossPlot->clear();
-    m_lossPlot->setPrototypeCount(config.model.numPrototypes);
-    m_prototypes = config.model.numPrototypes;
-    m_thread = new QThread(this);
-    m_worker = new TrainingWorker(config, runDir);
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::started, m_worker, &TrainingWorker::run);
-    connect(m_worker, &TrainingWorker::started, this, &MainWindow::onStarted);
-    connect(m_worker, &TrainingWorker::step, this, &MainWindow::onStep);
-    connect(m_worker, &TrainingWorker::epoch, this, &MainWindow::onEpoch);
-    connect(m_worker, &TrainingWorker::checkpoint, this, [this](const CheckpointSaved& saved) {
-        m_log->appendPlainText(tr("checkpoint %1").arg(QString::fromStdString(saved.path)));
-    });
-    connect(m_worker, &TrainingWorker::finished, this, &MainWindow::onFinished);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_log->appendPlainText(
-        tr("starting %1 in %2").arg(QString::fromStdString(config.name), runDir));
-    m_status->setText(tr("loading data..."));
-    m_thread->start();
-    updateButtons();
-}
-
-void MainWindow::stopRun() {
-    if (m_worker) {
-        m_worker->requestStop();
-        m_status->setText(tr("stopping after this step..."));
-    }
-}
-
-void MainWindow::onStarted(const RunStarted& info) {
-    m_epochs = info.epochs;
-    m_log->appendPlainText(tr("training on %1: %2 images, %3 steps per epoch")
-                               .arg(QString::fromStdString(info.device))
-                               .arg(info.datasetSize)
-                               .arg(info.stepsPerEpoch));
-}
-
-void MainWindow::onStep(const StepMetrics& m) {
-    m_lossPlot->appendLoss(static_cast<double>(m.step), m.loss);
-    m_status->setText(tr("epoch %1/%2  step %3/%4  loss %5  %6 img/s  ETA %7%8")
-                          .arg(m.epoch + 1)
-                          .arg(m_epochs)
-                          .arg(m.stepInEpoch + 1)
-                          .arg(m.stepsPerEpoch)
-                          .arg(m.loss, 0, 'f', 4)
-                          .arg(m.imagesPerSecond, 0, 'f', 0)
-                          .arg(QString::fromStdString(formatDuration(m.etaSeconds)))
-                          .arg(m.prototypesFrozen ? tr("  (prototypes frozen)") : QString()));
-}
-
-void MainWindow::onEpoch(const EpochMetrics& m) {
-    QString line = tr("epoch %1: loss %2 (ln K %3), empty prototypes %4/%5, code entropy %6, "
-                      "usage entropy %7, max prototype cosine %8")
-                       .arg(m.epoch + 1)
-                       .arg(m.meanLoss, 0, 'f', 4)
-                       .arg(std::log(double(std::max(2, m_prototypes))), 0, 'f', 3)
-                       .arg(m.emptyPrototypes)
-                       .arg(m_prototypes)
-                       .arg(m.codeEntropy, 0, 'f', 3)
-                       .arg(m.usageEntropy, 0, 'f', 3)
-                       .arg(m.maxPrototypeCosine, 0, 'f', 3);
-    // The failure modes of design notes, in plain words.
-    if (std::abs(m.meanLoss - std::log(double(std::max(2, m_prototypes)))) < 0.01)
-        line += tr("\n  the loss sits at ln K: codes are uniform (collapse). Try a lower "
-                   "epsilon or freezing the prototypes longer.");
-    if (m.emptyPrototypes > m_prototypes / 4)
-        line += tr("\n  many prototypes are empty: batch (plus queue) may be too small for K.");
-    if (m.nearDuplicatePrototypes > 0)
-        line +=
-            tr("\n  %1 pairs of prototypes are near duplicates.").arg(m.nearDuplicatePrototypes);
-    m_log->appendPlainText(line);
-}
-
-void MainWindow::onFinished(const RunOutcome& outcome) {
-    const QString message = QString::fromStdString(outcome.message);
-    switch (outcome.status) {
-    case RunStatus::Finished:
-        m_log->appendPlainText(tr("finished: %1").arg(message));
-        break;
-    case RunStatus::Stopped:
-        m_log->appendPlainText(tr("stopped: %1").arg(message));
-        break;
-    case RunStatus::Failed:
-        m_log->appendPlainText(tr("failed: %1").arg(message));
-        break;
-    }
-    m_status->setText(tr("idle"));
-    m_thread->quit();
-    m_thread->wait();
-    m_thread->deleteLater();
-    m_thread = nullptr;
-    m_worker = nullptr;
-    updateButtons();
-    Q_EMIT runFinished(outcome);
-}
-
-void MainWindow::updateButtons() {
-    m_start->setEnabled(!m_thread);
-    m_presets->setEnabled(!m_thread);
-    m_stop->setEnabled(m_thread != nullptr);
+void MainWindow::saveLayout() {
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    if (!m_thread) {
-        event->accept();
-        return;
+    if (m_thread) {
+        const auto answer = QMessageBox::question(
+            this, tr("Training is running"),
+            tr("Stop the run? A checkpoint is written first so it can be resumed."));
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        stopAndWait();
     }
-    const auto answer = QMessageBox::question(
-        this, tr("Training is running"),
-        tr("Stop the run? A checkpoint is written first so it can be resumed."));
-    if (answer != QMessageBox::Yes) {
-        event->ignore();
-        return;
-    }
-    stopAndWait();
+    saveLayout();
     event->accept();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// The workbench window: choose a preset, start and stop a run, watch the loss and the
-// prototype statistics live.
+// The workbench window: the experiment form, live dashboard, crops viewer, clusters, runs and
+// evaluation as dockable panels (layout saved between sessions), a toolbar to start, pause,
+// resume and stop runs, and a status bar with the device, the run, its step, speed and ETA.
 
 #include "TrainingWorker.h" // the metatype declarations the signals below need
 #include "config/ExperimentConfig.h"
@@ -10,54 +11,111 @@
 
 #include <memory>
 
-class QComboBox;
+class QAction;
 class QLabel;
 class QPlainTextEdit;
-class QPushButton;
 class QThread;
+class QTimer;
 
 namespace swav {
 
+class ClustersPanel;
+class CropsPanel;
+class DashboardPanel;
+class DatasetCache;
+class EvaluationPanel;
+class ExperimentPanel;
 class LossPlot;
+class RunsPanel;
+namespace store {
+class RunStore;
+}
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget* parent = nullptr);
+    /// `database`: the run database ("" = the default one under $XDG_DATA_HOME).
+    explicit MainWindow(const QString& database = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /// Starts a run of `config` writing to `runDir` (used by Start and by tests).
+    /// Starts a run of the experiment form (Start on the toolbar). False when it cannot start.
+    bool startFromForm();
+    /// Starts a run of `config` writing to `runDir` (tests use it with tiny configs).
     void startRun(const ExperimentConfig& config, const QString& runDir);
+    /// Continues a stopped or interrupted run of the database as the same run.
+    bool resumeRun(qint64 runId);
     void stopRun();
+    void setPaused(bool paused);
     bool isRunning() const { return m_thread != nullptr; }
-    LossPlot* lossPlot() const { return m_lossPlot; }
+    bool isPaused() const;
+    qint64 currentRunId() const { return m_runId; }
+
+    ExperimentPanel* experiment() const { return m_experiment; }
+    DashboardPanel* dashboard() const { return m_dashboard; }
+    LossPlot* lossPlot() const;
+    CropsPanel* crops() const { return m_crops; }
+    ClustersPanel* clusters() const { return m_clusters; }
+    RunsPanel* runs() const { return m_runsPanel; }
+    EvaluationPanel* evaluation() const { return m_evaluation; }
+    store::RunStore* runStore() const { return m_store.get(); }
+    QAction* startAction() const { return m_start; }
+    QAction* pauseAction() const { return m_pause; }
+    QAction* stopAction() const { return m_stop; }
+    /// The last problem shown in the message bar ("" when none).
+    QString lastProblem() const { return m_lastProblem; }
 
 Q_SIGNALS:
+    void runStarted(qint64 runId);
     void runFinished(const swav::RunOutcome& outcome);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
-    void startFromPreset();
-    void showPresetDescription();
+    void buildActions();
+    void buildDocks();
+    void startJob(WorkerJob job);
     void onStarted(const RunStarted& info);
     void onStep(const StepMetrics& m);
     void onEpoch(const EpochMetrics& m);
     void onFinished(const RunOutcome& outcome);
-    void updateButtons();
+    void evaluateCurrent();
+    void updateActions();
+    /// Non-blocking: the message bar, the log and the status bar.
+    void showProblem(const QString& message);
+    void log(const QString& line);
     /// Stops the run (checkpoint first) and blocks until its thread has ended.
     void stopAndWait();
+    void saveLayout();
 
-    QComboBox* m_presets = nullptr;
-    QLabel* m_description = nullptr;
-    QPushButton* m_start = nullptr;
-    QPushButton* m_stop = nullptr;
-    LossPlot* m_lossPlot = nullptr;
+    std::unique_ptr<store::RunStore> m_store;
+    QString m_database;
+    DatasetCache* m_datasets = nullptr;
+    ExperimentPanel* m_experiment = nullptr;
+    DashboardPanel* m_dashboard = nullptr;
+    CropsPanel* m_crops = nullptr;
+    ClustersPanel* m_clusters = nullptr;
+    RunsPanel* m_runsPanel = nullptr;
+    EvaluationPanel* m_evaluation = nullptr;
     QPlainTextEdit* m_log = nullptr;
-    QLabel* m_status = nullptr;
+    QLabel* m_messageBar = nullptr;
+    QLabel* m_deviceLabel = nullptr;
+    QLabel* m_runLabel = nullptr;
+    QLabel* m_progressLabel = nullptr;
+    QAction* m_new = nullptr;
+    QAction* m_start = nullptr;
+    QAction* m_pause = nullptr;
+    QAction* m_stop = nullptr;
+    QAction* m_evaluate = nullptr;
+    QTimer* m_refreshRuns = nullptr;
     QThread* m_thread = nullptr;
     TrainingWorker* m_worker = nullptr;
+    qint64 m_runId = 0;
+    QString m_runName;
+    QString m_runDir;
+    QString m_lastCheckpoint;
+    QString m_lastProblem;
     int m_epochs = 0;
     int m_prototypes = 0;
 };

@@ -1,7 +1,13 @@
 #include "TrainingWorker.h"
 
+#include "config/ConfigJson.h"
 #include "data/Dataset.h"
+#include "store/RunRecorder.h"
 #include "train/Trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
 
 namespace swav {
 
@@ -13,24 +19,76 @@ void registerTrainingMetaTypes() {
     qRegisterMetaType<RunOutcome>();
 }
 
-TrainingWorker::TrainingWorker(ExperimentConfig config, QString runDir)
-    : m_config(std::move(config))
-    , m_runDir(std::move(runDir)) {}
+TrainingWorker::TrainingWorker(WorkerJob job)
+    : m_job(std::move(job)) {}
+
+TrainingWorker::~TrainingWorker() = default;
+
+void TrainingWorker::setPaused(bool paused) {
+    m_control.setPaused(paused);
+    if (store::RunRecorder* recorder = m_liveRecorder.load())
+        recorder->setPaused(paused);
+}
+
+void TrainingWorker::fail(const std::string& message) {
+    RunOutcome outcome;
+    outcome.status = RunStatus::Failed;
+    outcome.message = message;
+    if (m_recorder)
+        m_recorder->onFinished(outcome);
+    Q_EMIT finished(outcome);
+}
 
 void TrainingWorker::run() {
-    auto split = openDataset(m_config.dataset);
+    const std::string database = m_job.database.toStdString();
+    if (!database.empty()) {
+        try {
+            qint64 id = m_job.runId;
+            if (id == 0) {
+                auto runs = store::RunStore::open(database);
+                if (!runs)
+                    throw UserError(runs.error().message);
+                store::NewRun record;
+                record.name = m_job.config.name.empty() ? "run" : m_job.config.name;
+                record.configJson = toJson(m_job.config).dump();
+                record.preset = m_job.preset.toStdString();
+                record.seed = m_job.config.runtime.seed;
+                record.runDir = std::filesystem::absolute(m_job.runDir.toStdString()).string();
+                id = (*runs)->createRun(record);
+            }
+            m_recorder = std::make_unique<store::RunRecorder>(database, id);
+            m_liveRecorder = m_recorder.get();
+            Q_EMIT recorded(id);
+        } catch (const UserError& e) {
+            Q_EMIT problem(tr("The run is not recorded: %1").arg(QString::fromStdString(e.what())));
+        }
+    }
+    auto split = openDataset(m_job.config.dataset);
     if (!split) {
-        RunOutcome outcome;
-        outcome.status = RunStatus::Failed;
-        outcome.message = split.error().message;
-        Q_EMIT finished(outcome);
+        fail(split.error().message);
         return;
     }
     TrainerOptions options;
-    options.runDir = m_runDir.toStdString();
-    Trainer trainer(m_config, split->train, options);
+    options.runDir = m_job.runDir.toStdString();
+    options.resumeFrom = m_job.resumeFrom.toStdString();
+    if (m_job.config.eval.knnEveryEpochs > 0) {
+        options.monitor = split->holdout;
+        if (!options.monitor)
+            if (auto test = openTestSplit(m_job.config.dataset))
+                options.monitor = *test;
+    }
+    Trainer trainer(m_job.config, split->train, options);
     trainer.addObserver(this);
-    Q_EMIT finished(trainer.run(m_control));
+    if (m_recorder)
+        trainer.addObserver(m_recorder.get());
+    const RunOutcome outcome = trainer.run(m_control);
+    if (m_recorder) {
+        m_recorder->flush();
+        if (const std::string error = m_recorder->firstError(); !error.empty())
+            Q_EMIT problem(tr("Some records did not reach the run database: %1")
+                               .arg(QString::fromStdString(error)));
+    }
+    Q_EMIT finished(outcome);
 }
 
 } // namespace swav

@@ -1,7 +1,8 @@
 #pragma once
 // Runs one training run on its own thread and turns the trainer's observer callbacks into Qt
 // signals carrying small value structs (never tensors). Stop and pause are plain methods that
-// set atomic flags: the worker's event loop is busy inside the training loop.
+// set atomic flags: the worker's event loop is busy inside the training loop. The run is
+// recorded in the run database through a recorder with its own connection.
 
 #include "config/ExperimentConfig.h"
 #include "train/TrainingObserver.h"
@@ -10,26 +11,47 @@
 #include <QObject>
 #include <QString>
 
+#include <atomic>
+#include <memory>
+
 namespace swav {
+
+namespace store {
+class RunRecorder;
+}
+
+struct WorkerJob {
+    ExperimentConfig config;
+    QString runDir;
+    QString resumeFrom; // run folder or checkpoint; "" = fresh
+    QString database;   // run database; "" = not recorded
+    qint64 runId = 0;   // existing record (resume); 0 = create one
+    QString preset;     // recorded with a new run
+};
 
 class TrainingWorker : public QObject, private TrainingObserver {
     Q_OBJECT
 public:
-    TrainingWorker(ExperimentConfig config, QString runDir);
+    explicit TrainingWorker(WorkerJob job);
+    ~TrainingWorker() override;
 
     /// Thread: any.
     void requestStop() { m_control.requestStop(); }
-    void setPaused(bool paused) { m_control.setPaused(paused); }
+    void setPaused(bool paused);
+    bool paused() const { return m_control.paused(); }
 
 public Q_SLOTS:
     /// Opens the dataset and trains; emits finished() at the end. Thread: the worker thread.
     void run();
 
 Q_SIGNALS:
+    void recorded(qint64 runId); // the run's id in the database
     void started(const swav::RunStarted& info);
     void step(const swav::StepMetrics& metrics);
     void epoch(const swav::EpochMetrics& metrics);
     void checkpoint(const swav::CheckpointSaved& saved);
+    /// A non-fatal problem (the database could not be written, ...).
+    void problem(const QString& message);
     void finished(const swav::RunOutcome& outcome);
 
 private:
@@ -38,10 +60,12 @@ private:
     void onEpoch(const EpochMetrics& m) override { Q_EMIT epoch(m); }
     void onCheckpoint(const CheckpointSaved& s) override { Q_EMIT checkpoint(s); }
     void onFinished(const RunOutcome&) override {} // emitted by run() once everything is done
+    void fail(const std::string& message);
 
-    ExperimentConfig m_config;
-    QString m_runDir;
+    WorkerJob m_job;
     TrainingControl m_control;
+    std::unique_ptr<store::RunRecorder> m_recorder;
+    std::atomic<store::RunRecorder*> m_liveRecorder{nullptr}; // for setPaused from the GUI
 };
 
 /// Registers the value types above for queued connections.

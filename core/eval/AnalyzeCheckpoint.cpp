@@ -9,6 +9,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/utils.h>
 
+#include <algorithm>
+
 namespace swav {
 
 Expected<nlohmann::json> analyzeCheckpoint(const std::string& checkpointPath,
@@ -70,6 +72,31 @@ Expected<nlohmann::json> analyzeCheckpoint(const std::string& checkpointPath,
         projection.prototypes = assigned.index_select(0, chosen);
         result["projection"] = toJson(projection);
         result["projection"]["space"] = request.space;
+
+        // What the network predicts for the images shown (gallery and map): the top
+        // prototypes of softmax(scores / temperature), as in the swapped prediction.
+        std::vector<int64_t> shown(chosen.data_ptr<int64_t>(), chosen.data_ptr<int64_t>() + n);
+        for (const auto& cluster : result["gallery"]["clusters"])
+            for (const auto& image : cluster["top_images"])
+                shown.push_back(image.get<int64_t>());
+        std::sort(shown.begin(), shown.end());
+        shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
+        const auto rows = at::tensor(shown, at::kLong);
+        const auto probabilities =
+            at::softmax(scores.index_select(0, rows) / config->swav.temperature, 1);
+        const auto top = probabilities.topk(std::min<int64_t>(5, probabilities.size(1)), 1);
+        const auto topValues = std::get<0>(top).contiguous();
+        const auto topIndices = std::get<1>(top).contiguous();
+        nlohmann::json codes = nlohmann::json::object();
+        for (size_t i = 0; i < shown.size(); ++i) {
+            nlohmann::json entries = nlohmann::json::array();
+            for (int64_t j = 0; j < topIndices.size(1); ++j)
+                entries.push_back({topIndices[int64_t(i)][j].item<int64_t>(),
+                                   topValues[int64_t(i)][j].item<float>()});
+            codes[std::to_string(shown[i])] = entries;
+        }
+        result["codes"] = codes;
+        result["temperature"] = config->swav.temperature;
         return result;
     });
 }

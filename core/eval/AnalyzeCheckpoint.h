@@ -19,7 +19,9 @@ struct AnalyzeRequest {
 };
 
 /// {"checkpoint", "projection": {...}, "gallery": {...}, "prototype_health": {...},
-///  "class_names": [...]}. The gallery and health cover the whole training split.
+///  "class_names": [...], "codes": {"<image index>": [[prototype, probability] x 5]} for the
+///  images of the map and the gallery, "temperature"}. The gallery and health cover the whole
+///  training split.
 Expected<nlohmann::json> analyzeCheckpoint(const std::string& checkpointPath,
                                            const AnalyzeRequest& request,
                                            const ProgressCallback& progress = {});

@@ -1,9 +1,13 @@
 #include "TestHarness.h"
 
 #include "config/ConfigJson.h"
+#include "config/ConfigSchema.h"
 #include "config/Presets.h"
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <functional>
 
 using namespace swav;
 using nlohmann::json;
@@ -139,4 +143,51 @@ SWAV_TEST(EveryPresetLoadsAndValidates) {
     auto unknown = loadPreset("fashion-mnst", {});
     VERIFY(!unknown);
     VERIFY_CONTAINS(unknown.error().message, "did you mean 'fashion-mnist'?");
+}
+
+SWAV_TEST(SchemaDescribesEveryJsonFieldWithHelp) {
+    // Every key of the JSON form has a schema entry with help text, and the types agree.
+    const json defaults = toJson(ExperimentConfig{});
+    std::function<void(const std::vector<FieldInfo>&, const json&, const std::string&)> walk =
+        [&](const std::vector<FieldInfo>& fields, const json& object, const std::string& path) {
+            VERIFY_EQ(fields.size(), object.size());
+            for (const FieldInfo& field : fields) {
+                const std::string where = path + field.key;
+                VERIFY_MSG(object.contains(field.key), where);
+                VERIFY_MSG(!field.help.empty(), where);
+                const json& value = object.at(field.key);
+                switch (field.type) {
+                case FieldType::Group:
+                    walk(field.children, value, where + ".");
+                    break;
+                case FieldType::GroupList:
+                    VERIFY_MSG(value.is_array(), where);
+                    for (const json& element : value)
+                        walk(field.children, element, where + "[].");
+                    break;
+                case FieldType::Boolean:
+                    VERIFY_MSG(value.is_boolean(), where);
+                    break;
+                case FieldType::Integer:
+                    VERIFY_MSG(value.is_number_integer(), where);
+                    break;
+                case FieldType::Real:
+                    VERIFY_MSG(value.is_number(), where);
+                    break;
+                case FieldType::Text:
+                    VERIFY_MSG(value.is_string(), where);
+                    if (!field.choices.empty())
+                        VERIFY_MSG(std::find(field.choices.begin(), field.choices.end(),
+                                             value.get<std::string>()) != field.choices.end(),
+                                   where);
+                    break;
+                case FieldType::IntegerList:
+                case FieldType::RealList:
+                    VERIFY_MSG(value.is_array(), where);
+                    break;
+                }
+            }
+        };
+    walk(configSchema(), defaults, "");
+    VERIFY_EQ(configSchema().front().key, std::string("name"));
 }

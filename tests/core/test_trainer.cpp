@@ -3,6 +3,7 @@
 #include "data/Dataset.h"
 #include "model/SwavModel.h"
 #include "train/Checkpoint.h"
+#include "train/RunHealth.h"
 #include "train/Trainer.h"
 
 #include <ATen/ATen.h>
@@ -308,4 +309,44 @@ SWAV_TEST(CheckpointListingIgnoresCachesAndPruningTakesThemAlong) {
     VERIFY(std::filesystem::exists(
         dir.file("checkpoints/epoch-0002-step-000000020.pt.test.features")));
     VERIFY(std::filesystem::exists(dir.file("checkpoints/notes.pt")));
+}
+
+SWAV_TEST(HealthReadsTheKnownFailureModes) {
+    EpochMetrics good;
+    good.meanLoss = 2.0;
+    good.embeddingStd = 0.2;
+    good.embeddingStdReference = 0.25;
+    VERIFY(assessEpoch(good, 100).level == HealthLevel::Good);
+    VERIFY(assessEpoch(good, 100).hints.empty());
+
+    EpochMetrics early = good;
+    early.meanLoss = std::log(100.0) - 0.03; // near ln K, codes still peaked: learning
+    early.codeEntropy = 0.95;
+    VERIFY(assessEpoch(early, 100).level == HealthLevel::Good);
+    EpochMetrics stuck = good;
+    stuck.meanLoss = std::log(100.0);
+    stuck.codeEntropy = 0.999;
+    const auto collapse = assessEpoch(stuck, 100);
+    VERIFY(collapse.level == HealthLevel::Bad);
+    VERIFY_CONTAINS(collapse.hints.at(0), "ln K");
+
+    EpochMetrics sparse = good;
+    sparse.emptyPrototypes = 20;
+    VERIFY(assessEpoch(sparse, 100).level == HealthLevel::Warning);
+    sparse.emptyPrototypes = 60;
+    VERIFY(assessEpoch(sparse, 100).level == HealthLevel::Bad);
+
+    EpochMetrics twins = good;
+    twins.nearDuplicatePrototypes = 3;
+    VERIFY(assessEpoch(twins, 100).level == HealthLevel::Warning);
+    VERIFY_CONTAINS(assessEpoch(twins, 100).hints.at(0), "3 pairs");
+
+    EpochMetrics broken = good;
+    broken.meanLoss = std::nan("");
+    VERIFY(assessEpoch(broken, 100).level == HealthLevel::Bad);
+    VERIFY_CONTAINS(assessEpoch(broken, 100).hints.at(0), "not a number");
+
+    EpochMetrics point = good;
+    point.embeddingStd = 0.001;
+    VERIFY(assessEpoch(point, 100).level == HealthLevel::Bad);
 }

@@ -1,14 +1,37 @@
-// GUI behaviour, offscreen: the window runs the trainer on a worker thread, the plot receives
-// the steps, Stop writes a checkpoint.
+// The workbench driven as a user would, offscreen: edit the form, start, watch the dashboard
+// fill, pause, resume, stop; invalid fields block Start; the crops viewer, runs table, overlay,
+// evaluation and cluster panels; the GUI thread never stalls while a run trains.
+#include "ClusterGalleryView.h"
+#include "ClustersPanel.h"
+#include "ConfigForm.h"
+#include "ConfusionMatrixView.h"
+#include "CropsPanel.h"
+#include "CropsView.h"
+#include "DashboardPanel.h"
+#include "EmbeddingMap.h"
+#include "EvaluationPanel.h"
+#include "EventLoopProbe.h"
+#include "ExperimentPanel.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
+#include "MetricPlot.h"
+#include "PrototypeUsageChart.h"
+#include "RunsPanel.h"
+#include "RunsTableModel.h"
+#include "config/ConfigJson.h"
+#include "config/Presets.h"
+#include "store/RunStore.h"
 #include "train/Checkpoint.h"
 
+#include <QAction>
+#include <QLabel>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
+#include <cstdio>
 
 using namespace swav;
 
@@ -31,63 +54,285 @@ ExperimentConfig tinyRun(int epochs) {
     c.model.head.hiddenDim = 16;
     c.model.head.outputDim = 8;
     c.model.numPrototypes = 8;
-    CropGroupConfig crop;
-    crop.count = 2, crop.size = 16, crop.blurProb = 0;
-    c.multicrop.crops = {crop};
+    CropGroupConfig large;
+    large.count = 2, large.size = 16, large.blurProb = 0;
+    CropGroupConfig small = large;
+    small.count = 2, small.size = 8, small.minScale = 0.1, small.maxScale = 0.3;
+    c.multicrop.crops = {large, small};
     c.optim.epochs = epochs;
     c.optim.batchSize = 32;
+    c.optim.warmupEpochs = 0;
+    c.swav.freezePrototypesNiters = 5;
     c.runtime.device = "cpu";
     c.runtime.threads = 1;
     c.runtime.metricsEvery = 1;
+    c.eval.featureBatchSize = 128;
     return c;
+}
+
+/// Puts `config` into the window's form as if typed, and lets it validate.
+void loadIntoForm(MainWindow& window, const ExperimentConfig& config) {
+    window.experiment()->form()->setConfigJson(toJson(config));
+    window.experiment()->validateNow();
+}
+
+QString stateOf(MainWindow& window, qint64 run) {
+    const auto record = window.runStore()->run(run);
+    return record ? QString::fromLatin1(store::toString(record->status)) : QStringLiteral("none");
 }
 
 } // namespace
 
 class WorkbenchTest : public QObject {
     Q_OBJECT
+private:
+    QTemporaryDir m_home;
+    QString database() const { return m_home.filePath(QStringLiteral("runs.db")); }
+
 private Q_SLOTS:
-    void lossPlotSmoothsAndShowsLnK() {
+    void initTestCase() {
+        QCoreApplication::setOrganizationName(QStringLiteral("swav-workbench-test"));
+        qputenv("XDG_CONFIG_HOME", m_home.filePath(QStringLiteral("config")).toUtf8());
+    }
+
+    void lossPlotSmoothsShowsLnKAndShadesSpans() {
         LossPlot plot;
         plot.setSmoothingWindow(2);
         plot.setPrototypeCount(100);
-        plot.appendLoss(0, 4.0);
-        plot.appendLoss(1, 2.0);
-        plot.appendLoss(2, 6.0);
+        plot.appendLoss(0, 4.0, true, false);
+        plot.appendLoss(1, 2.0, true, false);
+        plot.appendLoss(2, 6.0, false, true);
         QCOMPARE(plot.pointCount(), 3);
         QCOMPARE(plot.smoothedValue(1), 3.0);
         QCOMPARE(plot.smoothedValue(2), 4.0);
         QVERIFY(std::abs(plot.guideValue() - std::log(100.0)) < 1e-12);
+        QCOMPARE(plot.frozenSpan().first, 0.0);
+        QCOMPARE(plot.frozenSpan().second, 1.0);
+        QCOMPARE(plot.queueStart(), 2.0);
         plot.setSmoothingWindow(1);
         QCOMPARE(plot.smoothedValue(2), 6.0);
+        QTemporaryDir dir;
+        QVERIFY(plot.exportCsv(dir.filePath(QStringLiteral("loss.csv"))));
+        QFile csv(dir.filePath(QStringLiteral("loss.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(csv.readAll());
+        QVERIFY2(text.startsWith(QStringLiteral("graph,step,loss (nats)\n")), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral("loss (each report),2,6\n")));
+        QVERIFY(plot.exportPng(dir.filePath(QStringLiteral("loss.png"))));
+        QVERIFY(QImage(dir.filePath(QStringLiteral("loss.png"))).width() > 100);
     }
 
-    void runFinishesAndFeedsThePlot() {
-        QTemporaryDir dir;
-        MainWindow window;
-        QSignalSpy finished(&window, &MainWindow::runFinished);
-        window.startRun(tinyRun(1), dir.path());
-        QVERIFY(window.isRunning());
-        QVERIFY(finished.wait(120000));
-        const auto outcome = finished.first().first().value<RunOutcome>();
-        QCOMPARE(int(outcome.status), int(RunStatus::Finished));
-        QCOMPARE(window.lossPlot()->pointCount(), 512 / 32);
+    void usageChartTurnsRedWithAHint() {
+        PrototypeUsageChart chart;
+        UsageSummary summary;
+        summary.usage = {5, 0, 9, 1};
+        summary.emptyPrototypes = 1;
+        summary.healthLevel = 2;
+        summary.hints << QStringLiteral("The loss sits at ln K");
+        chart.setSummary(summary);
+        QCOMPARE(chart.barCount(), 4);
+        QCOMPARE(chart.healthLevel(), 2);
+        QVERIFY(chart.healthText().contains(QStringLiteral("ln K")));
+        QVERIFY(chart.statsText().contains(QStringLiteral("empty prototypes 1 of 4")));
+    }
+
+    void formRoundTripsEveryFieldWithTooltips() {
+        ConfigForm form;
+        ValidationReport report;
+        auto preset = loadPreset("cifar10-resnet18", {}, &report);
+        QVERIFY(preset.hasValue());
+        const nlohmann::json original = toJson(*preset);
+        form.setConfigJson(original);
+        ValidationReport problems;
+        QVERIFY(form.configJson(&problems) == original);
+        QVERIFY(problems.ok());
+        QVERIFY(form.paths().size() > 60);
+        for (const QString& path : form.paths())
+            QVERIFY2(!form.editor(path)->toolTip().isEmpty(), qPrintable(path));
+        QVERIFY(form.editor(QStringLiteral("multicrop.crops[1].size")) != nullptr);
+        QVERIFY(form.setValue(QStringLiteral("swav.epsilon"), 0.03));
+        QCOMPARE(form.configJson()["swav"]["epsilon"].get<double>(), 0.03);
+        QVERIFY(form.setValue(QStringLiteral("optim.base_lr"), std::string("fast")));
+        ValidationReport typed;
+        form.configJson(&typed);
+        QCOMPARE(int(typed.errors.size()), 1);
+        QCOMPARE(typed.errors[0].path, std::string("optim.base_lr"));
+    }
+
+    void invalidFieldBlocksStartWithTheMessage() {
+        MainWindow window(database());
+        loadIntoForm(window, tinyRun(1));
+        QVERIFY(window.startAction()->isEnabled());
+        window.experiment()->form()->setValue(QStringLiteral("optim.batch_size"), 1);
+        window.experiment()->validateNow();
+        QVERIFY(!window.startAction()->isEnabled());
+        const QString message =
+            window.experiment()->form()->message(QStringLiteral("optim.batch_size"));
+        QVERIFY2(message.contains(QStringLiteral("at least 2")), qPrintable(message));
+        QVERIFY(!window.startFromForm());
         QVERIFY(!window.isRunning());
-        QCOMPARE(int(listCheckpoints(dir.path().toStdString()).size()), 1);
+        QVERIFY(window.lastProblem().contains(QStringLiteral("optim.batch_size")));
+        // A warning shows but allows: fewer images per step than prototypes.
+        window.experiment()->form()->setValue(QStringLiteral("optim.batch_size"), 4);
+        window.experiment()->validateNow();
+        QVERIFY(window.startAction()->isEnabled());
+        QVERIFY(window.experiment()->problemsText().contains(QStringLiteral("warning")));
     }
 
-    void stopWritesACheckpoint() {
-        QTemporaryDir dir;
-        MainWindow window;
+    void runFromTheFormIsRecordedPausesResumesAndStops() {
+        MainWindow window(database());
+        QSignalSpy started(&window, &MainWindow::runStarted);
         QSignalSpy finished(&window, &MainWindow::runFinished);
-        window.startRun(tinyRun(200), dir.path());
-        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > 2, 60000);
-        window.stopRun();
+        loadIntoForm(window, tinyRun(1));
+        // Change a field as a user would: many epochs, so that there is time to pause.
+        window.experiment()->form()->setValue(QStringLiteral("optim.epochs"), 200);
+        window.experiment()->validateNow();
+        EventLoopProbe probe;
+        probe.start();
+        QVERIFY(window.startFromForm());
+        QVERIFY(window.isRunning());
+        QVERIFY(started.wait(60000));
+        const qint64 run = started.first().first().toLongLong();
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > 5, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("running"), 10000);
+        QVERIFY(window.dashboard()->lrPlot()->pointCount(QStringLiteral("learning rate")) > 0);
+        QVERIFY(window.lossPlot()->frozenSpan().second >= 0); // the 5 frozen steps are shaded
+
+        window.pauseAction()->trigger();
+        QVERIFY(window.isPaused());
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("paused"), 10000);
+        QTest::qWait(300); // a step in flight may still arrive
+        const int pausedAt = window.lossPlot()->pointCount();
+        QTest::qWait(700);
+        QCOMPARE(window.lossPlot()->pointCount(), pausedAt);
+
+        window.pauseAction()->trigger(); // resume
+        QVERIFY(!window.isPaused());
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > pausedAt + 3, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("running"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.dashboard()->usageChart()->barCount() == 8, 60000);
+        QTest::qWait(500);
+        probe.stop();
+        std::printf("longest GUI stall while training: %.1f ms\n", probe.maxStallMs());
+        std::fflush(stdout);
+        QVERIFY2(probe.maxStallMs() < 50, qPrintable(QString::number(probe.maxStallMs())));
+
+        window.stopAction()->trigger();
         QVERIFY(finished.wait(60000));
         const auto outcome = finished.first().first().value<RunOutcome>();
         QCOMPARE(int(outcome.status), int(RunStatus::Stopped));
-        QVERIFY(!outcome.lastCheckpoint.empty());
-        QCOMPARE(int(listCheckpoints(dir.path().toStdString()).size()), 1);
+        QVERIFY(QFileInfo::exists(QString::fromStdString(outcome.lastCheckpoint)));
+        QCOMPARE(stateOf(window, run), QStringLiteral("stopped"));
+        QVERIFY(!window.runStore()->checkpoints(run).empty());
+        QVERIFY(window.runStore()->metricCount(run, "loss") >= window.lossPlot()->pointCount() - 1);
+        // The runs table lists it.
+        QVERIFY(window.runs()->model()->rowOf(run) >= 0);
+    }
+
+    void stoppedRunResumesAsTheSameRun() {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("runs.db"));
+        MainWindow window(db);
+        QSignalSpy started(&window, &MainWindow::runStarted);
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        loadIntoForm(window, tinyRun(2));
+        QVERIFY(window.startFromForm());
+        QVERIFY(started.wait(60000));
+        const qint64 run = started.first().first().toLongLong();
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > 3, 60000);
+        window.stopRun();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(stateOf(window, run), QStringLiteral("stopped"));
+        QVERIFY(window.resumeRun(run));
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(int(finished.last().first().value<RunOutcome>().status), int(RunStatus::Finished));
+        QCOMPARE(stateOf(window, run), QStringLiteral("finished"));
+        QCOMPARE(int(window.runStore()->listRuns().size()), 1);
+        QCOMPARE(window.runStore()->metricCount(run, "loss"), qint64(2 * 512 / 32));
+    }
+
+    void cropsViewerShowsEveryCropWithItsBoxInsideTheImage() {
+        MainWindow window(database());
+        loadIntoForm(window, tinyRun(1));
+        CropsView* view = window.crops()->view();
+        QTRY_COMPARE_WITH_TIMEOUT(view->cropCount(), 4, 30000);
+        QCOMPARE(view->originalSize(), QSize(16, 16));
+        const QRectF image(0, 0, 16, 16);
+        for (const CropTile& crop : view->crops()) {
+            QVERIFY(image.adjusted(-1e-3, -1e-3, 1e-3, 1e-3).contains(crop.box));
+            QVERIFY(!crop.image.isNull());
+        }
+        QCOMPARE(view->crops()[0].image.width(), 16); // large crops at their configured size
+        QCOMPARE(view->crops()[3].image.width(), 8);
+        QCOMPARE(view->crops()[3].group, 1);
+        // Small crops cover 10-30 % of the area.
+        for (int i = 2; i < 4; ++i) {
+            const double area =
+                view->crops()[i].box.width() * view->crops()[i].box.height() / 256.0;
+            QVERIFY2(area > 0.09 && area < 0.31, qPrintable(QString::number(area)));
+        }
+        // A slider changes the preview at once: jitter strength 0 leaves no jitter.
+        window.crops()->jitterSlider()->setValue(0);
+        for (const CropTile& crop : view->crops())
+            QVERIFY(!crop.details.contains(QStringLiteral("jitter")));
+        const QRectF before = view->crops()[0].box;
+        window.crops()->resample();
+        QVERIFY(view->crops()[0].box != before);
+    }
+
+    void runsTableOverlaysTwoRunsAndDiffsTheirConfigs() {
+        QTemporaryDir dir;
+        MainWindow window(dir.filePath(QStringLiteral("runs.db")));
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        for (int seed : {1, 2}) {
+            ExperimentConfig config = tinyRun(1);
+            config.runtime.seed = seed;
+            loadIntoForm(window, config);
+            QVERIFY(window.startFromForm());
+            QVERIFY(finished.wait(120000));
+        }
+        RunsPanel* runs = window.runs();
+        runs->refresh();
+        QCOMPARE(runs->model()->rowCount(), 2);
+        const auto listed = window.runStore()->listRuns();
+        runs->selectRuns({listed[0].run.id, listed[1].run.id});
+        QCOMPARE(runs->selectedRuns().size(), 2);
+        QCOMPARE(runs->overlayPlot()->seriesCount(), 2);
+        for (const auto& entry : listed)
+            QCOMPARE(
+                runs->overlayPlot()->pointCount(QStringLiteral("%1 gui-tiny").arg(entry.run.id)),
+                512 / 32);
+        QVERIFY(runs->diffText().contains(QStringLiteral("runtime.seed: 1 -> 2")));
+
+        // Evaluate the second run's checkpoint: table with baselines and a confusion matrix.
+        EvaluationPanel* evaluation = window.evaluation();
+        QSignalSpy evaluated(evaluation, &EvaluationPanel::finished);
+        const auto checkpoints = window.runStore()->checkpoints(listed[1].run.id);
+        QVERIFY(!checkpoints.empty());
+        evaluation->setCheckpoint(listed[1].run.id,
+                                  QString::fromStdString(checkpoints.back().path));
+        evaluation->start();
+        QVERIFY(evaluated.wait(120000));
+        QVERIFY(evaluated.first().first().toBool());
+        QVERIFY2(evaluation->resultText().contains(QStringLiteral("trained network")),
+                 qPrintable(evaluation->resultText()));
+        QVERIFY(evaluation->resultText().contains(QStringLiteral("raw pixels")));
+        QCOMPARE(evaluation->confusion()->classCount(), 4);
+        QCOMPARE(int(window.runStore()->evaluations(listed[1].run.id).size()), 1);
+
+        // Clusters of the same checkpoint, computed in the background.
+        ClustersPanel* clusters = window.clusters();
+        QSignalSpy computed(clusters, &ClustersPanel::computed);
+        clusters->setCheckpoint(QString::fromStdString(checkpoints.back().path), true);
+        QVERIFY(clusters->computing());
+        QVERIFY(computed.wait(120000));
+        QVERIFY(computed.first().first().toBool());
+        QVERIFY(clusters->gallery()->rowCount() > 0);
+        QCOMPARE(clusters->map()->pointCount(), 512);
+        const qint64 image = clusters->gallery()->shownClusters().first().topImages.first();
+        clusters->showImage(image);
+        QVERIFY2(clusters->detailText().contains(QStringLiteral("prototype")),
+                 qPrintable(clusters->detailText()));
     }
 };
 

@@ -1,0 +1,77 @@
+#pragma once
+// What the prototypes gathered, computed in the background from a checkpoint: the gallery
+// (prototypes by size, their typical images, label purity), the 2-D embedding map coloured by
+// label or prototype, and for a clicked image its prediction over the prototypes and its crops.
+// Thumbnails come from the analysed run's own training set, whatever the form shows.
+
+#include <QFutureWatcher>
+#include <QWidget>
+
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QTabWidget;
+
+namespace swav {
+
+class ClusterGalleryView;
+class CropsView;
+class DatasetCache;
+class EmbeddingMap;
+
+class ClustersPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ClustersPanel(QWidget* parent = nullptr);
+    ~ClustersPanel() override;
+
+    /// The checkpoint to analyse; computes at once when `compute` (or auto-refresh) is set.
+    void setCheckpoint(const QString& checkpoint, bool compute);
+    /// A new checkpoint of the live run: recomputes when "follow training" is on.
+    void onNewCheckpoint(const QString& checkpoint);
+    void compute();
+    bool computing() const { return m_watcher.isRunning(); }
+    ClusterGalleryView* gallery() const { return m_gallery; }
+    EmbeddingMap* map() const { return m_map; }
+    /// Shows one image's prediction (after a computation).
+    void showImage(qint64 index);
+    void showPrototype(int prototype);
+    QString detailText() const;
+
+Q_SIGNALS:
+    void computed(bool ok);
+    void problem(const QString& message);
+
+private:
+    struct Result;
+    void showResult();
+    /// Fills the gallery and the map (again once the analysed images are open).
+    void render();
+    void showCrops();
+
+    DatasetCache* m_images; // the checkpoint's own training images (not the form's)
+    QString m_checkpoint;
+    QLabel* m_source = nullptr;
+    QPushButton* m_compute = nullptr;
+    QCheckBox* m_follow = nullptr;
+    QComboBox* m_space = nullptr;
+    QComboBox* m_colouring = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    ClusterGalleryView* m_gallery = nullptr;
+    EmbeddingMap* m_map = nullptr;
+    QLabel* m_detailImage = nullptr;
+    QLabel* m_detail = nullptr;
+    QPushButton* m_crops = nullptr;
+    CropsView* m_cropsView = nullptr;
+    qint64 m_detailIndex = -1;
+    QFutureWatcher<std::shared_ptr<Result>> m_watcher;
+    std::shared_ptr<Result> m_result;
+    bool m_pending = false; // a newer checkpoint arrived while computing
+};
+
+} // namespace swav

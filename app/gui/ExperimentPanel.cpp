@@ -1,0 +1,237 @@
+#include "ExperimentPanel.h"
+
+#include "ConfigForm.h"
+#include "DatasetCache.h"
+#include "config/ConfigJson.h"
+#include "config/Presets.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace swav {
+
+namespace {
+
+const char* const kDatasetKinds[][2] = {{"fashion-mnist", "Fashion-MNIST (found automatically)"},
+                                        {"mnist", "MNIST"},
+                                        {"cifar10", "CIFAR-10"},
+                                        {"cifar100", "CIFAR-100"},
+                                        {"stl10", "STL-10"},
+                                        {"image-folder", "Image folder..."},
+                                        {"synthetic", "Synthetic shapes"}};
+
+} // namespace
+
+ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
+    : QWidget(parent)
+    , m_datasets(datasets)
+    , m_validateTimer(new QTimer(this)) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+
+    auto* presetRow = new QHBoxLayout;
+    m_presets = new QComboBox(this);
+    for (const auto& preset : allPresets())
+        m_presets->addItem(QString::fromStdString(preset.name));
+    m_presets->setToolTip(tr("Built-in experiments (experiments/presets). Choosing one replaces "
+                             "every field below."));
+    presetRow->addWidget(new QLabel(tr("Preset:"), this));
+    presetRow->addWidget(m_presets, 1);
+    layout->addLayout(presetRow);
+    m_description = new QLabel(this);
+    m_description->setWordWrap(true);
+    layout->addWidget(m_description);
+
+    auto* data = new QGroupBox(tr("Dataset"), this);
+    auto* dataLayout = new QVBoxLayout(data);
+    auto* kindRow = new QHBoxLayout;
+    m_datasetKind = new QComboBox(data);
+    for (const auto& kind : kDatasetKinds)
+        m_datasetKind->addItem(tr(kind[1]), QString::fromLatin1(kind[0]));
+    m_datasetPath = new QLineEdit(data);
+    m_datasetPath->setPlaceholderText(tr("default location"));
+    m_datasetPath->setToolTip(tr("File or folder of the data; empty uses the default location "
+                                 "(Fashion-MNIST: /usr/share/datasets/fashion-mnist)."));
+    auto* browse = new QPushButton(tr("Browse..."), data);
+    kindRow->addWidget(m_datasetKind);
+    kindRow->addWidget(m_datasetPath, 1);
+    kindRow->addWidget(browse);
+    dataLayout->addLayout(kindRow);
+    m_datasetInfo = new QLabel(data);
+    m_datasetInfo->setWordWrap(true);
+    dataLayout->addWidget(m_datasetInfo);
+    m_thumbnails = new QHBoxLayout;
+    m_thumbnails->setSpacing(2);
+    dataLayout->addLayout(m_thumbnails);
+    layout->addWidget(data);
+
+    m_problems = new QLabel(this);
+    m_problems->setWordWrap(true);
+    m_problems->setVisible(false);
+    layout->addWidget(m_problems);
+
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    m_form = new ConfigForm(scroll);
+    scroll->setWidget(m_form);
+    layout->addWidget(scroll, 1);
+
+    m_validateTimer->setSingleShot(true);
+    m_validateTimer->setInterval(150);
+    connect(m_validateTimer, &QTimer::timeout, this, &ExperimentPanel::validateNow);
+    connect(m_form, &ConfigForm::edited, m_validateTimer, qOverload<>(&QTimer::start));
+    connect(m_presets, &QComboBox::currentTextChanged, this, &ExperimentPanel::selectPreset);
+    connect(browse, &QPushButton::clicked, this, &ExperimentPanel::chooseFolder);
+    connect(m_datasetKind, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_syncing)
+            return;
+        const QString kind = m_datasetKind->currentData().toString();
+        m_form->setValue(QStringLiteral("dataset.kind"), kind.toStdString());
+        if (kind == QLatin1String("image-folder") && m_datasetPath->text().isEmpty())
+            chooseFolder();
+        validateNow();
+    });
+    connect(m_datasetPath, &QLineEdit::editingFinished, this, [this] {
+        m_form->setValue(QStringLiteral("dataset.path"), m_datasetPath->text().toStdString());
+        validateNow();
+    });
+    connect(m_datasets, &DatasetCache::changed, this, &ExperimentPanel::updatePreview);
+}
+
+void ExperimentPanel::selectPreset(const QString& name) {
+    const auto preset = findPreset(name.toStdString());
+    if (!preset)
+        return;
+    if (m_presets->currentText() != name) {
+        m_presets->setCurrentText(name); // re-enters through the signal
+        return;
+    }
+    ValidationReport ignored;
+    auto config = loadPreset(name.toStdString(), {}, &ignored);
+    if (config)
+        m_form->setConfigJson(toJson(*config));
+    showPresetDescription();
+    validateNow();
+}
+
+QString ExperimentPanel::presetName() const {
+    return m_presets->currentText();
+}
+
+void ExperimentPanel::showPresetDescription() {
+    const auto preset = findPreset(m_presets->currentText().toStdString());
+    m_description->setText(preset ? QString::fromStdString(preset->description) : QString());
+}
+
+void ExperimentPanel::chooseFolder() {
+    const QString folder = QFileDialog::getExistingDirectory(
+        this, tr("Image folder (one sub-folder per class, or images directly)"));
+    if (folder.isEmpty())
+        return;
+    m_datasetPath->setText(folder);
+    m_form->setValue(QStringLiteral("dataset.path"), folder.toStdString());
+    validateNow();
+}
+
+void ExperimentPanel::validateNow() {
+    m_validateTimer->stop();
+    ValidationReport report;
+    const nlohmann::json json = m_form->configJson(&report);
+    ExperimentConfig config = configFromJson(json, report);
+    if (report.ok())
+        report.append(validateConfig(config));
+    m_form->showIssues(report);
+    QStringList lines;
+    for (const auto& issue : report.errors)
+        lines << tr("error: %1: %2")
+                     .arg(QString::fromStdString(issue.path),
+                          QString::fromStdString(issue.message));
+    for (const auto& issue : report.warnings)
+        lines << tr("warning: %1: %2")
+                     .arg(QString::fromStdString(issue.path),
+                          QString::fromStdString(issue.message));
+    m_problemsText = lines.join(QLatin1Char('\n'));
+    // The summary at the top names every problem; the form marks the fields.
+    m_problems->setText(report.ok() ? tr("Warnings (the run can start):\n%1").arg(m_problemsText)
+                                    : tr("Fix these before starting:\n%1").arg(m_problemsText));
+    m_problems->setStyleSheet(report.ok() ? QStringLiteral("color: #b07000;")
+                                          : QStringLiteral("color: #d62728;"));
+    m_problems->setVisible(!lines.isEmpty());
+
+    const bool valid = report.ok();
+    m_config = valid ? std::optional<ExperimentConfig>(config) : std::nullopt;
+    // Keep the dataset chooser in step with the form.
+    m_syncing = true;
+    const int kindIndex = m_datasetKind->findData(QString::fromStdString(config.dataset.kind));
+    if (kindIndex >= 0)
+        m_datasetKind->setCurrentIndex(kindIndex);
+    if (!m_datasetPath->hasFocus())
+        m_datasetPath->setText(QString::fromStdString(config.dataset.path));
+    m_syncing = false;
+    if (valid) {
+        m_datasets->request(config.dataset);
+        Q_EMIT datasetChanged(config.dataset);
+    }
+    m_valid = valid;
+    Q_EMIT validityChanged(valid);
+    updatePreview();
+}
+
+std::optional<ExperimentConfig> ExperimentPanel::validConfig() const {
+    return m_config;
+}
+
+QString ExperimentPanel::problemsText() const {
+    return m_problemsText;
+}
+
+void ExperimentPanel::setEditable(bool editable) {
+    m_presets->setEnabled(editable);
+    m_form->setEnabled(editable);
+    m_datasetKind->setEnabled(editable);
+    m_datasetPath->setEnabled(editable);
+}
+
+void ExperimentPanel::updatePreview() {
+    while (QLayoutItem* item = m_thumbnails->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+    if (m_datasets->loading() && !m_datasets->ready()) {
+        m_datasetInfo->setText(tr("opening the dataset..."));
+        return;
+    }
+    if (!m_datasets->ready()) {
+        m_datasetInfo->setText(m_datasets->error().isEmpty()
+                                   ? QString()
+                                   : tr("<span style='color:#d62728'>%1</span>")
+                                         .arg(m_datasets->error().toHtmlEscaped()));
+        return;
+    }
+    m_datasetInfo->setText(
+        tr("%1 — %L2 images").arg(m_datasets->description()).arg(m_datasets->size()));
+    const QStringList classes = m_datasets->classNames();
+    for (qint64 i = 0; i < std::min<qint64>(8, m_datasets->size()); ++i) {
+        auto* thumb = new QLabel(this);
+        const QImage image = m_datasets->image(i * std::max<qint64>(1, m_datasets->size() / 8));
+        thumb->setPixmap(
+            QPixmap::fromImage(image.scaled(48, 48, Qt::KeepAspectRatio, Qt::FastTransformation)));
+        const int label = m_datasets->label(i * std::max<qint64>(1, m_datasets->size() / 8));
+        thumb->setToolTip(label >= 0 && label < classes.size() ? classes[label] : QString());
+        m_thumbnails->addWidget(thumb);
+    }
+    m_thumbnails->addStretch(1);
+}
+
+} // namespace swav

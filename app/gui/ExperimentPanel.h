@@ -1,0 +1,67 @@
+#pragma once
+// Configure a run: a preset (with its description), the dataset (with a preview of a few
+// images and the count) and a form for every configuration field, validated live by the core
+// validator. Errors block Start; warnings show but allow it.
+
+#include "config/ExperimentConfig.h"
+
+#include <QWidget>
+
+#include <optional>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QHBoxLayout;
+class QTimer;
+
+namespace swav {
+
+class ConfigForm;
+class DatasetCache;
+
+class ExperimentPanel : public QWidget {
+    Q_OBJECT
+public:
+    ExperimentPanel(DatasetCache* datasets, QWidget* parent = nullptr);
+
+    /// Loads a built-in preset into the form.
+    void selectPreset(const QString& name);
+    QString presetName() const;
+    /// The configuration as edited, when it is valid (errors block; warnings do not).
+    std::optional<ExperimentConfig> validConfig() const;
+    /// The problems of the current form (errors first), one per line; "" when none.
+    QString problemsText() const;
+    bool isValid() const { return m_valid; }
+    ConfigForm* form() const { return m_form; }
+    /// Validates now instead of after the short typing delay.
+    void validateNow();
+    /// Locks editing while a run uses the configuration.
+    void setEditable(bool editable);
+
+Q_SIGNALS:
+    void validityChanged(bool valid);
+    void datasetChanged(const swav::DatasetConfig& dataset);
+
+private:
+    void showPresetDescription();
+    void chooseFolder();
+    void updatePreview();
+
+    DatasetCache* m_datasets;
+    QComboBox* m_presets = nullptr;
+    QLabel* m_description = nullptr;
+    QComboBox* m_datasetKind = nullptr;
+    QLineEdit* m_datasetPath = nullptr;
+    QLabel* m_datasetInfo = nullptr;
+    QHBoxLayout* m_thumbnails = nullptr;
+    QLabel* m_problems = nullptr;
+    ConfigForm* m_form = nullptr;
+    QTimer* m_validateTimer = nullptr;
+    std::optional<ExperimentConfig> m_config;
+    QString m_problemsText;
+    bool m_valid = false;
+    bool m_syncing = false;
+};
+
+} // namespace swav

@@ -1,0 +1,75 @@
+#pragma once
+// The runs of the run database: a sortable, filterable table; the selected runs' loss curves
+// overlaid (one colour per run) and their configuration differences; notes and tags; delete
+// (after confirmation), CSV export, resume, and the selected run's checkpoints and evaluations.
+
+#include <QWidget>
+
+#include <memory>
+
+class QComboBox;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+class QTreeWidget;
+
+namespace swav {
+
+class MetricPlot;
+class RunsTableModel;
+namespace store {
+class RunStore;
+}
+
+class RunsPanel : public QWidget {
+    Q_OBJECT
+public:
+    /// `runs` is the GUI thread's connection; it may be null (no database): the panel says so.
+    RunsPanel(store::RunStore* runs, QWidget* parent = nullptr);
+
+    void refresh();
+    /// Selects these runs in the table (tests, and "show the new run").
+    void selectRuns(const QList<qint64>& ids);
+    QList<qint64> selectedRuns() const;
+    MetricPlot* overlayPlot() const { return m_overlay; }
+    RunsTableModel* model() const { return m_model; }
+    QString diffText() const;
+    /// Marks a run as the one training in this window (it cannot be deleted or resumed).
+    void setActiveRun(qint64 id) { m_activeRun = id; }
+
+Q_SIGNALS:
+    void resumeRequested(qint64 runId);
+    void evaluateRequested(qint64 runId, const QString& checkpoint);
+    void analyzeRequested(qint64 runId, const QString& checkpoint);
+    void problem(const QString& message);
+
+private:
+    void selectionChanged();
+    void showDetails(qint64 id);
+    void saveNotesAndTags();
+    void deleteSelected();
+    void exportMetrics();
+    void exportList();
+    QString selectedCheckpoint() const;
+
+    store::RunStore* m_runs;
+    RunsTableModel* m_model = nullptr;
+    QSortFilterProxyModel* m_proxy = nullptr;
+    QTableView* m_table = nullptr;
+    QLineEdit* m_filter = nullptr;
+    QComboBox* m_status = nullptr;
+    MetricPlot* m_overlay = nullptr;
+    QComboBox* m_overlayMetric = nullptr;
+    QPlainTextEdit* m_diff = nullptr;
+    QPlainTextEdit* m_notes = nullptr;
+    QLineEdit* m_tags = nullptr;
+    QTreeWidget* m_files = nullptr;
+    QPushButton* m_resume = nullptr;
+    QPushButton* m_delete = nullptr;
+    qint64 m_detailRun = 0;
+    qint64 m_activeRun = 0;
+};
+
+} // namespace swav

@@ -1,0 +1,108 @@
+#include "ScreenshotTour.h"
+
+#include "ClusterGalleryView.h"
+#include "ClustersPanel.h"
+#include "ConfigForm.h"
+#include "EvaluationPanel.h"
+#include "ExperimentPanel.h"
+#include "MainWindow.h"
+#include "RunsPanel.h"
+#include "Theme.h"
+#include "store/RunStore.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QDir>
+#include <QDockWidget>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace swav {
+
+ScreenshotTour::ScreenshotTour(MainWindow* window, QString folder)
+    : QObject(window)
+    , m_window(window)
+    , m_folder(std::move(folder)) {}
+
+void ScreenshotTour::start() {
+    QDir().mkpath(m_folder);
+    ExperimentPanel* experiment = m_window->experiment();
+    experiment->selectPreset(QStringLiteral("fashion-mnist"));
+    // A short run: a subset of the images, two epochs, online kNN on a hold-out part.
+    experiment->form()->setValue(QStringLiteral("dataset.subset"), 3072.0);
+    experiment->form()->setValue(QStringLiteral("dataset.holdout"), 512.0);
+    experiment->form()->setValue(QStringLiteral("optim.epochs"), 2);
+    experiment->form()->setValue(QStringLiteral("eval.knn_every_epochs"), 1);
+    experiment->form()->setValue(QStringLiteral("swav.freeze_prototypes_niters"), 8);
+    experiment->form()->setValue(QStringLiteral("runtime.metrics_every"), 2);
+    experiment->validateNow();
+    QTimer::singleShot(1500, this, [this] { shoot(QStringLiteral("01-ready")); });
+    QTimer::singleShot(2000, this, [this] {
+        connect(m_window, &MainWindow::runFinished, this, &ScreenshotTour::afterRun);
+        if (!m_window->startFromForm()) {
+            std::fprintf(stderr, "cannot start: %s\n", qPrintable(m_window->lastProblem()));
+            QApplication::exit(1);
+        }
+    });
+    QTimer::singleShot(20000, this, [this] { shoot(QStringLiteral("02-training")); });
+}
+
+void ScreenshotTour::raiseDock(const QString& objectName) {
+    if (auto* dock = m_window->findChild<QDockWidget*>(objectName))
+        dock->raise();
+}
+
+void ScreenshotTour::shoot(const QString& name) {
+    QApplication::processEvents();
+    const QString file = m_folder + QLatin1Char('/') + name + QStringLiteral(".png");
+    m_window->grab().save(file);
+    std::printf("saved %s\n", qPrintable(file));
+    std::fflush(stdout);
+}
+
+void ScreenshotTour::afterRun() {
+    shoot(QStringLiteral("03-finished"));
+    raiseDock(QStringLiteral("clustersDock"));
+    connect(m_window->clusters(), &ClustersPanel::computed, this, [this] {
+        QTimer::singleShot(500, this, [this] {
+            const auto& shown = m_window->clusters()->gallery()->shownClusters();
+            if (!shown.isEmpty())
+                m_window->clusters()->showPrototype(shown.first().prototype);
+            shoot(QStringLiteral("04-clusters"));
+            raiseDock(QStringLiteral("evaluationDock"));
+            m_window->evaluation()->baselinesBox()->setChecked(true);
+            m_window->evaluation()->start();
+        });
+    });
+    connect(m_window->evaluation(), &EvaluationPanel::finished, this, [this] {
+        QTimer::singleShot(500, this, [this] {
+            shoot(QStringLiteral("05-evaluation"));
+            raiseDock(QStringLiteral("runsDock"));
+            m_window->runs()->refresh();
+            if (m_window->runStore()) {
+                QList<qint64> ids;
+                for (const auto& entry : m_window->runStore()->listRuns())
+                    ids << entry.run.id;
+                m_window->runs()->selectRuns(ids);
+            }
+            QTimer::singleShot(500, this, [this] {
+                shoot(QStringLiteral("06-runs"));
+                raiseDock(QStringLiteral("logDock"));
+                shoot(QStringLiteral("07-log"));
+                m_window->experiment()->form()->setValue(QStringLiteral("optim.batch_size"), 1);
+                m_window->experiment()->validateNow();
+                raiseDock(QStringLiteral("cropsDock"));
+                shoot(QStringLiteral("08-invalid-field-and-crops"));
+                applyTheme(ThemeChoice::Dark);
+                QTimer::singleShot(500, this, [this] {
+                    shoot(QStringLiteral("09-dark"));
+                    QApplication::quit();
+                });
+            });
+        });
+    });
+    m_window->clusters()->compute();
+}
+
+} // namespace swav

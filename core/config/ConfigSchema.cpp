@@ -1,0 +1,70 @@
+#include "config/ConfigSchema.h"
+
+#include "config/ExperimentConfig.h"
+
+#include <type_traits>
+
+namespace swav {
+
+namespace {
+
+template <class T> struct IsVector : std::false_type {};
+template <class T> struct IsVector<std::vector<T>> : std::true_type {};
+
+struct SchemaBuilder {
+    std::vector<FieldInfo>& out;
+
+    template <class T>
+    void operator()(const char* key, const T&, const char* help, const Choices& choices = {}) {
+        FieldInfo field;
+        field.key = key;
+        field.help = help;
+        field.choices = choices;
+        describe<T>(field);
+        out.push_back(std::move(field));
+    }
+
+    template <class T> static void describe(FieldInfo& field) {
+        if constexpr (std::is_same_v<T, bool>) {
+            field.type = FieldType::Boolean;
+        } else if constexpr (std::is_integral_v<T>) {
+            field.type = FieldType::Integer;
+        } else if constexpr (std::is_floating_point_v<T>) {
+            field.type = FieldType::Real;
+        } else if constexpr (std::is_same_v<T, std::string>) {
+            field.type = FieldType::Text;
+        } else if constexpr (IsVector<T>::value) {
+            using Element = typename T::value_type;
+            if constexpr (std::is_integral_v<Element>) {
+                field.type = FieldType::IntegerList;
+            } else if constexpr (std::is_floating_point_v<Element>) {
+                field.type = FieldType::RealList;
+            } else {
+                field.type = FieldType::GroupList;
+                const Element element{};
+                SchemaBuilder nested{field.children};
+                Element::fields(element, nested);
+            }
+        } else {
+            field.type = FieldType::Group;
+            const T value{};
+            SchemaBuilder nested{field.children};
+            T::fields(value, nested);
+        }
+    }
+};
+
+} // namespace
+
+const std::vector<FieldInfo>& configSchema() {
+    static const std::vector<FieldInfo> schema = [] {
+        std::vector<FieldInfo> fields;
+        const ExperimentConfig config;
+        SchemaBuilder builder{fields};
+        ExperimentConfig::fields(config, builder);
+        return fields;
+    }();
+    return schema;
+}
+
+} // namespace swav

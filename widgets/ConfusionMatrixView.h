@@ -1,0 +1,30 @@
+#pragma once
+// A confusion matrix as a heat map: rows are true classes, columns predicted ones, cells
+// coloured by the share of the row and labelled with the count, axes named by class.
+
+#include "PlotPanel.h"
+
+#include <QStringList>
+#include <vector>
+
+class QCPColorMap;
+
+namespace swav {
+
+class ConfusionMatrixView : public PlotPanel {
+    Q_OBJECT
+public:
+    explicit ConfusionMatrixView(QWidget* parent = nullptr);
+
+    void setMatrix(const std::vector<std::vector<long long>>& counts, const QStringList& classes);
+    void clear();
+    int classCount() const { return m_classes; }
+    /// Share of row `truth` predicted as `predicted` (0..1).
+    double cellShare(int truth, int predicted) const;
+
+private:
+    QCPColorMap* m_map = nullptr;
+    int m_classes = 0;
+};
+
+} // namespace swav
