@@ -41,28 +41,35 @@ void ClusterGalleryView::setClusters(QVector<GalleryCluster> clusters, Thumbnail
     m_shown = clusters;
     QWidget* content = m_rows->parentWidget();
     for (const GalleryCluster& c : clusters) {
+        // Title above its strip of images, so that a narrow panel still shows several.
         auto* row = new QWidget(content);
-        auto* layout = new QHBoxLayout(row);
-        layout->setContentsMargins(2, 2, 2, 2);
+        auto* rowLayout = new QVBoxLayout(row);
+        rowLayout->setContentsMargins(2, 2, 2, 6);
+        rowLayout->setSpacing(1);
+        auto* layout = new QHBoxLayout;
+        layout->setSpacing(2);
         auto* info = new QPushButton(row);
         info->setFlat(true);
-        info->setMinimumWidth(170);
-        info->setStyleSheet(QStringLiteral("text-align: left;"));
-        info->setText(c.purity >= 0 ? tr("prototype %1\n%L2 images\n%3 % %4")
-                                          .arg(c.prototype)
-                                          .arg(c.size)
-                                          .arg(100 * c.purity, 0, 'f', 0)
-                                          .arg(c.majorityClass)
-                                    : tr("prototype %1\n%L2 images").arg(c.prototype).arg(c.size));
+        info->setStyleSheet(QStringLiteral("text-align: left; font-weight: bold;"));
+        info->setText(c.purity >= 0
+                          ? tr("prototype %1  ·  %L2 images  ·  %3 % %4")
+                                .arg(c.prototype)
+                                .arg(c.size)
+                                .arg(100 * c.purity, 0, 'f', 0)
+                                .arg(c.majorityClass)
+                          : tr("prototype %1  ·  %L2 images").arg(c.prototype).arg(c.size));
         info->setToolTip(tr("Show more of this prototype's images"));
         connect(info, &QPushButton::clicked, this,
                 [this, p = c.prototype] { Q_EMIT prototypeClicked(p); });
-        layout->addWidget(info);
+        rowLayout->addWidget(info);
+        rowLayout->addLayout(layout);
         for (int i = 0; i < std::min<int>(imagesPerRow, c.topImages.size()); ++i) {
             auto* button = new QToolButton(row);
             const qint64 index = c.topImages[i];
-            button->setIcon(QPixmap::fromImage(thumbnail(index)));
-            button->setIconSize(QSize(48, 48));
+            // Small images (28 px) are enlarged: icons never scale up by themselves.
+            button->setIcon(QPixmap::fromImage(
+                thumbnail(index).scaled(44, 44, Qt::KeepAspectRatio, Qt::FastTransformation)));
+            button->setIconSize(QSize(44, 44));
             button->setAutoRaise(true);
             button->setToolTip(tr("image %1: its prediction and crops").arg(index));
             connect(button, &QToolButton::clicked, this,

@@ -10,7 +10,7 @@ MetricPlot::MetricPlot(const QString& xLabel, const QString& yLabel, QWidget* pa
     plot()->yAxis->setLabel(yLabel);
     plot()->legend->setVisible(false);
     // Small plots: few ticks, so that the labels never run into each other.
-    plot()->xAxis->ticker()->setTickCount(4);
+    plot()->xAxis->ticker()->setTickCount(2);
     plot()->yAxis->ticker()->setTickCount(4);
 }
 

@@ -46,7 +46,6 @@ CropsPanel::CropsPanel(DatasetCache* datasets, QWidget* parent)
     controls->addWidget(random);
     controls->addWidget(resampleButton);
     controls->addStretch(1);
-    controls->addWidget(apply);
     layout->addLayout(controls);
 
     auto* sliders = new QFormLayout;
@@ -64,7 +63,10 @@ CropsPanel::CropsPanel(DatasetCache* datasets, QWidget* parent)
     layout->addLayout(sliders);
     m_sliderValues = new QLabel(this);
     m_sliderValues->setWordWrap(true);
-    layout->addWidget(m_sliderValues);
+    auto* valuesRow = new QHBoxLayout;
+    valuesRow->addWidget(m_sliderValues, 1);
+    valuesRow->addWidget(apply);
+    layout->addLayout(valuesRow);
     auto* scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);

@@ -64,10 +64,12 @@ ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
     m_datasetPath->setToolTip(tr("File or folder of the data; empty uses the default location "
                                  "(Fashion-MNIST: /usr/share/datasets/fashion-mnist)."));
     auto* browse = new QPushButton(tr("Browse..."), data);
-    kindRow->addWidget(m_datasetKind);
-    kindRow->addWidget(m_datasetPath, 1);
-    kindRow->addWidget(browse);
+    kindRow->addWidget(m_datasetKind, 1);
     dataLayout->addLayout(kindRow);
+    auto* pathRow = new QHBoxLayout;
+    pathRow->addWidget(m_datasetPath, 1);
+    pathRow->addWidget(browse);
+    dataLayout->addLayout(pathRow);
     m_datasetInfo = new QLabel(data);
     m_datasetInfo->setWordWrap(true);
     dataLayout->addWidget(m_datasetInfo);
@@ -222,12 +224,13 @@ void ExperimentPanel::updatePreview() {
     m_datasetInfo->setText(
         tr("%1 — %L2 images").arg(m_datasets->description()).arg(m_datasets->size()));
     const QStringList classes = m_datasets->classNames();
-    for (qint64 i = 0; i < std::min<qint64>(8, m_datasets->size()); ++i) {
+    for (qint64 i = 0; i < std::min<qint64>(6, m_datasets->size()); ++i) {
         auto* thumb = new QLabel(this);
-        const QImage image = m_datasets->image(i * std::max<qint64>(1, m_datasets->size() / 8));
+        const qint64 index = i * std::max<qint64>(1, m_datasets->size() / 6);
+        const QImage image = m_datasets->image(index);
         thumb->setPixmap(
-            QPixmap::fromImage(image.scaled(48, 48, Qt::KeepAspectRatio, Qt::FastTransformation)));
-        const int label = m_datasets->label(i * std::max<qint64>(1, m_datasets->size() / 8));
+            QPixmap::fromImage(image.scaled(44, 44, Qt::KeepAspectRatio, Qt::FastTransformation)));
+        const int label = m_datasets->label(index);
         thumb->setToolTip(label >= 0 && label < classes.size() ? classes[label] : QString());
         m_thumbnails->addWidget(thumb);
     }

@@ -26,6 +26,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -45,7 +46,12 @@ QDockWidget* makeDock(QMainWindow* window, const QString& title, const QString& 
                       QWidget* content, Qt::DockWidgetArea area) {
     auto* dock = new QDockWidget(title, window);
     dock->setObjectName(name); // the key of the saved layout
-    dock->setWidget(content);
+    // A narrow column scrolls its panel instead of widening the window past the screen.
+    auto* scroll = new QScrollArea(dock);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(content);
+    dock->setWidget(scroll);
     window->addDockWidget(area, dock);
     return dock;
 }
@@ -172,7 +178,7 @@ void MainWindow::buildDocks() {
     tabifyDockWidget(evaluationDock, runsDock);
     tabifyDockWidget(runsDock, logDock);
     cropsDock->raise();
-    resizeDocks({experimentDock, cropsDock}, {360, 500}, Qt::Horizontal);
+    resizeDocks({experimentDock, cropsDock}, {400, 460}, Qt::Horizontal);
 
     auto* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock :

@@ -201,7 +201,10 @@ void RunsPanel::refresh() {
     }
     try {
         const QList<qint64> selected = selectedRuns();
+        const bool first = m_model->rowCount() == 0;
         m_model->setRuns(m_runs->listRuns({}, RunsTableModel::listedMetrics()));
+        if (first)
+            m_table->resizeColumnsToContents();
         if (!selected.isEmpty() && selectedRuns() != selected)
             selectRuns(selected);
         if (m_detailRun > 0)

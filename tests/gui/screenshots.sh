@@ -8,7 +8,7 @@ build=${1:-$here/build/release}
 out=${2:-$here/build/screenshots}
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
-for size in 1280x800 1920x1080; do
+for size in ${SWAV_SCREENSHOT_SIZES:-1280x800 1920x1080}; do
   mkdir -p "$out/$size"
   # A fresh home: no saved layout or theme, a scratch run database.
   HOME=$home XDG_CONFIG_HOME=$home/config XDG_DATA_HOME=$home/data-$size \

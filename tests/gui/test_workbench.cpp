@@ -24,11 +24,15 @@
 #include "train/Checkpoint.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <cmath>
 #include <cstdio>
@@ -331,8 +335,41 @@ private Q_SLOTS:
         QCOMPARE(clusters->map()->pointCount(), 512);
         const qint64 image = clusters->gallery()->shownClusters().first().topImages.first();
         clusters->showImage(image);
-        QVERIFY2(clusters->detailText().contains(QStringLiteral("prototype")),
-                 qPrintable(clusters->detailText()));
+        // Its prediction: the top prototypes with probabilities.
+        QVERIFY2(
+            clusters->detailText().contains(QStringLiteral("prediction over the prototypes")) &&
+                clusters->detailText().contains(QStringLiteral(" %")),
+            qPrintable(clusters->detailText()));
+    }
+
+    void closingDuringARunAsksThenStopsWithACheckpoint() {
+        QTemporaryDir dir;
+        auto* window = new MainWindow(dir.filePath(QStringLiteral("runs.db")));
+        window->show();
+        QSignalSpy started(window, &MainWindow::runStarted);
+        loadIntoForm(*window, tinyRun(200));
+        QVERIFY(window->startFromForm());
+        QVERIFY(started.wait(60000));
+        const qint64 run = started.first().first().toLongLong();
+        QTRY_VERIFY_WITH_TIMEOUT(window->lossPlot()->pointCount() > 2, 60000);
+        // Answer the question the window asks with "Yes".
+        bool asked = false;
+        QTimer::singleShot(200, [&asked] {
+            for (QWidget* widget : QApplication::topLevelWidgets())
+                if (auto* box = qobject_cast<QMessageBox*>(widget)) {
+                    asked = true;
+                    box->button(QMessageBox::Yes)->click();
+                }
+        });
+        QVERIFY(window->close());
+        QVERIFY(asked);
+        QVERIFY(!window->isRunning());
+        auto store = store::RunStore::open(dir.filePath(QStringLiteral("runs.db")).toStdString());
+        QVERIFY(store.hasValue());
+        QCOMPARE(QString::fromLatin1(store::toString((*store)->run(run)->status)),
+                 QStringLiteral("stopped"));
+        QVERIFY(!(*store)->checkpoints(run).empty());
+        delete window;
     }
 };
 
