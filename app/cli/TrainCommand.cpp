@@ -91,6 +91,14 @@ Expected<RunPlan> planRun(const TrainOptions& options, store::RunStore* runs) {
         if (runs && plan.runId == 0)
             if (const auto record = runs->runByDir(plan.runDir))
                 plan.runId = record->id;
+        // Opening the database has marked dead writers; a run still active has a live one.
+        if (runs && plan.runId > 0)
+            if (const auto record = runs->run(plan.runId);
+                record && store::isActive(record->status))
+                return Error{"run " + std::to_string(plan.runId) + " is " +
+                             store::toString(record->status) + " in another process (pid " +
+                             std::to_string(record->process.pid) + " on " + record->process.host +
+                             "); stop it before resuming"};
         return plan;
     }
     ValidationReport warnings;

@@ -302,6 +302,12 @@ bool MainWindow::resumeRun(qint64 runId) {
         showProblem(tr("No run %1 in the database").arg(runId));
         return false;
     }
+    if (store::isActive(record->status)) {
+        showProblem(tr("Run %1 is %2 in another process; stop it there first.")
+                        .arg(runId)
+                        .arg(QString::fromLatin1(store::toString(record->status))));
+        return false;
+    }
     auto config = configFromCheckpoint(record->runDir);
     if (!config) {
         showProblem(tr("Run %1 cannot be resumed: %2")

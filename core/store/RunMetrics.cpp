@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
 
 namespace swav::store {
 
@@ -69,6 +71,28 @@ void RunStore::appendMetrics(int64_t run, const std::vector<MetricPoint>& points
     withStoreErrors(m_path, "record metrics", [&] {
         try {
             SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+            // Points that replace stored ones (a step written again) would count twice in the
+            // blocks: then the blocks from the first such step on are rebuilt instead.
+            std::map<int64_t, int64_t> firstStepOfKey;
+            for (const MetricPoint& point : points) {
+                const int64_t key = keyId(point.key);
+                auto [it, inserted] = firstStepOfKey.emplace(key, point.step);
+                if (!inserted)
+                    it->second = std::min(it->second, point.step);
+            }
+            int64_t rebuildFrom = std::numeric_limits<int64_t>::max();
+            SQLite::Statement overlap(*m_db, "SELECT 1 FROM metrics WHERE run = ? AND key = ? AND "
+                                             "step >= ? LIMIT 1");
+            for (const auto& [key, firstStep] : firstStepOfKey) {
+                overlap.bind(1, run);
+                overlap.bind(2, key);
+                overlap.bind(3, firstStep);
+                if (overlap.executeStep())
+                    rebuildFrom = std::min(rebuildFrom, firstStep);
+                overlap.reset();
+            }
+            const bool rebuild = rebuildFrom != std::numeric_limits<int64_t>::max();
+
             SQLite::Statement insert(*m_db, "INSERT OR REPLACE INTO metrics(run, key, step, "
                                             "epoch, value, wall_time) VALUES(?, ?, ?, ?, ?, ?)");
             BlockUpdates blocks;
@@ -80,7 +104,8 @@ void RunStore::appendMetrics(int64_t run, const std::vector<MetricPoint>& points
                 insert.bind(4, point.epoch);
                 if (std::isfinite(point.value)) {
                     insert.bind(5, point.value);
-                    blocks.add(run, key, point.step, point.value);
+                    if (!rebuild)
+                        blocks.add(run, key, point.step, point.value);
                 } else {
                     insert.bind(5); // NULL: SQLite has no NaN; summaries skip it
                 }
@@ -88,7 +113,10 @@ void RunStore::appendMetrics(int64_t run, const std::vector<MetricPoint>& points
                 insert.exec();
                 insert.reset();
             }
-            blocks.write(*m_db);
+            if (rebuild)
+                rebuildBlocks(*m_db, run, rebuildFrom);
+            else
+                blocks.write(*m_db);
             transaction.commit();
         } catch (...) {
             m_keyIds.clear(); // ids created in the rolled-back transaction are gone
@@ -158,22 +186,30 @@ std::vector<SeriesBucket> RunStore::series(int64_t run, const std::string& key, 
         const auto last = edgeStep(*m_db, run, *id, from, to, false);
         if (!first || !last)
             return pieces;
-        const int level = chooseLevel(double(*last - *first + 1) / double(maxPoints));
-        if (level < 0) {
+        const auto rawPoints = [&](int64_t from, int64_t to) {
             SQLite::Statement query(*m_db, "SELECT step, value FROM metrics WHERE run = ? AND "
                                            "key = ? AND step BETWEEN ? AND ? AND value IS NOT "
                                            "NULL ORDER BY step");
             query.bind(1, run);
             query.bind(2, *id);
-            query.bind(3, *first);
-            query.bind(4, *last);
+            query.bind(3, from);
+            query.bind(4, to);
             while (query.executeStep()) {
                 SeriesBucket point;
                 addPoint(point, query.getColumn(0).getInt64(), query.getColumn(1).getDouble());
                 pieces.push_back(point);
             }
+        };
+        const int level = chooseLevel(double(*last - *first + 1) / double(maxPoints));
+        const int shift = level >= 0 ? kBlockShifts[size_t(level)] : 0;
+        // Whole blocks inside [first, last]; partial blocks at the edges come from the raw
+        // points, so that nothing outside the range leaks in.
+        const int64_t firstBlock = level >= 0 ? (*first + (int64_t(1) << shift) - 1) >> shift : 1;
+        const int64_t lastBlock = level >= 0 ? ((*last + 1) >> shift) - 1 : 0;
+        if (firstBlock > lastBlock) {
+            rawPoints(*first, *last);
         } else {
-            const int shift = kBlockShifts[size_t(level)];
+            rawPoints(*first, (firstBlock << shift) - 1);
             SQLite::Statement query(*m_db, "SELECT count, sum, min_value, min_step, max_value, "
                                            "max_step, first_step, last_step, last_value FROM "
                                            "metric_blocks WHERE run = ? AND key = ? AND level = "
@@ -181,10 +217,11 @@ std::vector<SeriesBucket> RunStore::series(int64_t run, const std::string& key, 
             query.bind(1, run);
             query.bind(2, *id);
             query.bind(3, level);
-            query.bind(4, *first >> shift);
-            query.bind(5, *last >> shift);
+            query.bind(4, firstBlock);
+            query.bind(5, lastBlock);
             while (query.executeStep())
                 pieces.push_back(readBlock(query));
+            rawPoints((lastBlock + 1) << shift, *last);
         }
         return downsample(pieces, *first, *last, maxPoints);
     });

@@ -39,6 +39,7 @@ void RunRecorder::enqueue(Command command) {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_queue.emplace_back(std::move(command));
+        m_commandQueued = true;
         ++m_enqueued;
     }
     m_wake.notify_all();
@@ -93,6 +94,7 @@ void RunRecorder::writerLoop() {
         items.swap(m_queue);
         m_queuedRows = 0;
         m_flushNow = false;
+        m_commandQueued = false;
         const uint64_t target = m_enqueued;
         const bool stopping = m_stopping;
         lock.unlock();
@@ -131,10 +133,13 @@ void RunRecorder::commit(std::deque<Item>& items) {
 }
 
 void RunRecorder::onStarted(const RunStarted& started) {
+    // Separate commands: the run is marked as started even if the truncation failed.
+    enqueue([this, device = started.device](RunStore& store) {
+        store.markStarted(m_runId, device, currentProcess());
+    });
     enqueue([this, started](RunStore& store) {
         // A resumed run replays the steps after its checkpoint: drop what they will rewrite.
         store.truncateMetrics(m_runId, started.startStep, started.startEpoch);
-        store.markStarted(m_runId, started.device, currentProcess());
     });
     flush();
 }
@@ -189,12 +194,8 @@ void RunRecorder::onFinished(const RunOutcome& outcome) {
 }
 
 void RunRecorder::setPaused(bool paused) {
-    enqueue([this, paused](RunStore& store) {
-        // A run that ended meanwhile keeps its final status.
-        const auto run = store.run(m_runId);
-        if (run && isActive(run->status))
-            store.setStatus(m_runId, paused ? RunState::Paused : RunState::Running);
-    });
+    // A run that ended meanwhile keeps its final status.
+    enqueue([this, paused](RunStore& store) { store.setPausedIfActive(m_runId, paused); });
 }
 
 } // namespace swav::store

@@ -69,6 +69,7 @@ private:
     uint64_t m_committedCount = 0; // items ever processed
     bool m_stopping = false;
     bool m_flushNow = false;
+    bool m_commandQueued = false; // commands are committed at once
     std::string m_error;
     std::thread m_thread;
 };

@@ -114,6 +114,21 @@ Expected<std::unique_ptr<RunStore>> RunStore::open(const std::string& path) {
                                 "database: " +
                                 error.message());
         }
+        // Only read until the file is known to be ours, and through a read-only connection: a
+        // foreign file must stay untouched (a read-write one could roll back its journal).
+        if (exists) {
+            int applicationId = 0;
+            int tables = 0;
+            try {
+                SQLite::Database probe(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
+                applicationId = probe.execAndGet("PRAGMA application_id").getInt();
+                tables = probe.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
+            } catch (const SQLite::Exception& e) {
+                throw UserError(notADatabase(path, e.what()));
+            }
+            if (applicationId != kApplicationId && !(applicationId == 0 && tables == 0))
+                throw UserError(notADatabase(path, "an SQLite file of another program"));
+        }
         std::unique_ptr<SQLite::Database> db;
         try {
             db = std::make_unique<SQLite::Database>(
@@ -121,20 +136,12 @@ Expected<std::unique_ptr<RunStore>> RunStore::open(const std::string& path) {
         } catch (const SQLite::Exception& e) {
             throw UserError(path + ": cannot open the run database: " + e.what());
         }
-        // Only read until the file is known to be ours: a foreign file must stay untouched.
-        int applicationId = 0;
-        int tables = 0;
-        try {
-            applicationId = db->execAndGet("PRAGMA application_id").getInt();
-            tables = db->execAndGet("SELECT count(*) FROM sqlite_master").getInt();
-        } catch (const SQLite::Exception& e) {
-            throw UserError(notADatabase(path, e.what()));
-        }
-        if (applicationId != kApplicationId && !(applicationId == 0 && tables == 0))
-            throw UserError(notADatabase(path, "an SQLite file of another program"));
 
         withStoreErrors(path, "prepare the run database", [&] {
             db->exec("PRAGMA foreign_keys = ON");
+            // WAL first, so that creating and migrating already let readers in.
+            if (db->execAndGet("PRAGMA journal_mode").getString() != "wal")
+                db->exec("PRAGMA journal_mode = WAL");
             SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
             // Checked again under the write lock: another process may have just created it.
             const int version = readSchemaVersion(*db);
@@ -145,8 +152,6 @@ Expected<std::unique_ptr<RunStore>> RunStore::open(const std::string& path) {
             if (version < kSchemaVersion)
                 migrateSchema(*db, version);
             transaction.commit();
-            if (db->execAndGet("PRAGMA journal_mode").getString() != "wal")
-                db->exec("PRAGMA journal_mode = WAL");
             // With WAL, NORMAL loses no committed transaction when the process dies.
             db->exec("PRAGMA synchronous = NORMAL");
         });
@@ -245,6 +250,17 @@ void RunStore::setStatus(int64_t id, RunState status, const std::string& message
     });
 }
 
+void RunStore::setPausedIfActive(int64_t id, bool paused) {
+    withStoreErrors(m_path, "pause or resume a run", [&] {
+        SQLite::Statement update(*m_db, "UPDATE runs SET status = ?, heartbeat_at = ? WHERE id = ? "
+                                        "AND status IN ('running', 'paused')");
+        update.bind(1, paused ? "paused" : "running");
+        update.bind(2, unixNow());
+        update.bind(3, id);
+        update.exec();
+    });
+}
+
 void RunStore::heartbeat(int64_t id) {
     withStoreErrors(m_path, "record a heartbeat", [&] {
         SQLite::Statement update(*m_db, "UPDATE runs SET heartbeat_at = ? WHERE id = ?");
@@ -317,29 +333,36 @@ int RunStore::markInterruptedRuns() {
         SQLite::Statement query(*m_db, "SELECT id, host, pid, pid_start, heartbeat_at FROM runs "
                                        "WHERE status IN ('running', 'paused')");
         const ProcessIdentity self = currentProcess();
-        std::vector<int64_t> dead;
+        std::vector<std::pair<int64_t, ProcessIdentity>> dead;
         while (query.executeStep()) {
             ProcessIdentity writer;
             writer.host = query.getColumn(1).getString();
             writer.pid = query.getColumn(2).getInt64();
             writer.startTicks = query.getColumn(3).getInt64();
             const double heartbeat = query.getColumn(4).getDouble();
-            const bool alive = writer.host == self.host
-                                   ? processAlive(writer)
-                                   : unixNow() - heartbeat < kForeignHeartbeatTimeout;
+            // Same host: the process itself tells (its start time guards against a reused pid;
+            // rows without one fall back to the heartbeat). Other hosts: the heartbeat only.
+            const bool sameHost = writer.host == self.host && writer.startTicks != 0;
+            const bool alive =
+                sameHost ? processAlive(writer) : unixNow() - heartbeat < kForeignHeartbeatTimeout;
             if (!alive)
-                dead.push_back(query.getColumn(0).getInt64());
+                dead.emplace_back(query.getColumn(0).getInt64(), writer);
         }
-        for (int64_t id : dead) {
-            // Only if still active: the writer may have finished since the query.
-            SQLite::Statement update(*m_db,
-                                     "UPDATE runs SET status = 'interrupted', message = "
-                                     "'the process writing this run stopped without finishing it' "
-                                     "WHERE id = ? AND status IN ('running', 'paused')");
+        int marked = 0;
+        for (const auto& [id, writer] : dead) {
+            // Only if the same process still owns it: a resume may have taken it over meanwhile.
+            SQLite::Statement update(
+                *m_db, "UPDATE runs SET status = 'interrupted', message = "
+                       "'the process writing this run stopped without finishing it' "
+                       "WHERE id = ? AND status IN ('running', 'paused') AND host = ? AND pid = ? "
+                       "AND pid_start = ?");
             update.bind(1, id);
-            update.exec();
+            update.bind(2, writer.host);
+            update.bind(3, writer.pid);
+            update.bind(4, writer.startTicks);
+            marked += update.exec();
         }
-        return int(dead.size());
+        return marked;
     });
 }
 

@@ -134,6 +134,8 @@ public:
     /// The run now belongs to this process and is running.
     void markStarted(int64_t id, const std::string& device, const ProcessIdentity& process);
     void setStatus(int64_t id, RunState status, const std::string& message = {});
+    /// Paused or running again, unless the run has ended meanwhile.
+    void setPausedIfActive(int64_t id, bool paused);
     void heartbeat(int64_t id);
     void setNotes(int64_t id, const std::string& notes);
     void addTag(int64_t id, const std::string& tag);
@@ -142,6 +144,9 @@ public:
     /// analysis, exports; the folder when then empty). Returns what could not be removed.
     std::vector<std::string> deleteRun(int64_t id);
     /// Runs left running/paused by a process that is gone become interrupted; returns how many.
+    /// Liveness is checked by pid and process start time on this host, by the heartbeat for
+    /// runs written from another host (a database shared that way must not be on a network
+    /// file system: SQLite's WAL mode needs shared memory).
     int markInterruptedRuns();
 
     // Metrics.

@@ -320,6 +320,39 @@ SWAV_TEST(TruncationBeforeResumeLeavesConsistentSeries) {
     VERIFY_EQ(sumCounts(series), int64_t(5000));
 }
 
+SWAV_TEST(RewrittenStepsAreCountedOnce) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t run = newRun(*store, "rewritten");
+    store->appendMetrics(run, lossPoints(0, 3000, 2500));
+    // The same steps again (a replay without truncation), with other values.
+    std::vector<MetricPoint> again;
+    for (int64_t step = 2000; step < 3000; ++step)
+        again.push_back({"loss", step, 0, 0.5, 0.0});
+    store->appendMetrics(run, again);
+    VERIFY_EQ(store->metricCount(run, "loss"), int64_t(3000));
+    const auto series = store->series(run, "loss", 10);
+    VERIFY_EQ(sumCounts(series), int64_t(3000));
+    double highest = 0;
+    for (const auto& b : series)
+        highest = std::max(highest, b.max);
+    VERIFY(highest < 2.0); // the replaced spike at 2500 is gone
+}
+
+SWAV_TEST(SeriesOverARangeCountsOnlyItsPoints) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t run = newRun(*store, "range");
+    store->appendMetrics(run, lossPoints(0, 100000, 50));
+    // A range cutting through blocks at both ends, wide enough to read blocks.
+    const auto series = store->series(run, "loss", 100, 10007, 80013);
+    VERIFY_EQ(sumCounts(series), int64_t(80013 - 10007 + 1));
+    VERIFY_EQ(series.front().firstStep, int64_t(10007));
+    VERIFY_EQ(series.back().lastStep, int64_t(80013));
+    for (const auto& b : series)
+        VERIFY(b.max < 2.0); // the spike at step 50 lies outside
+}
+
 SWAV_TEST(NonFiniteValuesAreKeptAsMissing) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
@@ -367,6 +400,18 @@ SWAV_TEST(DeadWritersAreMarkedInterruptedLiveOnesAreNot) {
     VERIFY(store->run(foreignFresh)->status == RunState::Running);
     VERIFY(store->run(finished)->status == RunState::Finished);
     VERIFY(store->run(finished + 1)->status == RunState::Interrupted);
+    // Without a start time (rows from before it was recorded) the heartbeat decides.
+    ProcessIdentity legacy = currentProcess();
+    legacy.pid = deadPid();
+    legacy.startTicks = 0;
+    const int64_t beating = newRun(*store, "legacy, beating");
+    store->markStarted(beating, "cpu", legacy);
+    store->markInterruptedRuns();
+    VERIFY(store->run(beating)->status == RunState::Running);
+    store->database().exec("UPDATE runs SET heartbeat_at = heartbeat_at - 3600 WHERE id = " +
+                           std::to_string(beating));
+    VERIFY_EQ(store->markInterruptedRuns(), 1);
+    VERIFY(store->run(beating)->status == RunState::Interrupted);
 }
 
 SWAV_TEST(DeletingARunRemovesItsRecordsAndOnlyItsFiles) {

@@ -183,6 +183,31 @@ private Q_SLOTS:
         QVERIFY(window.experiment()->problemsText().contains(QStringLiteral("warning")));
     }
 
+    void aFailingRunIsReportedWithoutBlocking() {
+        QTemporaryDir dir;
+        MainWindow window(dir.filePath(QStringLiteral("runs.db")));
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        ExperimentConfig config = tinyRun(1);
+        config.dataset.kind = "cifar10";
+        config.dataset.path = dir.filePath(QStringLiteral("no-such-cifar")).toStdString();
+        config.multicrop.crops[0].size = 32;
+        config.multicrop.crops[1].size = 16;
+        loadIntoForm(window, config);
+        QVERIFY2(window.startFromForm(), qPrintable(window.experiment()->problemsText()));
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(int(finished.first().first().value<RunOutcome>().status), int(RunStatus::Failed));
+        // The message names the missing folder; the window stays usable.
+        QVERIFY2(window.lastProblem().contains(QStringLiteral("no-such-cifar")),
+                 qPrintable(window.lastProblem()));
+        QVERIFY(!window.isRunning());
+        loadIntoForm(window, tinyRun(1));
+        QVERIFY(window.startAction()->isEnabled());
+        const auto runs = window.runStore()->listRuns();
+        QCOMPARE(int(runs.size()), 1);
+        QCOMPARE(QString::fromLatin1(store::toString(runs[0].run.status)),
+                 QStringLiteral("failed"));
+    }
+
     void runFromTheFormIsRecordedPausesResumesAndStops() {
         MainWindow window(database());
         QSignalSpy started(&window, &MainWindow::runStarted);

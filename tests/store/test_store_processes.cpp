@@ -101,6 +101,13 @@ SWAV_TEST(KilledRunIsInterruptedKeepsItsMetricsAndResumesAsTheSameRun) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    // While it lives, the run cannot be resumed by another process.
+    const int64_t liveId = store->listRuns()[0].run.id;
+    const pid_t intruder = spawnSwav({"train", "--db", db, "--resume", std::to_string(liveId)},
+                                     dir.file("intruder.log"));
+    VERIFY_EQ(waitExit(intruder), 2);
+    VERIFY_CONTAINS(readAll(dir.file("intruder.log")), "stop it before resuming");
+
     kill(child, SIGKILL);
     VERIFY_EQ(waitExit(child), 128 + SIGKILL);
     store.reset();
