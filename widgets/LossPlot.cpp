@@ -54,6 +54,8 @@ LossPlot::LossPlot(QWidget* parent)
     addLegendGraph(tr("queue in use"), Qt::NoPen, QColor(44, 160, 44, 70));
     p->xAxis->setLabel(tr("step"));
     p->yAxis->setLabel(tr("loss (nats)"));
+    // A falling curve leaves the lower left empty.
+    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
 }
 
 void LossPlot::clear() {

@@ -237,6 +237,9 @@ void EvaluationPanel::showOutcome() {
                                    QStringList{QStringLiteral("linear"), QString::fromLatin1(key)});
         }
     }
+    // Only the columns of what was asked.
+    m_table->setColumnHidden(1, !result.contains("knn"));
+    m_table->setColumnHidden(2, !result.contains("linear"));
     m_stage->setText(tr("done"));
     if (m_runs && m_runId > 0) {
         try {
