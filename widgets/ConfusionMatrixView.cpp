@@ -26,10 +26,6 @@ void ConfusionMatrixView::clear() {
     scheduleRedraw();
 }
 
-double ConfusionMatrixView::cellShare(int truth, int predicted) const {
-    return m_map->data()->cell(predicted, truth);
-}
-
 void ConfusionMatrixView::setMatrix(const std::vector<std::vector<long long>>& counts,
                                     const QStringList& classes) {
     QCustomPlot* p = plot();

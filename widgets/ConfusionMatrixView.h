@@ -19,8 +19,6 @@ public:
     void setMatrix(const std::vector<std::vector<long long>>& counts, const QStringList& classes);
     void clear();
     int classCount() const { return m_classes; }
-    /// Share of row `truth` predicted as `predicted` (0..1).
-    double cellShare(int truth, int predicted) const;
 
 private:
     QCPColorMap* m_map = nullptr;

@@ -40,10 +40,6 @@ void EmbeddingMap::setColouring(Colouring colouring) {
     rebuild();
 }
 
-int EmbeddingMap::groupCount() const {
-    return plot()->graphCount();
-}
-
 void EmbeddingMap::rebuild() {
     plot()->clearGraphs();
     QMap<int, QCPGraph*> groups;

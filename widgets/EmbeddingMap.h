@@ -33,7 +33,6 @@ public:
                    std::function<QImage(qint64)> thumbnail);
     void setColouring(Colouring colouring);
     int pointCount() const { return m_points.size(); }
-    int groupCount() const;
     /// The point nearest to a widget position within 12 px, or -1.
     int pointAt(const QPointF& position) const;
 

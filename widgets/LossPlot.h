@@ -25,7 +25,6 @@ public:
     void appendLoss(double step, double loss, bool frozen = false, bool queue = false);
     /// Points in the moving average (1 = no smoothing).
     void setSmoothingWindow(int window);
-    int smoothingWindow() const { return m_window; }
 
     int pointCount() const { return m_steps.size(); }
     double smoothedValue(int index) const { return m_smoothed.value(index); }

@@ -93,9 +93,4 @@ int MetricPlot::pointCount(const QString& series) const {
     return graph ? graph->dataCount() : 0;
 }
 
-QColor MetricPlot::seriesColour(const QString& series) const {
-    const QCPGraph* graph = m_graphs.value(series);
-    return graph ? graph->pen().color() : QColor();
-}
-
 } // namespace swav

@@ -30,7 +30,6 @@ public:
 
     int seriesCount() const { return m_graphs.size(); }
     int pointCount(const QString& series) const;
-    QColor seriesColour(const QString& series) const;
 
     static QColor paletteColour(int index);
 

@@ -64,8 +64,7 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
         const auto it = e->metrics.find(key);
         return it == e->metrics.end() ? nullptr : &it->second;
     };
-    const double end = r.finishedAt > 0 ? r.finishedAt : r.heartbeatAt;
-    const double duration = r.startedAt > 0 && end > r.startedAt ? end - r.startedAt : -1;
+    const double duration = r.durationSeconds();
     if (role == Qt::UserRole) { // sort key
         switch (index.column()) {
         case Id:

@@ -14,8 +14,6 @@ QPalette& systemPalette() {
     return palette;
 }
 
-bool g_dark = false;
-
 QPalette darkPalette() {
     QPalette p;
     const QColor window(45, 45, 48), base(30, 30, 32), text(230, 230, 230);
@@ -46,18 +44,13 @@ void rememberSystemPalette() {
 }
 
 void applyTheme(ThemeChoice choice) {
-    const bool systemIsDark = systemPalette().color(QPalette::Window).lightness() < 128;
-    g_dark = choice == ThemeChoice::Dark || (choice == ThemeChoice::System && systemIsDark);
     if (choice == ThemeChoice::System) {
         QApplication::setPalette(systemPalette());
         return;
     }
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-    QApplication::setPalette(g_dark ? darkPalette() : QApplication::style()->standardPalette());
-}
-
-bool darkThemeActive() {
-    return g_dark;
+    QApplication::setPalette(
+        choice == ThemeChoice::Dark ? darkPalette() : QApplication::style()->standardPalette());
 }
 
 QString themeName(ThemeChoice choice) {

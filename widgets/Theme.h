@@ -11,7 +11,6 @@ enum class ThemeChoice { System, Light, Dark };
 /// Call once, before the first applyTheme(), to remember the desktop's own palette.
 void rememberSystemPalette();
 void applyTheme(ThemeChoice choice);
-bool darkThemeActive();
 QString themeName(ThemeChoice choice);
 
 } // namespace swav

@@ -6,6 +6,7 @@
 #include "eval/Evaluation.h"
 #include "train/Checkpoint.h"
 #include "train/Trainer.h"
+#include "util/Strings.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -93,9 +94,7 @@ int runEval(const EvalOptions& options) {
         runOutputPath(options.runDir, "evaluations", *checkpoint, timestampNow() + ".json");
     std::ofstream(file) << result->dump(2) << "\n";
     recordForRun(options.database, options.runDir, [&](store::RunStore& runs, int64_t id) {
-        runs.addEvaluation(id, *checkpoint,
-                           request.linear ? (request.knn ? "knn+linear" : "linear") : "knn",
-                           result->dump());
+        runs.addEvaluation(id, *checkpoint, evaluationKind(*result), result->dump());
     });
 
     if (options.json) {

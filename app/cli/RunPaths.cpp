@@ -4,7 +4,6 @@
 #include "train/Trainer.h"
 
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 
 namespace swav::cli {
@@ -29,13 +28,6 @@ std::string runOutputPath(const std::string& runDir, const std::string& folder,
     std::error_code ec;
     fs::create_directories(dir, ec);
     return (dir / (fs::path(checkpoint).stem().string() + "-" + suffix)).string();
-}
-
-std::string timestampNow() {
-    char stamp[32];
-    const std::time_t now = std::time(nullptr);
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-    return stamp;
 }
 
 } // namespace swav::cli

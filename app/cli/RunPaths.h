@@ -14,7 +14,4 @@ Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch);
 std::string runOutputPath(const std::string& runDir, const std::string& folder,
                           const std::string& checkpoint, const std::string& suffix);
 
-/// Local time as 20261126-145458.
-std::string timestampNow();
-
 } // namespace swav::cli

@@ -22,8 +22,8 @@ using store::RunStore;
 const std::vector<std::string> kListedMetrics{"loss", "epoch/knn_accuracy"};
 
 std::string runDuration(const RunRecord& run) {
-    const double end = run.finishedAt > 0 ? run.finishedAt : run.heartbeatAt;
-    return run.startedAt > 0 && end >= run.startedAt ? formatDuration(end - run.startedAt) : "";
+    const double seconds = run.durationSeconds();
+    return seconds >= 0 ? formatDuration(seconds) : "";
 }
 
 std::string joinTags(const std::vector<std::string>& tags) {
@@ -95,15 +95,9 @@ int showRun(RunStore& runs, const RunRecord& r) {
     std::printf("  notes       %s\n", r.notes.c_str());
 
     std::printf("metrics (points, last, min, max):\n");
-    const auto keys = runs.metricKeys(r.id);
-    const auto summaries = runs.listRuns({}, keys);
-    for (const auto& entry : summaries) {
-        if (entry.run.id != r.id)
-            continue;
-        for (const auto& [key, s] : entry.metrics)
-            std::printf("  %-32s %8lld %12.6g %12.6g %12.6g\n", key.c_str(),
-                        static_cast<long long>(s.count), s.last, s.min, s.max);
-    }
+    for (const auto& [key, s] : runs.metricSummaries(r.id, runs.metricKeys(r.id)))
+        std::printf("  %-32s %8lld %12.6g %12.6g %12.6g\n", key.c_str(),
+                    static_cast<long long>(s.count), s.last, s.min, s.max);
     std::printf("checkpoints:\n");
     for (const auto& c : runs.checkpoints(r.id))
         std::printf("  epoch %3d step %8lld  %9s  %s%s\n", c.epoch, static_cast<long long>(c.step),

@@ -3,8 +3,10 @@
 #include "cli/Commands.h"
 #include "cli/ProgressPrinter.h"
 #include "cli/RunPaths.h"
+#include "cli/StoreLink.h"
 #include "data/Dataset.h"
 #include "store/RunRecorder.h"
+#include "train/Checkpoint.h"
 #include "train/Trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -60,7 +62,8 @@ struct RunPlan {
     int64_t runId = 0;      // 0 = not recorded
 };
 
-Expected<RunPlan> planRun(const TrainOptions& options, store::RunStore* runs) {
+Expected<RunPlan> planRun(const TrainOptions& options, const std::string& database,
+                          store::RunStore* runs) {
     RunPlan plan;
     plan.runDir = options.outDir;
     std::string resume = options.resume;
@@ -85,9 +88,7 @@ Expected<RunPlan> planRun(const TrainOptions& options, store::RunStore* runs) {
         plan.config = *config;
         plan.resumeFrom = resume;
         if (plan.runDir.empty())
-            plan.runDir = fs::is_directory(resume)
-                              ? resume
-                              : fs::path(resume).parent_path().parent_path().string();
+            plan.runDir = fs::is_directory(resume) ? resume : runDirOfCheckpoint(resume);
         if (runs && plan.runId == 0)
             if (const auto record = runs->runByDir(plan.runDir))
                 plan.runId = record->id;
@@ -109,13 +110,8 @@ Expected<RunPlan> planRun(const TrainOptions& options, store::RunStore* runs) {
     plan.config = *config;
     if (plan.runDir.empty())
         plan.runDir = plan.config.runtime.outDir;
-    if (plan.runDir.empty()) {
-        const std::string root = store::runsRootFor(
-            options.database.empty() ? store::defaultDatabasePath() : options.database);
-        plan.runDir = (fs::path(root) / ((plan.config.name.empty() ? "run" : plan.config.name) +
-                                         "-" + timestampNow()))
-                          .string();
-    }
+    if (plan.runDir.empty())
+        plan.runDir = store::newRunFolder(database, plan.config.name);
     return plan;
 }
 
@@ -123,8 +119,7 @@ Expected<RunPlan> planRun(const TrainOptions& options, store::RunStore* runs) {
 
 int runTrain(const TrainOptions& options) {
     std::unique_ptr<store::RunStore> runs;
-    const std::string database =
-        options.database.empty() ? store::defaultDatabasePath() : options.database;
+    const std::string database = databaseOrDefault(options.database);
     if (!options.noStore) {
         auto opened = store::RunStore::open(database);
         if (!opened) {
@@ -135,7 +130,7 @@ int runTrain(const TrainOptions& options) {
         }
         runs = std::move(*opened);
     }
-    auto plan = planRun(options, runs.get());
+    auto plan = planRun(options, database, runs.get());
     if (!plan) {
         std::cerr << plan.error().message << "\n";
         return ExitBadUsage;
@@ -152,15 +147,10 @@ int runTrain(const TrainOptions& options) {
     if (runs) {
         try {
             if (plan->runId == 0) {
-                store::NewRun record;
-                record.name = config.name.empty() ? "run" : config.name;
-                record.configJson = toJson(config).dump();
-                if (options.source.configFile.empty())
-                    record.preset =
-                        options.source.preset.empty() ? "fashion-mnist" : options.source.preset;
-                record.seed = config.runtime.seed;
-                record.runDir = fs::absolute(plan->runDir).string();
-                plan->runId = runs->createRun(record);
+                const std::string preset = !options.source.configFile.empty() ? ""
+                                           : options.source.preset.empty()    ? "fashion-mnist"
+                                                                           : options.source.preset;
+                plan->runId = runs->createRun(store::newRunFor(config, preset, plan->runDir));
             }
             recorder = std::make_unique<store::RunRecorder>(database, plan->runId);
         } catch (const UserError& e) {
@@ -174,15 +164,10 @@ int runTrain(const TrainOptions& options) {
     TrainerOptions trainerOptions;
     trainerOptions.runDir = plan->runDir;
     if (config.eval.knnEveryEpochs > 0) {
-        // Online kNN on the hold-out images, else on the test split.
-        trainerOptions.monitor = split->holdout;
-        if (!trainerOptions.monitor) {
-            auto test = openTestSplit(config.dataset);
-            if (test)
-                trainerOptions.monitor = *test;
-            else
-                std::cerr << "online kNN is off: " << test.error().message << "\n";
-        }
+        std::string problem;
+        trainerOptions.monitor = knnMonitorSet(config.dataset, *split, &problem);
+        if (!trainerOptions.monitor)
+            std::cerr << "online kNN is off: " << problem << "\n";
     }
     trainerOptions.resumeFrom = plan->resumeFrom;
     Trainer trainer(config, split->train, trainerOptions);

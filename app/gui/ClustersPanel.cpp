@@ -6,8 +6,8 @@
 #include "DatasetCache.h"
 #include "EmbeddingMap.h"
 #include "ProgressRelay.h"
+#include "config/ConfigJson.h"
 #include "eval/AnalyzeCheckpoint.h"
-#include "train/Trainer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -61,10 +61,10 @@ ClustersPanel::ClustersPanel(QWidget* parent)
     layout->addWidget(m_progress);
 
     auto* splitter = new QSplitter(Qt::Horizontal, this);
-    m_tabs = new QTabWidget(splitter);
-    m_gallery = new ClusterGalleryView(m_tabs);
-    m_tabs->addTab(m_gallery, tr("Gallery"));
-    auto* mapBox = new QWidget(m_tabs);
+    auto* tabs = new QTabWidget(splitter);
+    m_gallery = new ClusterGalleryView(tabs);
+    tabs->addTab(m_gallery, tr("Gallery"));
+    auto* mapBox = new QWidget(tabs);
     auto* mapLayout = new QVBoxLayout(mapBox);
     mapLayout->setContentsMargins(0, 0, 0, 0);
     m_colouring = new QComboBox(mapBox);
@@ -73,7 +73,7 @@ ClustersPanel::ClustersPanel(QWidget* parent)
     mapLayout->addWidget(m_colouring);
     m_map = new EmbeddingMap(mapBox);
     mapLayout->addWidget(m_map, 1);
-    m_tabs->addTab(mapBox, tr("Embedding map"));
+    tabs->addTab(mapBox, tr("Embedding map"));
 
     auto* detailBox = new QWidget(splitter);
     auto* detailLayout = new QVBoxLayout(detailBox);
@@ -150,17 +150,16 @@ void ClustersPanel::compute() {
     m_watcher.setFuture(QtConcurrent::run([checkpoint, request, progress] {
         auto result = std::make_shared<Result>();
         auto analysis = analyzeCheckpoint(checkpoint, request, progress);
-        auto config = configFromCheckpoint(checkpoint);
-        if (analysis && config) {
-            result->analysis = std::move(*analysis);
-            result->config = *config;
-            // The analysis covers the whole training split.
-            result->config.dataset.subset = 0;
-            result->config.dataset.holdout = 0;
-        } else {
-            result->error = QString::fromStdString(analysis ? config.error().message
-                                                            : analysis.error().message);
+        if (!analysis) {
+            result->error = QString::fromStdString(analysis.error().message);
+            return result;
         }
+        result->analysis = std::move(*analysis);
+        ValidationReport ignored; // the checkpoint's config was validated when it was loaded
+        result->config = configFromJson(result->analysis["config"], ignored);
+        // The analysis covers the whole training split.
+        result->config.dataset.subset = 0;
+        result->config.dataset.holdout = 0;
         return result;
     }));
 }
@@ -283,10 +282,11 @@ void ClustersPanel::showImage(qint64 index) {
     m_detailIndex = index;
     m_crops->setEnabled(true);
     m_cropsView->setVisible(false);
-    m_detailImage->setPixmap(QPixmap::fromImage(
-        m_images->image(index).scaled(160, 160, Qt::KeepAspectRatio, Qt::FastTransformation)));
+    int label = -1;
+    m_detailImage->setPixmap(
+        QPixmap::fromImage(m_images->image(index, &label)
+                               .scaled(160, 160, Qt::KeepAspectRatio, Qt::FastTransformation)));
     const QStringList classes = m_images->classNames();
-    const int label = m_images->label(index);
     QString text = tr("image %1%2\n")
                        .arg(index)
                        .arg(label >= 0 && label < classes.size() ? tr(" (%1)").arg(classes[label])

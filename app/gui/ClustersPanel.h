@@ -14,7 +14,6 @@ class QComboBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
-class QTabWidget;
 
 namespace swav {
 
@@ -61,7 +60,6 @@ private:
     QComboBox* m_space = nullptr;
     QComboBox* m_colouring = nullptr;
     QProgressBar* m_progress = nullptr;
-    QTabWidget* m_tabs = nullptr;
     ClusterGalleryView* m_gallery = nullptr;
     EmbeddingMap* m_map = nullptr;
     QLabel* m_detailImage = nullptr;

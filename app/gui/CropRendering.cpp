@@ -12,7 +12,10 @@ CropPreview renderCrops(Dataset& dataset, qint64 index, const ExperimentConfig& 
                         const std::vector<CropGroupConfig>& groups, quint64 seed) {
     CropPreview preview;
     try {
-        const at::Tensor image = dataset.gather({index}).images;
+        const ImageBatch source = dataset.gather({index});
+        const at::Tensor& image = source.images;
+        if (source.labels.defined())
+            preview.label = int(source.labels[0].item<int64_t>());
         std::vector<double> mean = config.multicrop.mean, stdev = config.multicrop.std;
         if (mean.empty() || stdev.empty())
             defaultNormalisation(config.dataset, mean, stdev);

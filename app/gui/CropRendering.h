@@ -13,6 +13,7 @@ class Dataset;
 
 struct CropPreview {
     QImage original;
+    int label = -1; // of the image; -1 when unknown
     QVector<CropTile> tiles;
     QStringList groupNames;
     QString error; // set when the crops could not be made

@@ -125,10 +125,6 @@ std::vector<CropGroupConfig> CropsPanel::previewGroups() const {
     return groups;
 }
 
-void CropsPanel::showImage(qint64 index) {
-    m_index->setValue(int(index));
-}
-
 void CropsPanel::resample() {
     ++m_seed;
     render();
@@ -160,7 +156,7 @@ void CropsPanel::render() {
     }
     m_view->setPreview(preview.original, preview.tiles, preview.groupNames);
     const QStringList classes = m_datasets->classNames();
-    const int label = m_datasets->label(index);
+    const int label = preview.label;
     m_view->showMessage(tr("image %1 of %L2%3")
                             .arg(index)
                             .arg(dataset->size())

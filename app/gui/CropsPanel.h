@@ -24,7 +24,6 @@ public:
 
     /// The crop groups and normalisation of the configuration being edited.
     void setConfig(const ExperimentConfig& config);
-    void showImage(qint64 index);
     void resample();
     CropsView* view() const { return m_view; }
     /// The crop groups as the sliders have changed them.

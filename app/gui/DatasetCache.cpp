@@ -77,17 +77,15 @@ QStringList DatasetCache::classNames() const {
     return names;
 }
 
-QImage DatasetCache::image(qint64 index) const {
+QImage DatasetCache::image(qint64 index, int* label) const {
+    if (label)
+        *label = -1;
     if (!m_dataset || index < 0 || index >= m_dataset->size())
         return {};
-    return imageFromUint8(m_dataset->gather({index}).images[0]);
-}
-
-int DatasetCache::label(qint64 index) const {
-    if (!m_dataset || index < 0 || index >= m_dataset->size())
-        return -1;
-    const auto labels = m_dataset->gather({index}).labels;
-    return labels.defined() ? int(labels[0].item<int64_t>()) : -1;
+    const ImageBatch batch = m_dataset->gather({index});
+    if (label && batch.labels.defined())
+        *label = int(batch.labels[0].item<int64_t>());
+    return imageFromUint8(batch.images[0]);
 }
 
 } // namespace swav

@@ -30,10 +30,9 @@ public:
     qint64 size() const;
     QStringList classNames() const;
 
-    /// The image at `index` as stored (GUI thread; empty when not ready or out of range).
-    QImage image(qint64 index) const;
-    /// Its label, -1 when unknown.
-    int label(qint64 index) const;
+    /// The image at `index` as stored, and its label (-1 when unknown) when asked for.
+    /// GUI thread; an empty image when not ready or out of range.
+    QImage image(qint64 index, int* label = nullptr) const;
     /// Shared with the crops viewer, which augments on the GUI thread.
     std::shared_ptr<Dataset> dataset() const { return m_dataset; }
 

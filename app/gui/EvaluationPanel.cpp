@@ -4,6 +4,7 @@
 #include "ProgressRelay.h"
 #include "eval/Evaluation.h"
 #include "store/RunStore.h"
+#include "train/Checkpoint.h"
 #include "train/Trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -139,11 +140,7 @@ void EvaluationPanel::browse() {
         return;
     qint64 run = 0;
     if (m_runs)
-        if (const auto record = m_runs->runByDir(QFileInfo(file)
-                                                     .dir()
-                                                     .absolutePath()
-                                                     .section(QLatin1Char('/'), 0, -2)
-                                                     .toStdString()))
+        if (const auto record = m_runs->runByDir(runDirOfCheckpoint(file.toStdString())))
             run = record->id;
     setCheckpoint(run, file);
 }
@@ -156,15 +153,9 @@ void EvaluationPanel::cancel() {
 void EvaluationPanel::start() {
     if (running() || m_checkpointPath.isEmpty())
         return;
-    auto config = configFromCheckpoint(m_checkpointPath.toStdString());
-    if (!config) {
-        Q_EMIT problem(QString::fromStdString(config.error().message));
-        return;
-    }
-    EvalRequest request = evalRequestFor(*config);
-    request.knn = m_knn->isChecked() || !m_linear->isChecked();
-    request.linear = m_linear->isChecked();
-    request.baselines = m_baselines->isChecked();
+    const bool knn = m_knn->isChecked() || !m_linear->isChecked();
+    const bool linear = m_linear->isChecked();
+    const bool baselines = m_baselines->isChecked();
     m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
     const auto cancelled = m_cancelFlag;
     const EvalProgress progress = [relay = progressRelay(m_progress, m_stage), cancelled](
@@ -176,17 +167,28 @@ void EvaluationPanel::start() {
     m_run->setEnabled(false);
     m_cancel->setEnabled(true);
     m_stage->setText(tr("starting..."));
-    m_watcher.setFuture(QtConcurrent::run([checkpoint, request, progress, cancelled] {
-        auto outcome = std::make_shared<Outcome>();
-        auto result = evaluateCheckpoint(checkpoint, request, progress);
-        if (result)
-            outcome->result = *result;
-        else if (cancelled->load())
-            outcome->cancelled = true;
-        else
-            outcome->error = QString::fromStdString(result.error().message);
-        return outcome;
-    }));
+    m_watcher.setFuture(
+        QtConcurrent::run([checkpoint, knn, linear, baselines, progress, cancelled] {
+            auto outcome = std::make_shared<Outcome>();
+            // Reading the checkpoint's settings loads the file: not on the GUI thread.
+            auto config = configFromCheckpoint(checkpoint);
+            if (!config) {
+                outcome->error = QString::fromStdString(config.error().message);
+                return outcome;
+            }
+            EvalRequest request = evalRequestFor(*config);
+            request.knn = knn;
+            request.linear = linear;
+            request.baselines = baselines;
+            auto result = evaluateCheckpoint(checkpoint, request, progress);
+            if (result)
+                outcome->result = *result;
+            else if (cancelled->load())
+                outcome->cancelled = true;
+            else
+                outcome->error = QString::fromStdString(result.error().message);
+            return outcome;
+        }));
 }
 
 void EvaluationPanel::showOutcome() {
@@ -243,10 +245,8 @@ void EvaluationPanel::showOutcome() {
     m_stage->setText(tr("done"));
     if (m_runs && m_runId > 0) {
         try {
-            const std::string kind = result.contains("linear")
-                                         ? (result.contains("knn") ? "knn+linear" : "linear")
-                                         : "knn";
-            m_runs->addEvaluation(m_runId, m_checkpointPath.toStdString(), kind, result.dump());
+            m_runs->addEvaluation(m_runId, m_checkpointPath.toStdString(), evaluationKind(result),
+                                  result.dump());
         } catch (const std::exception& e) {
             Q_EMIT problem(QString::fromStdString(e.what()));
         }

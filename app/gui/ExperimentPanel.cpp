@@ -181,10 +181,8 @@ void ExperimentPanel::validateNow() {
     if (!m_datasetPath->hasFocus())
         m_datasetPath->setText(QString::fromStdString(config.dataset.path));
     m_syncing = false;
-    if (valid) {
+    if (valid)
         m_datasets->request(config.dataset);
-        Q_EMIT datasetChanged(config.dataset);
-    }
     m_valid = valid;
     Q_EMIT validityChanged(valid);
     updatePreview();
@@ -227,10 +225,10 @@ void ExperimentPanel::updatePreview() {
     for (qint64 i = 0; i < std::min<qint64>(6, m_datasets->size()); ++i) {
         auto* thumb = new QLabel(this);
         const qint64 index = i * std::max<qint64>(1, m_datasets->size() / 6);
-        const QImage image = m_datasets->image(index);
+        int label = -1;
+        const QImage image = m_datasets->image(index, &label);
         thumb->setPixmap(
             QPixmap::fromImage(image.scaled(44, 44, Qt::KeepAspectRatio, Qt::FastTransformation)));
-        const int label = m_datasets->label(index);
         thumb->setToolTip(label >= 0 && label < classes.size() ? classes[label] : QString());
         m_thumbnails->addWidget(thumb);
     }

@@ -41,7 +41,6 @@ public:
 
 Q_SIGNALS:
     void validityChanged(bool valid);
-    void datasetChanged(const swav::DatasetConfig& dataset);
 
 private:
     void showPresetDescription();

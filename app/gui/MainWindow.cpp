@@ -11,9 +11,9 @@
 #include "LossPlot.h"
 #include "RunsPanel.h"
 #include "Theme.h"
+#include "config/ConfigJson.h"
 #include "store/RunStore.h"
 #include "train/RunHealth.h"
-#include "train/Trainer.h"
 #include "util/Strings.h"
 
 #include <QActionGroup>
@@ -275,13 +275,10 @@ bool MainWindow::startFromForm() {
         showProblem(tr("The configuration has errors:\n%1").arg(m_experiment->problemsText()));
         return false;
     }
-    const QString name = QString::fromStdString(config->name.empty() ? "run" : config->name);
-    const QString root = QString::fromStdString(store::runsRootFor(m_database.toStdString()));
-    const QString runDir = root + QLatin1Char('/') + name + QLatin1Char('-') +
-                           QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     WorkerJob job;
     job.config = *config;
-    job.runDir = runDir;
+    job.runDir =
+        QString::fromStdString(store::newRunFolder(m_database.toStdString(), config->name));
     job.preset = m_experiment->presetName();
     startJob(job);
     return true;
@@ -308,7 +305,9 @@ bool MainWindow::resumeRun(qint64 runId) {
                         .arg(QString::fromLatin1(store::toString(record->status))));
         return false;
     }
-    auto config = configFromCheckpoint(record->runDir);
+    // The configuration the run was recorded with (the same as in its checkpoints): no need to
+    // load a checkpoint on the GUI thread.
+    auto config = loadConfig(record->configJson, m_database.toStdString(), {});
     if (!config) {
         showProblem(tr("Run %1 cannot be resumed: %2")
                         .arg(runId)

@@ -1,13 +1,8 @@
 #include "TrainingWorker.h"
 
-#include "config/ConfigJson.h"
 #include "data/Dataset.h"
 #include "store/RunRecorder.h"
 #include "train/Trainer.h"
-
-#include <nlohmann/json.hpp>
-
-#include <filesystem>
 
 namespace swav {
 
@@ -48,13 +43,8 @@ void TrainingWorker::run() {
                 auto runs = store::RunStore::open(database);
                 if (!runs)
                     throw UserError(runs.error().message);
-                store::NewRun record;
-                record.name = m_job.config.name.empty() ? "run" : m_job.config.name;
-                record.configJson = toJson(m_job.config).dump();
-                record.preset = m_job.preset.toStdString();
-                record.seed = m_job.config.runtime.seed;
-                record.runDir = std::filesystem::absolute(m_job.runDir.toStdString()).string();
-                id = (*runs)->createRun(record);
+                id = (*runs)->createRun(store::newRunFor(m_job.config, m_job.preset.toStdString(),
+                                                         m_job.runDir.toStdString()));
             }
             m_recorder = std::make_unique<store::RunRecorder>(database, id);
             m_liveRecorder = m_recorder.get();
@@ -72,10 +62,10 @@ void TrainingWorker::run() {
     options.runDir = m_job.runDir.toStdString();
     options.resumeFrom = m_job.resumeFrom.toStdString();
     if (m_job.config.eval.knnEveryEpochs > 0) {
-        options.monitor = split->holdout;
+        std::string why;
+        options.monitor = knnMonitorSet(m_job.config.dataset, *split, &why);
         if (!options.monitor)
-            if (auto test = openTestSplit(m_job.config.dataset))
-                options.monitor = *test;
+            Q_EMIT problem(tr("Online kNN is off: %1").arg(QString::fromStdString(why)));
     }
     Trainer trainer(m_job.config, split->train, options);
     trainer.addObserver(this);

@@ -112,6 +112,11 @@ Expected<DatasetSplit> openDataset(const DatasetConfig& config);
 /// seeded with subset_seed + 1000003); error when the source has none. No subset is applied.
 Expected<std::shared_ptr<Dataset>> openTestSplit(const DatasetConfig& config);
 
+/// Labelled images for the online kNN during training: the hold-out part of `split`, else the
+/// test split; null (with the reason in `problem`) when there is neither.
+std::shared_ptr<Dataset> knnMonitorSet(const DatasetConfig& config, const DatasetSplit& split,
+                                       std::string* problem = nullptr);
+
 /// Default location of a dataset kind: fashion-mnist and mnist in /usr/share/datasets/<kind>
 /// (Debian's dataset-fashion-mnist installs the former); cifar10, cifar100 and stl10 in
 /// ${XDG_DATA_HOME:-~/.local/share}/swav-workbench/datasets/ under the folder names their

@@ -246,4 +246,16 @@ Expected<std::shared_ptr<Dataset>> openTestSplit(const DatasetConfig& config) {
     return catchUserError([&] { return openSource(config, "test"); });
 }
 
+std::shared_ptr<Dataset> knnMonitorSet(const DatasetConfig& config, const DatasetSplit& split,
+                                       std::string* problem) {
+    if (split.holdout)
+        return split.holdout;
+    auto test = openTestSplit(config);
+    if (test)
+        return *test;
+    if (problem)
+        *problem = test.error().message;
+    return nullptr;
+}
+
 } // namespace swav

@@ -55,6 +55,7 @@ Expected<nlohmann::json> analyzeCheckpoint(const std::string& checkpointPath,
 
         nlohmann::json result;
         result["checkpoint"] = checkpointPath;
+        result["config"] = toJson(*config);
         result["class_names"] = data.classNames();
         result["gallery"] =
             toJson(clusterGallery(scores, features.labels, request.galleryTop), data.classNames());

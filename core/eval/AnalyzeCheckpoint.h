@@ -18,7 +18,8 @@ struct AnalyzeRequest {
     uint64_t seed = 0;
 };
 
-/// {"checkpoint", "projection": {...}, "gallery": {...}, "prototype_health": {...},
+/// {"checkpoint", "config" (the run's), "projection": {...}, "gallery": {...}, "prototype_health":
+/// {...},
 ///  "class_names": [...], "codes": {"<image index>": [[prototype, probability] x 5]} for the
 ///  images of the map and the gallery, "temperature"}. The gallery and health cover the whole
 ///  training split.

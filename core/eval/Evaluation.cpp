@@ -187,4 +187,10 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
     });
 }
 
+std::string evaluationKind(const nlohmann::json& result) {
+    if (!result.contains("linear"))
+        return "knn";
+    return result.contains("knn") ? "knn+linear" : "linear";
+}
+
 } // namespace swav

@@ -41,6 +41,10 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
                                             const EvalRequest& request,
                                             const EvalProgress& progress = {});
 
+/// "knn", "linear" or "knn+linear": what a result of evaluateCheckpoint holds (the kind
+/// recorded in the run database).
+std::string evaluationKind(const nlohmann::json& result);
+
 /// An EvalRequest filled from a run's eval config.
 EvalRequest evalRequestFor(const ExperimentConfig& config);
 

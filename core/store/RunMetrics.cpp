@@ -290,62 +290,39 @@ std::vector<int64_t> RunStore::histogram(int64_t run, const std::string& kind, i
     });
 }
 
-std::vector<RunListEntry> RunStore::listRuns(const RunFilter& filter,
-                                             const std::vector<std::string>& metricKeys) {
-    std::vector<int64_t> ids = withStoreErrors(m_path, "list runs", [&] {
-        std::string sql = "SELECT id FROM runs WHERE 1";
-        if (filter.status)
-            sql += " AND status = ?";
-        if (!filter.tag.empty())
-            sql += " AND id IN (SELECT run FROM run_tags WHERE tag = ?)";
-        SQLite::Statement query(*m_db, sql + " ORDER BY id");
-        int index = 1;
-        if (filter.status)
-            query.bind(index++, toString(*filter.status));
-        if (!filter.tag.empty())
-            query.bind(index, filter.tag);
-        std::vector<int64_t> found;
-        while (query.executeStep())
-            found.push_back(query.getColumn(0).getInt64());
-        return found;
+std::map<std::string, MetricSummary>
+RunStore::metricSummaries(int64_t run, const std::vector<std::string>& keys) {
+    return withStoreErrors(m_path, "summarise metrics", [&] {
+        std::map<std::string, MetricSummary> summaries;
+        for (const std::string& key : keys) {
+            const auto keyId = existingKeyId(*m_db, key);
+            if (!keyId)
+                continue;
+            SQLite::Statement last(*m_db, "SELECT step, value FROM metrics WHERE run = ? AND "
+                                          "key = ? AND value IS NOT NULL ORDER BY step DESC "
+                                          "LIMIT 1");
+            last.bind(1, run);
+            last.bind(2, *keyId);
+            if (!last.executeStep())
+                continue;
+            MetricSummary summary;
+            summary.lastStep = last.getColumn(0).getInt64();
+            summary.last = last.getColumn(1).getDouble();
+            // The coarsest blocks give count, min and max without reading the points.
+            SQLite::Statement range(*m_db, "SELECT sum(count), min(min_value), max(max_value) "
+                                           "FROM metric_blocks WHERE run = ? AND key = ? AND "
+                                           "level = ?");
+            range.bind(1, run);
+            range.bind(2, *keyId);
+            range.bind(3, int(kBlockShifts.size()) - 1);
+            range.executeStep();
+            summary.count = range.getColumn(0).getInt64();
+            summary.min = range.getColumn(1).getDouble();
+            summary.max = range.getColumn(2).getDouble();
+            summaries[key] = summary;
+        }
+        return summaries;
     });
-    std::vector<RunListEntry> entries;
-    for (int64_t id : ids) {
-        auto record = run(id);
-        if (!record)
-            continue; // deleted meanwhile by another process
-        RunListEntry entry{*record, {}};
-        withStoreErrors(m_path, "summarise metrics", [&] {
-            for (const std::string& key : metricKeys) {
-                const auto keyId = existingKeyId(*m_db, key);
-                if (!keyId)
-                    continue;
-                SQLite::Statement last(*m_db, "SELECT step, value FROM metrics WHERE run = ? AND "
-                                              "key = ? AND value IS NOT NULL ORDER BY step DESC "
-                                              "LIMIT 1");
-                last.bind(1, id);
-                last.bind(2, *keyId);
-                if (!last.executeStep())
-                    continue;
-                MetricSummary summary;
-                summary.lastStep = last.getColumn(0).getInt64();
-                summary.last = last.getColumn(1).getDouble();
-                SQLite::Statement range(*m_db, "SELECT sum(count), min(min_value), "
-                                               "max(max_value) FROM metric_blocks WHERE run = ? "
-                                               "AND key = ? AND level = ?");
-                range.bind(1, id);
-                range.bind(2, *keyId);
-                range.bind(3, int(kBlockShifts.size()) - 1);
-                range.executeStep();
-                summary.count = range.getColumn(0).getInt64();
-                summary.min = range.getColumn(1).getDouble();
-                summary.max = range.getColumn(2).getDouble();
-                entry.metrics[key] = summary;
-            }
-        });
-        entries.push_back(std::move(entry));
-    }
-    return entries;
 }
 
 } // namespace swav::store

@@ -1,7 +1,9 @@
 #include "store/RunStore.h"
 
+#include "config/ConfigJson.h"
 #include "store/StoreErrors.h"
 #include "store/StoreSchema.h"
+#include "util/Strings.h"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -9,6 +11,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 namespace swav::store {
 
@@ -91,6 +94,28 @@ std::string defaultDatabasePath() {
 
 std::string runsRootFor(const std::string& databasePath) {
     return (fs::absolute(databasePath).parent_path() / "runs").string();
+}
+
+std::string newRunFolder(const std::string& databasePath, const std::string& name) {
+    return (fs::path(runsRootFor(databasePath)) /
+            ((name.empty() ? "run" : name) + "-" + timestampNow()))
+        .string();
+}
+
+NewRun newRunFor(const ExperimentConfig& config, const std::string& preset,
+                 const std::string& runDir) {
+    NewRun run;
+    run.name = config.name.empty() ? "run" : config.name;
+    run.configJson = toJson(config).dump();
+    run.preset = preset;
+    run.seed = config.runtime.seed;
+    run.runDir = runDir;
+    return run;
+}
+
+double RunRecord::durationSeconds() const {
+    const double end = finishedAt > 0 ? finishedAt : heartbeatAt;
+    return startedAt > 0 && end >= startedAt ? end - startedAt : -1;
 }
 
 RunStore::RunStore(std::string path, std::unique_ptr<SQLite::Database> db)
@@ -178,7 +203,9 @@ int64_t RunStore::createRun(const NewRun& run) {
         insert.bind(4, run.preset);
         insert.bind(5, run.seed);
         insert.bind(6, SWAV_VERSION);
-        insert.bind(7, run.runDir);
+        // One spelling per folder, so that runByDir is a plain indexed lookup.
+        insert.bind(7,
+                    run.runDir.empty() ? std::string() : fs::weakly_canonical(run.runDir).string());
         if (run.parentRun > 0)
             insert.bind(8, run.parentRun);
         else
@@ -202,16 +229,46 @@ std::optional<RunRecord> RunStore::run(int64_t id) {
 }
 
 std::optional<RunRecord> RunStore::runByDir(const std::string& runDir) {
-    const std::string wanted = fs::weakly_canonical(runDir).string();
-    std::optional<int64_t> id = withStoreErrors(m_path, "find a run", [&]() {
-        SQLite::Statement query(*m_db, "SELECT id, run_dir FROM runs ORDER BY id DESC");
-        std::optional<int64_t> found;
-        while (!found && query.executeStep())
-            if (fs::weakly_canonical(query.getColumn(1).getString()).string() == wanted)
-                found = query.getColumn(0).getInt64();
-        return found;
+    const std::optional<int64_t> id = withStoreErrors(m_path, "find a run", [&] {
+        SQLite::Statement query(*m_db, "SELECT id FROM runs WHERE run_dir = ? ORDER BY id DESC "
+                                       "LIMIT 1");
+        query.bind(1, fs::weakly_canonical(runDir).string());
+        return query.executeStep() ? std::optional<int64_t>(query.getColumn(0).getInt64())
+                                   : std::nullopt;
     });
     return id ? run(*id) : std::nullopt;
+}
+
+std::vector<RunListEntry> RunStore::listRuns(const RunFilter& filter,
+                                             const std::vector<std::string>& metricKeys) {
+    std::vector<RunListEntry> entries = withStoreErrors(m_path, "list runs", [&] {
+        // One query for the runs and one for all tags: the list is refreshed while runs train.
+        std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE 1";
+        if (filter.status)
+            sql += " AND status = ?";
+        if (!filter.tag.empty())
+            sql += " AND id IN (SELECT run FROM run_tags WHERE tag = ?)";
+        SQLite::Statement query(*m_db, sql + " ORDER BY id");
+        int index = 1;
+        if (filter.status)
+            query.bind(index++, toString(*filter.status));
+        if (!filter.tag.empty())
+            query.bind(index, filter.tag);
+        std::vector<RunListEntry> found;
+        std::map<int64_t, size_t> position;
+        while (query.executeStep()) {
+            position[query.getColumn(0).getInt64()] = found.size();
+            found.push_back({readRun(query), {}});
+        }
+        SQLite::Statement tags(*m_db, "SELECT run, tag FROM run_tags ORDER BY run, tag");
+        while (tags.executeStep())
+            if (const auto it = position.find(tags.getColumn(0).getInt64()); it != position.end())
+                found[it->second].run.tags.push_back(tags.getColumn(1).getString());
+        return found;
+    });
+    for (RunListEntry& entry : entries)
+        entry.metrics = metricSummaries(entry.run.id, metricKeys);
+    return entries;
 }
 
 void RunStore::markStarted(int64_t id, const std::string& device, const ProcessIdentity& process) {

@@ -3,6 +3,7 @@
 // in one SQLite file (WAL mode, foreign keys on, prepared statements). One RunStore is one
 // connection: use it from one thread; open another for another thread.
 
+#include "config/ExperimentConfig.h"
 #include "store/MetricBlocks.h"
 #include "store/ProcessIdentity.h"
 #include "util/Expected.h"
@@ -48,6 +49,9 @@ struct RunRecord {
     std::string runDir;
     int64_t parentRun = 0; // 0 = none
     std::vector<std::string> tags;
+
+    /// Seconds from start to finish (or to the last heartbeat while it runs); -1 before start.
+    double durationSeconds() const;
 };
 
 struct NewRun {
@@ -58,6 +62,10 @@ struct NewRun {
     std::string runDir;
     int64_t parentRun = 0;
 };
+
+/// The record of a new run of `config` (name, full config JSON, seed) kept in `runDir`.
+NewRun newRunFor(const ExperimentConfig& config, const std::string& preset,
+                 const std::string& runDir);
 
 struct RunFilter {
     std::optional<RunState> status;
@@ -155,6 +163,9 @@ public:
     /// replays those steps.
     void truncateMetrics(int64_t run, int64_t fromStep, int fromEpoch);
     std::vector<std::string> metricKeys(int64_t run);
+    /// Count, last, min and max of each of these metrics that has points.
+    std::map<std::string, MetricSummary> metricSummaries(int64_t run,
+                                                         const std::vector<std::string>& keys);
     int64_t metricCount(int64_t run, const std::string& key = {});
     /// At most about maxPoints buckets (min/max/mean per bucket) of one series over [from, to].
     std::vector<SeriesBucket> series(int64_t run, const std::string& key, int maxPoints,
@@ -202,5 +213,7 @@ private:
 std::string defaultDatabasePath();
 /// Folder for the run folders of a database: "runs" beside it.
 std::string runsRootFor(const std::string& databasePath);
+/// A new run's folder: "<runs root>/<name>-<local time>".
+std::string newRunFolder(const std::string& databasePath, const std::string& name);
 
 } // namespace swav::store

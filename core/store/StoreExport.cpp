@@ -51,13 +51,13 @@ void RunStore::exportRunsCsv(const std::vector<RunListEntry>& runs,
         out << '\n';
         for (const RunListEntry& entry : runs) {
             const RunRecord& r = entry.run;
-            const double end = r.finishedAt > 0 ? r.finishedAt : r.heartbeatAt;
+            const double duration = r.durationSeconds();
             out << r.id << ',' << csvField(r.name) << ',' << toString(r.status) << ','
                 << csvField(r.preset) << ',' << formatLocalTime(r.createdAt) << ','
                 << formatLocalTime(r.startedAt) << ',' << formatLocalTime(r.finishedAt) << ','
-                << (r.startedAt > 0 && end > r.startedAt ? number(end - r.startedAt) : "") << ','
-                << csvField(r.device) << ',' << csvField(r.process.host) << ','
-                << csvField(joined(r.tags, ";")) << ',' << csvField(r.notes);
+                << (duration >= 0 ? number(duration) : "") << ',' << csvField(r.device) << ','
+                << csvField(r.process.host) << ',' << csvField(joined(r.tags, ";")) << ','
+                << csvField(r.notes);
             for (const std::string& key : metricKeys) {
                 const auto found = entry.metrics.find(key);
                 if (found == entry.metrics.end())

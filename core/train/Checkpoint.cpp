@@ -114,6 +114,10 @@ std::vector<std::string> listCheckpoints(const std::string& runDir) {
     return files;
 }
 
+std::string runDirOfCheckpoint(const std::string& checkpoint) {
+    return fs::path(checkpoint).parent_path().parent_path().string();
+}
+
 std::string checkpointPath(const std::string& runDir, int epoch, int64_t iteration) {
     char name[64];
     std::snprintf(name, sizeof name, "epoch-%04d-step-%09lld.pt", epoch,

@@ -36,6 +36,9 @@ CheckpointState loadCheckpoint(const std::string& path);
 /// Checkpoint files of a run folder (<runDir>/checkpoints/*.pt), oldest first.
 std::vector<std::string> listCheckpoints(const std::string& runDir);
 
+/// The run folder a checkpoint file belongs to (<runDir>/checkpoints/<file>).
+std::string runDirOfCheckpoint(const std::string& checkpoint);
+
 /// "<runDir>/checkpoints/epoch-0003-step-000000702.pt"
 std::string checkpointPath(const std::string& runDir, int epoch, int64_t iteration);
 

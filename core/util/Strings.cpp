@@ -81,6 +81,15 @@ std::string formatDuration(double seconds) {
     return buffer;
 }
 
+std::string timestampNow() {
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
+    return stamp;
+}
+
 std::string formatLocalTime(double unixSeconds) {
     if (unixSeconds <= 0)
         return {};

@@ -22,6 +22,9 @@ std::string formatBytes(double bytes);
 /// "1h 02m", "3m 05s", "12s".
 std::string formatDuration(double seconds);
 
+/// Local time now as 20261126-145458 (for file and folder names).
+std::string timestampNow();
+
 /// Local time of a Unix timestamp as "2026-11-26 16:35:41" ("" for 0).
 std::string formatLocalTime(double unixSeconds);
 

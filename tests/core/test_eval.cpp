@@ -1,4 +1,5 @@
 #include "TestHarness.h"
+#include "TinySynthetic.h"
 
 #include "eval/Classification.h"
 #include "eval/Evaluation.h"
@@ -139,21 +140,7 @@ SWAV_TEST(FeatureCacheIsReusedOnlyForTheSameKey) {
 
 SWAV_TEST(EvaluateCheckpointReportsTrainedAndBaselines) {
     swav::test::TempDir dir;
-    ExperimentConfig c;
-    c.dataset.kind = "synthetic";
-    c.dataset.syntheticCount = 256;
-    c.dataset.syntheticSize = 16;
-    c.dataset.syntheticChannels = 1;
-    c.model.arch = "custom";
-    c.model.block = "basic";
-    c.model.stem = "cifar";
-    c.model.stageDepths = {1};
-    c.model.stageWidths = {8};
-    c.model.stageStrides = {1};
-    c.model.stemWidth = 8;
-    c.model.head.hiddenDim = 16;
-    c.model.head.outputDim = 8;
-    c.model.numPrototypes = 8;
+    ExperimentConfig c = test::tinySyntheticConfig(256);
     CropGroupConfig crop;
     crop.count = 2, crop.size = 16, crop.blurProb = 0;
     c.multicrop.crops = {crop};

@@ -18,6 +18,7 @@
 #include "PrototypeUsageChart.h"
 #include "RunsPanel.h"
 #include "RunsTableModel.h"
+#include "TinySynthetic.h"
 #include "config/ConfigJson.h"
 #include "config/Presets.h"
 #include "store/RunStore.h"
@@ -42,22 +43,8 @@ using namespace swav;
 namespace {
 
 ExperimentConfig tinyRun(int epochs) {
-    ExperimentConfig c;
+    ExperimentConfig c = test::tinySyntheticConfig(512);
     c.name = "gui-tiny";
-    c.dataset.kind = "synthetic";
-    c.dataset.syntheticCount = 512;
-    c.dataset.syntheticSize = 16;
-    c.dataset.syntheticChannels = 1;
-    c.model.arch = "custom";
-    c.model.block = "basic";
-    c.model.stem = "cifar";
-    c.model.stageDepths = {1};
-    c.model.stageWidths = {8};
-    c.model.stageStrides = {1};
-    c.model.stemWidth = 8;
-    c.model.head.hiddenDim = 16;
-    c.model.head.outputDim = 8;
-    c.model.numPrototypes = 8;
     CropGroupConfig large;
     large.count = 2, large.size = 16, large.blurProb = 0;
     CropGroupConfig small = large;
