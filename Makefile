@@ -10,7 +10,7 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 # Fresh clones in other folders (CI) reuse the cache.
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all deps configure build run test test-all bench format clean
+.PHONY: all deps configure build run test test-all bench format clean asan-configure test-asan fuzz
 
 all: build
 
@@ -36,6 +36,29 @@ test: build
 
 test-all: build
 	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -LE gpu
+
+# Sanitizer build (clang, AddressSanitizer + UndefinedBehaviorSanitizer, libFuzzer coverage):
+# the core and command-line tests under the sanitizers, and the fuzz targets.
+ASAN_DIR ?= build/asan
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= $(JOBS)
+ASAN_ENV := ASAN_OPTIONS=detect_container_overflow=0:detect_odr_violation=0:detect_leaks=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+asan-configure:
+	@bash packaging/install-deps.sh --sanitizers
+	@mkdir -p $(ASAN_DIR)
+	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DSWAV_SANITIZE=address,undefined -DSWAV_FUZZ=ON \
+	  -DSWAV_BUILD_GUI=OFF $(CMAKE_ARGS)
+
+test-asan: asan-configure
+	@cmake --build $(ASAN_DIR) -j $(JOBS)
+	@cd $(ASAN_DIR) && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) -LE '$(CTEST_EXCLUDE)'
+
+fuzz: asan-configure
+	@cmake --build $(ASAN_DIR) -j $(JOBS) --target fuzz_targets
+	@bash tests/fuzz/run-fuzzers.sh $(ASAN_DIR) $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
 format:
 	@git ls-files '*.h' '*.cpp' | xargs clang-format -i

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian/Ubuntu package that the build, the tests and the default dataset need.
-# Idempotent: when everything is present it only runs one dpkg query.
+# Idempotent: when everything is present it only runs one dpkg query per package.
 set -euo pipefail
 
 packages=(
@@ -20,6 +20,11 @@ packages=(
   # interop tests (PyTorch round trip)
   python3-torch python3-torchvision
 )
+
+# `--sanitizers`: clang with its sanitizer and libFuzzer runtimes (make test-asan, make fuzz).
+if [[ "${1:-}" == "--sanitizers" ]]; then
+  packages+=(clang libclang-rt-dev)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

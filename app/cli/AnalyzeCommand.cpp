@@ -12,7 +12,7 @@
 namespace swav::cli {
 
 int runAnalyze(const AnalyzeOptions& options) {
-    auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch);
+    auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch, options.database);
     if (!checkpoint) {
         std::cerr << checkpoint.error().message << "\n";
         return ExitBadUsage;

@@ -56,7 +56,7 @@ void printTable(const nlohmann::json& result) {
 } // namespace
 
 int runEval(const EvalOptions& options) {
-    auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch);
+    auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch, options.database);
     if (!checkpoint) {
         std::cerr << checkpoint.error().message << "\n";
         return ExitBadUsage;

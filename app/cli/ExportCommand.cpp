@@ -116,7 +116,7 @@ int runExport(const ExportOptions& options) {
         std::cerr << "--format must be pytorch or torchscript, not '" << options.format << "'\n";
         return ExitBadUsage;
     }
-    auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch);
+    auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch, options.database);
     if (!checkpoint) {
         std::cerr << checkpoint.error().message << "\n";
         return ExitBadUsage;

@@ -1,5 +1,7 @@
 #include "cli/ProgressPrinter.h"
 
+#include "train/RunHealth.h"
+
 #include "util/Strings.h"
 
 #include <cmath>
@@ -26,6 +28,8 @@ void ProgressPrinter::onStarted(const RunStarted& s) {
         s.startStep > 0 ? (" (resumed at step " + std::to_string(s.startStep) + ")").c_str() : "");
     if (!s.runDir.empty())
         std::fprintf(m_out, "run folder: %s\n", s.runDir.c_str());
+    for (const auto& note : s.notes)
+        std::fprintf(stderr, "warning: %s\n", note.c_str());
     std::fflush(m_out);
     m_lastPlainLine = std::chrono::steady_clock::now() - std::chrono::hours(1);
 }
@@ -65,6 +69,8 @@ void ProgressPrinter::onEpoch(const EpochMetrics& m) {
                  m.embeddingStdReference);
     if (m.knnAccuracy >= 0)
         std::fprintf(m_out, "  online kNN accuracy %.2f %%\n", 100 * m.knnAccuracy);
+    for (const auto& hint : assessEpoch(m, m_numPrototypes).hints)
+        std::fprintf(m_out, "  %s\n", hint.c_str());
     std::fflush(m_out);
 }
 

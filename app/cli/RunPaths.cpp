@@ -1,23 +1,31 @@
 #include "cli/RunPaths.h"
 
+#include "cli/StoreLink.h"
 #include "train/Checkpoint.h"
-#include "train/Trainer.h"
 
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 
 namespace swav::cli {
 
 namespace fs = std::filesystem;
 
-Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch) {
-    if (epoch < 0)
-        return resolveCheckpoint(runDir);
+Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch,
+                                       const std::string& database) {
+    const auto digests = recordedDigests(database, runDir);
+    if (epoch < 0) {
+        std::vector<std::string> skipped;
+        auto chosen = resolveCheckpoint(runDir, digests, &skipped);
+        for (const auto& note : skipped)
+            std::cerr << "warning: " << note << "\n";
+        return chosen;
+    }
     char prefix[32];
     std::snprintf(prefix, sizeof prefix, "epoch-%04d-", epoch);
     for (const auto& file : listCheckpoints(runDir))
         if (fs::path(file).filename().string().rfind(prefix, 0) == 0)
-            return file;
+            return resolveCheckpoint(file, digests);
     return Error{runDir + ": no checkpoint of epoch " + std::to_string(epoch) +
                  " (see the checkpoints folder)"};
 }

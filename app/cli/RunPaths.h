@@ -7,8 +7,10 @@
 
 namespace swav::cli {
 
-/// The checkpoint of `epoch` in a run folder, or the newest one when epoch < 0.
-Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch);
+/// The checkpoint of `epoch` in a run folder, or the newest readable one when epoch < 0 (each
+/// damaged newer one named on stderr). Files with a digest in the run database must match it.
+Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch,
+                                       const std::string& database);
 
 /// "<runDir>/<folder>/<checkpoint stem>-<suffix>", creating the folder.
 std::string runOutputPath(const std::string& runDir, const std::string& folder,

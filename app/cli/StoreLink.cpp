@@ -1,5 +1,7 @@
 #include "cli/StoreLink.h"
 
+#include "store/CheckpointDigests.h"
+
 #include <filesystem>
 #include <iostream>
 
@@ -39,6 +41,15 @@ void recordForRun(const std::string& database, const std::string& runDir,
     } catch (const UserError& e) {
         std::cerr << "warning: not recorded in the run database: " << e.what() << "\n";
     }
+}
+
+std::map<std::string, std::string> recordedDigests(const std::string& database,
+                                                   const std::string& runDir) {
+    std::map<std::string, std::string> digests;
+    recordForRun(database, runDir, [&](store::RunStore& runs, int64_t id) {
+        digests = store::checkpointDigests(runs, id);
+    });
+    return digests;
 }
 
 } // namespace swav::cli

@@ -4,6 +4,7 @@
 #include "store/RunStore.h"
 
 #include <functional>
+#include <map>
 #include <string>
 
 namespace swav::cli {
@@ -18,5 +19,10 @@ Expected<std::string> runFolderFor(const std::string& runOrId, const std::string
 /// knows that run. Problems only print a warning: the result files are already written.
 void recordForRun(const std::string& database, const std::string& runDir,
                   const std::function<void(store::RunStore&, int64_t)>& record);
+
+/// The SHA-256 the database recorded for the checkpoints of the run in `runDir`; empty when the
+/// database or the run is unknown.
+std::map<std::string, std::string> recordedDigests(const std::string& database,
+                                                   const std::string& runDir);
 
 } // namespace swav::cli

@@ -5,6 +5,7 @@
 #include "cli/RunPaths.h"
 #include "cli/StoreLink.h"
 #include "data/Dataset.h"
+#include "store/CheckpointDigests.h"
 #include "store/RunRecorder.h"
 #include "train/Checkpoint.h"
 #include "train/Trainer.h"
@@ -170,6 +171,8 @@ int runTrain(const TrainOptions& options) {
             std::cerr << "online kNN is off: " << problem << "\n";
     }
     trainerOptions.resumeFrom = plan->resumeFrom;
+    if (runs && plan->runId > 0 && !plan->resumeFrom.empty())
+        trainerOptions.checkpointDigests = store::checkpointDigests(*runs, plan->runId);
     Trainer trainer(config, split->train, trainerOptions);
     TrainingControl control;
     ProgressPrinter progress(stdout);

@@ -398,6 +398,8 @@ void MainWindow::onStarted(const RunStarted& info) {
             .arg(info.stepsPerEpoch)
             .arg(QString::fromStdString(info.precision))
             .arg(info.startStep > 0 ? tr(", resumed at step %1").arg(info.startStep) : QString()));
+    for (const auto& note : info.notes)
+        showProblem(QString::fromStdString(note));
 }
 
 void MainWindow::onStep(const StepMetrics& m) {

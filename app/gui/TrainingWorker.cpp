@@ -1,6 +1,7 @@
 #include "TrainingWorker.h"
 
 #include "data/Dataset.h"
+#include "store/CheckpointDigests.h"
 #include "store/RunRecorder.h"
 #include "train/Trainer.h"
 
@@ -61,6 +62,9 @@ void TrainingWorker::run() {
     TrainerOptions options;
     options.runDir = m_job.runDir.toStdString();
     options.resumeFrom = m_job.resumeFrom.toStdString();
+    if (!database.empty() && m_job.runId > 0 && !options.resumeFrom.empty())
+        if (auto runs = store::RunStore::open(database))
+            options.checkpointDigests = store::checkpointDigests(**runs, m_job.runId);
     if (m_job.config.eval.knnEveryEpochs > 0) {
         std::string why;
         options.monitor = knnMonitorSet(m_job.config.dataset, *split, &why);

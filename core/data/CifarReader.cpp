@@ -63,6 +63,7 @@ std::shared_ptr<InMemoryDataset> readCifar(const std::string& folder, bool cifar
     }
 
     const int64_t classCount = cifar100 ? 100 : 10;
+    data::requireMemory(root, uint64_t(total) * (kPixels + 8), "the CIFAR images");
     at::Tensor images = at::empty({total, 3, 32, 32}, at::kByte);
     at::Tensor labels = at::empty({total}, at::kLong);
     auto* pixels = images.data_ptr<uint8_t>();

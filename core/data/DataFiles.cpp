@@ -1,5 +1,7 @@
 #include "data/DataFiles.h"
 
+#include "util/SystemMemory.h"
+
 #include "util/Expected.h"
 #include "util/Strings.h"
 
@@ -53,6 +55,13 @@ std::vector<std::string> numberedNames(int n) {
     for (int i = 0; i < n; ++i)
         names.push_back(std::to_string(i));
     return names;
+}
+
+void requireMemory(const std::string& path, uint64_t bytes, const std::string& what) {
+    if (bytes > loadBudgetBytes())
+        throw UserError(path + ": " + what + " would need " + formatGibibytes(bytes) +
+                        " of memory, more than the " + formatGibibytes(loadBudgetBytes()) +
+                        " this machine allows (is the file damaged?)");
 }
 
 int64_t fileSize(const std::string& path) {

@@ -26,6 +26,10 @@ std::vector<std::string> numberedNames(int n);
 /// Size of a plain file in bytes; throws UserError naming the file when it cannot be read.
 int64_t fileSize(const std::string& path);
 
+/// Throws UserError naming `path` when loading `bytes` (of `what`) would need more memory than
+/// this machine can give, before anything is allocated.
+void requireMemory(const std::string& path, uint64_t bytes, const std::string& what);
+
 /// Reads exactly `size` bytes at `offset` of a plain file into `dest`; throws UserError naming
 /// the file otherwise.
 void readBytes(const std::string& path, int64_t offset, int64_t size, void* dest);

@@ -122,6 +122,9 @@ at::Tensor readIdxImages(const std::string& path) {
     if (rows == 0 || cols == 0 || rows > 32768 || cols > 32768)
         throw UserError(path + ": image size " + std::to_string(rows) + "x" + std::to_string(cols) +
                         " in the IDX header (expected 1..32768 pixels)");
+    data::requireMemory(path, 2 * uint64_t(count * rows * cols),
+                        "the " + std::to_string(count) + " images of " + std::to_string(rows) +
+                            "x" + std::to_string(cols) + " its header declares");
     const auto bytes = readPayload(file.get(), path, count * rows * cols, "pixel data");
     at::Tensor images = at::empty({count, 1, rows, cols}, at::kByte);
     if (!bytes.empty())
@@ -133,6 +136,8 @@ at::Tensor readIdxLabels(const std::string& path) {
     const std::string what = "IDX labels";
     auto file = openGz(path, what);
     const auto dims = readHeader(file.get(), path, kLabelsMagic, what, 1);
+    data::requireMemory(path, 9 * uint64_t(dims[0]),
+                        "the " + std::to_string(dims[0]) + " labels its header declares");
     const auto bytes = readPayload(file.get(), path, dims[0], "label data");
     at::Tensor labels = at::empty({dims[0]}, at::kLong);
     auto* out = labels.data_ptr<int64_t>();

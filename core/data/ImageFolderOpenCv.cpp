@@ -2,6 +2,7 @@
 // decodes the planned batches in order into a bounded queue; gather() takes them from it.
 #include "data/DataFiles.h"
 #include "data/Dataset.h"
+#include "data/ImageDecode.h"
 
 #include <ATen/ATen.h>
 #include <opencv2/core.hpp>
@@ -190,37 +191,7 @@ std::string ImageFolderDataset::description() const {
 }
 
 bool ImageFolderDataset::decodeFile(int64_t index, uint8_t* out) const {
-    try {
-        const cv::Mat bgr = cv::imread(m_files[static_cast<size_t>(index)], cv::IMREAD_COLOR);
-        if (bgr.empty() || bgr.type() != CV_8UC3)
-            return false;
-        // Shorter side to m_side exactly; the longer side keeps the aspect ratio.
-        const int rows = bgr.rows, cols = bgr.cols;
-        const double scale = static_cast<double>(m_side) / std::min(rows, cols);
-        const int newRows =
-            rows <= cols ? m_side : std::max(m_side, static_cast<int>(std::lround(rows * scale)));
-        const int newCols =
-            cols < rows ? m_side : std::max(m_side, static_cast<int>(std::lround(cols * scale)));
-        cv::Mat resized = bgr;
-        if (newRows != rows || newCols != cols)
-            cv::resize(bgr, resized, cv::Size(newCols, newRows), 0, 0,
-                       scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-        const cv::Mat crop =
-            resized(cv::Rect((newCols - m_side) / 2, (newRows - m_side) / 2, m_side, m_side));
-        cv::Mat rgb;
-        cv::cvtColor(crop, rgb, cv::COLOR_BGR2RGB);
-        // HWC -> CHW.
-        const int64_t plane = int64_t(m_side) * m_side;
-        for (int y = 0; y < m_side; ++y) {
-            const uint8_t* row = rgb.ptr<uint8_t>(y);
-            for (int x = 0; x < m_side; ++x)
-                for (int c = 0; c < 3; ++c)
-                    out[c * plane + int64_t(y) * m_side + x] = row[3 * x + c];
-        }
-        return true;
-    } catch (...) {
-        return false; // OpenCV throws on some corrupt files; treated like a failed decode
-    }
+    return decodeSquareImage(readImageFile(m_files[static_cast<size_t>(index)]), m_side, out);
 }
 
 bool ImageFolderDataset::isBad(int64_t index) const {

@@ -238,12 +238,25 @@ DatasetSplit splitSource(const DatasetConfig& config, std::shared_ptr<Dataset> s
 
 } // namespace
 
+// Readers check declared sizes against memory; what still fails to allocate is named here.
+template <class F> auto catchDatasetErrors(const DatasetConfig& config, F&& open) {
+    return catchUserError([&] {
+        try {
+            return open();
+        } catch (const std::bad_alloc&) {
+            throw UserError(config.kind + " dataset " + config.path +
+                            ": not enough memory to load it");
+        }
+    });
+}
+
 Expected<DatasetSplit> openDataset(const DatasetConfig& config) {
-    return catchUserError([&] { return splitSource(config, openSource(config, config.split)); });
+    return catchDatasetErrors(
+        config, [&] { return splitSource(config, openSource(config, config.split)); });
 }
 
 Expected<std::shared_ptr<Dataset>> openTestSplit(const DatasetConfig& config) {
-    return catchUserError([&] { return openSource(config, "test"); });
+    return catchDatasetErrors(config, [&] { return openSource(config, "test"); });
 }
 
 std::shared_ptr<Dataset> knnMonitorSet(const DatasetConfig& config, const DatasetSplit& split,

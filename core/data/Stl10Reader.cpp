@@ -34,6 +34,7 @@ at::Tensor readImages(const std::string& path) {
                         " bytes is not a multiple of the record size " +
                         std::to_string(kImageBytes) + " (96x96x3 STL-10 images)");
     const int64_t count = bytes / kImageBytes;
+    data::requireMemory(path, uint64_t(bytes), "the STL-10 images");
     at::Tensor images = at::empty({count, 3, kSide, kSide}, at::kByte);
     auto* out = images.data_ptr<uint8_t>();
     std::vector<uint8_t> buffer(static_cast<size_t>(std::min(count, kChunkImages) * kImageBytes));

@@ -3,6 +3,7 @@
 #include "config/ConfigJson.h"
 #include "util/AtomicFile.h"
 #include "util/Expected.h"
+#include "util/TorchFile.h"
 
 #include <ATen/ATen.h>
 #include <torch/csrc/jit/serialization/pickle.h>
@@ -109,16 +110,29 @@ std::string fileIdentity(const std::string& path) {
 }
 
 bool loadCachedFeatures(const std::string& path, const std::string& key, FeatureSet& out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
         return false;
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     try {
-        const auto dict = torch::pickle_load(bytes).toGenericDict();
-        if (dict.at("key").toStringRef() != key)
+        const TorchFile file = readTorchFile(path);
+        const pickle::Value* storedKey = file.root->find("key");
+        const pickle::Value* features = file.root->find("features");
+        const pickle::Value* labels = file.root->find("labels");
+        if (!storedKey || !storedKey->isString() || storedKey->text != key || !features ||
+            features->kind != pickle::Kind::Tensor || !labels ||
+            (labels->kind != pickle::Kind::Tensor && labels->kind != pickle::Kind::None))
             return false;
-        out.features = dict.at("features").toTensor();
-        out.labels = dict.at("labels").isNone() ? at::Tensor() : dict.at("labels").toTensor();
+        const at::Tensor& featureTensor = file.tensor(*features);
+        const at::Tensor labelTensor =
+            labels->kind == pickle::Kind::None ? at::Tensor() : file.tensor(*labels);
+        // Only a cache of the expected shape is used: rows of features, one label each.
+        if (featureTensor.dim() != 2 || !featureTensor.is_floating_point() ||
+            (labelTensor.defined() &&
+             (labelTensor.dim() != 1 || labelTensor.size(0) != featureTensor.size(0) ||
+              labelTensor.is_floating_point())))
+            return false;
+        out.features = featureTensor;
+        out.labels = labelTensor;
         return true;
     } catch (const std::exception&) {
         return false; // a damaged cache is recomputed, never trusted

@@ -4,8 +4,9 @@
 #include "util/AtomicFile.h"
 #include "util/Expected.h"
 
+#include "util/TorchFile.h"
+
 #include <ATen/ATen.h>
-#include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/utils.h>
 
@@ -42,404 +43,28 @@ std::string listKeys(const std::vector<std::string>& keys) {
     return out;
 }
 
-// Reads the data.pkl of a torch.save zip archive. LibTorch's own unpickler cannot read a Python
-// state dict: it turns collections.OrderedDict into None (it expects one only as a tensor's unused
-// backward hooks), cannot apply BUILD (the `_metadata` attribute) to a dict, and 1.13 lacks
-// SETITEM (one-item dicts). This one knows just what state dicts contain: containers, scalars,
-// strings, OrderedDict and tensors (torch._utils._rebuild_tensor_v2 / _rebuild_parameter); BUILD
-// state is dropped. Pickle protocols 2 (torch.save's default) to 4, little-endian data.
-class StateDictUnpickler {
-public:
-    explicit StateDictUnpickler(caffe2::serialize::PyTorchStreamReader& archive)
-        : m_archive(archive) {}
-
-    c10::IValue parse() {
-        at::DataPtr data;
-        size_t size = 0;
-        std::tie(data, size) = m_archive.getRecord("data.pkl");
-        m_data = static_cast<const char*>(data.get());
-        m_size = size;
-        m_pos = 0;
-        while (true) {
-            need(1);
-            const uint8_t op = static_cast<uint8_t>(m_data[m_pos++]);
-            if (op == '.') // STOP
-                break;
-            step(op);
-        }
-        if (m_stack.size() != 1 || m_stack.back().isGlobal())
-            fail("malformed pickle");
-        return m_stack.back().value;
-    }
-
-private:
-    struct Value {
-        c10::IValue value;
-        std::string global; // "module.name" when the value is a Python class or function
-        bool isGlobal() const { return !global.empty(); }
-    };
-
-    [[noreturn]] static void fail(const std::string& what) { throw std::runtime_error(what); }
-
-    void need(size_t n) const {
-        if (m_pos + n > m_size)
-            fail("truncated pickle");
-    }
-    uint64_t readUint(size_t bytes) {
-        need(bytes);
-        uint64_t value = 0;
-        for (size_t i = 0; i < bytes; ++i)
-            value |= uint64_t(static_cast<uint8_t>(m_data[m_pos + i])) << (8 * i);
-        m_pos += bytes;
-        return value;
-    }
-    std::string readBytes(size_t n) {
-        need(n);
-        std::string text(m_data + m_pos, n);
-        m_pos += n;
-        return text;
-    }
-    std::string readLine() {
-        const void* end = std::memchr(m_data + m_pos, '\n', m_size - m_pos);
-        if (!end)
-            fail("truncated pickle");
-        std::string line =
-            readBytes(static_cast<size_t>(static_cast<const char*>(end) - (m_data + m_pos)));
-        ++m_pos; // the newline
-        return line;
-    }
-
-    void push(c10::IValue value) { m_stack.push_back({std::move(value), {}}); }
-    // Storage classes only name a dtype inside persistent ids, so they become plain strings.
-    void pushGlobal(const std::string& name) {
-        if (m_storageTypes.count(name))
-            push(name);
-        else
-            m_stack.push_back({c10::IValue(), name});
-    }
-    Value pop() {
-        if (m_stack.size() <= (m_marks.empty() ? 0 : m_marks.back()))
-            fail("malformed pickle (stack underflow)");
-        Value top = std::move(m_stack.back());
-        m_stack.pop_back();
-        return top;
-    }
-    c10::IValue popValue() {
-        Value top = pop();
-        if (top.isGlobal())
-            fail("unsupported use of " + top.global);
-        return top.value;
-    }
-    std::vector<c10::IValue> popToMark() {
-        if (m_marks.empty())
-            fail("malformed pickle (no MARK)");
-        const size_t mark = m_marks.back();
-        m_marks.pop_back();
-        std::vector<c10::IValue> items;
-        for (size_t i = mark; i < m_stack.size(); ++i) {
-            if (m_stack[i].isGlobal())
-                fail("unsupported use of " + m_stack[i].global);
-            items.push_back(m_stack[i].value);
-        }
-        m_stack.resize(mark);
-        return items;
-    }
-    Value& top() {
-        if (m_stack.empty())
-            fail("malformed pickle (empty stack)");
-        return m_stack.back();
-    }
-    void memoize(uint64_t slot) { m_memo[slot] = top(); }
-    void recall(uint64_t slot) {
-        const auto it = m_memo.find(slot);
-        if (it == m_memo.end())
-            fail("malformed pickle (unknown memo entry)");
-        m_stack.push_back(it->second);
-    }
-    static c10::impl::GenericDict newDict() {
-        return c10::impl::GenericDict(c10::AnyType::get(), c10::AnyType::get());
-    }
-    static c10::IValue tuple(std::vector<c10::IValue> items) {
-        return c10::ivalue::Tuple::create(std::move(items));
-    }
-    void setItems(std::vector<c10::IValue> items) {
-        if (items.size() % 2)
-            fail("malformed pickle (odd SETITEMS)");
-        Value& target = top();
-        if (target.isGlobal() || !target.value.isGenericDict())
-            fail("unsupported pickle (items set on a non-dict)");
-        auto dict = target.value.toGenericDict();
-        for (size_t i = 0; i < items.size(); i += 2)
-            dict.insert_or_assign(items[i], items[i + 1]);
-    }
-    void appendItems(std::vector<c10::IValue> items) {
-        Value& target = top();
-        if (target.isGlobal() || !target.value.isList())
-            fail("unsupported pickle (items appended to a non-list)");
-        auto list = target.value.toList();
-        for (auto& item : items)
-            list.push_back(std::move(item));
-    }
-
-    void step(uint8_t op) {
-        switch (op) {
-        case 0x80: // PROTO
-            readUint(1);
-            break;
-        case 0x95: // FRAME
-            readUint(8);
-            break;
-        case '(': // MARK
-            m_marks.push_back(m_stack.size());
-            break;
-        case '0': // POP
-            pop();
-            break;
-        case '1': // POP_MARK
-            popToMark();
-            break;
-        case '2': // DUP
-            m_stack.push_back(top());
-            break;
-        case 'N':
-            push(c10::IValue());
-            break;
-        case 0x88: // NEWTRUE
-        case 0x89: // NEWFALSE
-            push(op == 0x88);
-            break;
-        case 'K': // BININT1
-            push(int64_t(readUint(1)));
-            break;
-        case 'M': // BININT2
-            push(int64_t(readUint(2)));
-            break;
-        case 'J': // BININT
-            push(int64_t(int32_t(uint32_t(readUint(4)))));
-            break;
-        case 0x8a: { // LONG1: little-endian two's complement
-            const size_t n = readUint(1);
-            if (n > 8)
-                fail("unsupported pickle (integer wider than 64 bits)");
-            uint64_t value = readUint(n);
-            if (n > 0 && n < 8 && (value >> (8 * n - 1)) & 1)
-                value |= ~uint64_t(0) << (8 * n);
-            push(int64_t(value));
-            break;
-        }
-        case 'G': { // BINFLOAT: big-endian double
-            uint64_t bits = 0;
-            for (const char byte : readBytes(8))
-                bits = (bits << 8) | static_cast<uint8_t>(byte);
-            double value;
-            std::memcpy(&value, &bits, sizeof value);
-            push(value);
-            break;
-        }
-        case 'X':  // BINUNICODE
-        case 'T':  // BINSTRING
-        case 0x8c: // SHORT_BINUNICODE
-        case 'U':  // SHORT_BINSTRING
-        case 0x8d: // BINUNICODE8
-            push(readBytes(readUint(op == 'X' || op == 'T' ? 4 : op == 0x8d ? 8 : 1)));
-            break;
-        case ')': // EMPTY_TUPLE
-            push(tuple({}));
-            break;
-        case 't': // TUPLE
-            push(tuple(popToMark()));
-            break;
-        case 0x85: // TUPLE1..3
-        case 0x86:
-        case 0x87: {
-            std::vector<c10::IValue> items(op - 0x85 + 1);
-            for (auto it = items.rbegin(); it != items.rend(); ++it)
-                *it = popValue();
-            push(tuple(std::move(items)));
-            break;
-        }
-        case ']': // EMPTY_LIST
-            push(c10::impl::GenericList(c10::AnyType::get()));
-            break;
-        case 'l': { // LIST
-            auto items = popToMark();
-            push(c10::impl::GenericList(c10::AnyType::get()));
-            appendItems(std::move(items));
-            break;
-        }
-        case 'a': // APPEND
-            appendItems({popValue()});
-            break;
-        case 'e': // APPENDS
-            appendItems(popToMark());
-            break;
-        case '}': // EMPTY_DICT
-            push(newDict());
-            break;
-        case 'd': { // DICT
-            auto items = popToMark();
-            push(newDict());
-            setItems(std::move(items));
-            break;
-        }
-        case 's': { // SETITEM
-            auto value = popValue();
-            auto key = popValue();
-            setItems({std::move(key), std::move(value)});
-            break;
-        }
-        case 'u': // SETITEMS
-            setItems(popToMark());
-            break;
-        case 'q': // BINPUT, LONG_BINPUT, MEMOIZE
-            memoize(readUint(1));
-            break;
-        case 'r':
-            memoize(readUint(4));
-            break;
-        case 0x94:
-            memoize(m_memo.size());
-            break;
-        case 'h': // BINGET, LONG_BINGET
-            recall(readUint(1));
-            break;
-        case 'j':
-            recall(readUint(4));
-            break;
-        case 'c': { // GLOBAL
-            auto module = readLine();
-            pushGlobal(module + "." + readLine());
-            break;
-        }
-        case 0x93: { // STACK_GLOBAL
-            auto name = popValue();
-            auto module = popValue();
-            if (!name.isString() || !module.isString())
-                fail("malformed pickle (STACK_GLOBAL)");
-            pushGlobal(module.toStringRef() + "." + name.toStringRef());
-            break;
-        }
-        case 'R': { // REDUCE
-            auto args = popValue();
-            Value callable = pop();
-            if (!callable.isGlobal() || !args.isTuple())
-                fail("malformed pickle (REDUCE)");
-            const auto& elements = args.toTupleRef().elements();
-            push(call(callable.global, std::vector<c10::IValue>(elements.begin(), elements.end())));
-            break;
-        }
-        case 'b': // BUILD: object attributes (an OrderedDict's _metadata) are not needed
-            popValue();
-            break;
-        case 'Q': // BINPERSID
-            push(storage(popValue()));
-            break;
-        default:
-            fail("unsupported pickle opcode " + std::to_string(op));
-        }
-    }
-
-    c10::IValue call(const std::string& function, const std::vector<c10::IValue>& args) {
-        if (function == "collections.OrderedDict") {
-            auto dict = newDict();
-            if (!args.empty() && args[0].isList())
-                for (const auto& pair : args[0].toListRef()) {
-                    const auto& item = pair.toTupleRef().elements();
-                    dict.insert_or_assign(item.at(0), item.at(1));
-                }
-            return dict;
-        }
-        if (function == "torch._utils._rebuild_tensor_v2" && args.size() >= 4) {
-            const auto& storage = args[0].toTensor();
-            const auto size = intList(args[2]);
-            const auto stride = intList(args[3]);
-            auto tensor = at::empty({0}, storage.options());
-            tensor.set_(storage.storage(), args[1].toInt(), size, stride);
-            return tensor;
-        }
-        if ((function == "torch._utils._rebuild_parameter" ||
-             function == "torch._utils._rebuild_parameter_with_state") &&
-            !args.empty() && args[0].isTensor())
-            return args[0];
-        if (function == "torch.jit._pickle.restore_type_tag" && !args.empty())
-            return args[0];
-        fail("unsupported Python object " + function);
-    }
-
-    static std::vector<int64_t> intList(const c10::IValue& value) {
-        std::vector<int64_t> out;
-        for (const auto& item : value.toTupleRef().elements())
-            out.push_back(item.toInt());
-        return out;
-    }
-
-    // ('storage', torch.FloatStorage, key, location, numel) -> a 1-D tensor of the record.
-    at::Tensor storage(const c10::IValue& id) {
-        if (!id.isTuple())
-            fail("malformed pickle (persistent id)");
-        const auto& elements = id.toTupleRef().elements();
-        const std::vector<c10::IValue> parts(elements.begin(), elements.end());
-        if (parts.size() < 5 || !parts[0].isString() || parts[0].toStringRef() != "storage" ||
-            !parts[2].isString())
-            fail("malformed pickle (persistent id)");
-        const std::string key = parts[2].toStringRef();
-        const auto cached = m_storages.find(key);
-        if (cached != m_storages.end())
-            return cached->second;
-        const auto type = m_storageTypes.find(parts[1].toStringRef());
-        if (type == m_storageTypes.end())
-            fail("unsupported storage type " + parts[1].toStringRef());
-        const int64_t numel = parts[4].toInt();
-        auto tensor = at::empty({numel}, at::TensorOptions().dtype(type->second));
-        const size_t bytes = static_cast<size_t>(numel) * tensor.element_size();
-        if (bytes > 0) {
-            at::DataPtr data;
-            size_t size = 0;
-            std::tie(data, size) = m_archive.getRecord("data/" + key);
-            if (size < bytes)
-                fail("truncated tensor data " + key);
-            std::memcpy(tensor.data_ptr(), data.get(), bytes);
-        }
-        m_storages[key] = tensor;
-        return tensor;
-    }
-
-    caffe2::serialize::PyTorchStreamReader& m_archive;
-    const char* m_data = nullptr;
-    size_t m_size = 0;
-    size_t m_pos = 0;
-    std::vector<Value> m_stack;
-    std::vector<size_t> m_marks; // stack sizes at each MARK
-    std::map<uint64_t, Value> m_memo;
-    std::map<std::string, at::Tensor> m_storages;
-    // Storage classes are pushed by GLOBAL and land in the persistent id as their names.
-    const std::map<std::string, at::ScalarType> m_storageTypes{
-        {"torch.FloatStorage", at::kFloat},
-        {"torch.DoubleStorage", at::kDouble},
-        {"torch.HalfStorage", at::kHalf},
-        {"torch.BFloat16Storage", at::kBFloat16},
-        {"torch.LongStorage", at::kLong},
-        {"torch.IntStorage", at::kInt},
-        {"torch.ShortStorage", at::kShort},
-        {"torch.CharStorage", at::kChar},
-        {"torch.ByteStorage", at::kByte},
-        {"torch.BoolStorage", at::kBool},
-        {"torch.ComplexFloatStorage", at::kComplexFloat},
-        {"torch.ComplexDoubleStorage", at::kComplexDouble}};
-};
-
-c10::IValue readPickleArchive(const std::string& path) {
-    caffe2::serialize::PyTorchStreamReader archive(path);
-    return StateDictUnpickler(archive).parse();
-}
-
-bool isStringKeyedDict(const c10::IValue& value) {
-    if (!value.isGenericDict())
+bool isStringKeyedDict(const pickle::Value& value) {
+    if (value.kind != pickle::Kind::Dict)
         return false;
-    for (const auto& entry : value.toGenericDict())
-        if (!entry.key().isString())
+    for (size_t i = 0; i < value.items.size(); i += 2)
+        if (!value.items[i]->isString())
             return false;
     return true;
+}
+
+const char* kindName(pickle::Kind kind) {
+    switch (kind) {
+    case pickle::Kind::Tuple:
+        return "tuple";
+    case pickle::Kind::List:
+        return "list";
+    case pickle::Kind::Dict:
+        return "dict with non-string keys";
+    case pickle::Kind::Tensor:
+        return "single tensor";
+    default:
+        return "scalar";
+    }
 }
 
 std::string readMagic(const std::string& path) {
@@ -481,31 +106,18 @@ std::map<std::string, at::Tensor> loadStateDict(const std::string& path) {
     if (magic != std::string("PK\x03\x04", 4))
         throw UserError(path + ": not a PyTorch file (expected a torch.save zip archive)");
 
-    c10::IValue value;
-    try {
-        value = readPickleArchive(path);
-    } catch (const std::exception& e) {
-        std::string reason = e.what();
-        reason = reason.substr(0, reason.find('\n'));
-        throw UserError(path + ": not a readable PyTorch state dict (" + reason + ")");
-    }
-    if (!isStringKeyedDict(value))
-        throw UserError(path + ": holds a " + std::string(value.tagKind()) +
+    const TorchFile file = readTorchFile(path);
+    const pickle::Value* dict = file.root.get();
+    if (!isStringKeyedDict(*dict))
+        throw UserError(path + ": holds a " + kindName(dict->kind) +
                         ", not a state dict (a dict of tensors)");
-    auto dict = value.toGenericDict();
     // Checkpoints keep the weights one level down.
-    for (const char* wrapper : {"state_dict", "model"}) {
-        for (const auto& entry : dict) {
-            if (entry.key().toStringRef() == wrapper && isStringKeyedDict(entry.value())) {
-                dict = entry.value().toGenericDict();
-                break;
-            }
+    for (const char* wrapper : {"state_dict", "model"})
+        if (const pickle::Value* inner = dict->find(wrapper); inner && isStringKeyedDict(*inner)) {
+            dict = inner;
+            break;
         }
-    }
-    std::map<std::string, at::Tensor> state;
-    for (const auto& entry : dict)
-        if (entry.value().isTensor())
-            state[entry.key().toStringRef()] = entry.value().toTensor();
+    auto state = tensorsOf(file, *dict);
     if (state.empty())
         throw UserError(path + ": holds no tensors; expected a state dict");
     return state;

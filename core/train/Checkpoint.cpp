@@ -3,14 +3,19 @@
 #include "util/AtomicFile.h"
 #include "util/Expected.h"
 
+#include "util/Sha256.h"
+#include "util/TorchFile.h"
+
 #include <ATen/ATen.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 namespace swav {
 
@@ -27,11 +32,62 @@ c10::Dict<std::string, at::Tensor> toDict(const std::map<std::string, at::Tensor
     return dict;
 }
 
-std::map<std::string, at::Tensor> fromDict(const c10::IValue& value) {
-    std::map<std::string, at::Tensor> out;
-    for (const auto& entry : value.toGenericDict())
-        out[entry.key().toStringRef()] = entry.value().toTensor();
-    return out;
+// Field readers for an untrusted checkpoint: each names the field and what was expected.
+class Fields {
+public:
+    Fields(const TorchFile& file, const std::string& path)
+        : m_file(file)
+        , m_path(path) {
+        if (m_file.root->kind != pickle::Kind::Dict ||
+            !isString(m_file.root->find("format"), kFormatName))
+            throw UserError(path + ": not a SwAV Workbench checkpoint");
+    }
+    const pickle::Value& field(const char* name, pickle::Kind kind, const char* what) const {
+        const pickle::Value* value = m_file.root->find(name);
+        if (!value || value->kind != kind)
+            throw UserError(m_path + ": damaged checkpoint ('" + name + "' should be " + what +
+                            ")");
+        return *value;
+    }
+    int64_t integer(const char* name, int64_t min, int64_t max) const {
+        const int64_t value = field(name, pickle::Kind::Int, "an integer").integer;
+        if (value < min || value > max)
+            throw UserError(m_path + ": damaged checkpoint ('" + name + "' is " +
+                            std::to_string(value) + ", expected " + std::to_string(min) + " to " +
+                            std::to_string(max) + ")");
+        return value;
+    }
+    std::map<std::string, at::Tensor> tensors(const char* name) const {
+        return tensorsOf(m_file, field(name, pickle::Kind::Dict, "a dict of tensors"));
+    }
+    bool has(const char* name) const { return m_file.root->find(name) != nullptr; }
+
+private:
+    static bool isString(const pickle::Value* value, const char* text) {
+        return value && value->isString() && value->text == text;
+    }
+    const TorchFile& m_file;
+    const std::string& m_path;
+};
+
+// The same file may be named by a relative or an absolute path.
+std::string recordedDigest(const CheckpointDigests& digests, const std::string& file) {
+    if (const auto exact = digests.find(file); exact != digests.end())
+        return exact->second;
+    std::error_code ec;
+    const auto canonical = fs::weakly_canonical(file, ec);
+    for (const auto& [path, digest] : digests)
+        if (!ec && fs::weakly_canonical(path, ec) == canonical)
+            return digest;
+    return {};
+}
+
+void checkDigest(const std::string& path, const std::string& expectedSha256) {
+    if (expectedSha256.empty())
+        return;
+    if (sha256OfFile(path) != expectedSha256)
+        throw UserError(path + ": the checkpoint changed since it was written (its SHA-256 "
+                               "differs from the one in the run database)");
 }
 
 } // namespace
@@ -56,48 +112,78 @@ void saveCheckpoint(const CheckpointState& s, const std::string& path) {
     writeFileAtomically(path, "checkpoint", bytes.data(), bytes.size());
 }
 
-CheckpointState loadCheckpoint(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw UserError(path + ": cannot open the checkpoint");
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    c10::IValue value;
-    try {
-        value = torch::pickle_load(bytes);
-    } catch (const std::exception&) {
-        throw UserError(path + ": not a readable checkpoint (the file is corrupt or truncated)");
+CheckpointState loadCheckpoint(const std::string& path, const std::string& expectedSha256) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+        throw UserError(path + ": cannot open the checkpoint (" +
+                        (fs::exists(path, ec) ? "not a file" : "no such file") + ")");
+    checkDigest(path, expectedSha256);
+    const TorchFile file = readTorchFile(path);
+    const Fields f(file, path);
+    const int64_t version = f.integer("format_version", 0, std::numeric_limits<int>::max());
+    if (version != kCheckpointFormatVersion)
+        throw UserError(path + ": checkpoint format version " + std::to_string(version) +
+                        " is not supported (this program reads version " +
+                        std::to_string(kCheckpointFormatVersion) + ")");
+    constexpr int64_t kMaxCount = std::numeric_limits<int64_t>::max() / 4;
+    CheckpointState s;
+    s.configJson = f.field("config", pickle::Kind::String, "a string").text;
+    s.epoch = static_cast<int>(f.integer("epoch", 0, kMaxEpochs));
+    s.stepInEpoch = f.integer("step_in_epoch", 0, kMaxCount);
+    s.iteration = f.integer("iteration", 0, kMaxCount);
+    s.model = f.tensors("model");
+    s.optimizer = f.tensors("optimizer");
+    const pickle::Value* queue = file.root->find("queue");
+    if (queue && queue->kind == pickle::Kind::Tensor)
+        s.queue = file.tensor(*queue);
+    else if (queue && queue->kind != pickle::Kind::None)
+        throw UserError(path + ": damaged checkpoint ('queue' should be a tensor or None)");
+    s.queueFilled = f.integer("queue_filled", 0, kMaxCount);
+    if (s.queueFilled > 0 &&
+        (!s.queue.defined() || s.queue.dim() != 3 || s.queueFilled > s.queue.size(1)))
+        throw UserError(path + ": damaged checkpoint ('queue_filled' exceeds the queue)");
+    s.epochAccumulators = f.tensors("epoch_accumulators");
+    s.lossScale = f.field("loss_scale", pickle::Kind::Float, "a number").real;
+    if (!std::isfinite(s.lossScale) || s.lossScale < 0)
+        throw UserError(path + ": damaged checkpoint ('loss_scale' is not a finite number >= 0)");
+    return s;
+}
+
+Expected<LoadedCheckpoint> loadNewestCheckpoint(const std::string& checkpointOrRunDir,
+                                                const CheckpointDigests& digests,
+                                                std::vector<std::string>* skipped) {
+    std::error_code ec;
+    auto load = [&](const std::string& file) {
+        return LoadedCheckpoint{file, loadCheckpoint(file, recordedDigest(digests, file))};
+    };
+    if (fs::is_regular_file(checkpointOrRunDir, ec))
+        return catchUserError([&] { return load(checkpointOrRunDir); });
+    if (!fs::is_directory(checkpointOrRunDir, ec))
+        return Error{checkpointOrRunDir + ": no such checkpoint file or run folder"};
+    const auto files = listCheckpoints(checkpointOrRunDir);
+    if (files.empty())
+        return Error{checkpointOrRunDir + ": the run folder has no checkpoint"};
+    // A damaged newest checkpoint should not cost the run: fall back to the newest good one.
+    std::string problems;
+    for (auto file = files.rbegin(); file != files.rend(); ++file) {
+        try {
+            return load(*file);
+        } catch (const UserError& e) {
+            if (skipped)
+                skipped->push_back(std::string(e.what()) + "; using an older checkpoint");
+            problems += std::string("\n  ") + e.what();
+        }
     }
-    try {
-        if (!value.isGenericDict())
-            throw UserError("");
-        const auto root = value.toGenericDict();
-        if (!root.contains("format") || root.at("format").toStringRef() != kFormatName)
-            throw UserError("");
-        const auto version = root.at("format_version").toInt();
-        if (version != kCheckpointFormatVersion)
-            throw UserError(path + ": checkpoint format version " + std::to_string(version) +
-                            " is not supported (this program reads version " +
-                            std::to_string(kCheckpointFormatVersion) + ")");
-        CheckpointState s;
-        s.configJson = root.at("config").toStringRef();
-        s.epoch = static_cast<int>(root.at("epoch").toInt());
-        s.stepInEpoch = root.at("step_in_epoch").toInt();
-        s.iteration = root.at("iteration").toInt();
-        s.model = fromDict(root.at("model"));
-        s.optimizer = fromDict(root.at("optimizer"));
-        if (!root.at("queue").isNone())
-            s.queue = root.at("queue").toTensor();
-        s.queueFilled = root.at("queue_filled").toInt();
-        s.epochAccumulators = fromDict(root.at("epoch_accumulators"));
-        s.lossScale = root.at("loss_scale").toDouble();
-        return s;
-    } catch (const UserError& e) {
-        if (std::string(e.what()).empty())
-            throw UserError(path + ": not a SwAV Workbench checkpoint");
-        throw;
-    } catch (const std::exception&) {
-        throw UserError(path + ": not a SwAV Workbench checkpoint (missing or mistyped fields)");
-    }
+    return Error{checkpointOrRunDir + ": no readable checkpoint:" + problems};
+}
+
+Expected<std::string> resolveCheckpoint(const std::string& checkpointOrRunDir,
+                                        const CheckpointDigests& digests,
+                                        std::vector<std::string>* skipped) {
+    auto loaded = loadNewestCheckpoint(checkpointOrRunDir, digests, skipped);
+    if (!loaded)
+        return loaded.error();
+    return loaded->path;
 }
 
 std::vector<std::string> listCheckpoints(const std::string& runDir) {

@@ -3,6 +3,8 @@
 // dictionary (readable by Python's torch.load), written to a temporary file and renamed so
 // that a crash never leaves a half-written checkpoint behind.
 
+#include "util/Expected.h"
+
 #include <ATen/Tensor.h>
 
 #include <map>
@@ -12,6 +14,10 @@
 namespace swav {
 
 constexpr int kCheckpointFormatVersion = 1;
+constexpr int kMaxEpochs = 1'000'000;
+
+/// SHA-256 (lower-case hex) of checkpoint files by path, as the run database recorded them.
+using CheckpointDigests = std::map<std::string, std::string>;
 
 struct CheckpointState {
     std::string configJson;                      // the run's full configuration
@@ -29,9 +35,26 @@ struct CheckpointState {
 /// Writes atomically (temp + rename); tensors are moved to the CPU. Throws UserError.
 void saveCheckpoint(const CheckpointState& state, const std::string& path);
 
-/// Reads a checkpoint; throws UserError naming the file for a missing, corrupt or foreign file
-/// or an unknown format version.
-CheckpointState loadCheckpoint(const std::string& path);
+/// Reads a checkpoint with the bounded reader (util/TorchFile), checking every field's type and
+/// range; with `expectedSha256` the file's digest must match first. Throws UserError naming the
+/// file for a missing, damaged, changed or foreign file or an unknown format version.
+CheckpointState loadCheckpoint(const std::string& path, const std::string& expectedSha256 = {});
+
+struct LoadedCheckpoint {
+    std::string path;
+    CheckpointState state;
+};
+
+/// A checkpoint file as given, or the newest checkpoint of a run folder that loads and matches
+/// its recorded digest; damaged newer ones are skipped, each with a line in `skipped`.
+Expected<LoadedCheckpoint> loadNewestCheckpoint(const std::string& checkpointOrRunDir,
+                                                const CheckpointDigests& digests = {},
+                                                std::vector<std::string>* skipped = nullptr);
+
+/// The path loadNewestCheckpoint picks.
+Expected<std::string> resolveCheckpoint(const std::string& checkpointOrRunDir,
+                                        const CheckpointDigests& digests = {},
+                                        std::vector<std::string>* skipped = nullptr);
 
 /// Checkpoint files of a run folder (<runDir>/checkpoints/*.pt), oldest first.
 std::vector<std::string> listCheckpoints(const std::string& runDir);

@@ -47,6 +47,11 @@ HealthAssessment assessEpoch(const EpochMetrics& epoch, int prototypes) {
         raise(health, HealthLevel::Bad,
               "The embeddings have collapsed to nearly one point (spread below 10% of a "
               "well-spread set).");
+    if (epoch.unreadableFiles > 0)
+        raise(health, HealthLevel::Warning,
+              std::to_string(epoch.unreadableFiles) +
+                  " image files could not be read and were skipped; each was replaced by "
+                  "another image of its class.");
     return health;
 }
 

@@ -114,6 +114,23 @@ std::string describeRunDevice(const DeviceChoice& device) {
     return device.description;
 }
 
+// A checkpoint's position must lie on this run's schedule, or resuming would index outside the
+// epoch's batch order or train past the end.
+std::string checkResumePosition(const CheckpointState& saved, int64_t stepsPerEpoch, int epochs) {
+    if (saved.epoch > epochs)
+        return "checkpoint epoch " + std::to_string(saved.epoch) + " is past the run's " +
+               std::to_string(epochs) + " epochs";
+    if (saved.stepInEpoch > stepsPerEpoch)
+        return "checkpoint step " + std::to_string(saved.stepInEpoch) + " is past the epoch's " +
+               std::to_string(stepsPerEpoch) + " steps";
+    if (saved.iteration != saved.epoch * stepsPerEpoch + saved.stepInEpoch)
+        return "checkpoint iteration " + std::to_string(saved.iteration) +
+               " does not match epoch " + std::to_string(saved.epoch) + ", step " +
+               std::to_string(saved.stepInEpoch) + " at " + std::to_string(stepsPerEpoch) +
+               " steps per epoch (was the dataset or batch size changed?)";
+    return {};
+}
+
 } // namespace
 
 RunOutcome Trainer::run(TrainingControl& control) {
@@ -203,12 +220,18 @@ RunOutcome Trainer::run(TrainingControl& control) {
     int64_t iteration = 0;
     LossScaler scaler;
     std::map<std::string, at::Tensor> resumedAccumulators;
+    std::vector<std::string> resumeNotes;
     if (!st.options.resumeFrom.empty()) {
         try {
-            auto path = resolveCheckpoint(st.options.resumeFrom);
-            if (!path)
-                return fail(path.error().message);
-            auto saved = loadCheckpoint(*path);
+            auto loaded = loadNewestCheckpoint(st.options.resumeFrom, st.options.checkpointDigests,
+                                               &resumeNotes);
+            if (!loaded)
+                return fail(loaded.error().message);
+            const std::string* path = &loaded->path;
+            auto& saved = loaded->state;
+            if (auto problem = checkResumePosition(saved, stepsPerEpoch, cfg.optim.epochs);
+                !problem.empty())
+                return fail(*path + ": " + problem);
             loadModelState(*model, saved.model, *path);
             optimizer->loadState(saved.optimizer);
             if (saved.queue.defined())
@@ -236,6 +259,10 @@ RunOutcome Trainer::run(TrainingControl& control) {
     started.startStep = iteration;
     started.epochs = cfg.optim.epochs;
     started.numPrototypes = cfg.model.numPrototypes;
+    started.notes = resumeNotes;
+    if (const int64_t unreadable = data.skippedFiles())
+        started.notes.push_back(std::to_string(unreadable) +
+                                " dataset files are unreadable and were left out");
 
     if (!st.options.runDir.empty()) {
         std::error_code ec;
@@ -455,6 +482,7 @@ RunOutcome Trainer::run(TrainingControl& control) {
             stats.finish(model->prototypes()->weight, em);
             em.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
             em.queueActive = queue.full();
+            em.unreadableFiles = data.skippedFiles();
             const bool monitorNow = cfg.eval.knnEveryEpochs > 0 && st.options.monitor &&
                                     (epoch + 1) % cfg.eval.knnEveryEpochs == 0 &&
                                     data.labels().defined() &&
@@ -480,25 +508,12 @@ RunOutcome Trainer::run(TrainingControl& control) {
     return outcome;
 }
 
-Expected<std::string> resolveCheckpoint(const std::string& checkpointOrRunDir) {
-    std::error_code ec;
-    if (fs::is_regular_file(checkpointOrRunDir, ec))
-        return checkpointOrRunDir;
-    if (!fs::is_directory(checkpointOrRunDir, ec))
-        return Error{checkpointOrRunDir + ": no such checkpoint file or run folder"};
-    const auto files = listCheckpoints(checkpointOrRunDir);
-    if (files.empty())
-        return Error{checkpointOrRunDir + ": the run folder has no checkpoint to resume from"};
-    return files.back();
-}
-
 Expected<ExperimentConfig> configFromCheckpoint(const std::string& checkpointOrRunDir) {
-    auto path = resolveCheckpoint(checkpointOrRunDir);
-    if (!path)
-        return path.error();
+    auto loaded = loadNewestCheckpoint(checkpointOrRunDir);
+    if (!loaded)
+        return loaded.error();
     return catchUserError([&]() -> ExperimentConfig {
-        const auto saved = loadCheckpoint(*path);
-        auto config = loadConfig(saved.configJson, *path, {});
+        auto config = loadConfig(loaded->state.configJson, loaded->path, {});
         if (!config)
             throw UserError(config.error().message);
         return *config;

@@ -7,6 +7,7 @@
 #include "train/TrainingObserver.h"
 #include "util/PhaseTimer.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,8 +17,10 @@ namespace swav {
 class Collective;
 
 struct TrainerOptions {
-    std::string runDir;       // checkpoints in <runDir>/checkpoints; "" = no checkpoints
-    std::string resumeFrom;   // checkpoint file or run folder (its newest checkpoint); "" = fresh
+    std::string runDir;     // checkpoints in <runDir>/checkpoints; "" = no checkpoints
+    std::string resumeFrom; // checkpoint file or run folder (its newest checkpoint); "" = fresh
+    std::map<std::string, std::string>
+        checkpointDigests;    // recorded SHA-256 by path, checked on resume
     int64_t maxSteps = -1;    // stop after this many steps without a checkpoint (benchmarks)
     bool profile = false;     // synchronise the device at phase boundaries to time them
     int64_t untimedSteps = 0; // first steps left out of phaseTimes() (warm-up)
@@ -55,8 +58,5 @@ private:
 
 /// The configuration stored in a checkpoint (file or run folder), to resume with.
 Expected<ExperimentConfig> configFromCheckpoint(const std::string& checkpointOrRunDir);
-
-/// The newest checkpoint file of a run folder, or the path itself when it is a file.
-Expected<std::string> resolveCheckpoint(const std::string& checkpointOrRunDir);
 
 } // namespace swav

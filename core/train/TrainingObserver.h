@@ -22,6 +22,7 @@ struct RunStarted {
     int64_t startStep = 0;
     int epochs = 0;
     int numPrototypes = 0;
+    std::vector<std::string> notes; // worth telling the user (damaged checkpoints skipped, ...)
 };
 
 struct StepMetrics {
@@ -53,7 +54,8 @@ struct EpochMetrics {
     double embeddingStdReference = 0; // 1/sqrt(D): the value of well-spread embeddings
     double seconds = 0;
     bool queueActive = false;
-    double knnAccuracy = -1; // online kNN on the hold-out set; -1 when not run
+    double knnAccuracy = -1;     // online kNN on the hold-out set; -1 when not run
+    int64_t unreadableFiles = 0; // dataset files found unreadable so far, each replaced by another
 };
 
 struct CheckpointSaved {

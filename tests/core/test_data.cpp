@@ -147,6 +147,20 @@ SWAV_TEST(IdxRoundTripGzipAndPlain) {
     }
 }
 
+// Issue 10: a small gzip bomb whose header declares billions of images failed with a bare
+// std::bad_alloc naming no file.
+SWAV_TEST(IdxBombsAreRefusedNamingTheFile) {
+    swav::test::TempDir dir;
+    const std::string zeros(8 << 20, '\0'); // compresses to a few KB
+    writeIdx(dir.file("bomb-images.gz"), 0x803, {0xffffffffu, 28, 28}, zeros, true);
+    VERIFY_THROWS_WITH(readIdxImages(dir.file("bomb-images.gz")), dir.file("bomb-images.gz"));
+    VERIFY_THROWS_WITH(readIdxImages(dir.file("bomb-images.gz")), "would need");
+    writeIdx(dir.file("huge.gz"), 0x803, {0xffffffffu, 32768, 32768}, "", true);
+    VERIFY_THROWS_WITH(readIdxImages(dir.file("huge.gz")), "of 32768x32768 its header declares");
+    writeIdx(dir.file("bomb-labels.gz"), 0x801, {0xffffffffu}, zeros, true);
+    VERIFY_THROWS_WITH(readIdxLabels(dir.file("bomb-labels.gz")), dir.file("bomb-labels.gz"));
+}
+
 SWAV_TEST(IdxWrongMagicNamesFileAndMagic) {
     swav::test::TempDir dir;
     writeIdx(dir.file("labels"), 0x801, {2}, std::string(2, '\1'), true);

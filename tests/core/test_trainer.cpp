@@ -8,6 +8,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -217,7 +218,7 @@ SWAV_TEST(CorruptOrForeignCheckpointsAreRefused) {
     swav::test::TempDir dir;
     const auto corrupt = dir.file("bad.pt");
     std::ofstream(corrupt) << "not a checkpoint";
-    VERIFY_THROWS_WITH(loadCheckpoint(corrupt), "bad.pt: not a readable checkpoint");
+    VERIFY_THROWS_WITH(loadCheckpoint(corrupt), "bad.pt: not a zip archive");
 
     auto config = tinyConfig();
     config.optim.epochs = 1;
@@ -238,7 +239,7 @@ SWAV_TEST(CorruptOrForeignCheckpointsAreRefused) {
     Recorder r3;
     TrainerOptions bad;
     bad.resumeFrom = corrupt;
-    VERIFY_CONTAINS(train(config, r3, bad).message, "not a readable checkpoint");
+    VERIFY_CONTAINS(train(config, r3, bad).message, "bad.pt: not a zip archive");
 }
 
 SWAV_TEST(TooSmallDatasetIsAClearFailure) {
@@ -349,4 +350,117 @@ SWAV_TEST(HealthReadsTheKnownFailureModes) {
     EpochMetrics point = good;
     point.embeddingStd = 0.001;
     VERIFY(assessEpoch(point, 100).level == HealthLevel::Bad);
+}
+
+namespace {
+
+// The tiny data, reporting files it could not read the way an image folder does.
+class DatasetWithUnreadableFiles final : public Dataset {
+public:
+    explicit DatasetWithUnreadableFiles(std::shared_ptr<Dataset> inner)
+        : m_inner(std::move(inner)) {}
+    int64_t size() const override { return m_inner->size(); }
+    int channels() const override { return m_inner->channels(); }
+    int height() const override { return m_inner->height(); }
+    int width() const override { return m_inner->width(); }
+    const std::vector<std::string>& classNames() const override { return m_inner->classNames(); }
+    at::Tensor labels() const override { return m_inner->labels(); }
+    ImageBatch gather(const std::vector<int64_t>& indices) override {
+        m_unreadable = 3;
+        return m_inner->gather(indices);
+    }
+    std::string description() const override { return m_inner->description(); }
+    int64_t skippedFiles() const override { return m_unreadable; }
+
+private:
+    std::shared_ptr<Dataset> m_inner;
+    int64_t m_unreadable = 1;
+};
+
+// Trains `config` with checkpoints in `runDir`.
+void trainInto(const std::string& runDir, const ExperimentConfig& config) {
+    Recorder recorder;
+    TrainerOptions options;
+    options.runDir = runDir;
+    train(config, recorder, options);
+}
+
+struct StartWatcher : Recorder {
+    RunStarted started;
+    void onStarted(const RunStarted& s) override { started = s; }
+};
+
+} // namespace
+
+// Issue 10: corrupt image files were replaced silently; the run now reports how many.
+SWAV_TEST(UnreadableDatasetFilesAreReported) {
+    auto config = tinyConfig();
+    config.optim.epochs = 1;
+    StartWatcher recorder;
+    const auto outcome =
+        train(config, recorder, {}, std::make_shared<DatasetWithUnreadableFiles>(tinyData()));
+    VERIFY_MSG(outcome.status == RunStatus::Finished, outcome.message);
+    VERIFY_EQ(recorder.started.notes.size(), size_t(1));
+    VERIFY_CONTAINS(recorder.started.notes[0], "1 dataset files are unreadable");
+    VERIFY_EQ(recorder.epochs.back().unreadableFiles, int64_t(3));
+    const auto hints = assessEpoch(recorder.epochs.back(), 8).hints;
+    VERIFY(std::any_of(hints.begin(), hints.end(), [](const std::string& hint) {
+        return hint.find("3 image files could not be read") != std::string::npos;
+    }));
+}
+
+// Issue 10: a negative or inconsistent position read before the batch order or trained past the
+// schedule; now the resume fails naming the checkpoint.
+SWAV_TEST(ResumeRefusesPositionsOffTheSchedule) {
+    swav::test::TempDir dir;
+    auto config = tinyConfig();
+    config.optim.epochs = 1;
+    trainInto(dir.path(), config);
+    const auto good = listCheckpoints(dir.path()).back();
+    struct Case {
+        int epoch;
+        int64_t step, iteration;
+        const char* message;
+    };
+    for (const Case& c :
+         {Case{5, 0, 20, "past the run's 1 epochs"}, Case{0, 9, 9, "past the epoch's 4 steps"},
+          Case{1, 0, 3, "does not match epoch 1"}}) {
+        auto state = loadCheckpoint(good);
+        state.epoch = c.epoch;
+        state.stepInEpoch = c.step;
+        state.iteration = c.iteration;
+        const auto crafted = dir.file("crafted.pt");
+        saveCheckpoint(state, crafted);
+        TrainerOptions resume;
+        resume.resumeFrom = crafted;
+        Recorder r;
+        const auto outcome = train(config, r, resume);
+        VERIFY(outcome.status == RunStatus::Failed);
+        VERIFY_CONTAINS(outcome.message, "crafted.pt");
+        VERIFY_CONTAINS(outcome.message, c.message);
+        VERIFY(r.steps.empty());
+    }
+}
+
+// Issue 10: a damaged newest checkpoint blocked resume although an older valid one existed.
+SWAV_TEST(ResumeFallsBackToTheNewestValidCheckpoint) {
+    swav::test::TempDir dir;
+    auto config = tinyConfig();
+    config.optim.epochs = 2;
+    trainInto(dir.path(), config);
+    auto files = listCheckpoints(dir.path());
+    VERIFY_EQ(files.size(), size_t(2));
+    std::ofstream(files.back(), std::ios::binary | std::ios::trunc) << "damaged";
+
+    config.optim.epochs = 3;
+    TrainerOptions resume;
+    resume.runDir = dir.path();
+    resume.resumeFrom = dir.path();
+    StartWatcher r;
+    const auto outcome = train(config, r, resume);
+    VERIFY_MSG(outcome.status == RunStatus::Finished, outcome.message);
+    VERIFY_EQ(r.started.startEpoch, 1);
+    VERIFY_EQ(r.started.notes.size(), size_t(1));
+    VERIFY_CONTAINS(r.started.notes[0], files.back());
+    VERIFY_CONTAINS(r.started.notes[0], "using an older checkpoint");
 }
