@@ -3,6 +3,7 @@
 #include "ConfusionMatrixView.h"
 #include "ProgressRelay.h"
 #include "eval/Evaluation.h"
+#include "store/CheckpointDigests.h"
 #include "store/RunStore.h"
 #include "train/Checkpoint.h"
 #include "train/Trainer.h"
@@ -164,11 +165,21 @@ void EvaluationPanel::start() {
         return !cancelled->load();
     };
     const std::string checkpoint = m_checkpointPath.toStdString();
+    std::string digest;
+    if (m_runs && m_runId > 0) {
+        try {
+            const auto digests = store::checkpointDigests(*m_runs, m_runId);
+            if (const auto it = digests.find(checkpoint); it != digests.end())
+                digest = it->second;
+        } catch (const UserError&) {
+            // Without the record the file is still read safely, just not compared.
+        }
+    }
     m_run->setEnabled(false);
     m_cancel->setEnabled(true);
     m_stage->setText(tr("starting..."));
     m_watcher.setFuture(
-        QtConcurrent::run([checkpoint, knn, linear, baselines, progress, cancelled] {
+        QtConcurrent::run([checkpoint, digest, knn, linear, baselines, progress, cancelled] {
             auto outcome = std::make_shared<Outcome>();
             // Reading the checkpoint's settings loads the file: not on the GUI thread.
             auto config = configFromCheckpoint(checkpoint);
@@ -180,6 +191,7 @@ void EvaluationPanel::start() {
             request.knn = knn;
             request.linear = linear;
             request.baselines = baselines;
+            request.expectedSha256 = digest;
             auto result = evaluateCheckpoint(checkpoint, request, progress);
             if (result)
                 outcome->result = *result;

@@ -32,7 +32,8 @@ std::string indexPath(const std::string& parent, size_t index) {
 }
 
 std::string shortDump(const json& value) {
-    std::string text = value.dump();
+    // Replacement characters rather than an exception for text that is not UTF-8.
+    std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
     return text.size() > 60 ? text.substr(0, 57) + "..." : text;
 }
 
@@ -295,6 +296,8 @@ void applyOverride(json& root, const std::string& assignment, ValidationReport& 
     }
     // Bare words are strings so that `--set dataset.kind=mnist` needs no quotes.
     json value = json::parse(text, nullptr, false);
+    if (value.is_discarded() && !isValidUtf8(text))
+        return report.error(walked, "the value is not UTF-8 text");
     if (value.is_discarded())
         value = text;
     *node = value;

@@ -45,7 +45,7 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
                                             const EvalRequest& request,
                                             const EvalProgress& progress) {
     return catchUserError([&]() -> nlohmann::json {
-        const auto saved = loadCheckpoint(checkpointPath);
+        const auto saved = loadCheckpoint(checkpointPath, request.expectedSha256);
         auto parsed = loadConfig(saved.configJson, checkpointPath, {});
         if (!parsed)
             throw UserError(parsed.error().message);

@@ -27,6 +27,7 @@ struct EvalRequest {
     std::string linearProtocol = "cached";
     int featureBatchSize = 512;
     std::string device = "auto";
+    std::string expectedSha256; // the checkpoint's recorded digest, checked first; "" = none
 };
 
 /// (stage, done, total) -> false cancels. Stages: "features train", "features test",

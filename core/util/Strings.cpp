@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -111,6 +112,40 @@ std::string csvField(const std::string& text) {
         quoted += c;
     }
     return quoted + "\"";
+}
+
+bool isValidUtf8(const std::string& text) {
+    size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        size_t extra = 0;
+        uint32_t code = 0, minimum = 0;
+        if (lead < 0x80) {
+            ++i;
+            continue;
+        } else if ((lead & 0xe0) == 0xc0) {
+            extra = 1, code = lead & 0x1f, minimum = 0x80;
+        } else if ((lead & 0xf0) == 0xe0) {
+            extra = 2, code = lead & 0x0f, minimum = 0x800;
+        } else if ((lead & 0xf8) == 0xf0) {
+            extra = 3, code = lead & 0x07, minimum = 0x10000;
+        } else {
+            return false;
+        }
+        if (text.size() - i <= extra)
+            return false;
+        for (size_t k = 1; k <= extra; ++k) {
+            const auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xc0) != 0x80)
+                return false;
+            code = (code << 6) | (next & 0x3f);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        if (code < minimum || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+            return false;
+        i += extra + 1;
+    }
+    return true;
 }
 
 } // namespace swav

@@ -16,6 +16,9 @@ std::string joinAlternatives(const std::vector<std::string>& values);
 
 std::string trim(const std::string& text);
 
+/// Whether `text` is well-formed UTF-8 (JSON can hold nothing else).
+bool isValidUtf8(const std::string& text);
+
 /// Human-readable byte count ("12.3 MiB").
 std::string formatBytes(double bytes);
 

@@ -8,6 +8,7 @@
 #include "eval/LinearProbe.h"
 #include "train/Checkpoint.h"
 #include "train/Trainer.h"
+#include "util/Sha256.h"
 
 #include <ATen/ATen.h>
 
@@ -172,6 +173,14 @@ SWAV_TEST(EvaluateCheckpointReportsTrainedAndBaselines) {
     VERIFY(std::filesystem::exists(checkpoint + ".test.features"));
     // The raw pixels of clean synthetic shapes are far above chance (0.25).
     VERIFY((*result)["knn"]["raw_pixels"].get<double>() > 0.5);
+
+    // Issue 10: a checkpoint that no longer matches its recorded digest is not evaluated.
+    request.expectedSha256 = sha256OfFile(checkpoint);
+    VERIFY(evaluateCheckpoint(checkpoint, request));
+    request.expectedSha256[0] = request.expectedSha256[0] == '0' ? '1' : '0';
+    const auto changed = evaluateCheckpoint(checkpoint, request);
+    VERIFY(!changed);
+    VERIFY_CONTAINS(changed.error().message, "changed since it was written");
 
     auto missing = evaluateCheckpoint(dir.file("none.pt"), request);
     VERIFY(!missing);

@@ -85,8 +85,9 @@ template <class A, class B> std::string describePair(const A& a, const B& b) {
 
 #define VERIFY_EQ(actual, expected)                                                                \
     do {                                                                                           \
-        const auto& swavA_ = (actual);                                                             \
-        const auto& swavB_ = (expected);                                                           \
+        /* Copies: `actual` may be a member of a temporary that dies with this statement. */       \
+        const auto swavA_ = (actual);                                                              \
+        const auto swavB_ = (expected);                                                            \
         if (!(swavA_ == swavB_))                                                                   \
             ::swav::test::fail(__FILE__, __LINE__,                                                 \
                                "VERIFY_EQ(" #actual ", " #expected "): " +                         \
