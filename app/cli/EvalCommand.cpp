@@ -6,11 +6,11 @@
 #include "eval/Evaluation.h"
 #include "train/Checkpoint.h"
 #include "train/Trainer.h"
+#include "util/AtomicFile.h"
 #include "util/Strings.h"
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <unistd.h>
 
@@ -81,7 +81,8 @@ int runEval(const EvalOptions& options) {
                          static_cast<long long>(done), static_cast<long long>(total));
         return true;
     };
-    auto result = evaluateCheckpoint(*checkpoint, request, progress);
+    std::vector<std::string> written; // feature caches, then the result file
+    auto result = evaluateCheckpoint(*checkpoint, request, progress, &written);
     if (tty)
         std::fprintf(stderr, "\r\033[K");
     if (!result) {
@@ -90,10 +91,18 @@ int runEval(const EvalOptions& options) {
     }
 
     // Keep every evaluation beside the run.
-    const std::string file =
-        runOutputPath(options.runDir, "evaluations", *checkpoint, timestampNow() + ".json");
-    std::ofstream(file) << result->dump(2) << "\n";
+    std::vector<std::string> created;
+    const std::string file = runOutputPath(options.runDir, "evaluations", *checkpoint,
+                                           timestampNow() + ".json", created);
+    try {
+        writeFileAtomically(file, "evaluation",
+                            [&](std::ostream& out) { out << result->dump(2) << "\n"; });
+        written.push_back(file);
+    } catch (const UserError& e) {
+        std::cerr << "warning: " << e.what() << "\n";
+    }
     recordForRun(options.database, options.runDir, [&](store::RunStore& runs, int64_t id) {
+        runs.addRunFiles(id, written, created);
         runs.addEvaluation(id, *checkpoint, evaluationKind(*result), result->dump());
     });
 

@@ -2,6 +2,7 @@
 
 #include "cli/Commands.h"
 #include "cli/RunPaths.h"
+#include "cli/StoreLink.h"
 #include "config/ConfigJson.h"
 #include "eval/Features.h"
 #include "eval/TorchInterop.h"
@@ -21,6 +22,7 @@ namespace {
 
 struct Exported {
     std::string path;
+    std::vector<std::string> createdFolders; // made for the default path in the run folder
     size_t tensors = 0;
     ModelConfig model;
     ResNetSpec spec;
@@ -89,9 +91,9 @@ Exported exportPytorch(const std::string& checkpoint, const ExportOptions& optio
     const auto state = torchvisionStateDict(model);
 
     Exported e;
-    e.path = options.outFile.empty()
-                 ? runOutputPath(options.runDir, "export", checkpoint, "resnet.pt")
-                 : options.outFile;
+    e.path = options.outFile.empty() ? runOutputPath(options.runDir, "export", checkpoint,
+                                                     "resnet.pt", e.createdFolders)
+                                     : options.outFile;
     saveStateDict(state, e.path);
     e.tensors = state.size();
     e.model = config->model;
@@ -127,6 +129,12 @@ int runExport(const ExportOptions& options) {
         return ExitRunFailed;
     }
     const auto& e = *exported;
+    // A file in the run folder is the run's (deleted with it); one the user named with --out
+    // is the user's.
+    if (options.outFile.empty())
+        recordForRun(options.database, options.runDir, [&](store::RunStore& runs, int64_t id) {
+            runs.addRunFiles(id, {e.path}, e.createdFolders);
+        });
     std::printf("wrote %s (%zu tensors: the %s trunk of %s)\n", e.path.c_str(), e.tensors,
                 e.model.arch.c_str(), checkpoint->c_str());
     std::printf("%s", pythonSnippet(e).c_str());

@@ -31,10 +31,12 @@ Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch,
 }
 
 std::string runOutputPath(const std::string& runDir, const std::string& folder,
-                          const std::string& checkpoint, const std::string& suffix) {
+                          const std::string& checkpoint, const std::string& suffix,
+                          std::vector<std::string>& createdFolders) {
     const auto dir = fs::path(runDir) / folder;
     std::error_code ec;
-    fs::create_directories(dir, ec);
+    if (fs::create_directory(dir, ec))
+        createdFolders.push_back(dir.string());
     return (dir / (fs::path(checkpoint).stem().string() + "-" + suffix)).string();
 }
 

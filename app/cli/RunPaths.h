@@ -4,6 +4,7 @@
 #include "util/Expected.h"
 
 #include <string>
+#include <vector>
 
 namespace swav::cli {
 
@@ -12,8 +13,11 @@ namespace swav::cli {
 Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch,
                                        const std::string& database);
 
-/// "<runDir>/<folder>/<checkpoint stem>-<suffix>", creating the folder.
+/// "<runDir>/<folder>/<checkpoint stem>-<suffix>", creating the folder; when made here it is
+/// added to `createdFolders` (recorded with the run's files, so that deleting the run removes
+/// it when empty).
 std::string runOutputPath(const std::string& runDir, const std::string& folder,
-                          const std::string& checkpoint, const std::string& suffix);
+                          const std::string& checkpoint, const std::string& suffix,
+                          std::vector<std::string>& createdFolders);
 
 } // namespace swav::cli

@@ -124,11 +124,19 @@ int diffRuns(const RunRecord& left, const RunRecord& right) {
     return ExitOk;
 }
 
-bool confirmed(const RunRecord& run) {
+bool confirmed(RunStore& runs, const RunRecord& run) {
     if (!isatty(STDIN_FILENO))
         return false;
-    std::printf("delete run %lld (%s) with its checkpoints and evaluations? [y/N] ",
-                static_cast<long long>(run.id), run.name.c_str());
+    size_t files = 0;
+    for (const auto& file : runs.runFiles(run.id))
+        files += file.folder ? 0 : 1;
+    if (run.filesRecorded)
+        std::printf("delete run %lld (%s), its records and the %zu files it wrote in %s? [y/N] ",
+                    static_cast<long long>(run.id), run.name.c_str(), files, run.runDir.c_str());
+    else
+        std::printf("delete run %lld (%s), its records and the checkpoints, evaluations, "
+                    "analyses and exports it wrote in %s? [y/N] ",
+                    static_cast<long long>(run.id), run.name.c_str(), run.runDir.c_str());
     std::fflush(stdout);
     std::string answer;
     std::getline(std::cin, answer);
@@ -215,13 +223,15 @@ int runRuns(CLI::App& runsCommand, const RunsOptions& options) {
                           << "; stop it before deleting it\n";
                 return ExitBadUsage;
             }
-            if (!options.yes && !confirmed(*run)) {
+            if (!options.yes && !confirmed(runs, *run)) {
                 std::cerr << "not deleted (confirm with --yes when not at a terminal)\n";
                 return ExitBadUsage;
             }
-            for (const auto& problem : runs.deleteRun(run->id))
-                std::cerr << "kept: " << problem << "\n";
-            std::printf("deleted run %lld\n", static_cast<long long>(run->id));
+            const store::RunDeletion deletion = runs.deleteRun(run->id);
+            for (const auto& kept : deletion.kept)
+                std::cerr << "kept: " << kept << "\n";
+            std::printf("deleted run %lld (%zu files and folders removed)\n",
+                        static_cast<long long>(run->id), deletion.removed.size());
             return ExitOk;
         }
         if (command == "tag") {

@@ -59,60 +59,96 @@ bool isRunId(const std::string& text) {
 struct RunPlan {
     ExperimentConfig config;
     std::string runDir;
-    std::string resumeFrom; // checkpoint or run folder; "" = fresh
-    int64_t runId = 0;      // 0 = not recorded
+    store::ClaimedFolder claimed; // the folder made for a new run; empty when continuing one
+    std::string resumeFrom;       // checkpoint or run folder; "" = fresh
+    std::string preset;           // recorded with a new run
+    int64_t runId = 0;            // the recorded run continued; 0 = a new run
 };
+
+std::string presetOf(const ConfigSource& source) {
+    if (!source.configFile.empty())
+        return "";
+    return source.preset.empty() ? "fashion-mnist" : source.preset;
+}
+
+/// A recorded run continues in its own folder, as the same run.
+Expected<RunPlan> continueRecorded(const store::RunRecord& record, const std::string& resume,
+                                   const TrainOptions& options) {
+    if (!options.outDir.empty())
+        return Error{"--out: run " + std::to_string(record.id) + " continues in its own folder " +
+                     record.runDir + "; leave out --out"};
+    // Opening the database has marked dead writers; a run still active has a live one.
+    if (store::isActive(record.status))
+        return Error{"run " + std::to_string(record.id) + " is " + store::toString(record.status) +
+                     " in another process (pid " + std::to_string(record.process.pid) + " on " +
+                     record.process.host + "); stop it before resuming"};
+    auto config = configFromCheckpoint(resume);
+    if (!config)
+        return config.error();
+    RunPlan plan;
+    plan.config = *config;
+    plan.resumeFrom = resume;
+    plan.runDir = record.runDir;
+    plan.runId = record.id;
+    return plan;
+}
 
 Expected<RunPlan> planRun(const TrainOptions& options, const std::string& database,
                           store::RunStore* runs) {
     RunPlan plan;
-    plan.runDir = options.outDir;
-    std::string resume = options.resume;
-    if (isRunId(resume) && !fs::exists(resume)) {
-        if (!runs)
-            return Error{"--resume " + resume +
-                         ": a run id needs the run database (drop "
-                         "--no-store or give the run folder)"};
-        const auto record = runs->run(std::stoll(resume));
-        if (!record)
-            return Error{runs->path() + ": no run with id " + resume + " (see swav runs list)"};
-        plan.runId = record->id;
-        resume = record->runDir;
-        if (plan.runDir.empty())
-            plan.runDir = resume;
-    }
-    if (!resume.empty()) {
-        // Resuming continues the same run with the configuration it was started with.
+    std::string outDir = options.outDir;
+    const char* outOrigin = "--out";
+    if (!options.resume.empty()) {
+        const std::string& resume = options.resume;
+        if (isRunId(resume) && !fs::exists(resume)) {
+            if (!runs)
+                return Error{"--resume " + resume +
+                             ": a run id needs the run database (drop "
+                             "--no-store or give the run folder)"};
+            const auto record = runs->run(std::stoll(resume));
+            if (!record)
+                return Error{runs->path() + ": no run with id " + resume + " (see swav runs list)"};
+            return continueRecorded(*record, record->runDir, options);
+        }
+        if (runs) {
+            const auto record =
+                fs::is_directory(resume) ? runs->runByDir(resume) : runs->runOfCheckpoint(resume);
+            if (record)
+                return continueRecorded(*record, resume, options);
+        }
+        // Not a recorded run: the checkpoint's folder is not ours to write (it may be a
+        // download folder). The continuation is a new run in a folder of its own.
         auto config = configFromCheckpoint(resume);
         if (!config)
             return config.error();
         plan.config = *config;
         plan.resumeFrom = resume;
-        if (plan.runDir.empty())
-            plan.runDir = fs::is_directory(resume) ? resume : runDirOfCheckpoint(resume);
-        if (runs && plan.runId == 0)
-            if (const auto record = runs->runByDir(plan.runDir))
-                plan.runId = record->id;
-        // Opening the database has marked dead writers; a run still active has a live one.
-        if (runs && plan.runId > 0)
-            if (const auto record = runs->run(plan.runId);
-                record && store::isActive(record->status))
-                return Error{"run " + std::to_string(plan.runId) + " is " +
-                             store::toString(record->status) + " in another process (pid " +
-                             std::to_string(record->process.pid) + " on " + record->process.host +
-                             "); stop it before resuming"};
-        return plan;
+    } else {
+        ValidationReport warnings;
+        auto config = options.source.load(&warnings);
+        if (!config)
+            return config.error();
+        std::cerr << warnings.format();
+        plan.config = *config;
+        plan.preset = presetOf(options.source);
+        if (outDir.empty()) {
+            outDir = plan.config.runtime.outDir;
+            outOrigin = "runtime.out_dir";
+        }
     }
-    ValidationReport warnings;
-    auto config = options.source.load(&warnings);
-    if (!config)
-        return config.error();
-    std::cerr << warnings.format();
-    plan.config = *config;
-    if (plan.runDir.empty())
-        plan.runDir = plan.config.runtime.outDir;
-    if (plan.runDir.empty())
-        plan.runDir = store::newRunFolder(database, plan.config.name);
+    auto claimed = outDir.empty() ? store::newRunFolder(database, plan.config.name)
+                                  : store::claimRunFolder(outDir);
+    if (!claimed)
+        return Error{(outDir.empty() ? std::string() : std::string(outOrigin) + ": ") +
+                     claimed.error().message};
+    plan.claimed = *claimed;
+    plan.runDir = claimed->path;
+    if (!plan.resumeFrom.empty() && runs)
+        std::printf("%s is not part of a recorded run: continuing it as a new run in %s\n",
+                    plan.resumeFrom.c_str(), plan.runDir.c_str());
+    else if (!plan.resumeFrom.empty())
+        std::printf("continuing %s as a new, unrecorded run in %s\n", plan.resumeFrom.c_str(),
+                    plan.runDir.c_str());
     return plan;
 }
 
@@ -140,6 +176,7 @@ int runTrain(const TrainOptions& options) {
 
     auto split = openDataset(config.dataset);
     if (!split) {
+        store::releaseRunFolder(plan->claimed);
         std::cerr << split.error().message << "\n";
         return ExitBadUsage;
     }
@@ -147,14 +184,12 @@ int runTrain(const TrainOptions& options) {
     std::unique_ptr<store::RunRecorder> recorder;
     if (runs) {
         try {
-            if (plan->runId == 0) {
-                const std::string preset = !options.source.configFile.empty() ? ""
-                                           : options.source.preset.empty()    ? "fashion-mnist"
-                                                                           : options.source.preset;
-                plan->runId = runs->createRun(store::newRunFor(config, preset, plan->runDir));
-            }
+            if (plan->runId == 0)
+                plan->runId =
+                    runs->createRun(store::newRunFor(config, plan->preset, plan->claimed));
             recorder = std::make_unique<store::RunRecorder>(database, plan->runId);
         } catch (const UserError& e) {
+            store::releaseRunFolder(plan->claimed);
             std::cerr << e.what() << "\n";
             return ExitBadUsage;
         }
@@ -193,9 +228,13 @@ int runTrain(const TrainOptions& options) {
         if (const std::string error = recorder->firstError(); !error.empty())
             std::cerr << "warning: the run database missed some records: " << error << "\n";
     }
-    if (outcome.status == RunStatus::Stopped)
-        std::printf("resume with: swav train --resume %s\n",
-                    recorder ? std::to_string(plan->runId).c_str() : plan->runDir.c_str());
+    if (outcome.status == RunStatus::Stopped) {
+        if (recorder)
+            std::printf("resume with: swav train --resume %lld\n",
+                        static_cast<long long>(plan->runId));
+        else // unrecorded: the continuation gets a new folder, as for any unrecorded checkpoint
+            std::printf("resume with: swav train --no-store --resume %s\n", plan->runDir.c_str());
+    }
     return outcome.status == RunStatus::Failed ? ExitRunFailed : ExitOk;
 }
 

@@ -29,6 +29,7 @@ namespace swav {
 
 struct EvaluationPanel::Outcome {
     nlohmann::json result;
+    std::vector<std::string> filesWritten; // feature caches
     QString error;
     bool cancelled = false;
 };
@@ -141,7 +142,7 @@ void EvaluationPanel::browse() {
         return;
     qint64 run = 0;
     if (m_runs)
-        if (const auto record = m_runs->runByDir(runDirOfCheckpoint(file.toStdString())))
+        if (const auto record = m_runs->runOfCheckpoint(file.toStdString()))
             run = record->id;
     setCheckpoint(run, file);
 }
@@ -175,11 +176,14 @@ void EvaluationPanel::start() {
             // Without the record the file is still read safely, just not compared.
         }
     }
+    // Feature caches go beside a recorded run's checkpoint only: a checkpoint elsewhere (a
+    // download folder) is read, never written next to.
+    const bool writeCache = m_runs && m_runId > 0;
     m_run->setEnabled(false);
     m_cancel->setEnabled(true);
     m_stage->setText(tr("starting..."));
-    m_watcher.setFuture(
-        QtConcurrent::run([checkpoint, digest, knn, linear, baselines, progress, cancelled] {
+    m_watcher.setFuture(QtConcurrent::run(
+        [checkpoint, digest, knn, linear, baselines, writeCache, progress, cancelled] {
             auto outcome = std::make_shared<Outcome>();
             // Reading the checkpoint's settings loads the file: not on the GUI thread.
             auto config = configFromCheckpoint(checkpoint);
@@ -192,7 +196,8 @@ void EvaluationPanel::start() {
             request.linear = linear;
             request.baselines = baselines;
             request.expectedSha256 = digest;
-            auto result = evaluateCheckpoint(checkpoint, request, progress);
+            request.writeCache = writeCache;
+            auto result = evaluateCheckpoint(checkpoint, request, progress, &outcome->filesWritten);
             if (result)
                 outcome->result = *result;
             else if (cancelled->load())
@@ -257,6 +262,7 @@ void EvaluationPanel::showOutcome() {
     m_stage->setText(tr("done"));
     if (m_runs && m_runId > 0) {
         try {
+            m_runs->addRunFiles(m_runId, outcome->filesWritten);
             m_runs->addEvaluation(m_runId, m_checkpointPath.toStdString(), evaluationKind(result),
                                   result.dump());
         } catch (const std::exception& e) {

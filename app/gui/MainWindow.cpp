@@ -275,20 +275,21 @@ bool MainWindow::startFromForm() {
         showProblem(tr("The configuration has errors:\n%1").arg(m_experiment->problemsText()));
         return false;
     }
+    if (m_thread)
+        return false;
+    // A folder of its own, never shared: made here, before the run starts.
+    auto folder = store::newRunFolder(m_database.toStdString(), config->name);
+    if (!folder) {
+        showProblem(QString::fromStdString(folder.error().message));
+        return false;
+    }
     WorkerJob job;
     job.config = *config;
-    job.runDir =
-        QString::fromStdString(store::newRunFolder(m_database.toStdString(), config->name));
+    job.runDir = QString::fromStdString(folder->path);
+    job.newFolder = *folder;
     job.preset = m_experiment->presetName();
     startJob(job);
     return true;
-}
-
-void MainWindow::startRun(const ExperimentConfig& config, const QString& runDir) {
-    WorkerJob job;
-    job.config = config;
-    job.runDir = runDir;
-    startJob(job);
 }
 
 bool MainWindow::resumeRun(qint64 runId) {

@@ -40,8 +40,6 @@ public:
 
     /// Starts a run of the experiment form (Start on the toolbar). False when it cannot start.
     bool startFromForm();
-    /// Starts a run of `config` writing to `runDir` (tests use it with tiny configs).
-    void startRun(const ExperimentConfig& config, const QString& runDir);
     /// Continues a stopped or interrupted run of the database as the same run.
     bool resumeRun(qint64 runId);
     void stopRun();

@@ -374,24 +374,38 @@ void RunsPanel::deleteSelected() {
         return;
     const auto answer = QMessageBox::question(
         this, tr("Delete runs"),
-        tr("Delete %n run(s) with their checkpoints, evaluations and records? This cannot be "
-           "undone.",
+        tr("Delete %n run(s) with their records and the files they wrote (checkpoints, "
+           "evaluations, analyses, exports)? Other files in their folders are kept. This cannot "
+           "be undone.",
            nullptr, int(ids.size())));
     if (answer != QMessageBox::Yes)
         return;
-    try {
-        for (qint64 id : ids) {
+    deleteRuns(ids);
+}
+
+int RunsPanel::deleteRuns(const QList<qint64>& ids) {
+    if (!m_runs)
+        return 0;
+    int deleted = 0;
+    for (qint64 id : ids) {
+        if (id == m_activeRun)
+            continue;
+        try {
             const auto run = m_runs->run(id);
-            if (run && store::isActive(run->status))
+            if (!run || store::isActive(run->status))
                 continue; // a live run elsewhere is never deleted under its writer
-            for (const auto& left : m_runs->deleteRun(id))
-                Q_EMIT problem(tr("Kept: %1").arg(QString::fromStdString(left)));
+            const store::RunDeletion deletion = m_runs->deleteRun(id);
+            ++deleted;
+            for (const auto& kept : deletion.kept)
+                Q_EMIT problem(
+                    tr("Run %1 deleted; kept %2").arg(id).arg(QString::fromStdString(kept)));
+        } catch (const std::exception& e) {
+            Q_EMIT problem(QString::fromStdString(e.what()));
         }
-    } catch (const std::exception& e) {
-        Q_EMIT problem(QString::fromStdString(e.what()));
     }
     m_detailRun = 0;
     refresh();
+    return deleted;
 }
 
 void RunsPanel::exportMetrics() {

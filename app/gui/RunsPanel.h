@@ -38,6 +38,10 @@ public:
     QString diffText() const;
     /// Marks a run as the one training in this window (it cannot be deleted or resumed).
     void setActiveRun(qint64 id) { m_activeRun = id; }
+    /// Deletes these runs (the Delete button asks first): each one's records and exactly the
+    /// files it wrote (RunStore::deleteRun); what is kept is reported through problem(). Runs
+    /// training here or in another process are skipped. Returns how many were deleted.
+    int deleteRuns(const QList<qint64>& ids);
 
 Q_SIGNALS:
     void resumeRequested(qint64 runId);

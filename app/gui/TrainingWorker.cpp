@@ -44,8 +44,8 @@ void TrainingWorker::run() {
                 auto runs = store::RunStore::open(database);
                 if (!runs)
                     throw UserError(runs.error().message);
-                id = (*runs)->createRun(store::newRunFor(m_job.config, m_job.preset.toStdString(),
-                                                         m_job.runDir.toStdString()));
+                id = (*runs)->createRun(
+                    store::newRunFor(m_job.config, m_job.preset.toStdString(), m_job.newFolder));
             }
             m_recorder = std::make_unique<store::RunRecorder>(database, id);
             m_liveRecorder = m_recorder.get();

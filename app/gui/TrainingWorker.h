@@ -5,6 +5,7 @@
 // recorded in the run database through a recorder with its own connection.
 
 #include "config/ExperimentConfig.h"
+#include "store/RunFolders.h"
 #include "train/TrainingObserver.h"
 
 #include <QMetaType>
@@ -23,10 +24,11 @@ class RunRecorder;
 struct WorkerJob {
     ExperimentConfig config;
     QString runDir;
-    QString resumeFrom; // run folder or checkpoint; "" = fresh
-    QString database;   // run database; "" = not recorded
-    qint64 runId = 0;   // existing record (resume); 0 = create one
-    QString preset;     // recorded with a new run
+    QString resumeFrom;             // run folder or checkpoint; "" = fresh
+    QString database;               // run database; "" = not recorded
+    qint64 runId = 0;               // existing record (resume); 0 = create one
+    QString preset;                 // recorded with a new run
+    store::ClaimedFolder newFolder; // made for a new run (runDir); empty when resuming
 };
 
 class TrainingWorker : public QObject, private TrainingObserver {

@@ -43,7 +43,8 @@ EvalRequest evalRequestFor(const ExperimentConfig& config) {
 
 Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
                                             const EvalRequest& request,
-                                            const EvalProgress& progress) {
+                                            const EvalProgress& progress,
+                                            std::vector<std::string>* filesWritten) {
     return catchUserError([&]() -> nlohmann::json {
         const auto saved = loadCheckpoint(checkpointPath, request.expectedSha256);
         auto parsed = loadConfig(saved.configJson, checkpointPath, {});
@@ -104,8 +105,11 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
                 return set;
             set =
                 extractFeatures(m, data, transform, request.featureBatchSize, device, stage(name));
-            if (!cachePath.empty())
+            if (!cachePath.empty() && request.writeCache) {
                 saveCachedFeatures(cachePath, key, set);
+                if (filesWritten)
+                    filesWritten->push_back(cachePath);
+            }
             return set;
         };
         const FeatureSet trainFeatures =

@@ -18,8 +18,9 @@ struct EvalRequest {
     bool knn = true;
     bool linear = false;
     bool baselines = false;
-    bool useCache = true;  // reuse features cached next to the checkpoint
-    KnnOptions knnOptions; // defaults from the run's eval config when built by the front end
+    bool useCache = true;   // reuse features cached next to the checkpoint
+    bool writeCache = true; // write them there (false leaves the checkpoint's folder untouched)
+    KnnOptions knnOptions;  // defaults from the run's eval config when built by the front end
     LinearProbeOptions linearOptions;
     /// "cached": the probe trains on cached features of the plain images (fast); "official":
     /// fresh random-resized crops and flips through the frozen trunk every epoch (the
@@ -37,10 +38,11 @@ using EvalProgress = std::function<bool(const std::string&, int64_t, int64_t)>;
 /// Result JSON: {"checkpoint", "dataset", "knn": {"trained", "random_init", "raw_pixels"},
 /// "linear": {...same keys, final top-1...}, "linear_best": {...}, "details": {per-class,
 /// confusion matrices, class names}, "seconds": {...}}; accuracies are fractions and keys
-/// appear for what was asked.
+/// appear for what was asked. The feature caches it writes are added to `filesWritten`.
 Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
                                             const EvalRequest& request,
-                                            const EvalProgress& progress = {});
+                                            const EvalProgress& progress = {},
+                                            std::vector<std::string>* filesWritten = nullptr);
 
 /// "knn", "linear" or "knn+linear": what a result of evaluateCheckpoint holds (the kind
 /// recorded in the run database).

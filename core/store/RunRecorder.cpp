@@ -141,6 +141,10 @@ void RunRecorder::onStarted(const RunStarted& started) {
         // A resumed run replays the steps after its checkpoint: drop what they will rewrite.
         store.truncateMetrics(m_runId, started.startStep, started.startEpoch);
     });
+    if (!started.configFile.empty() || !started.createdFolders.empty())
+        enqueue([this, started](RunStore& store) {
+            store.addRunFiles(m_runId, {started.configFile}, started.createdFolders);
+        });
     flush();
 }
 
@@ -180,6 +184,12 @@ void RunRecorder::onCheckpoint(const CheckpointSaved& saved) {
         } catch (const UserError&) {
         }
         store.addCheckpoint(m_runId, saved.epoch, saved.step, saved.path, saved.bytes, digest);
+    });
+    // Separate commands: the file is the run's even if its row failed, and the other way round.
+    enqueue([this, saved](RunStore& store) {
+        store.addRunFiles(m_runId, {saved.path});
+        if (!saved.pruned.empty())
+            store.forgetRunFiles(m_runId, saved.pruned);
     });
 }
 

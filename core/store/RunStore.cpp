@@ -3,6 +3,7 @@
 #include "config/ConfigJson.h"
 #include "store/StoreErrors.h"
 #include "store/StoreSchema.h"
+#include "train/Checkpoint.h"
 #include "util/Strings.h"
 
 #include <SQLiteCpp/Database.h>
@@ -28,7 +29,8 @@ const char* const kStateNames[] = {"queued",   "running", "paused",     "stopped
 
 const char* const kRunColumns =
     "id, name, status, created_at, started_at, finished_at, heartbeat_at, config_json, preset, "
-    "seed, device, host, pid, pid_start, program_version, notes, message, run_dir, parent_run";
+    "seed, device, host, pid, pid_start, program_version, notes, message, run_dir, parent_run, "
+    "files_recorded";
 
 RunRecord readRun(SQLite::Statement& row) {
     RunRecord run;
@@ -51,6 +53,7 @@ RunRecord readRun(SQLite::Statement& row) {
     run.message = row.getColumn(16).getString();
     run.runDir = row.getColumn(17).getString();
     run.parentRun = row.getColumn(18).getInt64();
+    run.filesRecorded = row.getColumn(19).getInt() != 0;
     return run;
 }
 
@@ -96,20 +99,19 @@ std::string runsRootFor(const std::string& databasePath) {
     return (fs::absolute(databasePath).parent_path() / "runs").string();
 }
 
-std::string newRunFolder(const std::string& databasePath, const std::string& name) {
-    return (fs::path(runsRootFor(databasePath)) /
-            ((name.empty() ? "run" : name) + "-" + timestampNow()))
-        .string();
+Expected<ClaimedFolder> newRunFolder(const std::string& databasePath, const std::string& name) {
+    return createRunFolder(runsRootFor(databasePath), name);
 }
 
 NewRun newRunFor(const ExperimentConfig& config, const std::string& preset,
-                 const std::string& runDir) {
+                 const ClaimedFolder& folder) {
     NewRun run;
     run.name = config.name.empty() ? "run" : config.name;
     run.configJson = toJson(config).dump();
     run.preset = preset;
     run.seed = config.runtime.seed;
-    run.runDir = runDir;
+    run.runDir = folder.path;
+    run.createdFolders = folder.created;
     return run;
 }
 
@@ -193,10 +195,12 @@ int RunStore::schemaVersion() const {
 
 int64_t RunStore::createRun(const NewRun& run) {
     return withStoreErrors(m_path, "create a run", [&] {
-        SQLite::Statement insert(
-            *m_db,
-            "INSERT INTO runs(name, status, created_at, config_json, preset, seed, "
-            "program_version, run_dir, parent_run) VALUES(?, 'queued', ?, ?, ?, ?, ?, ?, ?)");
+        SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        // files_recorded: from now on every file the run writes is listed in run_files.
+        SQLite::Statement insert(*m_db, "INSERT INTO runs(name, status, created_at, config_json, "
+                                        "preset, seed, program_version, run_dir, parent_run, "
+                                        "files_recorded) VALUES(?, 'queued', ?, ?, ?, ?, ?, ?, "
+                                        "?, 1)");
         insert.bind(1, run.name);
         insert.bind(2, unixNow());
         insert.bind(3, run.configJson);
@@ -211,7 +215,10 @@ int64_t RunStore::createRun(const NewRun& run) {
         else
             insert.bind(8);
         insert.exec();
-        return m_db->getLastInsertRowid();
+        const int64_t id = m_db->getLastInsertRowid();
+        insertRunFiles(id, run.createdFolders, true);
+        transaction.commit();
+        return id;
     });
 }
 
@@ -237,6 +244,11 @@ std::optional<RunRecord> RunStore::runByDir(const std::string& runDir) {
                                    : std::nullopt;
     });
     return id ? run(*id) : std::nullopt;
+}
+
+std::optional<RunRecord> RunStore::runOfCheckpoint(const std::string& checkpoint) {
+    const std::string runDir = runDirOfCheckpoint(checkpoint);
+    return runDir.empty() ? std::nullopt : runByDir(runDir);
 }
 
 std::vector<RunListEntry> RunStore::listRuns(const RunFilter& filter,
@@ -352,37 +364,6 @@ void RunStore::removeTag(int64_t id, const std::string& tag) {
         remove.bind(2, tag);
         remove.exec();
     });
-}
-
-std::vector<std::string> RunStore::deleteRun(int64_t id) {
-    const std::optional<RunRecord> record = run(id);
-    if (!record)
-        throw UserError(m_path + ": no run with id " + std::to_string(id));
-    std::vector<std::string> leftOver;
-    if (!record->runDir.empty() && fs::is_directory(record->runDir)) {
-        // Only what the run wrote: a folder the user chose may hold other files.
-        for (const char* folder :
-             {"checkpoints", "evaluations", "analysis", "export", "config.json"}) {
-            std::error_code error;
-            fs::remove_all(fs::path(record->runDir) / folder, error);
-            if (error)
-                leftOver.push_back((fs::path(record->runDir) / folder).string() + ": " +
-                                   error.message());
-        }
-        std::error_code error;
-        if (fs::is_empty(record->runDir, error))
-            fs::remove(record->runDir, error);
-        else
-            leftOver.push_back(record->runDir + ": other files remain, the folder was kept");
-    }
-    withStoreErrors(m_path, "delete a run", [&] {
-        SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement remove(*m_db, "DELETE FROM runs WHERE id = ?");
-        remove.bind(1, id);
-        remove.exec();
-        transaction.commit();
-    });
-    return leftOver;
 }
 
 int RunStore::markInterruptedRuns() {

@@ -6,6 +6,7 @@
 #include "config/ExperimentConfig.h"
 #include "store/MetricBlocks.h"
 #include "store/ProcessIdentity.h"
+#include "store/RunFolders.h"
 #include "util/Expected.h"
 
 #include <cstdint>
@@ -49,6 +50,7 @@ struct RunRecord {
     std::string runDir;
     int64_t parentRun = 0; // 0 = none
     std::vector<std::string> tags;
+    bool filesRecorded = false; // its files are listed (runs created since schema version 3)
 
     /// Seconds from start to finish (or to the last heartbeat while it runs); -1 before start.
     double durationSeconds() const;
@@ -61,11 +63,12 @@ struct NewRun {
     int64_t seed = 0;
     std::string runDir;
     int64_t parentRun = 0;
+    std::vector<std::string> createdFolders; // made for the run: removed with it when empty
 };
 
-/// The record of a new run of `config` (name, full config JSON, seed) kept in `runDir`.
+/// The record of a new run of `config` (name, full config JSON, seed) in its claimed folder.
 NewRun newRunFor(const ExperimentConfig& config, const std::string& preset,
-                 const std::string& runDir);
+                 const ClaimedFolder& folder);
 
 struct RunFilter {
     std::optional<RunState> status;
@@ -112,6 +115,19 @@ struct EvaluationRecord {
     double createdAt = 0;
 };
 
+/// A file a run wrote, or a folder made for it.
+struct RunFile {
+    std::string path;
+    bool folder = false;
+    double createdAt = 0;
+};
+
+/// What deleting a run did on disk.
+struct RunDeletion {
+    std::vector<std::string> removed; // files and folders deleted
+    std::vector<std::string> kept;    // "<path>: <why it was left in place>"
+};
+
 struct ArtifactRecord {
     int64_t id = 0;
     std::string checkpointPath;
@@ -137,6 +153,9 @@ public:
     int64_t createRun(const NewRun& run);
     std::optional<RunRecord> run(int64_t id);
     std::optional<RunRecord> runByDir(const std::string& runDir);
+    /// The run whose folder holds `checkpoint` as <run folder>/checkpoints/<file>; none for a
+    /// checkpoint anywhere else, whatever folder lies above it.
+    std::optional<RunRecord> runOfCheckpoint(const std::string& checkpoint);
     std::vector<RunListEntry> listRuns(const RunFilter& filter = {},
                                        const std::vector<std::string>& metricKeys = {});
     /// The run now belongs to this process and is running.
@@ -148,9 +167,14 @@ public:
     void setNotes(int64_t id, const std::string& notes);
     void addTag(int64_t id, const std::string& tag);
     void removeTag(int64_t id, const std::string& tag);
-    /// Deletes the run's rows and the files it wrote (config.json, checkpoints, evaluations,
-    /// analysis, exports; the folder when then empty). Returns what could not be removed.
-    std::vector<std::string> deleteRun(int64_t id);
+    /// Deletes the run's files, then the folders made for it where they are then empty, then
+    /// its rows. Files are exactly the recorded ones (and the .tmp leftovers of their atomic
+    /// writes); for a run recorded before files were listed, only files in its folder named as
+    /// the program names them (config.json when it holds the run's configuration, checkpoints,
+    /// their feature caches, evaluations, analyses, exports), never whole folders. A file that
+    /// another run also recorded, or one outside the run folder, is kept. Refuses (UserError)
+    /// a run that is running or paused.
+    RunDeletion deleteRun(int64_t id);
     /// Runs left running/paused by a process that is gone become interrupted; returns how many.
     /// Liveness is checked by pid and process start time on this host, by the heartbeat for
     /// runs written from another host (a database shared that way must not be on a network
@@ -191,6 +215,14 @@ public:
                         const std::string& path);
     std::vector<ArtifactRecord> artifacts(int64_t run);
 
+    // The files a run wrote (config.json, checkpoints, feature caches, evaluations, analyses,
+    // exports) and the folders made for them: what deleteRun removes.
+    void addRunFiles(int64_t run, const std::vector<std::string>& files,
+                     const std::vector<std::string>& createdFolders = {});
+    /// Files deleted meanwhile (pruned checkpoints and their caches): no longer the run's.
+    void forgetRunFiles(int64_t run, const std::vector<std::string>& files);
+    std::vector<RunFile> runFiles(int64_t run);
+
     // Export. Throw UserError naming the output file when it cannot be written.
     void exportMetricsCsv(int64_t run, const std::string& file);
     void exportRunsCsv(const std::vector<RunListEntry>& runs,
@@ -202,6 +234,8 @@ public:
 private:
     RunStore(std::string path, std::unique_ptr<SQLite::Database> db);
     int64_t keyId(const std::string& key);
+    /// Inserts run_files rows; the caller holds the transaction.
+    void insertRunFiles(int64_t run, const std::vector<std::string>& paths, bool folders);
     int64_t checkpointId(int64_t run, const std::string& path);
 
     std::string m_path;
@@ -213,7 +247,7 @@ private:
 std::string defaultDatabasePath();
 /// Folder for the run folders of a database: "runs" beside it.
 std::string runsRootFor(const std::string& databasePath);
-/// A new run's folder: "<runs root>/<name>-<local time>".
-std::string newRunFolder(const std::string& databasePath, const std::string& name);
+/// A new run's folder, created: "<runs root>/<name>-<local time>[-N]" (see createRunFolder).
+Expected<ClaimedFolder> newRunFolder(const std::string& databasePath, const std::string& name);
 
 } // namespace swav::store

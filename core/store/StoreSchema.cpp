@@ -105,6 +105,19 @@ CREATE TABLE metric_blocks(
     PRIMARY KEY(run, key, level, block)) WITHOUT ROWID;
 )sql";
 
+// Every file and folder a run wrote, so that deleting the run removes exactly those. Runs from
+// before (files_recorded 0) are deleted by the names the program gives its files.
+const char* const kVersion3 = R"sql(
+ALTER TABLE runs ADD COLUMN files_recorded INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE run_files(
+    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    is_folder INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    PRIMARY KEY(run, path)) WITHOUT ROWID;
+CREATE INDEX run_files_by_path ON run_files(path);
+)sql";
+
 using Migration = std::function<void(SQLite::Database&)>;
 
 const std::vector<Migration>& migrations() {
@@ -114,6 +127,7 @@ const std::vector<Migration>& migrations() {
             db.exec(kVersion2);
             rebuildBlocks(db, 0, 0);
         },
+        [](SQLite::Database& db) { db.exec(kVersion3); },
     };
     return steps;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The database layout and its history. Version 1: runs, tags, metrics, histograms, checkpoints,
 // evaluations, artifacts. Version 2: per-level metric blocks for fast downsampled series, and
-// the writer's process start time (so a reused pid is not mistaken for a live run).
+// the writer's process start time (so a reused pid is not mistaken for a live run). Version 3:
+// the files and folders each run wrote (run_files), and which runs have that list.
 
 #include <cstdint>
 
@@ -11,7 +12,7 @@ class Database;
 
 namespace swav::store {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 /// PRAGMA application_id of our databases ("SwAV" in ASCII): tells them from other SQLite files.
 constexpr int32_t kApplicationId = 0x53774156;
 

@@ -201,7 +201,8 @@ std::vector<std::string> listCheckpoints(const std::string& runDir) {
 }
 
 std::string runDirOfCheckpoint(const std::string& checkpoint) {
-    return fs::path(checkpoint).parent_path().parent_path().string();
+    const fs::path folder = fs::absolute(checkpoint).lexically_normal().parent_path();
+    return folder.filename() == "checkpoints" ? folder.parent_path().string() : std::string();
 }
 
 std::string checkpointPath(const std::string& runDir, int epoch, int64_t iteration) {
@@ -211,17 +212,31 @@ std::string checkpointPath(const std::string& runDir, int epoch, int64_t iterati
     return (fs::path(runDir) / "checkpoints" / name).string();
 }
 
-void pruneCheckpoints(const std::string& runDir, int keep) {
+std::vector<std::string> pruneCheckpoints(const std::string& runDir, int keep) {
     auto files = listCheckpoints(runDir);
+    std::vector<std::string> removed;
     std::error_code ec;
+    const auto endsWith = [](const std::string& text, const std::string& tail) {
+        return text.size() >= tail.size() &&
+               text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+    };
     for (size_t i = 0; i + static_cast<size_t>(keep) < files.size(); ++i) {
-        fs::remove(files[i], ec);
-        // Derived files ("<checkpoint>.train.features", ...) go with their checkpoint.
+        if (fs::remove(files[i], ec))
+            removed.push_back(files[i]);
+        // Its feature caches ("<checkpoint>.train.features", ...) go with it; other files
+        // that happen to share the prefix stay.
         const auto prefix = fs::path(files[i]).filename().string() + ".";
-        for (const auto& entry : fs::directory_iterator(fs::path(files[i]).parent_path(), ec))
-            if (entry.path().filename().string().rfind(prefix, 0) == 0)
-                fs::remove(entry.path(), ec);
+        std::vector<fs::path> derived;
+        for (const auto& entry : fs::directory_iterator(fs::path(files[i]).parent_path(), ec)) {
+            const std::string name = entry.path().filename().string();
+            if (name.rfind(prefix, 0) == 0 && endsWith(name, ".features"))
+                derived.push_back(entry.path());
+        }
+        for (const auto& path : derived)
+            if (fs::remove(path, ec))
+                removed.push_back(path.string());
     }
+    return removed;
 }
 
 } // namespace swav

@@ -14,6 +14,7 @@
 #include "train/Checkpoint.h"
 #include "train/DeviceSetup.h"
 #include "train/EpochStatistics.h"
+#include "util/AtomicFile.h"
 #include "util/TorchCompat.h"
 
 #include <ATen/ATen.h>
@@ -265,11 +266,25 @@ RunOutcome Trainer::run(TrainingControl& control) {
                                 " dataset files are unreadable and were left out");
 
     if (!st.options.runDir.empty()) {
+        // The front ends hand over a folder made for the run; whatever is made here is reported
+        // so that it is recorded with the run's files.
+        const fs::path runDir(st.options.runDir);
         std::error_code ec;
-        fs::create_directories(fs::path(st.options.runDir) / "checkpoints", ec);
-        if (ec)
-            return fail(st.options.runDir + ": cannot create the run folder: " + ec.message());
-        std::ofstream(fs::path(st.options.runDir) / "config.json") << toJson(cfg).dump(2) << "\n";
+        for (const fs::path& folder : {runDir, runDir / "checkpoints"}) {
+            const bool existed = fs::is_directory(folder, ec);
+            fs::create_directories(folder, ec);
+            if (ec)
+                return fail(folder.string() + ": cannot create the run folder: " + ec.message());
+            if (!existed)
+                started.createdFolders.push_back(folder.string());
+        }
+        started.configFile = (runDir / "config.json").string();
+        try {
+            writeFileAtomically(started.configFile, "run configuration",
+                                [&](std::ostream& out) { out << toJson(cfg).dump(2) << "\n"; });
+        } catch (const UserError& e) {
+            return fail(e.what());
+        }
     }
     st.notify([&](TrainingObserver& o) { o.onStarted(started); });
 
@@ -295,8 +310,9 @@ RunOutcome Trainer::run(TrainingControl& control) {
         s.lossScale = st.device.lossScaling ? scaler.scale : 0;
         const auto path = checkpointPath(st.options.runDir, epoch, iteration);
         saveCheckpoint(s, path);
-        pruneCheckpoints(st.options.runDir, cfg.runtime.keepCheckpoints);
-        CheckpointSaved saved{path, epoch, iteration, static_cast<int64_t>(fs::file_size(path))};
+        // Brace order is evaluation order: the size is read before pruning.
+        CheckpointSaved saved{path, epoch, iteration, static_cast<int64_t>(fs::file_size(path)),
+                              pruneCheckpoints(st.options.runDir, cfg.runtime.keepCheckpoints)};
         st.notify([&](TrainingObserver& o) { o.onCheckpoint(saved); });
         outcome.lastCheckpoint = path;
         return path;

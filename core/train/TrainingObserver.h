@@ -13,8 +13,10 @@ namespace swav {
 
 struct RunStarted {
     std::string runDir;
-    std::string device;    // "cpu (2 threads)" or "cuda:0 NVIDIA H100 (80 GiB)"
-    std::string precision; // fp32, bf16, fp16
+    std::string configFile;                  // <runDir>/config.json as written; "" = none
+    std::vector<std::string> createdFolders; // folders the trainer had to make (checkpoints/)
+    std::string device;                      // "cpu (2 threads)" or "cuda:0 NVIDIA H100 (80 GiB)"
+    std::string precision;                   // fp32, bf16, fp16
     int64_t datasetSize = 0;
     int64_t stepsPerEpoch = 0;
     int64_t totalSteps = 0;
@@ -63,6 +65,7 @@ struct CheckpointSaved {
     int epoch = 0; // epochs completed
     int64_t step = 0;
     int64_t bytes = 0;
+    std::vector<std::string> pruned; // older checkpoints and their caches deleted after it
 };
 
 enum class RunStatus { Finished, Stopped, Failed };

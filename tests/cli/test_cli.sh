@@ -52,6 +52,7 @@ check "Ctrl-C says how to resume" grep -q "resume with: swav train --resume" "$w
 check "resume finishes the run" test $? -eq 0
 check "resume continues where it stopped" grep -q "resumed at step" "$work/resume.txt"
 check "resume completes all epochs" grep -q "done: finished 3 epochs" "$work/resume.txt"
+check "resume continues in the run's own folder" grep -q "^run folder: $(realpath "$work/run")$" "$work/resume.txt"
 
 # The run database: the runs above are recorded, and can be listed, tagged, noted, compared,
 # exported and deleted.
@@ -82,6 +83,102 @@ check "a foreign database file is refused by name" bash -c "test $? -eq 2 && gre
 check "the foreign file is left untouched" test "$(cat "$work/bogus.db")" = "not a database"
 "$swav" train --config "$here/tiny-synthetic.json" --set optim.epochs=1 --no-store --out "$work/unrecorded" > /dev/null 2>&1
 check "--no-store trains without recording" test "$("$swav" runs list | grep -c -E '^ +[0-9]+  ')" -eq 1
+
+# Issue 10: run folders are owned. Each case puts a user's files in real folders and checks
+# that they come out byte-identical and that different runs never share a folder.
+export XDG_DATA_HOME="$work/owned"
+runs_root="$work/owned/swav-workbench/runs"
+tiny=(--config "$here/tiny-synthetic.json" --set optim.epochs=1 --set dataset.synthetic_count=1024)
+snapshot() { # every folder and the checksum of every file below $1
+  (cd "$1" && find . -type d | sort && find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+folder_in() { sed -n 's/^run folder: //p' "$1"; }
+id_in() { sed -n 's/^run \([0-9]*\) recorded in .*/\1/p' "$1"; }
+inside_runs_root() { test "$(dirname "$1")" = "$(realpath "$runs_root")"; }
+
+# --out naming a folder that holds the user's config.json: refused, nothing written there.
+mkdir -p "$work/mine"
+printf '{"my": "settings"}\n' > "$work/mine/config.json"
+snapshot "$work/mine" > "$work/mine.before"
+"$swav" train "${tiny[@]}" --out "$work/mine" > "$work/mine.txt" 2>&1
+code=$?
+check "issue 10: a non-empty --out is refused with 2" test "$code" -eq 2
+check "issue 10: the refusal names the folder and what it holds" grep -q -- "--out: .*/mine: the folder is not empty (it holds config.json)" "$work/mine.txt"
+check "issue 10: the user's config.json in --out is byte-identical" diff <(snapshot "$work/mine") "$work/mine.before"
+
+# runs rm deletes what the run wrote and keeps a user's checkpoints/my.pt and notes.
+"$swav" train "${tiny[@]}" --set optim.epochs=2 --out "$work/keep" > "$work/keep.txt" 2>&1
+keep_id=$(id_in "$work/keep.txt")
+check "issue 10: a run into a new --out folder trains" test -n "$(ls "$work/keep/checkpoints/"epoch-*.pt 2> /dev/null)"
+mkdir -p "$work/home/Downloads"
+cp "$(ls "$work/keep/checkpoints/"epoch-0001-*.pt | head -1)" "$work/home/Downloads/model.pt"
+printf 'my own weights\n' > "$work/keep/checkpoints/my.pt"
+printf 'my notes\n' > "$work/keep/notes.txt"
+"$swav" runs rm "$keep_id" --yes > "$work/rm-keep.txt" 2>&1
+check "issue 10: runs rm removes the run's checkpoints and config.json" bash -c "! ls '$work/keep/checkpoints/'epoch-* > /dev/null 2>&1 && ! test -e '$work/keep/config.json'"
+check "issue 10: runs rm keeps checkpoints/my.pt byte-identical" test "$(cat "$work/keep/checkpoints/my.pt")" = "my own weights"
+check "issue 10: runs rm keeps the user's notes" test "$(cat "$work/keep/notes.txt")" = "my notes"
+check "issue 10: runs rm reports the folder it kept" grep -q "kept: .*/keep/checkpoints: it holds files the run did not write (my.pt)" "$work/rm-keep.txt"
+
+# Resuming a bare checkpoint in a download folder: a new run folder, the home folder untouched
+# (also by runs rm of that run, and without the store).
+home="$work/home"
+mkdir -p "$home/export"
+printf '{"my": "settings"}\n' > "$home/config.json"
+printf 'figure\n' > "$home/export/figure.pt"
+snapshot "$home" > "$work/home.before"
+"$swav" train --resume "$home/Downloads/model.pt" > "$work/bare.txt" 2>&1
+code=$?
+bare_folder=$(folder_in "$work/bare.txt")
+check "issue 10: resuming a bare checkpoint trains on" bash -c "test $code -eq 0 && grep -q 'resumed at step' '$work/bare.txt'"
+check "issue 10: ... in a new folder in the runs folder" inside_runs_root "$bare_folder"
+check "issue 10: ... and says so" grep -q "Downloads/model.pt is not part of a recorded run: continuing it as a new run in $bare_folder" "$work/bare.txt"
+check "issue 10: the folders around a bare checkpoint are byte-identical" diff <(snapshot "$home") "$work/home.before"
+"$swav" runs rm "$(id_in "$work/bare.txt")" --yes > /dev/null 2>&1
+check "issue 10: runs rm of that run removes its folder only" bash -c "! test -e '$bare_folder'"
+check "issue 10: ... and leaves the home folder byte-identical" diff <(snapshot "$home") "$work/home.before"
+"$swav" train --no-store --resume "$home/Downloads/model.pt" > "$work/bare-nostore.txt" 2>&1
+code=$?
+check "issue 10: --no-store resumes a bare checkpoint into a new folder" bash -c "test $code -eq 0 && test '$(dirname "$(folder_in "$work/bare-nostore.txt")")' = '$(realpath "$runs_root")'"
+check "issue 10: --no-store leaves the home folder byte-identical" diff <(snapshot "$home") "$work/home.before"
+
+# Two runs of the same name started together: two folders; export and rm keep to their own.
+"$swav" train "${tiny[@]}" > "$work/twin1.txt" 2>&1 &
+twin1=$!
+"$swav" train "${tiny[@]}" > "$work/twin2.txt" 2>&1 &
+twin2=$!
+wait $twin1; code1=$?
+wait $twin2; code2=$?
+f1=$(folder_in "$work/twin1.txt") f2=$(folder_in "$work/twin2.txt")
+check "issue 10: two runs of one name started together both train" test "$code1$code2" = "00"
+check "issue 10: ... in different folders" bash -c "test -n '$f1' && test -n '$f2' && test '$f1' != '$f2'"
+check "issue 10: ... both in the runs folder" bash -c "test '$(dirname "$f1")' = '$(dirname "$f2")' && test '$(dirname "$f1")' = '$(realpath "$runs_root")'"
+"$swav" export --run "$(id_in "$work/twin1.txt")" --format pytorch > /dev/null 2>&1
+check "issue 10: export --run writes into that run's folder only" bash -c "ls '$f1/export/'*-resnet.pt > /dev/null 2>&1 && ! test -e '$f2/export'"
+snapshot "$f2" > "$work/twin2.before"
+"$swav" runs rm "$(id_in "$work/twin1.txt")" --yes > /dev/null 2>&1
+check "issue 10: runs rm of one twin removes its folder with its export" bash -c "! test -e '$f1'"
+check "issue 10: ... and leaves the other's files byte-identical" diff <(snapshot "$f2") "$work/twin2.before"
+
+# --no-store runs started together: their own folders too.
+"$swav" train "${tiny[@]}" --no-store > "$work/ns1.txt" 2>&1 &
+ns1=$!
+"$swav" train "${tiny[@]}" --no-store > "$work/ns2.txt" 2>&1 &
+ns2=$!
+wait $ns1; wait $ns2
+check "issue 10: --no-store runs started together get different folders" bash -c "test -n '$(folder_in "$work/ns1.txt")' && test '$(folder_in "$work/ns1.txt")' != '$(folder_in "$work/ns2.txt")'"
+
+# Names that are paths: the folder stays directly in the runs folder (or the name is refused).
+for name in "$work/abs/path" "../.."; do
+  "$swav" train "${tiny[@]}" --set "name=$name" > "$work/name.txt" 2>&1
+  code=$?
+  if [ "$code" -eq 0 ]; then
+    check "issue 10: a run named '$name' gets a folder in the runs folder" inside_runs_root "$(folder_in "$work/name.txt")"
+  else
+    check "issue 10: a run named '$name' is refused as bad usage" test "$code" -eq 2
+  fi
+done
+check "issue 10: no folder appears where a run's name points" bash -c "! test -e '$work/abs' && test \"\$(ls -A '$work/owned/swav-workbench' | grep -v -E '^(runs|runs.db.*)$')\" = ''"
 
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0

@@ -171,7 +171,7 @@ SWAV_TEST(MigrationFromVersionOneKeepsEveryRecordAndBuildsBlocks) {
         VERIFY(!db.tableExists("metric_blocks"));
     }
     auto store = openStore(path);
-    VERIFY_EQ(store->schemaVersion(), 2);
+    VERIFY_EQ(store->schemaVersion(), kSchemaVersion);
     const auto run = store->run(1);
     VERIFY(run.has_value());
     VERIFY_EQ(run->name, std::string("old"));
@@ -431,10 +431,13 @@ SWAV_TEST(DeletingARunRemovesItsRecordsAndOnlyItsFiles) {
     store->addEvaluation(run, runDir + "/checkpoints/epoch-0001-step-000000010.pt", "knn",
                          R"({"top1": 0.8})");
     store->putHistogram(run, 0, "prototype_usage", {1});
+    store->addRunFiles(run, {runDir + "/checkpoints/epoch-0001-step-000000010.pt"},
+                       {runDir, runDir + "/checkpoints"});
 
-    const auto leftOver = store->deleteRun(run);
-    VERIFY_EQ(leftOver.size(), size_t(1)); // the user's own file keeps the folder
-    VERIFY_CONTAINS(leftOver[0], "other files remain");
+    const auto deletion = store->deleteRun(run);
+    VERIFY_EQ(deletion.kept.size(), size_t(1)); // the user's own file keeps the folder
+    VERIFY_CONTAINS(deletion.kept[0], "it holds files the run did not write (my-notes.txt)");
+    VERIFY_EQ(deletion.removed.size(), size_t(2)); // the checkpoint and its emptied folder
     VERIFY(!fs::exists(runDir + "/checkpoints"));
     VERIFY(fs::exists(runDir + "/my-notes.txt"));
     VERIFY(!store->run(run).has_value());
@@ -546,7 +549,7 @@ SWAV_TEST(RecorderCommitsInBatchesAndRecordsTheWholeRun) {
         epoch.prototypeUsage = {5, 0, 7};
         epoch.knnAccuracy = 0.75;
         recorder.onEpoch(epoch);
-        recorder.onCheckpoint({checkpoint, 1, 10, 16});
+        recorder.onCheckpoint({checkpoint, 1, 10, 16, {}});
         recorder.setPaused(true);
         recorder.flush();
         VERIFY(store->run(run)->status == RunState::Paused);

@@ -65,8 +65,10 @@ struct Recorder : TrainingObserver {
     std::vector<StepMetrics> steps;
     std::vector<EpochMetrics> epochs;
     std::vector<CheckpointSaved> checkpoints;
+    RunStarted started;
     bool stopAfterFirstEpoch = false;
     TrainingControl* control = nullptr;
+    void onStarted(const RunStarted& s) override { started = s; }
     void onStep(const StepMetrics& m) override { steps.push_back(m); }
     void onEpoch(const EpochMetrics& m) override {
         epochs.push_back(m);
@@ -212,6 +214,15 @@ SWAV_TEST(CheckpointsAreKeptToTheConfiguredNumber) {
     VERIFY_EQ(files.back(), recorder.checkpoints.back().path);
     for (const auto& entry : std::filesystem::directory_iterator(dir.path() + "/checkpoints"))
         VERIFY_MSG(entry.path().extension() == ".pt", "left over: " << entry.path());
+    // What the run wrote and deleted is reported, for the run database (issue 10).
+    VERIFY_EQ(recorder.started.configFile, dir.file("config.json"));
+    VERIFY(std::filesystem::is_regular_file(recorder.started.configFile));
+    VERIFY(recorder.started.createdFolders.size() == 1); // checkpoints/ in the existing folder
+    VERIFY(recorder.checkpoints[1].pruned.empty());
+    VERIFY_EQ(recorder.checkpoints[2].pruned,
+              std::vector<std::string>{recorder.checkpoints[0].path});
+    VERIFY_EQ(recorder.checkpoints[3].pruned,
+              std::vector<std::string>{recorder.checkpoints[1].path});
 }
 
 SWAV_TEST(CorruptOrForeignCheckpointsAreRefused) {
@@ -299,14 +310,22 @@ SWAV_TEST(CheckpointListingIgnoresCachesAndPruningTakesThemAlong) {
     std::filesystem::create_directories(dir.file("checkpoints"));
     for (const char* name :
          {"epoch-0001-step-000000010.pt", "epoch-0001-step-000000010.pt.train.features",
-          "epoch-0002-step-000000020.pt", "epoch-0002-step-000000020.pt.test.features", "notes.pt"})
+          "epoch-0002-step-000000020.pt", "epoch-0002-step-000000020.pt.test.features", "notes.pt",
+          "epoch-0001-step-000000010.pt.my-notes.txt"})
         std::ofstream(dir.file("checkpoints/") + name) << "x";
     const auto files = listCheckpoints(dir.path());
     VERIFY_EQ(files.size(), size_t(2));
     VERIFY_CONTAINS(files.back(), "epoch-0002-step-000000020.pt");
-    pruneCheckpoints(dir.path(), 1);
+    // The deleted files are returned: the run database forgets them (issue 10).
+    const auto pruned = pruneCheckpoints(dir.path(), 1);
+    VERIFY_EQ(pruned.size(), size_t(2));
+    VERIFY_EQ(pruned[0], dir.file("checkpoints/epoch-0001-step-000000010.pt"));
+    VERIFY_EQ(pruned[1], dir.file("checkpoints/epoch-0001-step-000000010.pt.train.features"));
     VERIFY(!std::filesystem::exists(
         dir.file("checkpoints/epoch-0001-step-000000010.pt.train.features")));
+    // A user's file that merely starts with a checkpoint's name is not one of its caches.
+    VERIFY(
+        std::filesystem::exists(dir.file("checkpoints/epoch-0001-step-000000010.pt.my-notes.txt")));
     VERIFY(std::filesystem::exists(
         dir.file("checkpoints/epoch-0002-step-000000020.pt.test.features")));
     VERIFY(std::filesystem::exists(dir.file("checkpoints/notes.pt")));

@@ -37,6 +37,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 using namespace swav;
 
@@ -265,6 +268,50 @@ private Q_SLOTS:
         QCOMPARE(stateOf(window, run), QStringLiteral("finished"));
         QCOMPARE(int(window.runStore()->listRuns().size()), 1);
         QCOMPARE(window.runStore()->metricCount(run, "loss"), qint64(2 * 512 / 32));
+    }
+
+    // Issue 10: two runs of one name get folders of their own, and deleting one from the runs
+    // panel removes its files only, keeping a user's file and the other run intact.
+    void runsOfOneNameHaveOwnFoldersAndDeletingKeepsUserFiles() {
+        namespace fs = std::filesystem;
+        QTemporaryDir dir;
+        MainWindow window(dir.filePath(QStringLiteral("runs.db")));
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        for (int i = 0; i < 2; ++i) {
+            loadIntoForm(window, tinyRun(1));
+            QVERIFY(window.startFromForm());
+            QVERIFY(finished.wait(120000));
+        }
+        const auto listed = window.runStore()->listRuns();
+        QCOMPARE(int(listed.size()), 2);
+        const std::string first = listed[0].run.runDir;
+        const std::string second = listed[1].run.runDir;
+        QVERIFY(first != second);
+        QVERIFY(fs::path(first).parent_path() == fs::path(second).parent_path());
+        QVERIFY(fs::is_regular_file(second + "/config.json"));
+        const std::string mine = first + "/checkpoints/my.pt";
+        std::ofstream(mine, std::ios::binary) << "my own weights";
+        std::vector<std::string> secondFiles;
+        for (const auto& file : window.runStore()->runFiles(listed[1].run.id))
+            secondFiles.push_back(file.path);
+        QVERIFY(secondFiles.size() >= 4); // its folder, checkpoints/, config.json, a checkpoint
+
+        QSignalSpy problems(window.runs(), &RunsPanel::problem);
+        QCOMPARE(window.runs()->deleteRuns({listed[0].run.id}), 1);
+        std::stringstream kept;
+        kept << std::ifstream(mine, std::ios::binary).rdbuf();
+        QCOMPARE(QString::fromStdString(kept.str()), QStringLiteral("my own weights"));
+        QVERIFY(!fs::exists(first + "/config.json"));
+        QVERIFY(!window.runStore()->run(listed[0].run.id));
+        QStringList reported;
+        for (const auto& arguments : problems)
+            reported << arguments.first().toString();
+        QVERIFY2(reported.join(QLatin1Char('\n'))
+                     .contains(QStringLiteral(
+                         "checkpoints: it holds files the run did not write (my.pt)")),
+                 qPrintable(reported.join(QLatin1Char('\n'))));
+        for (const auto& path : secondFiles)
+            QVERIFY2(fs::exists(path), path.c_str());
     }
 
     void cropsViewerShowsEveryCropWithItsBoxInsideTheImage() {

@@ -1,0 +1,301 @@
+// RunStore: the files a run wrote, and deleting a run with exactly those.
+#include "store/RunStore.h"
+#include "store/StoreErrors.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+
+namespace swav::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// One spelling per file (absolute, symbolic links resolved), as run folders are kept.
+std::string storedPath(const std::string& path) {
+    std::error_code error;
+    fs::path canonical = fs::weakly_canonical(path, error);
+    if (error)
+        canonical = fs::absolute(path).lexically_normal();
+    return canonical.string();
+}
+
+bool isInside(const std::string& path, const std::string& folder) {
+    return !folder.empty() && path.size() > folder.size() + 1 &&
+           path.compare(0, folder.size(), folder) == 0 && path[folder.size()] == '/';
+}
+
+// The names the program gives its files inside a run folder; "<stem>" is the checkpoint's
+// "epoch-NNNN-step-NNNNNNNNN", which every derived file starts with.
+const char* const kStem = R"(epoch-\d{4,}-step-\d{9,})";
+
+struct ProgramFolder {
+    const char* folder;
+    std::regex names;
+};
+
+const std::vector<ProgramFolder>& programFolders() {
+    static const std::vector<ProgramFolder> folders = {
+        {"checkpoints",
+         std::regex(std::string("^") + kStem + R"(\.pt(\.(train|test)\.features)?(\.tmp)?$)")},
+        {"evaluations", std::regex(std::string("^") + kStem + R"(-\d{8}-\d{6}\.json$)")},
+        {"analysis",
+         std::regex(std::string("^") + kStem + R"(-(projection|gallery|prototype_health)\.json$)")},
+        {"export", std::regex(std::string("^") + kStem + R"(-resnet\.pt(\.tmp)?$)")},
+    };
+    return folders;
+}
+
+/// The checkpoint stem a program file name starts with ("" for none).
+std::string stemOf(const std::string& fileName) {
+    static const std::regex stem(std::string("^") + kStem);
+    std::smatch match;
+    return std::regex_search(fileName, match, stem) ? match.str(0) : std::string();
+}
+
+bool isProgramTemporary(const std::string& fileName) {
+    if (fileName.size() < 4 || fileName.compare(fileName.size() - 4, 4, ".tmp") != 0)
+        return false;
+    for (const auto& folder : programFolders())
+        if (std::regex_match(fileName, folder.names))
+            return true;
+    return false;
+}
+
+/// True when `file` holds the run's configuration (as the trainer wrote it): a config.json
+/// the user put there instead stays.
+bool holdsConfig(const fs::path& file, const std::string& configJson) {
+    std::ifstream in(file);
+    const auto onDisk = nlohmann::json::parse(in, nullptr, false);
+    const auto recorded = nlohmann::json::parse(configJson, nullptr, false);
+    return !onDisk.is_discarded() && !recorded.is_discarded() && onDisk == recorded;
+}
+
+/// Up to three names in a folder, for "kept" messages.
+std::string someEntries(const std::string& folder) {
+    std::vector<std::string> names;
+    size_t count = 0;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(folder, error)) {
+        if (names.size() < 3)
+            names.push_back(entry.path().filename().string());
+        ++count;
+    }
+    std::sort(names.begin(), names.end());
+    std::string text;
+    for (size_t i = 0; i < names.size(); ++i)
+        text += (i ? ", " : "") + names[i];
+    if (count > names.size())
+        text += " and " + std::to_string(count - names.size()) + " more";
+    return text;
+}
+
+} // namespace
+
+void RunStore::insertRunFiles(int64_t run, const std::vector<std::string>& paths, bool folders) {
+    SQLite::Statement insert(*m_db, "INSERT INTO run_files(run, path, is_folder, created_at) "
+                                    "VALUES(?, ?, ?, ?) ON CONFLICT(run, path) DO NOTHING");
+    for (const std::string& path : paths) {
+        if (path.empty())
+            continue;
+        insert.bind(1, run);
+        insert.bind(2, storedPath(path));
+        insert.bind(3, folders ? 1 : 0);
+        insert.bind(4, unixNow());
+        insert.exec();
+        insert.reset();
+    }
+}
+
+void RunStore::addRunFiles(int64_t run, const std::vector<std::string>& files,
+                           const std::vector<std::string>& createdFolders) {
+    withStoreErrors(m_path, "record the files of a run", [&] {
+        SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        insertRunFiles(run, createdFolders, true);
+        insertRunFiles(run, files, false);
+        transaction.commit();
+    });
+}
+
+void RunStore::forgetRunFiles(int64_t run, const std::vector<std::string>& files) {
+    withStoreErrors(m_path, "update the files of a run", [&] {
+        SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement remove(*m_db, "DELETE FROM run_files WHERE run = ? AND path = ? AND "
+                                        "is_folder = 0");
+        for (const std::string& file : files) {
+            remove.bind(1, run);
+            remove.bind(2, storedPath(file));
+            remove.exec();
+            remove.reset();
+        }
+        transaction.commit();
+    });
+}
+
+std::vector<RunFile> RunStore::runFiles(int64_t run) {
+    return withStoreErrors(m_path, "list the files of a run", [&] {
+        SQLite::Statement query(*m_db, "SELECT path, is_folder, created_at FROM run_files WHERE "
+                                       "run = ? ORDER BY path");
+        query.bind(1, run);
+        std::vector<RunFile> files;
+        while (query.executeStep())
+            files.push_back({query.getColumn(0).getString(), query.getColumn(1).getInt() != 0,
+                             query.getColumn(2).getDouble()});
+        return files;
+    });
+}
+
+RunDeletion RunStore::deleteRun(int64_t id) {
+    const std::optional<RunRecord> record = run(id);
+    if (!record)
+        throw UserError(m_path + ": no run with id " + std::to_string(id));
+    if (isActive(record->status))
+        throw UserError("run " + std::to_string(id) + " is " + toString(record->status) +
+                        " in another process (pid " + std::to_string(record->process.pid) + " on " +
+                        record->process.host + "); stop it before deleting it");
+    const std::string runDir = record->runDir;
+
+    // What to delete: the recorded files, plus for a run from before files were listed the
+    // files its folder holds under the program's own names.
+    std::set<std::string> files;
+    std::set<std::string> folders;
+    std::vector<int64_t> sharing; // other runs recorded with the same folder (older programs)
+    std::set<std::string> ownStems, otherStems;
+    withStoreErrors(m_path, "read the files of a run", [&] {
+        for (const RunFile& file : runFiles(id))
+            (file.folder ? folders : files).insert(file.path);
+        if (record->filesRecorded || runDir.empty())
+            return;
+        SQLite::Statement others(*m_db, "SELECT id FROM runs WHERE run_dir = ? AND id != ?");
+        others.bind(1, runDir);
+        others.bind(2, id);
+        while (others.executeStep())
+            sharing.push_back(others.getColumn(0).getInt64());
+        SQLite::Statement stems(*m_db, "SELECT run, path FROM checkpoints WHERE run IN (SELECT "
+                                       "id FROM runs WHERE run_dir = ?)");
+        stems.bind(1, runDir);
+        while (stems.executeStep())
+            (stems.getColumn(0).getInt64() == id ? ownStems : otherStems)
+                .insert(stemOf(fs::path(stems.getColumn(1).getString()).filename().string()));
+    });
+    std::vector<std::string> kept;
+    if (!record->filesRecorded && !runDir.empty() && fs::is_directory(runDir)) {
+        std::error_code error;
+        for (const auto& folder : programFolders()) {
+            const fs::path dir = fs::path(runDir) / folder.folder;
+            folders.insert(dir.string());
+            for (const auto& entry : fs::directory_iterator(dir, error)) {
+                const std::string name = entry.path().filename().string();
+                if (!entry.is_regular_file(error) || !std::regex_match(name, folder.names))
+                    continue;
+                // A folder shared with another run (older programs allowed it): only files
+                // derived from checkpoints this run recorded and the other did not.
+                const std::string stem = stemOf(name);
+                if (!sharing.empty() && (!ownStems.count(stem) || otherStems.count(stem)))
+                    continue;
+                files.insert(entry.path().string());
+            }
+        }
+        const fs::path config = fs::path(runDir) / "config.json";
+        if (fs::is_regular_file(config, error)) {
+            if (!sharing.empty())
+                kept.push_back(config.string() + ": the folder is shared with run " +
+                               std::to_string(sharing.front()));
+            else if (!holdsConfig(config, record->configJson))
+                kept.push_back(config.string() + ": it does not hold this run's configuration");
+            else
+                files.insert(config.string());
+        }
+        folders.insert(runDir);
+    }
+
+    RunDeletion deletion;
+    deletion.kept = kept;
+    // A path another run recorded (as a file, checkpoint, artifact or its folder) is its too.
+    const auto otherOwner = [&](const std::string& path) {
+        return withStoreErrors(m_path, "check the owner of a file", [&]() -> int64_t {
+            SQLite::Statement owner(
+                *m_db, "SELECT run FROM run_files WHERE path = ? AND run != ? "
+                       "UNION SELECT run FROM checkpoints WHERE path = ? AND run != ? "
+                       "UNION SELECT run FROM artifacts WHERE path = ? AND run != ? "
+                       "UNION SELECT id FROM runs WHERE run_dir = ? AND id != ? LIMIT 1");
+            for (int i = 0; i < 4; ++i) {
+                owner.bind(2 * i + 1, path);
+                owner.bind(2 * i + 2, id);
+            }
+            return owner.executeStep() ? owner.getColumn(0).getInt64() : int64_t(0);
+        });
+    };
+    const auto removeFile = [&](const std::string& path) {
+        std::error_code error;
+        const auto status = fs::symlink_status(path, error);
+        if (!fs::exists(status))
+            return; // gone already (pruned, or deleted by hand)
+        if (fs::is_directory(status)) {
+            deletion.kept.push_back(path + ": a folder now, not the file the run wrote");
+            return;
+        }
+        if (fs::remove(path, error))
+            deletion.removed.push_back(path);
+        else if (error)
+            deletion.kept.push_back(path + ": " + error.message());
+    };
+
+    for (const std::string& file : files) {
+        if (!isInside(file, runDir)) {
+            deletion.kept.push_back(file + ": outside the run folder");
+        } else if (const int64_t other = otherOwner(file); other > 0) {
+            deletion.kept.push_back(file + ": also recorded by run " + std::to_string(other));
+        } else {
+            removeFile(file);
+            removeFile(file + ".tmp"); // left by an atomic write that was cut short
+        }
+    }
+    // Folders innermost first, each only when nothing else is left in it; the leftovers of
+    // atomic writes cut short in the run's own folders go first.
+    std::vector<std::string> ordered(folders.begin(), folders.end());
+    std::sort(ordered.begin(), ordered.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    for (const std::string& folder : ordered) {
+        std::error_code error;
+        if (!fs::is_directory(fs::symlink_status(folder, error)))
+            continue;
+        if (record->filesRecorded && (folder == runDir || isInside(folder, runDir)))
+            for (const auto& entry : fs::directory_iterator(folder, error))
+                if (entry.is_regular_file(error) &&
+                    isProgramTemporary(entry.path().filename().string()))
+                    removeFile(entry.path().string());
+        if (const int64_t other = otherOwner(folder); other > 0) {
+            deletion.kept.push_back(folder + ": also the folder of run " + std::to_string(other));
+            continue;
+        }
+        if (fs::is_empty(folder, error)) {
+            if (fs::remove(folder, error))
+                deletion.removed.push_back(folder);
+            else if (error)
+                deletion.kept.push_back(folder + ": " + error.message());
+        } else {
+            deletion.kept.push_back(folder + ": it holds files the run did not write (" +
+                                    someEntries(folder) + ")");
+        }
+    }
+
+    withStoreErrors(m_path, "delete a run", [&] {
+        SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement remove(*m_db, "DELETE FROM runs WHERE id = ?");
+        remove.bind(1, id);
+        remove.exec();
+        transaction.commit();
+    });
+    return deletion;
+}
+
+} // namespace swav::store
