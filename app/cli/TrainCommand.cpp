@@ -51,7 +51,9 @@ private:
 };
 
 bool isRunId(const std::string& text) {
-    return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    // 18 digits at most: longer ones overflow an int64 and cannot be an id.
+    return !text.empty() && text.size() <= 18 &&
+           text.find_first_not_of("0123456789") == std::string::npos;
 }
 
 /// What to train: the configuration, the run folder and (with a store) the run's record.

@@ -83,5 +83,29 @@ check "the foreign file is left untouched" test "$(cat "$work/bogus.db")" = "not
 "$swav" train --config "$here/tiny-synthetic.json" --set optim.epochs=1 --no-store --out "$work/unrecorded" > /dev/null 2>&1
 check "--no-store trains without recording" test "$("$swav" runs list | grep -c -E '^ +[0-9]+  ')" -eq 1
 
+# ---- Hardening: crafted input gives a clear error and exit code 1 or 2, never a crash or a
+# hang. Each command is capped, so a regression fails its check instead of stalling the suite.
+cap() { timeout -k 5 "$@"; }
+
+cap 60 "$swav" config --preset fashion-mnist --set model.stage_depths.99999999999999999999999=1 > /dev/null 2> "$work/index.txt"
+check "an override index beyond any integer exits with 2" test $? -eq 2
+check "an override index beyond any integer is named" grep -q "model.stage_depths.99999999999999999999999: expected an index below 4" "$work/index.txt"
+
+cap 60 "$swav" train --resume 99999999999999999999999 > /dev/null 2> "$work/bigid.txt"
+check "a run id beyond any integer exits with 2" test $? -eq 2
+check "a run id beyond any integer is taken as a missing folder" grep -q "99999999999999999999999: no such checkpoint file or run folder" "$work/bigid.txt"
+
+{ printf '{"model": {"stage_depths": '; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; printf '}}'; } > "$work/deep.json"
+cap 60 "$swav" train --config "$work/deep.json" --no-store > /dev/null 2> "$work/deep.txt"
+check "a config nested 100000 deep exits with 2" test $? -eq 2
+check "a config nested 100000 deep is refused by name" grep -q "deep.json: arrays and objects are nested deeper than 32 levels" "$work/deep.txt"
+cap 60 "$swav" config --preset fashion-mnist --set "model.stage_depths=$(head -c 100000 /dev/zero | tr '\0' '[')" > /dev/null 2> "$work/deepset.txt"
+check "a --set value nested 100000 deep exits with 2" test $? -eq 2
+check "a --set value nested 100000 deep names the key" grep -q "model.stage_depths: the value's arrays and objects are nested deeper" "$work/deepset.txt"
+
+cap 30 "$swav" train --config /dev/zero --no-store > /dev/null 2> "$work/zero.txt"
+check "--config /dev/zero exits with 2 at once" test $? -eq 2
+check "--config /dev/zero is refused as not a regular file" grep -q "/dev/zero: not a regular file" "$work/zero.txt"
+
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0

@@ -6,8 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <fstream>
 #include <functional>
+#include <limits>
 
 using namespace swav;
 using nlohmann::json;
@@ -190,4 +194,71 @@ SWAV_TEST(SchemaDescribesEveryJsonFieldWithHelp) {
         };
     walk(configSchema(), defaults, "");
     VERIFY_EQ(configSchema().front().key, std::string("name"));
+}
+
+// ---- hardening: crafted inputs must give clear errors, never a crash or a hang ---------------
+
+SWAV_TEST(OverrideIndexBeyondAnyIntegerIsAnError) {
+    // Was an uncaught std::out_of_range from std::stoul.
+    const auto message = errorsOf("{}", {"model.stage_depths.99999999999999999999999=1"});
+    VERIFY_CONTAINS(message,
+                    "model.stage_depths.99999999999999999999999: expected an index below 4");
+    VERIFY_CONTAINS(errorsOf("{}", {"multicrop.crops.-1.size=8"}),
+                    "multicrop.crops.-1: expected an index below 2");
+    VERIFY_CONTAINS(errorsOf("{}", {"model.stage_depths.4=1"}), "expected an index below 4");
+}
+
+SWAV_TEST(NumbersBeyondADoubleAreErrors) {
+    // nlohmann reports them as out_of_range, not as parse_error: it escaped loadConfig.
+    VERIFY_CONTAINS(errorsOf(R"({"swav": {"epsilon": 1e400}})"), "test.json: not valid JSON");
+    VERIFY_CONTAINS(errorsOf("{}", {"swav.epsilon=1e400"}),
+                    "swav.epsilon: expected a number, got \"1e400\"");
+    VERIFY_CONTAINS(errorsOf("{}", {"optim.epochs=1e30"}), "optim.epochs: integer 1e+30 is out");
+}
+
+SWAV_TEST(DeeplyNestedValuesAreRefusedBeforeParsing) {
+    // 100k nested '[' overflowed the stack while the type error was formatted.
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    const auto fromFile = errorsOf(R"({"model": {"stage_depths": )" + deep + "}}");
+    VERIFY_CONTAINS(fromFile, "test.json: arrays and objects are nested deeper than 32 levels");
+    VERIFY_CONTAINS(fromFile, "at byte ");
+    const auto fromOverride = errorsOf("{}", {"model.stage_depths=" + deep});
+    VERIFY_CONTAINS(fromOverride,
+                    "model.stage_depths: the value's arrays and objects are nested deeper");
+    // Brackets inside strings are text, and moderately nested values still get a type error.
+    const auto inString = errorsOf(R"({"name": ")" + std::string(1000, '[') +
+                                   R"(", "model": {"stage_depths": [[[[1]]]]}})");
+    VERIFY_CONTAINS(inString, "model.stage_depths[0]: expected an integer, got [[[1]]]");
+}
+
+SWAV_TEST(ConfigFilesMustBeRegularFilesOfBoundedSize) {
+    // /dev/zero was read without end.
+    auto device = loadConfigFile("/dev/zero", {});
+    VERIFY(!device);
+    VERIFY_CONTAINS(device.error().message, "/dev/zero: not a regular file");
+    test::TempDir dir;
+    // A FIFO without a writer would block the open itself.
+    VERIFY(::mkfifo(dir.file("fifo.json").c_str(), 0600) == 0);
+    auto fifo = loadConfigFile(dir.file("fifo.json"), {});
+    VERIFY(!fifo);
+    VERIFY_CONTAINS(fifo.error().message, "fifo.json: not a regular file");
+    auto folder = loadConfigFile(dir.path(), {});
+    VERIFY(!folder);
+    VERIFY_CONTAINS(folder.error().message, "not a regular file (a configuration must be a JSON "
+                                            "file, not a folder)");
+    {
+        std::ofstream big(dir.file("big.json"));
+        big << "{\"name\": \"" << std::string(kMaxConfigFileBytes, 'x') << "\"}";
+    }
+    auto large = loadConfigFile(dir.file("big.json"), {});
+    VERIFY(!large);
+    VERIFY_CONTAINS(large.error().message, "big.json: larger than 1024 KiB");
+    {
+        std::ofstream small(dir.file("small.json"));
+        small << R"({"swav": {"epsilon": 0.03}, "dataset": {"kind": "cifar10"},
+                     "multicrop": {"crops": [{"count": 2, "size": 32}]}})";
+    }
+    auto fine = loadConfigFile(dir.file("small.json"), {});
+    VERIFY_MSG(fine, (fine ? "" : fine.error().message));
+    VERIFY_NEAR(fine->swav.epsilon, 0.03, 0);
 }
