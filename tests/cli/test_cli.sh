@@ -107,5 +107,11 @@ cap 30 "$swav" train --config /dev/zero --no-store > /dev/null 2> "$work/zero.tx
 check "--config /dev/zero exits with 2 at once" test $? -eq 2
 check "--config /dev/zero is refused as not a regular file" grep -q "/dev/zero: not a regular file" "$work/zero.txt"
 
+cap 60 "$swav" train --config "$here/tiny-synthetic.json" --no-store --out "$work/oversized" \
+  --set model.num_prototypes=1000000000 --set model.width_multiplier=1000000 \
+  --set "model.stage_depths=[1000000, 1]" --set runtime.threads=1000000 > /dev/null 2> "$work/oversized.txt"
+check "oversized sizes and counts exit with 2 before training" test $? -eq 2
+check "each oversized field is named with its bound" bash -c "grep -q 'model.num_prototypes: must be at most 100000 (' '$work/oversized.txt' && grep -q 'model.width_multiplier: must be at most 16 (' '$work/oversized.txt' && grep -q 'model.stage_depths\[0\]: must be at most 256 (' '$work/oversized.txt' && grep -q 'runtime.threads: must be at most' '$work/oversized.txt'"
+
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0
