@@ -86,6 +86,7 @@ check "--no-store trains without recording" test "$("$swav" runs list | grep -c 
 # ---- Hardening: crafted input gives a clear error and exit code 1 or 2, never a crash or a
 # hang. Each command is capped, so a regression fails its check instead of stalling the suite.
 cap() { timeout -k 5 "$@"; }
+ones() { printf "%s," $(yes "$1" | head -n "$2") | sed 's/,$//'; }
 
 cap 60 "$swav" config --preset fashion-mnist --set model.stage_depths.99999999999999999999999=1 > /dev/null 2> "$work/index.txt"
 check "an override index beyond any integer exits with 2" test $? -eq 2
@@ -112,6 +113,18 @@ cap 60 "$swav" train --config "$here/tiny-synthetic.json" --no-store --out "$wor
   --set "model.stage_depths=[1000000, 1]" --set runtime.threads=1000000 > /dev/null 2> "$work/oversized.txt"
 check "oversized sizes and counts exit with 2 before training" test $? -eq 2
 check "each oversized field is named with its bound" bash -c "grep -q 'model.num_prototypes: must be at most 100000 (' '$work/oversized.txt' && grep -q 'model.width_multiplier: must be at most 16 (' '$work/oversized.txt' && grep -q 'model.stage_depths\[0\]: must be at most 256 (' '$work/oversized.txt' && grep -q 'runtime.threads: must be at most' '$work/oversized.txt'"
+
+# Within every per-field bound, but hundreds of terabytes of weights: refused before allocating,
+# recorded as failed, one line and no LibTorch backtrace.
+cap 120 "$swav" train --config "$here/tiny-synthetic.json" --db "$work/hard.db" --out "$work/huge" \
+  --set "model.stage_depths=[$(ones 256 8)]" --set "model.stage_widths=[$(ones 4096 8)]" \
+  --set "model.stage_strides=[$(ones 1 8)]" --set model.stem_width=4096 \
+  --set model.width_multiplier=16 > "$work/huge.txt" 2>&1
+check "a run too large for memory exits with 1" test $? -eq 1
+check "a run too large for memory says so" grep -q "training failed: memory: this configuration needs about" "$work/huge.txt"
+check "a failed run prints no backtrace" bash -c "! grep -q -E 'frame #|Exception raised from' '$work/huge.txt'"
+"$swav" runs --db "$work/hard.db" list > "$work/hard-list.txt" 2>&1
+check "a run failing in set-up is recorded as failed, not queued" grep -q -E '^ +1  cli-tiny +failed' "$work/hard-list.txt"
 
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0
