@@ -377,6 +377,25 @@ private:
     std::function<void()> m_thrower;
 };
 
+/// Counts gathers (one per step) and asks for a stop, as a signal handler would, after `stopAt`.
+class StoppingDataset : public InMemoryDataset {
+public:
+    StoppingDataset(const InMemoryDataset& base, TrainingControl& control, int stopAt)
+        : InMemoryDataset(base.images(), base.labels(), base.classNames(), "stopping")
+        , m_control(control)
+        , m_stopAt(stopAt) {}
+    ImageBatch gather(const std::vector<int64_t>& indices) override {
+        if (++gathers == m_stopAt)
+            m_control.requestStopFromSignal();
+        return InMemoryDataset::gather(indices);
+    }
+    int gathers = 0;
+
+private:
+    TrainingControl& m_control;
+    int m_stopAt;
+};
+
 struct FinishCounter : TrainingObserver {
     int finished = 0;
     RunOutcome last;
@@ -521,4 +540,25 @@ SWAV_TEST(SetUpExceptionsEndTheRunAsFailedWithOneLine) {
         VERIFY_EQ(counter.finished, 1);
         VERIFY_EQ(counter.last.message, outcome.message);
     }
+}
+
+SWAV_TEST(AStopFromASignalHandlerIsSeenWithinOneStep) {
+    // metrics_every far beyond the run: no observer call can be what notices the stop.
+    auto config = tinyConfig();
+    config.runtime.metricsEvery = 1000000;
+    config.optim.epochs = 50;
+    const auto base = tinyData();
+    test::TempDir dir;
+    TrainingControl control;
+    auto data =
+        std::make_shared<StoppingDataset>(dynamic_cast<const InMemoryDataset&>(*base), control, 3);
+    TrainerOptions options;
+    options.runDir = dir.path();
+    Trainer trainer(config, data, options);
+    const RunOutcome outcome = trainer.run(control);
+    VERIFY(outcome.status == RunStatus::Stopped);
+    VERIFY_EQ(outcome.steps, int64_t(3));
+    VERIFY_EQ(data->gathers, 3);
+    VERIFY(!outcome.lastCheckpoint.empty());
+    VERIFY(std::filesystem::exists(outcome.lastCheckpoint));
 }
