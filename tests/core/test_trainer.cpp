@@ -10,16 +10,41 @@
 #include "train/MemoryBudget.h"
 #include "train/RunHealth.h"
 #include "train/Trainer.h"
+#include "util/AtomicFile.h"
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <fstream>
+#include <mutex>
 #include <new>
+#include <set>
 #include <thread>
+
+// Every fsync() of this program comes here first (the executable's definition wins over
+// libc's), so the tests can see which files and folders reached the disk.
+namespace {
+std::mutex g_syncedMutex;
+std::set<std::string> g_synced;
+} // namespace
+
+extern "C" int fsync(int fd) {
+    char link[64], target[PATH_MAX];
+    std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    const ssize_t length = readlink(link, target, sizeof target - 1);
+    if (length > 0) {
+        std::lock_guard<std::mutex> lock(g_syncedMutex);
+        g_synced.insert(std::string(target, static_cast<size_t>(length)));
+    }
+    return static_cast<int>(syscall(SYS_fsync, fd));
+}
 
 using namespace swav;
 
@@ -561,4 +586,31 @@ SWAV_TEST(AStopFromASignalHandlerIsSeenWithinOneStep) {
     VERIFY_EQ(data->gathers, 3);
     VERIFY(!outcome.lastCheckpoint.empty());
     VERIFY(std::filesystem::exists(outcome.lastCheckpoint));
+}
+
+SWAV_TEST(AtomicWritesSyncTheFileAndItsFolder) {
+    test::TempDir dir;
+    const std::string folder = std::filesystem::canonical(dir.path()).string();
+    {
+        std::lock_guard<std::mutex> lock(g_syncedMutex);
+        g_synced.clear();
+    }
+    writeFileAtomically(folder + "/table.csv", "table", "a,b\n", 4);
+    {
+        std::lock_guard<std::mutex> lock(g_syncedMutex);
+        VERIFY(g_synced.count(folder + "/table.csv.tmp") == 1);
+        VERIFY(g_synced.count(folder) == 1);
+        g_synced.clear();
+    }
+    // Checkpoints go the same way.
+    auto config = tinyConfig();
+    config.optim.epochs = 1;
+    Recorder recorder;
+    TrainerOptions options;
+    options.runDir = folder + "/run";
+    const auto outcome = train(config, recorder, options);
+    VERIFY(outcome.status == RunStatus::Finished);
+    std::lock_guard<std::mutex> lock(g_syncedMutex);
+    VERIFY_MSG(g_synced.count(outcome.lastCheckpoint + ".tmp") == 1, outcome.lastCheckpoint);
+    VERIFY(g_synced.count(folder + "/run/checkpoints") == 1);
 }
