@@ -12,8 +12,9 @@ std::string databaseOrDefault(const std::string& database) {
 }
 
 Expected<std::string> runFolderFor(const std::string& runOrId, const std::string& database) {
-    const bool isId =
-        !runOrId.empty() && runOrId.find_first_not_of("0123456789") == std::string::npos;
+    // 18 digits at most: longer ones overflow an int64 and cannot be an id.
+    const bool isId = !runOrId.empty() && runOrId.size() <= 18 &&
+                      runOrId.find_first_not_of("0123456789") == std::string::npos;
     if (!isId || std::filesystem::exists(runOrId))
         return runOrId;
     auto runs = store::RunStore::open(databaseOrDefault(database));

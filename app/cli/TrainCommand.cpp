@@ -27,32 +27,26 @@ namespace fs = std::filesystem;
 namespace {
 
 std::atomic<int> g_interrupts{0};
+// The run's control, for the signal handler: set before the handler is installed.
+std::atomic<TrainingControl*> g_control{nullptr};
+static_assert(std::atomic<TrainingControl*>::is_always_lock_free);
 
 extern "C" void onInterrupt(int) {
     // Second Ctrl-C: leave now, without a checkpoint.
     if (g_interrupts.fetch_add(1) >= 1)
         _exit(130);
+    // Async-signal-safe: a lock-free store the trainer reads before every step.
+    if (TrainingControl* control = g_control.load())
+        control->requestStopFromSignal();
     static const char message[] = "\nstopping after this step (checkpoint first); press Ctrl-C "
                                   "again to abort\n";
     (void)!write(STDERR_FILENO, message, sizeof message - 1);
 }
 
-/// Turns the signal flag into a stop request between steps.
-class InterruptWatcher : public TrainingObserver {
-public:
-    explicit InterruptWatcher(TrainingControl& control)
-        : m_control(control) {}
-    void onStep(const StepMetrics&) override {
-        if (g_interrupts.load() > 0)
-            m_control.requestStop();
-    }
-
-private:
-    TrainingControl& m_control;
-};
-
 bool isRunId(const std::string& text) {
-    return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    // 18 digits at most: longer ones overflow an int64 and cannot be an id.
+    return !text.empty() && text.size() <= 18 &&
+           text.find_first_not_of("0123456789") == std::string::npos;
 }
 
 /// What to train: the configuration, the run folder and (with a store) the run's record.
@@ -211,17 +205,17 @@ int runTrain(const TrainOptions& options) {
     Trainer trainer(config, split->train, trainerOptions);
     TrainingControl control;
     ProgressPrinter progress(stdout);
-    InterruptWatcher watcher(control);
     trainer.addObserver(&progress);
-    trainer.addObserver(&watcher);
     if (recorder)
         trainer.addObserver(recorder.get());
 
+    g_control = &control;
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
     const RunOutcome outcome = trainer.run(control);
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
+    g_control = nullptr;
 
     if (recorder) {
         recorder->flush();

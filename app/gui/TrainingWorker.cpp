@@ -4,6 +4,7 @@
 #include "store/CheckpointDigests.h"
 #include "store/RunRecorder.h"
 #include "train/Trainer.h"
+#include "util/ErrorText.h"
 
 namespace swav {
 
@@ -54,28 +55,35 @@ void TrainingWorker::run() {
             Q_EMIT problem(tr("The run is not recorded: %1").arg(QString::fromStdString(e.what())));
         }
     }
-    auto split = openDataset(m_job.config.dataset);
-    if (!split) {
-        fail(split.error().message);
+    RunOutcome outcome;
+    try {
+        auto split = openDataset(m_job.config.dataset);
+        if (!split) {
+            fail(split.error().message);
+            return;
+        }
+        TrainerOptions options;
+        options.runDir = m_job.runDir.toStdString();
+        options.resumeFrom = m_job.resumeFrom.toStdString();
+        if (!database.empty() && m_job.runId > 0 && !options.resumeFrom.empty())
+            if (auto runs = store::RunStore::open(database))
+                options.checkpointDigests = store::checkpointDigests(**runs, m_job.runId);
+        if (m_job.config.eval.knnEveryEpochs > 0) {
+            std::string why;
+            options.monitor = knnMonitorSet(m_job.config.dataset, *split, &why);
+            if (!options.monitor)
+                Q_EMIT problem(tr("Online kNN is off: %1").arg(QString::fromStdString(why)));
+        }
+        Trainer trainer(m_job.config, split->train, options);
+        trainer.addObserver(this);
+        if (m_recorder)
+            trainer.addObserver(m_recorder.get());
+        outcome = trainer.run(m_control); // never throws
+    } catch (const std::exception& e) {
+        // Opening the data can run out of memory; the run must still end as failed.
+        fail(describeException(e));
         return;
     }
-    TrainerOptions options;
-    options.runDir = m_job.runDir.toStdString();
-    options.resumeFrom = m_job.resumeFrom.toStdString();
-    if (!database.empty() && m_job.runId > 0 && !options.resumeFrom.empty())
-        if (auto runs = store::RunStore::open(database))
-            options.checkpointDigests = store::checkpointDigests(**runs, m_job.runId);
-    if (m_job.config.eval.knnEveryEpochs > 0) {
-        std::string why;
-        options.monitor = knnMonitorSet(m_job.config.dataset, *split, &why);
-        if (!options.monitor)
-            Q_EMIT problem(tr("Online kNN is off: %1").arg(QString::fromStdString(why)));
-    }
-    Trainer trainer(m_job.config, split->train, options);
-    trainer.addObserver(this);
-    if (m_recorder)
-        trainer.addObserver(m_recorder.get());
-    const RunOutcome outcome = trainer.run(m_control);
     if (m_recorder) {
         m_recorder->flush();
         if (const std::string error = m_recorder->firstError(); !error.empty())

@@ -4,8 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
 #include <cmath>
-#include <fstream>
+#include <cstring>
 #include <limits>
 #include <sstream>
 #include <type_traits>
@@ -29,6 +35,43 @@ std::string childPath(const std::string& parent, const std::string& key) {
 
 std::string indexPath(const std::string& parent, size_t index) {
     return parent + "[" + std::to_string(index) + "]";
+}
+
+/// Where `text` first nests arrays and objects deeper than kMaxConfigNesting (byte offset), or
+/// npos. Strings are skipped, so brackets inside them do not count.
+size_t excessNesting(const std::string& text) {
+    int depth = 0;
+    bool inString = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxConfigNesting)
+                return i;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return std::string::npos;
+}
+
+std::string nestingMessage() {
+    return "arrays and objects are nested deeper than " + std::to_string(kMaxConfigNesting) +
+           " levels (a configuration needs 4)";
+}
+
+/// A list index of an override path: digits only, below `size`.
+bool parseIndex(const std::string& text, size_t size, size_t& index) {
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), index);
+    return error == std::errc() && end == text.data() + text.size() && index < size;
 }
 
 std::string shortDump(const json& value) {
@@ -272,12 +315,11 @@ void applyOverride(json& root, const std::string& assignment, ValidationReport& 
     while (std::getline(parts, part, '.')) {
         walked = childPath(walked, part);
         if (node->is_array()) {
-            const bool numeric =
-                !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
-            if (!numeric || std::stoul(part) >= node->size())
+            size_t index = 0;
+            if (!parseIndex(part, node->size(), index))
                 return report.error(walked,
                                     "expected an index below " + std::to_string(node->size()));
-            node = &(*node)[std::stoul(part)];
+            node = &(*node)[index];
         } else if (node->is_object()) {
             if (!node->contains(part)) {
                 std::vector<std::string> keys;
@@ -294,6 +336,9 @@ void applyOverride(json& root, const std::string& assignment, ValidationReport& 
             return report.error(walked, "is not an object or a list");
         }
     }
+    // Formatting a deeply nested value in an error message would overflow the stack.
+    if (excessNesting(text) != std::string::npos)
+        return report.error(path, "the value's " + nestingMessage());
     // Bare words are strings so that `--set dataset.kind=mnist` needs no quotes.
     json value = json::parse(text, nullptr, false);
     if (value.is_discarded() && !isValidUtf8(text))
@@ -306,10 +351,13 @@ void applyOverride(json& root, const std::string& assignment, ValidationReport& 
 Expected<ExperimentConfig> loadConfig(const std::string& jsonText, const std::string& origin,
                                       const std::vector<std::string>& overrides,
                                       ValidationReport* warnings) {
+    if (const size_t at = excessNesting(jsonText); at != std::string::npos)
+        return Error{origin + ": " + nestingMessage() + " at byte " + std::to_string(at)};
     json parsed;
     try {
         parsed = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // parse_error, and out_of_range for numbers beyond a double (1e400).
         return Error{origin + ": not valid JSON: " + e.what()};
     }
     if (!parsed.is_object())
@@ -340,12 +388,44 @@ Expected<ExperimentConfig> loadConfig(const std::string& jsonText, const std::st
 Expected<ExperimentConfig> loadConfigFile(const std::string& path,
                                           const std::vector<std::string>& overrides,
                                           ValidationReport* warnings) {
-    std::ifstream file(path);
-    if (!file)
-        return Error{path + ": cannot open the configuration file"};
-    std::stringstream text;
-    text << file.rdbuf();
-    return loadConfig(text.str(), path, overrides, warnings);
+    // A device or a pipe (/dev/zero, a FIFO) would be read without end: only regular files are
+    // read. O_NONBLOCK keeps open() from waiting for a FIFO's writer; fstat() then checks the
+    // file actually opened.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return Error{path + ": cannot open the configuration file: " + std::strerror(errno)};
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    struct stat info {};
+    if (::fstat(fd, &info) != 0)
+        return Error{path + ": cannot read the configuration file: " + std::strerror(errno)};
+    if (!S_ISREG(info.st_mode))
+        return Error{path + ": not a regular file (a configuration must be a JSON file, not " +
+                     (S_ISDIR(info.st_mode) ? "a folder" : "a device, pipe or socket") + ")"};
+    const std::string tooLarge = path + ": larger than " +
+                                 std::to_string(kMaxConfigFileBytes / 1024) +
+                                 " KiB; a configuration is a few KiB of JSON";
+    if (info.st_size > kMaxConfigFileBytes)
+        return Error{tooLarge};
+    // Read at most one byte past the limit: the file may have grown since fstat().
+    std::string text(static_cast<size_t>(kMaxConfigFileBytes) + 1, '\0');
+    size_t filled = 0;
+    while (filled < text.size()) {
+        const ssize_t got = ::read(fd, text.data() + filled, text.size() - filled);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return Error{path + ": cannot read the configuration file: " + std::strerror(errno)};
+        if (got == 0)
+            break;
+        filled += static_cast<size_t>(got);
+    }
+    if (filled > static_cast<size_t>(kMaxConfigFileBytes))
+        return Error{tooLarge};
+    text.resize(filled);
+    return loadConfig(text, path, overrides, warnings);
 }
 
 ValidationReport validateChoices(const ExperimentConfig& config) {

@@ -11,6 +11,13 @@
 
 namespace swav {
 
+/// Largest configuration file read (bytes): presets are about 2 KiB.
+constexpr long kMaxConfigFileBytes = 1024 * 1024;
+/// Deepest nesting of arrays and objects accepted in a configuration text or a --set value; a
+/// configuration itself is 4 deep. Deeper values are refused before parsing, since formatting
+/// them (error messages) recurses once per level.
+constexpr int kMaxConfigNesting = 32;
+
 struct ConfigIssue {
     std::string path;    // JSON path, e.g. "swav.epsilon" or "multicrop.crops[1].size"
     std::string message; // what is wrong and what is allowed
@@ -41,7 +48,8 @@ ValidationReport validateChoices(const ExperimentConfig& config);
 ValidationReport validateConfig(const ExperimentConfig& config);
 
 /// Applies "a.b.c=value" to `json` (value parsed as JSON, else taken as a string). Paths may
-/// index arrays ("multicrop.crops.1.size=16"). Unknown keys are errors naming the closest key.
+/// index arrays ("multicrop.crops.1.size=16"). Unknown keys, indexes out of range and values
+/// nested deeper than kMaxConfigNesting are errors naming the path.
 void applyOverride(nlohmann::json& json, const std::string& assignment, ValidationReport& report);
 
 /// Parses and validates a JSON text, then the overrides; returns the config or all errors.
@@ -50,6 +58,7 @@ Expected<ExperimentConfig> loadConfig(const std::string& jsonText, const std::st
                                       const std::vector<std::string>& overrides,
                                       ValidationReport* warnings = nullptr);
 
+/// Reads a regular file of at most kMaxConfigFileBytes, then as loadConfig().
 Expected<ExperimentConfig> loadConfigFile(const std::string& path,
                                           const std::vector<std::string>& overrides,
                                           ValidationReport* warnings = nullptr);

@@ -2,13 +2,44 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <limits>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace swav {
 
 namespace {
+
+// Upper bounds of sizes and counts. Each is far above what SwAV uses (design/SWAV.md), so no
+// real experiment meets it, and low enough that a typo (an extra zero or three) is caught here
+// rather than by an allocation failure or an endless loop inside the trainer. What actually fits
+// the machine's memory is checked before allocation by the trainer (train/MemoryBudget.h).
+constexpr double kMaxImageCount = 1e9;    // subset / hold-out counts
+constexpr int kMaxImageSide = 1024;       // decoded image and crop sides (ImageNet: 224)
+constexpr int kMaxPrefetchImages = 65536; // decoded images buffered ahead
+constexpr int kMaxSyntheticImages = 1000000;
+constexpr double kMaxSyntheticBytes = 8.0 * (1 << 30);
+constexpr int kMaxStages = 8;              // ResNets have 4
+constexpr int kMaxStageDepth = 256;        // ResNet-152's deepest stage has 36 blocks
+constexpr int kMaxWidth = 4096;            // stem and stage base widths (ResNet-50: up to 512)
+constexpr double kMaxWidthMultiplier = 16; // the widest SwAV model is ResNet-50 w5
+constexpr int kMaxHeadDim = 65536;         // head widths (paper: 2048 and 128)
+constexpr int kMaxPrototypes = 100000;     // K (paper: 3000)
+constexpr int kMaxCropGroups = 16;
+constexpr int kMaxCrops = 64;                // crops per image over all groups (paper: 2 + 6)
+constexpr int kMaxSinkhornIterations = 1000; // paper: 3
+constexpr int kMaxQueueLength = 262144;      // paper: 3840
+constexpr int kMaxEpochs = 100000;           // paper: 800 at most
+constexpr int kMaxBatch = 65536;             // per process (paper: 4096 over 64 GPUs)
+constexpr int kThreadsPerCore = 4;
+constexpr int kMinThreadLimit = 64; // so that a config travels to (or resumes on) a smaller machine
+
+int hardwareCores() {
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 std::string str(double value) {
     std::ostringstream out;
@@ -41,26 +72,55 @@ public:
         if (!(value >= 0 && value < 1))
             m_report.error(path, "must be in [0, 1), got " + str(value));
     }
+    /// Upper bound with the reason it exists ("... (why), got N").
+    void atMost(const std::string& path, double value, double maximum, const std::string& why) {
+        if (!(value <= maximum))
+            m_report.error(path,
+                           "must be at most " + str(maximum) + " (" + why + "), got " + str(value));
+    }
+    void between(const std::string& path, double value, double minimum, double maximum,
+                 const std::string& why) {
+        if (!(value >= minimum))
+            atLeast(path, value, minimum);
+        else
+            atMost(path, value, maximum, why);
+    }
 
 private:
     ValidationReport& m_report;
 };
 
 void validateDataset(const DatasetConfig& d, ValidationReport& report, Checker& check) {
+    const std::string countWhy = "a number of images; no dataset read here has more";
     check.nonNegative("dataset.subset", d.subset);
+    check.atMost("dataset.subset", d.subset, kMaxImageCount, countWhy);
     check.nonNegative("dataset.holdout", d.holdout);
-    check.atLeast("dataset.image_size", d.imageSize, 8);
-    check.atLeast("dataset.prefetch_images", d.prefetchImages, 1);
+    check.atMost("dataset.holdout", d.holdout, kMaxImageCount, countWhy);
+    check.between("dataset.image_size", d.imageSize, 8, kMaxImageSide,
+                  "each decoded image takes image_size^2 x 3 bytes; ImageNet uses 256");
+    check.between("dataset.prefetch_images", d.prefetchImages, 1, kMaxPrefetchImages,
+                  "decoded images are held in memory; a few thousand keep any GPU fed");
     if (d.kind == "synthetic") {
-        check.atLeast("dataset.synthetic_count", d.syntheticCount, 2);
+        check.between("dataset.synthetic_count", d.syntheticCount, 2, kMaxSyntheticImages,
+                      "synthetic images are generated into memory before training");
         if (d.syntheticClasses < 1 || d.syntheticClasses > 8)
             report.error("dataset.synthetic_classes",
                          "must be between 1 and 8 (one per shape), got " +
                              std::to_string(d.syntheticClasses));
-        check.atLeast("dataset.synthetic_size", d.syntheticSize, 8);
+        check.between("dataset.synthetic_size", d.syntheticSize, 8, kMaxImageSide,
+                      "synthetic images are generated into memory before training");
         if (d.syntheticChannels != 1 && d.syntheticChannels != 3)
             report.error("dataset.synthetic_channels",
                          "must be 1 or 3, got " + std::to_string(d.syntheticChannels));
+        const double bytes = double(d.syntheticCount) * d.syntheticSize * d.syntheticSize *
+                             std::max(1, d.syntheticChannels);
+        if (bytes > kMaxSyntheticBytes)
+            report.error("dataset.synthetic_count",
+                         "synthetic_count x synthetic_size^2 x synthetic_channels is " +
+                             str(bytes / (1 << 30)) +
+                             " GiB; the synthetic images are generated into memory before "
+                             "training, so at most " +
+                             str(kMaxSyntheticBytes / (1 << 30)) + " GiB");
     }
     if ((d.split == "unlabeled" || d.split == "train+unlabeled") && d.kind != "stl10")
         report.error("dataset.split", "'" + d.split + "' exists only for stl10");
@@ -73,20 +133,27 @@ void validateModel(const ModelConfig& m, ValidationReport& report, Checker& chec
         const size_t stages = m.stageDepths.size();
         if (stages == 0)
             report.error("model.stage_depths", "needs at least one stage");
+        else
+            check.atMost("model.stage_depths", static_cast<double>(stages), kMaxStages,
+                         "stages in the trunk; ResNets have 4, and each stride-2 stage halves "
+                         "the feature map");
         if (m.stageWidths.size() != stages || m.stageStrides.size() != stages)
             report.error(
                 "model.stage_widths",
                 "stage_depths, stage_widths and stage_strides must have the same length (" +
                     std::to_string(stages) + ")");
         for (size_t i = 0; i < m.stageDepths.size(); ++i)
-            check.atLeast("model.stage_depths[" + std::to_string(i) + "]", m.stageDepths[i], 1);
+            check.between("model.stage_depths[" + std::to_string(i) + "]", m.stageDepths[i], 1,
+                          kMaxStageDepth, "blocks in one stage; ResNet-152's deepest stage has 36");
+        const std::string widthWhy = "channels; ResNet-50's widest stage base is 512";
         for (size_t i = 0; i < m.stageWidths.size(); ++i)
-            check.atLeast("model.stage_widths[" + std::to_string(i) + "]", m.stageWidths[i], 1);
+            check.between("model.stage_widths[" + std::to_string(i) + "]", m.stageWidths[i], 1,
+                          kMaxWidth, widthWhy);
         for (size_t i = 0; i < m.stageStrides.size(); ++i)
             if (m.stageStrides[i] != 1 && m.stageStrides[i] != 2)
                 report.error("model.stage_strides[" + std::to_string(i) + "]",
                              "must be 1 or 2, got " + std::to_string(m.stageStrides[i]));
-        check.atLeast("model.stem_width", m.stemWidth, 1);
+        check.between("model.stem_width", m.stemWidth, 1, kMaxWidth, widthWhy);
     } else {
         const ModelConfig defaults;
         if (m.stageDepths != defaults.stageDepths || m.stageWidths != defaults.stageWidths ||
@@ -96,26 +163,36 @@ void validateModel(const ModelConfig& m, ValidationReport& report, Checker& chec
                                          "is 'custom'");
     }
     check.positive("model.width_multiplier", m.widthMultiplier);
+    check.atMost("model.width_multiplier", m.widthMultiplier, kMaxWidthMultiplier,
+                 "it multiplies every channel width, and parameters grow with its square; the "
+                 "widest SwAV model is ResNet-50 w5");
     if (m.inChannels != 0 && m.inChannels != 1 && m.inChannels != 3)
         report.error("model.in_channels",
                      "must be 0 (from the dataset), 1 or 3, got " + std::to_string(m.inChannels));
+    const std::string headWhy = "the paper's head is 2048 wide with 128 outputs";
     if (m.head.kind == "mlp")
-        check.atLeast("model.head.hidden_dim", m.head.hiddenDim, 1);
+        check.between("model.head.hidden_dim", m.head.hiddenDim, 1, kMaxHeadDim, headWhy);
     if (m.head.kind != "none")
-        check.atLeast("model.head.output_dim", m.head.outputDim, 1);
-    check.atLeast("model.num_prototypes", m.numPrototypes, 2);
+        check.between("model.head.output_dim", m.head.outputDim, 1, kMaxHeadDim, headWhy);
+    check.between("model.num_prototypes", m.numPrototypes, 2, kMaxPrototypes,
+                  "every crop is scored against all K prototypes and Sinkhorn normalises a "
+                  "batch x K matrix each step; the paper uses 3000 on ImageNet");
 }
 
 void validateMultiCrop(const ExperimentConfig& c, ValidationReport& report, Checker& check) {
     const auto& mc = c.multicrop;
     if (mc.crops.empty())
         report.error("multicrop.crops", "needs at least one crop group");
+    check.atMost("multicrop.crops", static_cast<double>(mc.crops.size()), kMaxCropGroups,
+                 "crop groups; each resolution is a separate trunk pass");
     const int side = datasetImageSide(c.dataset);
     for (size_t i = 0; i < mc.crops.size(); ++i) {
         const auto& g = mc.crops[i];
         const std::string p = "multicrop.crops[" + std::to_string(i) + "]";
-        check.atLeast(p + ".count", g.count, 1);
-        check.atLeast(p + ".size", g.size, 2);
+        check.between(p + ".count", g.count, 1, kMaxCrops,
+                      "each crop is a forward and backward pass of the whole batch");
+        check.between(p + ".size", g.size, 2, kMaxImageSide,
+                      "crop side in pixels; ImageNet uses 224 and 96");
         if (g.size > side)
             report.error(p + ".size", "crop size " + std::to_string(g.size) +
                                           " is larger than the " + std::to_string(side) +
@@ -158,12 +235,17 @@ void validateMultiCrop(const ExperimentConfig& c, ValidationReport& report, Chec
 void validateSwav(const ExperimentConfig& c, ValidationReport& report, Checker& check) {
     const auto& s = c.swav;
     check.positive("swav.epsilon", s.epsilon);
-    check.atLeast("swav.sinkhorn_iterations", s.sinkhornIterations, 1);
+    check.between("swav.sinkhorn_iterations", s.sinkhornIterations, 1, kMaxSinkhornIterations,
+                  "the paper uses 3; the codes settle within tens");
     check.positive("swav.temperature", s.temperature);
     const int crops = c.totalCrops();
     if (crops < 2)
         report.error("multicrop.crops",
                      "SwAV needs at least 2 crops in total, got " + std::to_string(crops));
+    else
+        check.atMost("multicrop.crops", crops, kMaxCrops,
+                     "crops per image over all groups, each a forward and backward pass of the "
+                     "batch; the paper uses 8");
     if (s.cropsForAssign.empty())
         report.error("swav.crops_for_assign", "needs at least one crop index");
     std::set<int> seen;
@@ -177,6 +259,9 @@ void validateSwav(const ExperimentConfig& c, ValidationReport& report, Checker& 
             report.error(p, "crop " + std::to_string(crop) + " is listed twice");
     }
     check.nonNegative("swav.queue_length", s.queueLength);
+    check.atMost("swav.queue_length", s.queueLength, kMaxQueueLength,
+                 "Sinkhorn normalises a (batch + queue) x K matrix every step; the paper uses "
+                 "3840");
     check.nonNegative("swav.epoch_queue_starts", s.epochQueueStarts);
     check.nonNegative("swav.freeze_prototypes_niters", s.freezePrototypesNiters);
     if (s.queueLength > 0 && c.optim.batchSize > 0 && s.queueLength % c.optim.batchSize != 0)
@@ -188,7 +273,7 @@ void validateSwav(const ExperimentConfig& c, ValidationReport& report, Checker& 
                        "the queue starts at epoch " + std::to_string(s.epochQueueStarts) +
                            " but training has only " + std::to_string(c.optim.epochs) +
                            " epochs: it will never be used");
-    const int codesPerStep = c.optim.batchSize + s.queueLength;
+    const int64_t codesPerStep = int64_t(c.optim.batchSize) + s.queueLength;
     if (codesPerStep < c.model.numPrototypes)
         report.warning(
             "model.num_prototypes",
@@ -200,12 +285,16 @@ void validateSwav(const ExperimentConfig& c, ValidationReport& report, Checker& 
 }
 
 void validateOptim(const OptimConfig& o, ValidationReport& report, Checker& check) {
-    check.atLeast("optim.epochs", o.epochs, 1);
-    check.atLeast("optim.batch_size", o.batchSize, 2);
+    check.between("optim.epochs", o.epochs, 1, kMaxEpochs,
+                  "the paper's longest schedule is 800 epochs");
+    check.between("optim.batch_size", o.batchSize, 2, kMaxBatch,
+                  "images per step on each process; the paper uses 64 per GPU, 4096 in all");
     check.nonNegative("optim.base_lr", o.baseLr);
     check.nonNegative("optim.final_lr", o.finalLr);
     check.nonNegative("optim.start_warmup", o.startWarmup);
     check.nonNegative("optim.warmup_epochs", o.warmupEpochs);
+    check.atMost("optim.warmup_epochs", o.warmupEpochs, kMaxEpochs,
+                 "the paper's longest schedule is 800 epochs");
     check.halfOpenUnit("optim.momentum", o.momentum);
     check.nonNegative("optim.weight_decay", o.weightDecay);
     check.positive("optim.lars_trust", o.larsTrust);
@@ -226,20 +315,32 @@ void validateRuntime(const RuntimeConfig& r, ValidationReport& report, Checker& 
         report.error("runtime.device",
                      "'" + r.device + "' is not a device; expected auto, cpu, cuda or cuda:N");
     check.nonNegative("runtime.threads", r.threads);
+    const int cores = hardwareCores();
+    check.atMost("runtime.threads", r.threads, std::max(kMinThreadLimit, kThreadsPerCore * cores),
+                 "the larger of " + std::to_string(kMinThreadLimit) + " and " +
+                     std::to_string(kThreadsPerCore) + " per core, and this machine has " +
+                     std::to_string(cores) +
+                     " cores: more threads only contend for them and each costs memory; 0 uses "
+                     "them all");
     check.atLeast("runtime.metrics_every", r.metricsEvery, 1);
     check.atLeast("runtime.checkpoint_every_epochs", r.checkpointEveryEpochs, 1);
     check.atLeast("runtime.keep_checkpoints", r.keepCheckpoints, 1);
 }
 
 void validateEval(const EvalConfig& e, ValidationReport&, Checker& check) {
-    check.atLeast("eval.knn_k", e.knnK, 1);
+    check.between("eval.knn_k", e.knnK, 1, 10000,
+                  "neighbours per query; 20 or 200 are usual, and online kNN keeps 10000 "
+                  "training images");
     check.positive("eval.knn_temperature", e.knnTemperature);
     check.nonNegative("eval.knn_every_epochs", e.knnEveryEpochs);
-    check.atLeast("eval.linear_epochs", e.linearEpochs, 1);
+    check.between("eval.linear_epochs", e.linearEpochs, 1, kMaxEpochs,
+                  "the usual linear probe trains 100 epochs");
     check.positive("eval.linear_lr", e.linearLr);
-    check.atLeast("eval.linear_batch_size", e.linearBatchSize, 1);
+    check.between("eval.linear_batch_size", e.linearBatchSize, 1, kMaxBatch,
+                  "images per step; the usual linear probe uses 256");
     check.nonNegative("eval.linear_weight_decay", e.linearWeightDecay);
-    check.atLeast("eval.feature_batch_size", e.featureBatchSize, 1);
+    check.between("eval.feature_batch_size", e.featureBatchSize, 1, kMaxBatch,
+                  "images per feature-extraction pass");
 }
 
 } // namespace
@@ -258,10 +359,12 @@ ValidationReport validateConfig(const ExperimentConfig& config) {
 }
 
 int ExperimentConfig::totalCrops() const {
-    int total = 0;
+    // Summed wide and clamped: unvalidated counts may add up past INT_MAX.
+    int64_t total = 0;
     for (const auto& group : multicrop.crops)
         total += group.count;
-    return total;
+    return static_cast<int>(std::clamp<int64_t>(total, std::numeric_limits<int>::min(),
+                                                std::numeric_limits<int>::max()));
 }
 
 bool operator==(const ExperimentConfig& a, const ExperimentConfig& b) {

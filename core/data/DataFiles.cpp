@@ -59,8 +59,8 @@ std::vector<std::string> numberedNames(int n) {
 
 void requireMemory(const std::string& path, uint64_t bytes, const std::string& what) {
     if (bytes > loadBudgetBytes())
-        throw UserError(path + ": " + what + " would need " + formatGibibytes(bytes) +
-                        " of memory, more than the " + formatGibibytes(loadBudgetBytes()) +
+        throw UserError(path + ": " + what + " would need " + formatMemory(bytes) +
+                        " of memory, more than the " + formatMemory(loadBudgetBytes()) +
                         " this machine allows (is the file damaged?)");
 }
 

@@ -72,6 +72,15 @@ std::string cudaDeviceName(const at::Device& device) {
     return {};
 }
 
+double cudaDeviceMemoryBytes(const at::Device& device) {
+#ifdef SWAV_WITH_CUDA
+    if (device.is_cuda())
+        return static_cast<double>(at::cuda::getDeviceProperties(device.index())->totalGlobalMem);
+#endif
+    (void)device;
+    return 0;
+}
+
 int64_t peakCudaMemoryBytes(const at::Device& device) {
 #ifdef SWAV_WITH_CUDA
     if (device.is_cuda()) {

@@ -27,6 +27,8 @@ DeviceChoice setUpDevice(const RuntimeConfig& runtime);
 
 /// Name and memory of a CUDA device ("NVIDIA H100 80GB HBM3, 79.1 GiB"), "" elsewhere.
 std::string cudaDeviceName(const at::Device& device);
+/// Total memory of a CUDA device in bytes (0 elsewhere).
+double cudaDeviceMemoryBytes(const at::Device& device);
 /// Peak memory allocated by tensors on a CUDA device since the start (0 elsewhere).
 int64_t peakCudaMemoryBytes(const at::Device& device);
 

@@ -14,7 +14,9 @@
 #include "train/Checkpoint.h"
 #include "train/DeviceSetup.h"
 #include "train/EpochStatistics.h"
+#include "train/MemoryBudget.h"
 #include "util/AtomicFile.h"
+#include "util/ErrorText.h"
 #include "util/TorchCompat.h"
 
 #include <ATen/ATen.h>
@@ -85,10 +87,17 @@ struct Trainer::State {
     std::vector<TrainingObserver*> observers;
     DeviceChoice device;
     PhaseTimer timer{at::kCPU, false};
+    bool finishReported = false; // onFinished went out for the current run()
 
     template <class F> void notify(F&& call) {
         for (auto* observer : observers)
             call(*observer);
+    }
+    void finish(const RunOutcome& outcome) {
+        if (finishReported)
+            return;
+        finishReported = true;
+        notify([&](TrainingObserver& o) { o.onFinished(outcome); });
     }
 };
 
@@ -135,20 +144,41 @@ std::string checkResumePosition(const CheckpointState& saved, int64_t stepsPerEp
 } // namespace
 
 RunOutcome Trainer::run(TrainingControl& control) {
+    m_state->finishReported = false;
+    try {
+        return train(control);
+    } catch (const std::exception& e) {
+        // Set-up allocations (model, optimiser state, queue, statistics) can fail outside the
+        // guarded step loop; the run still ends as failed, with a readable reason.
+        RunOutcome outcome;
+        outcome.status = RunStatus::Failed;
+        outcome.message = describeException(e);
+        m_state->finish(outcome);
+        return outcome;
+    } catch (...) {
+        RunOutcome outcome;
+        outcome.status = RunStatus::Failed;
+        outcome.message = "unexpected error (not a std::exception)";
+        m_state->finish(outcome);
+        return outcome;
+    }
+}
+
+RunOutcome Trainer::train(TrainingControl& control) {
     auto& st = *m_state;
     const auto& cfg = st.config;
     RunOutcome outcome;
     auto fail = [&](const std::string& message) {
         outcome.status = RunStatus::Failed;
         outcome.message = message;
-        st.notify([&](TrainingObserver& o) { o.onFinished(outcome); });
+        st.finish(outcome);
         return outcome;
     };
 
     try {
         st.device = setUpDevice(cfg.runtime);
     } catch (const std::exception& e) {
-        return fail(e.what());
+        return fail(describeException(e));
     }
     const at::Device device = st.device.device;
     st.timer = PhaseTimer(device, st.options.profile);
@@ -168,6 +198,17 @@ RunOutcome Trainer::run(TrainingControl& control) {
             return fail("crop size " + std::to_string(group.size) + " is larger than the " +
                         std::to_string(data.height()) + "x" + std::to_string(data.width()) +
                         " images");
+
+    // Refuse what cannot fit before allocating any of it.
+    MemoryLimits limits;
+    limits.deviceName = device.str();
+    limits.hostBytes = hostMemoryBytes();
+    limits.separateDevice = device.is_cuda();
+    limits.deviceBytes = device.is_cuda() ? cudaDeviceMemoryBytes(device) : limits.hostBytes;
+    const ValidationReport budget =
+        checkMemoryBudget(estimateTrainingMemory(cfg, channels, st.device.precision), limits);
+    if (!budget.ok())
+        return fail(budget.errors.front().path + ": " + budget.errors.front().message);
 
     std::vector<double> mean = cfg.multicrop.mean, stdev = cfg.multicrop.std;
     if (mean.empty() || stdev.empty()) {
@@ -202,7 +243,7 @@ RunOutcome Trainer::run(TrainingControl& control) {
     try {
         optimizer = makeOptimizer(cfg.optim, parameters);
     } catch (const std::exception& e) {
-        return fail(e.what());
+        return fail(describeException(e));
     }
     const LrSchedule schedule(cfg.optim, stepsPerEpoch);
     const int world = st.options.collective ? st.options.collective->worldSize() : 1;
@@ -244,7 +285,7 @@ RunOutcome Trainer::run(TrainingControl& control) {
             if (saved.lossScale > 0)
                 scaler.scale = saved.lossScale;
         } catch (const std::exception& e) {
-            return fail(e.what());
+            return fail(describeException(e));
         }
     }
 
@@ -358,14 +399,14 @@ RunOutcome Trainer::run(TrainingControl& control) {
                                       std::to_string(iteration);
                     saveAt(epoch, stepInEpoch);
                     outcome.steps = iteration;
-                    st.notify([&](TrainingObserver& o) { o.onFinished(outcome); });
+                    st.finish(outcome);
                     return outcome;
                 }
                 if (st.options.maxSteps >= 0 && stepsThisRun >= st.options.maxSteps) {
                     outcome.status = RunStatus::Stopped;
                     outcome.message = "reached the step limit";
                     outcome.steps = iteration;
-                    st.notify([&](TrainingObserver& o) { o.onFinished(outcome); });
+                    st.finish(outcome);
                     return outcome;
                 }
 
@@ -514,13 +555,13 @@ RunOutcome Trainer::run(TrainingControl& control) {
         }
     } catch (const std::exception& e) {
         outcome.steps = iteration;
-        return fail(e.what());
+        return fail(describeException(e));
     }
 
     outcome.status = RunStatus::Finished;
     outcome.steps = iteration;
     outcome.message = "finished " + std::to_string(outcome.epochsCompleted) + " epochs";
-    st.notify([&](TrainingObserver& o) { o.onFinished(outcome); });
+    st.finish(outcome);
     return outcome;
 }
 

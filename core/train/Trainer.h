@@ -42,9 +42,11 @@ public:
     /// Observers are called on the training thread, in the order added.
     void addObserver(TrainingObserver* observer);
 
-    /// Trains until the schedule ends, a stop is requested (a checkpoint is written first),
-    /// maxSteps is reached, or a failure (NaN loss, bad checkpoint, I/O error) happens.
-    /// Never throws for user-caused problems: they come back as RunStatus::Failed.
+    /// Trains until the schedule ends, a stop is requested (seen before the next step; a
+    /// checkpoint is written first), maxSteps is reached, or a failure (NaN loss, bad
+    /// checkpoint, I/O error, a configuration too large for the memory, an allocation failure)
+    /// happens. Never throws: every failure, set-up included, comes back as RunStatus::Failed
+    /// with a one-line reason, and observers get onFinished exactly once.
     /// Thread: any single thread; blocks until done.
     RunOutcome run(TrainingControl& control);
 
@@ -52,6 +54,8 @@ public:
     const PhaseTimer& phaseTimes() const;
 
 private:
+    RunOutcome train(TrainingControl& control);
+
     struct State;
     std::unique_ptr<State> m_state;
 };

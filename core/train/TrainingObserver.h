@@ -106,6 +106,9 @@ public:
         }
         m_wake.notify_all();
     }
+    /// Only sets the flag (no lock, no wake-up), so a signal handler may call it; the trainer
+    /// sees it before its next step. A paused trainer is not woken: use requestStop() there.
+    void requestStopFromSignal() noexcept { m_stop.store(true, std::memory_order_relaxed); }
     bool stopRequested() const { return m_stop; }
     bool paused() const { return m_paused; }
 
@@ -116,6 +119,8 @@ public:
     }
 
 private:
+    static_assert(std::atomic<bool>::is_always_lock_free,
+                  "requestStopFromSignal() needs a lock-free flag to be async-signal-safe");
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_paused{false};
     std::mutex m_mutex;

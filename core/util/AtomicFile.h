@@ -1,6 +1,7 @@
 #pragma once
-// Files that appear whole or not at all: written to "<path>.tmp", then renamed into place, so
-// a crash or a full disk never leaves a half-written checkpoint, export or table behind.
+// Files that appear whole or not at all: written to "<path>.tmp", synced to disk, renamed into
+// place and the folder synced, so a crash, a power cut or a full disk never leaves a
+// half-written checkpoint, export or table behind.
 
 #include <cstddef>
 #include <functional>
@@ -9,8 +10,9 @@
 
 namespace swav {
 
-/// Creates the parent folder, lets `write` fill the stream, then renames. On failure the
-/// temporary file is removed and a UserError says "<path>: cannot write the <what> ...".
+/// Creates the parent folder, lets `write` fill the stream, fsyncs the temporary file, renames
+/// it and fsyncs the folder. On failure the temporary file is removed and a UserError says
+/// "<path>: cannot write the <what> ...".
 void writeFileAtomically(const std::string& path, const std::string& what,
                          const std::function<void(std::ostream&)>& write);
 

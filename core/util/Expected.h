@@ -2,6 +2,8 @@
 // Errors a user can cause cross layer boundaries as values; inside core they may travel as
 // UserError exceptions, which the boundary functions convert.
 
+#include "util/ErrorText.h"
+
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -46,7 +48,7 @@ template <class F> auto catchUserError(F&& body) -> Expected<decltype(body())> {
     try {
         return body();
     } catch (const std::exception& e) {
-        return Error{e.what()};
+        return Error{describeException(e)};
     }
 }
 

@@ -1,24 +1,38 @@
 #include "util/SystemMemory.h"
 
 #include <cstdio>
+#include <fstream>
 #include <unistd.h>
 
 namespace swav {
 
-uint64_t physicalMemoryBytes() {
-    const long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && pageSize > 0 ? uint64_t(pages) * uint64_t(pageSize) : 0;
+double hostMemoryBytes() {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long pageSize = sysconf(_SC_PAGE_SIZE);
+    double bytes = pages > 0 && pageSize > 0 ? double(pages) * double(pageSize) : 0;
+    // A container's limit (cgroup v2) is what the kernel enforces.
+    std::ifstream limitFile("/sys/fs/cgroup/memory.max");
+    double limit = 0;
+    if (limitFile >> limit && limit > 0 && (bytes == 0 || limit < bytes))
+        bytes = limit;
+    return bytes;
 }
 
 uint64_t loadBudgetBytes() {
-    const uint64_t physical = physicalMemoryBytes();
+    const double host = hostMemoryBytes();
     // Unknown memory: assume a small machine rather than none.
-    return physical > 0 ? physical / 4 * 3 : uint64_t(4) << 30;
+    return host > 0 ? static_cast<uint64_t>(host / 4 * 3) : uint64_t(4) << 30;
 }
 
-std::string formatGibibytes(uint64_t bytes) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.1f GiB", double(bytes) / double(uint64_t(1) << 30));
+std::string formatMemory(double bytes) {
+    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int unit = 0;
+    while (bytes >= 1024 && unit < 6) {
+        bytes /= 1024;
+        ++unit;
+    }
+    char text[64];
+    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
     return text;
 }
 

@@ -1,19 +1,20 @@
 #pragma once
-// How much memory this machine has, for refusing inputs that declare more than it can hold
-// before anything is allocated.
+// How much memory this machine has, for refusing inputs and configurations that need more than it
+// can hold before anything is allocated.
 
 #include <cstdint>
 #include <string>
 
 namespace swav {
 
-/// Bytes of physical memory (0 when unknown).
-uint64_t physicalMemoryBytes();
+/// Physical memory of this machine, lowered to a cgroup limit when one applies; 0 if unknown.
+double hostMemoryBytes();
 
-/// The most a single file or dataset may make the program allocate: 3/4 of physical memory.
+/// The most a single file or dataset may make the program allocate: 3/4 of hostMemoryBytes()
+/// (4 GiB when that is unknown).
 uint64_t loadBudgetBytes();
 
-/// "3.2 GiB".
-std::string formatGibibytes(uint64_t bytes);
+/// "1.5 GiB", "3.2 TiB".
+std::string formatMemory(double bytes);
 
 } // namespace swav

@@ -62,8 +62,8 @@ std::vector<at::Tensor> readStorages(const ZipArchive& zip, const std::string& p
         entries.push_back(&entry);
     }
     if (total > budget)
-        throw UserError(zip.path() + ": its tensors need " + formatGibibytes(total) +
-                        " of memory, more than the " + formatGibibytes(budget) + " allowed here");
+        throw UserError(zip.path() + ": its tensors need " + formatMemory(total) +
+                        " of memory, more than the " + formatMemory(budget) + " allowed here");
     std::vector<at::Tensor> storages;
     for (size_t i = 0; i < entries.size(); ++i) {
         const auto& storage = document.storages[i];

@@ -84,6 +84,67 @@ check "the foreign file is left untouched" test "$(cat "$work/bogus.db")" = "not
 "$swav" train --config "$here/tiny-synthetic.json" --set optim.epochs=1 --no-store --out "$work/unrecorded" > /dev/null 2>&1
 check "--no-store trains without recording" test "$("$swav" runs list | grep -c -E '^ +[0-9]+  ')" -eq 1
 
+# ---- Hardening: crafted input gives a clear error and exit code 1 or 2, never a crash or a
+# hang. Each command is capped, so a regression fails its check instead of stalling the suite.
+cap() { timeout -k 5 "$@"; }
+ones() { printf "%s," $(yes "$1" | head -n "$2") | sed 's/,$//'; }
+
+cap 60 "$swav" config --preset fashion-mnist --set model.stage_depths.99999999999999999999999=1 > /dev/null 2> "$work/index.txt"
+check "an override index beyond any integer exits with 2" test $? -eq 2
+check "an override index beyond any integer is named" grep -q "model.stage_depths.99999999999999999999999: expected an index below 4" "$work/index.txt"
+
+cap 60 "$swav" train --resume 99999999999999999999999 > /dev/null 2> "$work/bigid.txt"
+check "a run id beyond any integer exits with 2" test $? -eq 2
+check "a run id beyond any integer is taken as a missing folder" grep -q "99999999999999999999999: no such checkpoint file or run folder" "$work/bigid.txt"
+
+{ printf '{"model": {"stage_depths": '; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; printf '}}'; } > "$work/deep.json"
+cap 60 "$swav" train --config "$work/deep.json" --no-store > /dev/null 2> "$work/deep.txt"
+check "a config nested 100000 deep exits with 2" test $? -eq 2
+check "a config nested 100000 deep is refused by name" grep -q "deep.json: arrays and objects are nested deeper than 32 levels" "$work/deep.txt"
+# 60000 deep: one argument may hold 128 KiB.
+cap 60 "$swav" config --preset fashion-mnist --set "model.stage_depths=$(head -c 60000 /dev/zero | tr '\0' '[')$(head -c 60000 /dev/zero | tr '\0' ']')" > /dev/null 2> "$work/deepset.txt"
+check "a --set value nested 60000 deep exits with 2" test $? -eq 2
+check "a --set value nested 60000 deep names the key" grep -q "model.stage_depths: the value's arrays and objects are nested deeper" "$work/deepset.txt"
+
+cap 30 "$swav" train --config /dev/zero --no-store > /dev/null 2> "$work/zero.txt"
+check "--config /dev/zero exits with 2 at once" test $? -eq 2
+check "--config /dev/zero is refused as not a regular file" grep -q "/dev/zero: not a regular file" "$work/zero.txt"
+
+cap 60 "$swav" train --config "$here/tiny-synthetic.json" --no-store --out "$work/oversized" \
+  --set model.num_prototypes=1000000000 --set model.width_multiplier=1000000 \
+  --set "model.stage_depths=[1000000, 1]" --set runtime.threads=1000000 > /dev/null 2> "$work/oversized.txt"
+check "oversized sizes and counts exit with 2 before training" test $? -eq 2
+check "each oversized field is named with its bound" bash -c "grep -q 'model.num_prototypes: must be at most 100000 (' '$work/oversized.txt' && grep -q 'model.width_multiplier: must be at most 16 (' '$work/oversized.txt' && grep -q 'model.stage_depths\[0\]: must be at most 256 (' '$work/oversized.txt' && grep -q 'runtime.threads: must be at most' '$work/oversized.txt'"
+
+# Within every per-field bound, but hundreds of terabytes of weights: refused before allocating,
+# recorded as failed, one line and no LibTorch backtrace.
+cap 120 "$swav" train --config "$here/tiny-synthetic.json" --db "$work/hard.db" --out "$work/huge" \
+  --set "model.stage_depths=[$(ones 256 8)]" --set "model.stage_widths=[$(ones 4096 8)]" \
+  --set "model.stage_strides=[$(ones 1 8)]" --set model.stem_width=4096 \
+  --set model.width_multiplier=16 > "$work/huge.txt" 2>&1
+check "a run too large for memory exits with 1" test $? -eq 1
+check "a run too large for memory says so" grep -q "training failed: memory: this configuration needs about" "$work/huge.txt"
+check "a failed run prints no backtrace" bash -c "! grep -q -E 'frame #|Exception raised from' '$work/huge.txt'"
+"$swav" runs --db "$work/hard.db" list > "$work/hard-list.txt" 2>&1
+check "a run failing in set-up is recorded as failed, not queued" grep -q -E '^ +1  cli-tiny +failed' "$work/hard-list.txt"
+
+# SIGTERM is seen before the next step even when metrics come once an epoch: a checkpoint and
+# exit 0 within seconds. An epoch here is 8192 steps, far more than a few seconds.
+"$swav" train --config "$here/tiny-synthetic.json" --no-store --out "$work/term" \
+  --set dataset.synthetic_count=262144 --set optim.epochs=50 --set runtime.metrics_every=1000000 > "$work/term.txt" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do grep -q "training on" "$work/term.txt" 2> /dev/null && break; sleep 0.1; done
+started=$(date +%s%N)
+kill -TERM $pid
+for _ in $(seq 1 1200); do kill -0 $pid 2> /dev/null || break; sleep 0.05; done
+elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+kill -0 $pid 2> /dev/null && kill -KILL $pid
+wait $pid
+code=$?
+check "SIGTERM exits with 0" test "$code" -eq 0
+check "SIGTERM stops within 5 s although metrics are rare (took ${elapsed_ms} ms)" test "$elapsed_ms" -lt 5000
+check "SIGTERM writes a checkpoint" test -n "$(ls "$work/term/checkpoints/"*.pt 2> /dev/null)"
+
 # Issue 10: run folders are owned. Each case puts a user's files in real folders and checks
 # that they come out byte-identical and that different runs never share a folder.
 export XDG_DATA_HOME="$work/owned"

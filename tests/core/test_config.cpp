@@ -6,8 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <fstream>
 #include <functional>
+#include <limits>
 
 using namespace swav;
 using nlohmann::json;
@@ -190,4 +194,127 @@ SWAV_TEST(SchemaDescribesEveryJsonFieldWithHelp) {
         };
     walk(configSchema(), defaults, "");
     VERIFY_EQ(configSchema().front().key, std::string("name"));
+}
+
+// ---- hardening: crafted inputs must give clear errors, never a crash or a hang ---------------
+
+SWAV_TEST(OverrideIndexBeyondAnyIntegerIsAnError) {
+    // Was an uncaught std::out_of_range from std::stoul.
+    const auto message = errorsOf("{}", {"model.stage_depths.99999999999999999999999=1"});
+    VERIFY_CONTAINS(message,
+                    "model.stage_depths.99999999999999999999999: expected an index below 4");
+    VERIFY_CONTAINS(errorsOf("{}", {"multicrop.crops.-1.size=8"}),
+                    "multicrop.crops.-1: expected an index below 2");
+    VERIFY_CONTAINS(errorsOf("{}", {"model.stage_depths.4=1"}), "expected an index below 4");
+}
+
+SWAV_TEST(NumbersBeyondADoubleAreErrors) {
+    // nlohmann reports them as out_of_range, not as parse_error: it escaped loadConfig.
+    VERIFY_CONTAINS(errorsOf(R"({"swav": {"epsilon": 1e400}})"), "test.json: not valid JSON");
+    VERIFY_CONTAINS(errorsOf("{}", {"swav.epsilon=1e400"}),
+                    "swav.epsilon: expected a number, got \"1e400\"");
+    VERIFY_CONTAINS(errorsOf("{}", {"optim.epochs=1e30"}), "optim.epochs: integer 1e+30 is out");
+}
+
+SWAV_TEST(DeeplyNestedValuesAreRefusedBeforeParsing) {
+    // 100k nested '[' overflowed the stack while the type error was formatted.
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    const auto fromFile = errorsOf(R"({"model": {"stage_depths": )" + deep + "}}");
+    VERIFY_CONTAINS(fromFile, "test.json: arrays and objects are nested deeper than 32 levels");
+    VERIFY_CONTAINS(fromFile, "at byte ");
+    const auto fromOverride = errorsOf("{}", {"model.stage_depths=" + deep});
+    VERIFY_CONTAINS(fromOverride,
+                    "model.stage_depths: the value's arrays and objects are nested deeper");
+    // Brackets inside strings are text, and moderately nested values still get a type error.
+    const auto inString = errorsOf(R"({"name": ")" + std::string(1000, '[') +
+                                   R"(", "model": {"stage_depths": [[[[1]]]]}})");
+    VERIFY_CONTAINS(inString, "model.stage_depths[0]: expected an integer, got [[[1]]]");
+}
+
+SWAV_TEST(ConfigFilesMustBeRegularFilesOfBoundedSize) {
+    // /dev/zero was read without end.
+    auto device = loadConfigFile("/dev/zero", {});
+    VERIFY(!device);
+    VERIFY_CONTAINS(device.error().message, "/dev/zero: not a regular file");
+    test::TempDir dir;
+    // A FIFO without a writer would block the open itself.
+    VERIFY(::mkfifo(dir.file("fifo.json").c_str(), 0600) == 0);
+    auto fifo = loadConfigFile(dir.file("fifo.json"), {});
+    VERIFY(!fifo);
+    VERIFY_CONTAINS(fifo.error().message, "fifo.json: not a regular file");
+    auto folder = loadConfigFile(dir.path(), {});
+    VERIFY(!folder);
+    VERIFY_CONTAINS(folder.error().message, "not a regular file (a configuration must be a JSON "
+                                            "file, not a folder)");
+    {
+        std::ofstream big(dir.file("big.json"));
+        big << "{\"name\": \"" << std::string(kMaxConfigFileBytes, 'x') << "\"}";
+    }
+    auto large = loadConfigFile(dir.file("big.json"), {});
+    VERIFY(!large);
+    VERIFY_CONTAINS(large.error().message, "big.json: larger than 1024 KiB");
+    {
+        std::ofstream small(dir.file("small.json"));
+        small << R"({"swav": {"epsilon": 0.03}, "dataset": {"kind": "cifar10"},
+                     "multicrop": {"crops": [{"count": 2, "size": 32}]}})";
+    }
+    auto fine = loadConfigFile(dir.file("small.json"), {});
+    VERIFY_MSG(fine, (fine ? "" : fine.error().message));
+    VERIFY_NEAR(fine->swav.epsilon, 0.03, 0);
+}
+
+SWAV_TEST(SizesAndCountsHaveUpperBoundsWithReasons) {
+    // Each passed validation, then aborted training on an allocation error or hung.
+    const auto message = errorsOf(R"({"model": {"arch": "custom", "num_prototypes": 1000000000,
+                                      "width_multiplier": 1000000,
+                                      "stage_depths": [1000000, 1], "stage_widths": [64, 99999],
+                                      "stage_strides": [1, 2], "stem_width": 100000,
+                                      "head": {"hidden_dim": 10000000, "output_dim": 10000000}},
+                                      "runtime": {"threads": 1000000}})");
+    VERIFY_CONTAINS(message, "model.num_prototypes: must be at most 100000 (");
+    VERIFY_CONTAINS(message, "the paper uses 3000 on ImageNet), got 1e+09");
+    VERIFY_CONTAINS(message, "model.width_multiplier: must be at most 16 (");
+    VERIFY_CONTAINS(message, "model.stage_depths[0]: must be at most 256 (");
+    VERIFY_CONTAINS(message, "model.stage_widths[1]: must be at most 4096 (");
+    VERIFY_CONTAINS(message, "model.stem_width: must be at most 4096 (");
+    VERIFY_CONTAINS(message, "model.head.hidden_dim: must be at most 65536 (");
+    VERIFY_CONTAINS(message, "model.head.output_dim: must be at most 65536 (");
+    VERIFY_CONTAINS(message, "runtime.threads: must be at most ");
+    VERIFY_CONTAINS(message, "per core");
+    VERIFY(message.find("model.stage_depths[1]") == std::string::npos);
+
+    const auto more = errorsOf(R"({"dataset": {"kind": "synthetic", "synthetic_count": 1000000,
+                                   "synthetic_size": 1024, "subset": 1e300},
+        "model": {"arch": "custom", "stage_depths": [1, 1, 1, 1, 1, 1, 1, 1, 1],
+                  "stage_widths": [8, 8, 8, 8, 8, 8, 8, 8, 8],
+                  "stage_strides": [1, 1, 1, 1, 1, 1, 1, 1, 1]},
+        "multicrop": {"crops": [{"count": 100000, "size": 4000}]},
+        "swav": {"sinkhorn_iterations": 100000, "queue_length": 2000000000},
+        "optim": {"epochs": 2000000000, "batch_size": 1000000, "warmup_epochs": 1e300},
+        "eval": {"knn_k": 1000000, "linear_batch_size": 1000000, "feature_batch_size": 1000000,
+                 "linear_epochs": 1000000000}})");
+    for (const char* field :
+         {"dataset.synthetic_count: synthetic_count x synthetic_size^2 x synthetic_channels",
+          "dataset.subset: must be at most 1e+09", "model.stage_depths: must be at most 8 (",
+          "multicrop.crops[0].count: must be at most 64 (",
+          "multicrop.crops[0].size: must be at most 1024 (", "multicrop.crops: must be at most 64",
+          "swav.sinkhorn_iterations: must be at most 1000 (",
+          "swav.queue_length: must be at most 262144 (", "optim.epochs: must be at most 100000 (",
+          "optim.batch_size: must be at most 65536 (", "optim.warmup_epochs: must be at most",
+          "eval.knn_k: must be at most 10000 (", "eval.linear_batch_size: must be at most 65536",
+          "eval.feature_batch_size: must be at most 65536",
+          "eval.linear_epochs: must be at most 100000"})
+        VERIFY_CONTAINS(more, field);
+
+    // The same bounds reach --set, which is how the hang was first met.
+    VERIFY_CONTAINS(errorsOf("{}", {"runtime.threads=1000000"}),
+                    "runtime.threads: must be at most");
+}
+
+SWAV_TEST(CropCountsSummingPastIntMaxDoNotOverflow) {
+    ExperimentConfig config;
+    config.multicrop.crops[0].count = std::numeric_limits<int>::max();
+    config.multicrop.crops[1].count = std::numeric_limits<int>::max();
+    VERIFY_EQ(config.totalCrops(), std::numeric_limits<int>::max());
+    VERIFY(!validateConfig(config).ok());
 }

@@ -1,19 +1,51 @@
 #include "TestHarness.h"
 
+#include "config/ConfigJson.h"
+#include "config/Presets.h"
 #include "data/Dataset.h"
 #include "model/SwavModel.h"
+#include "store/RunRecorder.h"
+#include "store/RunStore.h"
 #include "train/Checkpoint.h"
+#include "train/MemoryBudget.h"
 #include "train/RunHealth.h"
 #include "train/Trainer.h"
+#include "util/AtomicFile.h"
 
 #include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <fstream>
+#include <mutex>
+#include <new>
+#include <set>
 #include <thread>
+
+// Every fsync() of this program comes here first (the executable's definition wins over
+// libc's), so the tests can see which files and folders reached the disk.
+namespace {
+std::mutex g_syncedMutex;
+std::set<std::string> g_synced;
+} // namespace
+
+extern "C" int fsync(int fd) {
+    char link[64], target[PATH_MAX];
+    std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    const ssize_t length = readlink(link, target, sizeof target - 1);
+    if (length > 0) {
+        std::lock_guard<std::mutex> lock(g_syncedMutex);
+        g_synced.insert(std::string(target, static_cast<size_t>(length)));
+    }
+    return static_cast<int>(syscall(SYS_fsync, fd));
+}
 
 using namespace swav;
 
@@ -482,4 +514,237 @@ SWAV_TEST(ResumeFallsBackToTheNewestValidCheckpoint) {
     VERIFY_EQ(r.started.notes.size(), size_t(1));
     VERIFY_CONTAINS(r.started.notes[0], files.back());
     VERIFY_CONTAINS(r.started.notes[0], "using an older checkpoint");
+}
+
+// ---- hardening: set-up failures, memory, stop requests, durable writes ---------------------
+
+namespace {
+
+/// A dataset whose channel count throws, as an allocation deep in set-up might.
+class ThrowingDataset : public InMemoryDataset {
+public:
+    ThrowingDataset(const InMemoryDataset& base, std::function<void()> thrower)
+        : InMemoryDataset(base.images(), base.labels(), base.classNames(), "throwing")
+        , m_thrower(std::move(thrower)) {}
+    int channels() const override {
+        m_thrower();
+        return InMemoryDataset::channels();
+    }
+
+private:
+    std::function<void()> m_thrower;
+};
+
+/// Counts gathers (one per step) and asks for a stop, as a signal handler would, after `stopAt`.
+class StoppingDataset : public InMemoryDataset {
+public:
+    StoppingDataset(const InMemoryDataset& base, TrainingControl& control, int stopAt)
+        : InMemoryDataset(base.images(), base.labels(), base.classNames(), "stopping")
+        , m_control(control)
+        , m_stopAt(stopAt) {}
+    ImageBatch gather(const std::vector<int64_t>& indices) override {
+        if (++gathers == m_stopAt)
+            m_control.requestStopFromSignal();
+        return InMemoryDataset::gather(indices);
+    }
+    int gathers = 0;
+
+private:
+    TrainingControl& m_control;
+    int m_stopAt;
+};
+
+struct FinishCounter : TrainingObserver {
+    int finished = 0;
+    RunOutcome last;
+    void onFinished(const RunOutcome& outcome) override {
+        ++finished;
+        last = outcome;
+    }
+};
+
+int64_t parameterCount(const ExperimentConfig& config, int channels) {
+    SwavModel model(config.model, channels);
+    int64_t total = 0;
+    for (const auto& p : model->parameters())
+        total += p.numel();
+    return total;
+}
+
+/// A trunk within every per-field bound whose weights alone would need hundreds of terabytes.
+ExperimentConfig hugeModelConfig() {
+    auto config = tinyConfig();
+    config.dataset.syntheticSize = 16;
+    config.dataset.syntheticChannels = 1;
+    config.model.stageDepths = std::vector<int>(8, 256);
+    config.model.stageWidths = std::vector<int>(8, 4096);
+    config.model.stageStrides = std::vector<int>(8, 1);
+    config.model.stemWidth = 4096;
+    config.model.widthMultiplier = 16;
+    return config;
+}
+
+} // namespace
+
+SWAV_TEST(MemoryEstimateCountsTheModelsParametersExactly) {
+    ExperimentConfig resnet18;
+    resnet18.model.arch = "resnet18";
+    resnet18.model.stem = "cifar";
+    auto bottleneck = tinyConfig();
+    bottleneck.model.block = "bottleneck";
+    bottleneck.model.stageDepths = {2, 1};
+    bottleneck.model.widthMultiplier = 1.5;
+    bottleneck.model.head.kind = "linear";
+    auto headless = tinyConfig();
+    headless.model.stem = "imagenet";
+    headless.model.head.kind = "none";
+    for (const auto& [config, channels] :
+         {std::pair{resnet18, 3}, std::pair{bottleneck, 1}, std::pair{headless, 3}}) {
+        const auto estimate = estimateTrainingMemory(config, channels);
+        VERIFY_EQ(estimate.parameters, parameterCount(config, channels));
+        VERIFY(estimate.parameterBytes >= 8.0 * estimate.parameters);
+    }
+    // torchvision's resnet18 without fc (11176512), a 3x3 stem instead of 7x7, the MLP head
+    // (linear + BatchNorm + linear) and 3000 prototypes of 128.
+    VERIFY_EQ(estimateTrainingMemory(resnet18, 3).parameters,
+              int64_t(11176512 - 64 * 3 * (49 - 9) + 512 * 2048 + 3 * 2048 + 2048 * 128 + 128 +
+                      128 * 3000));
+}
+
+SWAV_TEST(MemoryEstimateScalesWithTheStepAndRefusesWhatCannotFit) {
+    auto config = tinyConfig();
+    const auto base = estimateTrainingMemory(config, 1);
+    config.optim.batchSize *= 2;
+    const auto doubled = estimateTrainingMemory(config, 1);
+    VERIFY_NEAR(doubled.activationBytes / base.activationBytes, 2.0, 1e-9);
+    VERIFY_EQ(doubled.parameters, base.parameters);
+    config.optim.optimizer = "adam";
+    VERIFY_NEAR(estimateTrainingMemory(config, 1).optimizerBytes, 2 * doubled.optimizerBytes, 1);
+    VERIFY(estimateTrainingMemory(config, 1, "bf16").activationBytes < doubled.activationBytes);
+
+    // The shipped presets fit an ordinary machine or GPU; the huge trunk fits nothing.
+    MemoryLimits laptop{"cpu", 8.0 * (1 << 30), 8.0 * (1 << 30), false};
+    for (const char* name : {"fashion-mnist", "fashion-mnist-quick", "cifar10-resnet18"}) {
+        auto preset = loadPreset(name, {});
+        VERIFY(preset);
+        const auto estimate = estimateTrainingMemory(*preset, datasetChannels(preset->dataset));
+        VERIFY_MSG(checkMemoryBudget(estimate, laptop).ok(),
+                   name << " needs " << formatMemory(estimate.deviceBytes()));
+    }
+    MemoryLimits gpu{"cuda:0", 40.0 * (1 << 30), 64.0 * (1 << 30), true};
+    auto imagenet = loadPreset("imagenet-resnet50-800ep", {"dataset.path=/data/imagenet/train"});
+    VERIFY(imagenet);
+
+    const auto huge = estimateTrainingMemory(hugeModelConfig(), 1);
+    VERIFY(huge.parameters > int64_t(1e13));
+    const auto report = checkMemoryBudget(huge, laptop);
+    VERIFY(!report.ok());
+    const std::string message = report.format();
+    VERIFY_CONTAINS(message, "error: memory: this configuration needs about ");
+    VERIFY_CONTAINS(message, "PiB");
+    VERIFY_CONTAINS(message, "but this machine has 8.0 GiB; reduce optim.batch_size");
+    VERIFY(!checkMemoryBudget(huge, gpu).ok());
+    VERIFY_CONTAINS(checkMemoryBudget(huge, gpu).format(), "on cuda:0");
+    VERIFY(hostMemoryBytes() > 0);
+}
+
+SWAV_TEST(AConfigTooLargeForMemoryFailsBeforeAllocatingAndIsRecordedAsFailed) {
+    // Passed validation, then aborted on an uncaught allocation error, leaving the run queued.
+    const auto config = hugeModelConfig();
+    VERIFY_MSG(validateConfig(config).ok(), validateConfig(config).format());
+    test::TempDir dir;
+    const std::string database = dir.file("runs.db");
+    auto runs = store::RunStore::open(database);
+    VERIFY(runs);
+    const int64_t id =
+        (*runs)->createRun(store::newRunFor(config, "", store::ClaimedFolder{dir.file("run"), {}}));
+    FinishCounter counter;
+    RunOutcome outcome;
+    {
+        store::RunRecorder recorder(database, id);
+        TrainerOptions options;
+        options.runDir = dir.file("run");
+        Trainer trainer(config, tinyData(), options);
+        trainer.addObserver(&counter);
+        trainer.addObserver(&recorder);
+        TrainingControl control;
+        outcome = trainer.run(control);
+    }
+    VERIFY(outcome.status == RunStatus::Failed);
+    VERIFY_CONTAINS(outcome.message, "memory: this configuration needs about ");
+    VERIFY(outcome.message.find('\n') == std::string::npos);
+    VERIFY_EQ(counter.finished, 1);
+    const auto record = (*runs)->run(id);
+    VERIFY(record);
+    VERIFY_EQ(std::string(store::toString(record->status)), std::string("failed"));
+    VERIFY_CONTAINS(record->message, "memory: this configuration needs about ");
+}
+
+SWAV_TEST(SetUpExceptionsEndTheRunAsFailedWithOneLine) {
+    const auto base = tinyData();
+    const auto& images = dynamic_cast<const InMemoryDataset&>(*base);
+    const std::vector<std::pair<std::function<void()>, std::string>> cases{
+        {[] { TORCH_CHECK(false, "tensor allocation refused\nsecond line"); },
+         "tensor allocation refused"},
+        {[] { throw std::bad_alloc(); }, "out of memory: an allocation failed"}};
+    for (const auto& [thrower, expected] : cases) {
+        FinishCounter counter;
+        Trainer trainer(tinyConfig(), std::make_shared<ThrowingDataset>(images, thrower), {});
+        trainer.addObserver(&counter);
+        TrainingControl control;
+        const RunOutcome outcome = trainer.run(control);
+        VERIFY(outcome.status == RunStatus::Failed);
+        VERIFY_EQ(outcome.message.rfind(expected, 0), size_t(0));
+        VERIFY_MSG(outcome.message.find('\n') == std::string::npos, outcome.message);
+        VERIFY_EQ(counter.finished, 1);
+        VERIFY_EQ(counter.last.message, outcome.message);
+    }
+}
+
+SWAV_TEST(AStopFromASignalHandlerIsSeenWithinOneStep) {
+    // metrics_every far beyond the run: no observer call can be what notices the stop.
+    auto config = tinyConfig();
+    config.runtime.metricsEvery = 1000000;
+    config.optim.epochs = 50;
+    const auto base = tinyData();
+    test::TempDir dir;
+    TrainingControl control;
+    auto data =
+        std::make_shared<StoppingDataset>(dynamic_cast<const InMemoryDataset&>(*base), control, 3);
+    TrainerOptions options;
+    options.runDir = dir.path();
+    Trainer trainer(config, data, options);
+    const RunOutcome outcome = trainer.run(control);
+    VERIFY(outcome.status == RunStatus::Stopped);
+    VERIFY_EQ(outcome.steps, int64_t(3));
+    VERIFY_EQ(data->gathers, 3);
+    VERIFY(!outcome.lastCheckpoint.empty());
+    VERIFY(std::filesystem::exists(outcome.lastCheckpoint));
+}
+
+SWAV_TEST(AtomicWritesSyncTheFileAndItsFolder) {
+    test::TempDir dir;
+    const std::string folder = std::filesystem::canonical(dir.path()).string();
+    {
+        std::lock_guard<std::mutex> lock(g_syncedMutex);
+        g_synced.clear();
+    }
+    writeFileAtomically(folder + "/table.csv", "table", "a,b\n", 4);
+    {
+        std::lock_guard<std::mutex> lock(g_syncedMutex);
+        VERIFY(g_synced.count(folder + "/table.csv.tmp") == 1);
+        VERIFY(g_synced.count(folder) == 1);
+        g_synced.clear();
+    }
+    // Checkpoints go the same way.
+    auto config = tinyConfig();
+    config.optim.epochs = 1;
+    Recorder recorder;
+    TrainerOptions options;
+    options.runDir = folder + "/run";
+    const auto outcome = train(config, recorder, options);
+    VERIFY(outcome.status == RunStatus::Finished);
+    std::lock_guard<std::mutex> lock(g_syncedMutex);
+    VERIFY_MSG(g_synced.count(outcome.lastCheckpoint + ".tmp") == 1, outcome.lastCheckpoint);
+    VERIFY(g_synced.count(folder + "/run/checkpoints") == 1);
 }
