@@ -1,5 +1,6 @@
 #include "data/DataFiles.h"
 
+#include "util/Strings.h"
 #include "util/SystemMemory.h"
 
 #include "util/Expected.h"
@@ -59,8 +60,8 @@ std::vector<std::string> numberedNames(int n) {
 
 void requireMemory(const std::string& path, uint64_t bytes, const std::string& what) {
     if (bytes > loadBudgetBytes())
-        throw UserError(path + ": " + what + " would need " + formatMemory(bytes) +
-                        " of memory, more than the " + formatMemory(loadBudgetBytes()) +
+        throw UserError(path + ": " + what + " would need " + formatBytes(bytes) +
+                        " of memory, more than the " + formatBytes(loadBudgetBytes()) +
                         " this machine allows (is the file damaged?)");
 }
 

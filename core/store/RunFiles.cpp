@@ -79,25 +79,6 @@ bool holdsConfig(const fs::path& file, const std::string& configJson) {
     return !onDisk.is_discarded() && !recorded.is_discarded() && onDisk == recorded;
 }
 
-/// Up to three names in a folder, for "kept" messages.
-std::string someEntries(const std::string& folder) {
-    std::vector<std::string> names;
-    size_t count = 0;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(folder, error)) {
-        if (names.size() < 3)
-            names.push_back(entry.path().filename().string());
-        ++count;
-    }
-    std::sort(names.begin(), names.end());
-    std::string text;
-    for (size_t i = 0; i < names.size(); ++i)
-        text += (i ? ", " : "") + names[i];
-    if (count > names.size())
-        text += " and " + std::to_string(count - names.size()) + " more";
-    return text;
-}
-
 } // namespace
 
 void RunStore::insertRunFiles(int64_t run, const std::vector<std::string>& paths, bool folders) {
@@ -284,7 +265,7 @@ RunDeletion RunStore::deleteRun(int64_t id) {
                 deletion.kept.push_back(folder + ": " + error.message());
         } else {
             deletion.kept.push_back(folder + ": it holds files the run did not write (" +
-                                    someEntries(folder) + ")");
+                                    folderContents(folder, 3) + ")");
         }
     }
 

@@ -2,6 +2,7 @@
 
 #include "util/Strings.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -31,24 +32,6 @@ std::string trimEnds(std::string text) {
     while (end > begin && isTrimmed(text[end - 1]))
         --end;
     return text.substr(begin, end - begin);
-}
-
-/// "config.json" or "config.json, notes.txt and 3 more": what a folder holds, for messages.
-std::string someEntries(const fs::path& folder) {
-    std::vector<std::string> names;
-    size_t count = 0;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(folder, error)) {
-        if (names.size() < 2)
-            names.push_back(entry.path().filename().string());
-        ++count;
-    }
-    std::string text;
-    for (size_t i = 0; i < names.size(); ++i)
-        text += (i ? ", " : "") + names[i];
-    if (count > names.size())
-        text += " and " + std::to_string(count - names.size()) + " more";
-    return text;
 }
 
 fs::path absoluteFolder(const std::string& folder) {
@@ -144,7 +127,7 @@ Expected<ClaimedFolder> claimRunFolder(const std::string& folder) {
     const bool madeHere = !claimed.created.empty() && claimed.created.back() == wanted.string();
     if (!madeHere && !fs::is_empty(wanted, error))
         return Error{wanted.string() + ": the folder is not empty (it holds " +
-                     someEntries(wanted) +
+                     folderContents(wanted.string(), 2) +
                      "); a run needs a new or empty folder of its own, so that it never "
                      "overwrites, or later deletes, files it did not write"};
     // Recorded under the canonical spelling, as the run database keeps run folders.
@@ -169,6 +152,24 @@ void releaseRunFolder(const ClaimedFolder& folder) {
     // Innermost first; rmdir removes only empty folders.
     for (auto it = folder.created.rbegin(); it != folder.created.rend(); ++it)
         ::rmdir(it->c_str());
+}
+
+std::string folderContents(const std::string& folder, size_t shown) {
+    std::vector<std::string> names;
+    size_t count = 0;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(folder, error)) {
+        if (names.size() < shown)
+            names.push_back(entry.path().filename().string());
+        ++count;
+    }
+    std::sort(names.begin(), names.end());
+    std::string text;
+    for (size_t i = 0; i < names.size(); ++i)
+        text += (i ? ", " : "") + names[i];
+    if (count > names.size())
+        text += " and " + std::to_string(count - names.size()) + " more";
+    return text;
 }
 
 } // namespace swav::store

@@ -36,4 +36,8 @@ Expected<ClaimedFolder> claimRunFolder(const std::string& folder);
 /// Removes the claimed folders again where they are still empty: for a run that never started.
 void releaseRunFolder(const ClaimedFolder& folder);
 
+/// "config.json" or "config.json, notes.txt and 3 more": up to `shown` names of what a folder
+/// holds, for messages.
+std::string folderContents(const std::string& folder, size_t shown);
+
 } // namespace swav::store

@@ -1,6 +1,7 @@
 #include "train/MemoryBudget.h"
 
 #include "model/ResNet.h"
+#include "util/Strings.h"
 
 #include <algorithm>
 #include <cmath>
@@ -101,9 +102,9 @@ double trunkActivations(const ResNetSpec& spec, double side) {
 }
 
 std::string sizeList(const MemoryEstimate& e) {
-    return "parameters and gradients " + formatMemory(e.parameterBytes) + ", optimiser state " +
-           formatMemory(e.optimizerBytes) + ", activations of one step " +
-           formatMemory(e.activationBytes);
+    return "parameters and gradients " + formatBytes(e.parameterBytes) + ", optimiser state " +
+           formatBytes(e.optimizerBytes) + ", activations of one step " +
+           formatBytes(e.activationBytes);
 }
 
 } // namespace
@@ -173,24 +174,24 @@ ValidationReport checkMemoryBudget(const MemoryEstimate& e, const MemoryLimits& 
     if (limits.separateDevice) {
         if (limits.deviceBytes > 0 && e.deviceBytes() > limits.deviceBytes)
             report.error("memory", "this configuration needs about " +
-                                       formatMemory(e.deviceBytes()) + " on " + limits.deviceName +
+                                       formatBytes(e.deviceBytes()) + " on " + limits.deviceName +
                                        " (" + sizeList(e) + ", a rough estimate) but it has " +
-                                       formatMemory(limits.deviceBytes) + "; " + reduce);
+                                       formatBytes(limits.deviceBytes) + "; " + reduce);
         if (limits.hostBytes > 0 && e.hostDataBytes > limits.hostBytes)
             report.error("memory", "the images held in memory need about " +
-                                       formatMemory(e.hostDataBytes) + " but this machine has " +
-                                       formatMemory(limits.hostBytes) +
+                                       formatBytes(e.hostDataBytes) + " but this machine has " +
+                                       formatBytes(limits.hostBytes) +
                                        "; reduce dataset.synthetic_count or "
                                        "dataset.prefetch_images");
         return report;
     }
     const double total = e.deviceBytes() + e.hostDataBytes;
     if (limits.hostBytes > 0 && total > limits.hostBytes)
-        report.error("memory", "this configuration needs about " + formatMemory(total) + " (" +
+        report.error("memory", "this configuration needs about " + formatBytes(total) + " (" +
                                    sizeList(e) + ", images in memory " +
-                                   formatMemory(e.hostDataBytes) +
+                                   formatBytes(e.hostDataBytes) +
                                    ", a rough estimate) but this machine has " +
-                                   formatMemory(limits.hostBytes) + "; " + reduce);
+                                   formatBytes(limits.hostBytes) + "; " + reduce);
     return report;
 }
 

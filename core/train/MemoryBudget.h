@@ -10,6 +10,7 @@
 // of resident memory), so the check refuses only what cannot fit, never a run that would.
 
 #include "config/ConfigJson.h"
+#include "util/Strings.h"
 #include "util/SystemMemory.h"
 
 #include <cstdint>

@@ -57,9 +57,9 @@ std::string trim(const std::string& text) {
 }
 
 std::string formatBytes(double bytes) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     int unit = 0;
-    while (bytes >= 1024.0 && unit < 4) {
+    while (bytes >= 1024.0 && unit < 6) {
         bytes /= 1024.0;
         ++unit;
     }

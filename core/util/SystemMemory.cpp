@@ -1,6 +1,5 @@
 #include "util/SystemMemory.h"
 
-#include <cstdio>
 #include <fstream>
 #include <unistd.h>
 
@@ -22,18 +21,6 @@ uint64_t loadBudgetBytes() {
     const double host = hostMemoryBytes();
     // Unknown memory: assume a small machine rather than none.
     return host > 0 ? static_cast<uint64_t>(host / 4 * 3) : uint64_t(4) << 30;
-}
-
-std::string formatMemory(double bytes) {
-    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    int unit = 0;
-    while (bytes >= 1024 && unit < 6) {
-        bytes /= 1024;
-        ++unit;
-    }
-    char text[64];
-    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
-    return text;
 }
 
 } // namespace swav

@@ -3,7 +3,6 @@
 // can hold before anything is allocated.
 
 #include <cstdint>
-#include <string>
 
 namespace swav {
 
@@ -13,8 +12,5 @@ double hostMemoryBytes();
 /// The most a single file or dataset may make the program allocate: 3/4 of hostMemoryBytes()
 /// (4 GiB when that is unknown).
 uint64_t loadBudgetBytes();
-
-/// "1.5 GiB", "3.2 TiB".
-std::string formatMemory(double bytes);
 
 } // namespace swav

@@ -1,6 +1,7 @@
 #include "util/TorchFile.h"
 
 #include "util/Expected.h"
+#include "util/Strings.h"
 #include "util/SystemMemory.h"
 #include "util/ZipArchive.h"
 
@@ -62,8 +63,8 @@ std::vector<at::Tensor> readStorages(const ZipArchive& zip, const std::string& p
         entries.push_back(&entry);
     }
     if (total > budget)
-        throw UserError(zip.path() + ": its tensors need " + formatMemory(total) +
-                        " of memory, more than the " + formatMemory(budget) + " allowed here");
+        throw UserError(zip.path() + ": its tensors need " + formatBytes(total) +
+                        " of memory, more than the " + formatBytes(budget) + " allowed here");
     std::vector<at::Tensor> storages;
     for (size_t i = 0; i < entries.size(); ++i) {
         const auto& storage = document.storages[i];

@@ -1,6 +1,7 @@
 // Run folders are owned (issue 10): each run gets a new folder of its own, writes only there,
 // records every file it writes, and deleting it removes exactly those files. Every test puts
 // user files into real folders and checks they come out byte-identical.
+#include "StoreTesting.h"
 #include "TestHarness.h"
 #include "TinySynthetic.h"
 
@@ -27,14 +28,9 @@
 using namespace swav;
 using namespace swav::store;
 namespace fs = std::filesystem;
+using swav::test::openStore;
 
 namespace {
-
-std::unique_ptr<RunStore> openStore(const std::string& path) {
-    auto store = RunStore::open(path);
-    VERIFY_MSG(store.hasValue(), (store ? "" : store.error().message));
-    return std::move(*store);
-}
 
 void writeFile(const std::string& path, const std::string& bytes) {
     fs::create_directories(fs::path(path).parent_path());

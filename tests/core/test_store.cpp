@@ -1,5 +1,6 @@
 // The run database: schema and migration, refusal of foreign files, runs and their records,
 // downsampled series, interrupted-run detection, CSV export, config diff, and the recorder.
+#include "StoreTesting.h"
 #include "TestHarness.h"
 
 #include "config/ConfigDiff.h"
@@ -22,14 +23,9 @@
 using namespace swav;
 using namespace swav::store;
 namespace fs = std::filesystem;
+using swav::test::openStore;
 
 namespace {
-
-std::unique_ptr<RunStore> openStore(const std::string& path) {
-    auto store = RunStore::open(path);
-    VERIFY_MSG(store.hasValue(), (store ? "" : store.error().message));
-    return std::move(*store);
-}
 
 int64_t newRun(RunStore& store, const std::string& name, const std::string& runDir = {}) {
     NewRun run;

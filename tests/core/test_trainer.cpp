@@ -629,7 +629,7 @@ SWAV_TEST(MemoryEstimateScalesWithTheStepAndRefusesWhatCannotFit) {
         VERIFY(preset);
         const auto estimate = estimateTrainingMemory(*preset, datasetChannels(preset->dataset));
         VERIFY_MSG(checkMemoryBudget(estimate, laptop).ok(),
-                   name << " needs " << formatMemory(estimate.deviceBytes()));
+                   name << " needs " << formatBytes(estimate.deviceBytes()));
     }
     MemoryLimits gpu{"cuda:0", 40.0 * (1 << 30), 64.0 * (1 << 30), true};
     auto imagenet = loadPreset("imagenet-resnet50-800ep", {"dataset.path=/data/imagenet/train"});
