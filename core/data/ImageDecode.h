@@ -13,9 +13,14 @@ constexpr int64_t kMaxImageFileBytes = int64_t(256) << 20;
 
 /// Decodes `bytes` and writes `side` x `side` RGB pixels, channels first, to `out` (3 * side *
 /// side bytes): the shorter side scaled to `side`, then the centre square. Returns false for
-/// bytes that are not a decodable image or that declare more than 2^27 pixels (a decompression
-/// bomb); never throws.
+/// bytes that are not a decodable image of a supported format or that declare more than 2^27
+/// pixels (a decompression bomb); never throws.
 bool decodeSquareImage(const std::vector<uint8_t>& bytes, int side, uint8_t* out);
+
+/// Whether the first bytes are those of a format image folders read: JPEG, PNG, BMP, WebP or
+/// TIFF. Other decoders OpenCV carries (DICOM, JPEG 2000, OpenEXR, ...) are never reached: some
+/// abort the process on crafted input.
+bool hasSupportedImageSignature(const uint8_t* bytes, size_t size);
 
 /// The whole file when it is a regular file of at most kMaxImageFileBytes; empty otherwise.
 std::vector<uint8_t> readImageFile(const std::string& path);

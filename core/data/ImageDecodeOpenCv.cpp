@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 namespace swav {
@@ -19,7 +20,20 @@ const bool g_pixelLimitSet = [] {
     return true;
 }();
 
+bool startsWith(const uint8_t* bytes, size_t size, const char* prefix, size_t length,
+                size_t offset = 0) {
+    return size >= offset + length && std::memcmp(bytes + offset, prefix, length) == 0;
+}
+
 } // namespace
+
+bool hasSupportedImageSignature(const uint8_t* bytes, size_t size) {
+    return startsWith(bytes, size, "\xff\xd8\xff", 3) ||      // JPEG
+           startsWith(bytes, size, "\x89PNG\r\n\x1a\n", 8) || // PNG
+           startsWith(bytes, size, "BM", 2) ||                // BMP
+           (startsWith(bytes, size, "RIFF", 4) && startsWith(bytes, size, "WEBP", 4, 8)) ||
+           startsWith(bytes, size, "II*\0", 4) || startsWith(bytes, size, "MM\0*", 4); // TIFF
+}
 
 std::vector<uint8_t> readImageFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
@@ -37,7 +51,7 @@ std::vector<uint8_t> readImageFile(const std::string& path) {
 
 bool decodeSquareImage(const std::vector<uint8_t>& bytes, int side, uint8_t* out) {
     (void)g_pixelLimitSet;
-    if (bytes.empty() || side < 1)
+    if (side < 1 || !hasSupportedImageSignature(bytes.data(), bytes.size()))
         return false;
     try {
         const cv::Mat bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);

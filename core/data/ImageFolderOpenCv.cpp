@@ -5,9 +5,6 @@
 #include "data/ImageDecode.h"
 
 #include <ATen/ATen.h>
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +13,7 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -67,13 +65,12 @@ std::vector<std::string> listImages(const fs::path& folder, bool recursive) {
     return files;
 }
 
-/// Cheap check that OpenCV has a decoder for the file's signature (reads a few header bytes).
+/// Cheap check of the file's first bytes: a format image folders decode.
 bool looksReadable(const std::string& path) {
-    try {
-        return cv::haveImageReader(path);
-    } catch (...) {
-        return false;
-    }
+    uint8_t header[12] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(reinterpret_cast<char*>(header), sizeof header);
+    return hasSupportedImageSignature(header, static_cast<size_t>(in.gcount()));
 }
 
 class ImageFolderDataset final : public Dataset {

@@ -9,6 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
+
+#ifdef SWAV_TEST_HAVE_OPENCV
+#include "data/ImageDecode.h"
+#endif
 
 using namespace swav;
 
@@ -46,3 +51,38 @@ SWAV_TEST(Utf8ValidationFollowsTheStandard) {
     VERIFY(!isValidUtf8("\xf4\x90\x80\x80")); // past U+10FFFF
     VERIFY(!isValidUtf8("\xe2\x28\xa1"));     // bad continuation
 }
+
+#ifdef SWAV_TEST_HAVE_OPENCV
+// fuzz_image: a 134-byte file with a damaged PNG signature and "DICM" at byte 128 reached
+// OpenCV's DICOM decoder (GDCM), whose assert aborted the process. Only the formats image
+// folders read are handed to OpenCV now.
+SWAV_TEST(ImagesOnlyReachTheDecodersOfSupportedFormats) {
+    const std::vector<uint8_t> crash{
+        0x89, 0x50, 0x4e, 0x47, 0x9d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x05, 0x10, 0x02, 0x00, 0x00, 0x00, 0x56,
+        0x68, 0xbd, 0xcc, 0x00, 0x00, 0x00, 0x04, 0x67, 0x41, 0x4d, 0x41, 0x00, 0x00, 0xb1, 0x8f,
+        0x0b, 0xfc, 0x61, 0xdc, 0x00, 0x00, 0x00, 0x07, 0x74, 0x49, 0x4d, 0x45, 0x07, 0xea, 0x0b,
+        0x1e, 0x04, 0x19, 0x00, 0x20, 0x14, 0x82, 0x3d, 0x00, 0x00, 0x00, 0x2a, 0x49, 0x44, 0x41,
+        0x54, 0x08, 0xd7, 0x63, 0xfc, 0xff, 0x9f, 0x81, 0x48, 0xc0, 0x72, 0x80, 0x81, 0x81, 0xc1,
+        0x81, 0x38, 0xa5, 0x07, 0x19, 0x89, 0x56, 0x7a, 0x80, 0x81, 0x81, 0xc1, 0x9e, 0x28, 0x47,
+        0x30, 0x32, 0x30, 0x30, 0x30, 0x10, 0xe7, 0x5e, 0x00, 0xc9, 0x7a, 0x08, 0x0b, 0x4b, 0x74,
+        0x1a, 0x4c, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x44, 0x49, 0x43, 0x4d, 0x60, 0x82};
+    std::vector<uint8_t> out(3 * 32 * 32);
+    VERIFY(!hasSupportedImageSignature(crash.data(), crash.size()));
+    VERIFY(!decodeSquareImage(crash, 32, out.data()));
+
+    VERIFY(hasSupportedImageSignature(reinterpret_cast<const uint8_t*>("\xff\xd8\xff\xe0"), 4));
+    VERIFY(
+        hasSupportedImageSignature(reinterpret_cast<const uint8_t*>("RIFF\0\0\0\0WEBPVP8 "), 16));
+    VERIFY(
+        !hasSupportedImageSignature(reinterpret_cast<const uint8_t*>("RIFF\0\0\0\0WAVEfmt "), 16));
+    VERIFY(!hasSupportedImageSignature(reinterpret_cast<const uint8_t*>("\0\0\0\x0cjP  "),
+                                       8)); // JPEG 2000
+    // A valid 2x1 BMP still decodes.
+    const std::vector<uint8_t> bmp{'B', 'M', 62, 0, 0, 0, 0, 0, 0,   0, 54, 0, 0,   0, 40, 0,
+                                   0,   0,   2,  0, 0, 0, 1, 0, 0,   0, 1,  0, 24,  0, 0,  0,
+                                   0,   0,   8,  0, 0, 0, 0, 0, 0,   0, 0,  0, 0,   0, 0,  0,
+                                   0,   0,   0,  0, 0, 0, 0, 0, 255, 0, 0,  0, 255, 0, 0,  0};
+    VERIFY(decodeSquareImage(bmp, 1, out.data()));
+}
+#endif
