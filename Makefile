@@ -42,8 +42,7 @@ test-all: build
 ASAN_DIR ?= build/asan
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= $(JOBS)
-ASAN_ENV := ASAN_OPTIONS=detect_container_overflow=0:detect_odr_violation=0:detect_leaks=0 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 asan-configure:
 	@bash packaging/install-deps.sh --sanitizers
