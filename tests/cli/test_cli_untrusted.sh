@@ -33,6 +33,14 @@ for case in $("$python" "$here/craft_torch_file.py" --list); do
   "$swav" train --resume "$crafted" --no-store > "$work/$case-resume.txt" 2>&1
   check "resume from $case is refused cleanly" refused $? "$work/$case-resume.txt" "$crafted"
 done
+# The run's own checkpoint with its first weight tensor reaching outside its storage (these
+# crashed the program, or trained on bytes from elsewhere in memory).
+for case in $("$python" "$here/craft_torch_file.py" --list-tensor); do
+  crafted="$work/tensor-$case.pt"
+  "$python" "$here/craft_torch_file.py" --into "$good" "$case" "$crafted"
+  "$swav" train --resume "$crafted" --no-store > "$work/tensor-$case.txt" 2>&1
+  check "resume from a checkpoint with $case is refused cleanly" refused $? "$work/tensor-$case.txt" "$crafted"
+done
 
 # A crafted newest checkpoint in a run folder: commands fall back to the valid one and say so.
 "$python" "$here/craft_torch_file.py" tuple3-one-item "$work/run/checkpoints/epoch-0009-step-000000999.pt"
