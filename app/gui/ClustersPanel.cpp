@@ -114,8 +114,10 @@ ClustersPanel::~ClustersPanel() {
     m_watcher.waitForFinished();
 }
 
-void ClustersPanel::setCheckpoint(const QString& checkpoint, bool computeNow) {
+void ClustersPanel::setCheckpoint(const QString& checkpoint, bool computeNow,
+                                  const QString& sha256) {
     m_checkpoint = checkpoint;
+    m_checkpointSha256 = sha256;
     m_source->setText(checkpoint.isEmpty()
                           ? tr("No checkpoint on disk.")
                           : tr("Checkpoint: %1").arg(QFileInfo(checkpoint).fileName()));
@@ -140,6 +142,7 @@ void ClustersPanel::compute() {
     request.projectionImages = 2000;
     request.galleryTop = 24;
     request.space = m_space->currentData().toString().toStdString();
+    request.expectedSha256 = m_checkpointSha256.toStdString();
     const ProgressCallback progress = [relay = progressRelay(m_progress)](int64_t done,
                                                                           int64_t total) {
         relay({}, done, total);

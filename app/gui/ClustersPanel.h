@@ -29,7 +29,8 @@ public:
     ~ClustersPanel() override;
 
     /// The checkpoint to analyse; computes at once when `compute` (or auto-refresh) is set.
-    void setCheckpoint(const QString& checkpoint, bool compute);
+    /// `sha256`: the digest the run database recorded for the file, checked before it is read.
+    void setCheckpoint(const QString& checkpoint, bool compute, const QString& sha256 = {});
     /// A new checkpoint of the live run: recomputes when "follow training" is on.
     void onNewCheckpoint(const QString& checkpoint);
     void compute();
@@ -54,6 +55,7 @@ private:
 
     DatasetCache* m_images; // the checkpoint's own training images (not the form's)
     QString m_checkpoint;
+    QString m_checkpointSha256;
     QLabel* m_source = nullptr;
     QPushButton* m_compute = nullptr;
     QCheckBox* m_follow = nullptr;

@@ -166,16 +166,7 @@ void EvaluationPanel::start() {
         return !cancelled->load();
     };
     const std::string checkpoint = m_checkpointPath.toStdString();
-    std::string digest;
-    if (m_runs && m_runId > 0) {
-        try {
-            const auto digests = store::checkpointDigests(*m_runs, m_runId);
-            if (const auto it = digests.find(checkpoint); it != digests.end())
-                digest = it->second;
-        } catch (const UserError&) {
-            // Without the record the file is still read safely, just not compared.
-        }
-    }
+    const std::string digest = m_runs ? store::recordedDigest(*m_runs, m_runId, checkpoint) : "";
     // Feature caches go beside a recorded run's checkpoint only: a checkpoint elsewhere (a
     // download folder) is read, never written next to.
     const bool writeCache = m_runs && m_runId > 0;

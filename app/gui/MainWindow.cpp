@@ -12,6 +12,7 @@
 #include "RunsPanel.h"
 #include "Theme.h"
 #include "config/ConfigJson.h"
+#include "store/CheckpointDigests.h"
 #include "store/RunStore.h"
 #include "train/RunHealth.h"
 #include "util/Strings.h"
@@ -232,9 +233,9 @@ void MainWindow::buildDocks() {
                 evaluationDock->raise();
             });
     connect(m_runsPanel, &RunsPanel::analyzeRequested, this,
-            [this, clustersDock](qint64, const QString& checkpoint) {
+            [this, clustersDock](qint64 run, const QString& checkpoint) {
                 clustersDock->raise();
-                m_clusters->setCheckpoint(checkpoint, true);
+                m_clusters->setCheckpoint(checkpoint, true, recordedDigest(run, checkpoint));
             });
     connect(m_runsPanel, &RunsPanel::problem, this, &MainWindow::showProblem);
     connect(m_evaluation, &EvaluationPanel::problem, this, &MainWindow::showProblem);
@@ -390,6 +391,12 @@ void MainWindow::setPaused(bool paused) {
     log(paused ? tr("paused") : tr("resumed"));
 }
 
+QString MainWindow::recordedDigest(qint64 run, const QString& checkpoint) const {
+    if (!m_store)
+        return {};
+    return QString::fromStdString(store::recordedDigest(*m_store, run, checkpoint.toStdString()));
+}
+
 void MainWindow::onStarted(const RunStarted& info) {
     m_epochs = info.epochs;
     m_deviceLabel->setText(QString::fromStdString(info.device));
@@ -471,7 +478,8 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
     if (!outcome.lastCheckpoint.empty()) {
         m_lastCheckpoint = QString::fromStdString(outcome.lastCheckpoint);
         m_evaluation->setCheckpoint(m_runId, m_lastCheckpoint);
-        m_clusters->setCheckpoint(m_lastCheckpoint, false);
+        m_clusters->setCheckpoint(m_lastCheckpoint, false,
+                                  recordedDigest(m_runId, m_lastCheckpoint));
     }
     updateActions();
     Q_EMIT runFinished(outcome);

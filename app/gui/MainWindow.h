@@ -82,6 +82,8 @@ private:
     void updateActions();
     /// Non-blocking: the message bar, the log and the status bar.
     void showProblem(const QString& message);
+    /// The SHA-256 the run database recorded for a checkpoint of `run`, or "".
+    QString recordedDigest(qint64 run, const QString& checkpoint) const;
     void log(const QString& line);
     /// Stops the run (checkpoint first) and blocks until its thread has ended.
     void stopAndWait();

@@ -18,7 +18,7 @@ Expected<nlohmann::json> analyzeCheckpoint(const std::string& checkpointPath,
                                            const ProgressCallback& progress) {
     return catchUserError([&]() -> nlohmann::json {
         torch::NoGradGuard noGrad;
-        const auto saved = loadCheckpoint(checkpointPath);
+        const auto saved = loadCheckpoint(checkpointPath, request.expectedSha256);
         auto config = loadConfig(saved.configJson, checkpointPath, {});
         if (!config)
             throw UserError(config.error().message);

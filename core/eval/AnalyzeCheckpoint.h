@@ -16,6 +16,7 @@ struct AnalyzeRequest {
     std::string space = "features";  // "features" (trunk) or "embeddings" (head) for the map
     std::string device = "auto";
     uint64_t seed = 0;
+    std::string expectedSha256; // the checkpoint's recorded digest, checked first; "" = none
 };
 
 /// {"checkpoint", "config" (the run's), "projection": {...}, "gallery": {...}, "prototype_health":

@@ -10,4 +10,16 @@ std::map<std::string, std::string> checkpointDigests(RunStore& runs, int64_t run
     return digests;
 }
 
+std::string recordedDigest(RunStore& runs, int64_t run, const std::string& checkpoint) {
+    if (run <= 0)
+        return {};
+    try {
+        const auto digests = checkpointDigests(runs, run);
+        const auto it = digests.find(checkpoint);
+        return it == digests.end() ? std::string() : it->second;
+    } catch (const UserError&) {
+        return {};
+    }
+}
+
 } // namespace swav::store

@@ -1,6 +1,7 @@
 #include "TestHarness.h"
 #include "TinySynthetic.h"
 
+#include "eval/AnalyzeCheckpoint.h"
 #include "eval/Classification.h"
 #include "eval/Evaluation.h"
 #include "eval/Features.h"
@@ -181,6 +182,15 @@ SWAV_TEST(EvaluateCheckpointReportsTrainedAndBaselines) {
     const auto changed = evaluateCheckpoint(checkpoint, request);
     VERIFY(!changed);
     VERIFY_CONTAINS(changed.error().message, "changed since it was written");
+    AnalyzeRequest analysis;
+    analysis.projectionImages = 64;
+    analysis.expectedSha256 = request.expectedSha256;
+    const auto refused = analyzeCheckpoint(checkpoint, analysis);
+    VERIFY(!refused);
+    VERIFY_CONTAINS(refused.error().message, "changed since it was written");
+    analysis.expectedSha256 = sha256OfFile(checkpoint);
+    const auto analysed = analyzeCheckpoint(checkpoint, analysis);
+    VERIFY_MSG(analysed, (analysed ? "" : analysed.error().message));
 
     auto missing = evaluateCheckpoint(dir.file("none.pt"), request);
     VERIFY(!missing);
