@@ -177,12 +177,21 @@ int runTrain(const TrainOptions& options) {
 
     std::unique_ptr<store::RunRecorder> recorder;
     if (runs) {
+        bool created = false;
         try {
-            if (plan->runId == 0)
+            if (plan->runId == 0) {
                 plan->runId =
                     runs->createRun(store::newRunFor(config, plan->preset, plan->claimed));
+                created = true;
+            }
             recorder = std::make_unique<store::RunRecorder>(database, plan->runId);
         } catch (const UserError& e) {
+            // A run recorded here but never started must not stay queued.
+            if (created)
+                try {
+                    runs->setStatus(plan->runId, store::RunState::Failed, e.what());
+                } catch (const UserError&) {
+                }
             store::releaseRunFolder(plan->claimed);
             std::cerr << e.what() << "\n";
             return ExitBadUsage;
