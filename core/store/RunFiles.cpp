@@ -215,11 +215,23 @@ RunDeletion RunStore::deleteRun(int64_t id) {
             return owner.executeStep() ? owner.getColumn(0).getInt64() : int64_t(0);
         });
     };
+    // The folder as it is now: a link put in place of one of its folders later must not lead
+    // the deletion elsewhere.
+    std::error_code linkError;
+    const bool runDirIsLink = !runDir.empty() && fs::is_symlink(runDir, linkError);
+    if (runDirIsLink)
+        deletion.kept.push_back(runDir + ": now a link to another folder; nothing in it removed");
+    const std::string realRunDir = runDir.empty() || runDirIsLink ? "" : storedPath(runDir);
     const auto removeFile = [&](const std::string& path) {
         std::error_code error;
         const auto status = fs::symlink_status(path, error);
         if (!fs::exists(status))
             return; // gone already (pruned, or deleted by hand)
+        const std::string realParent = storedPath(fs::path(path).parent_path().string());
+        if (realParent != realRunDir && !isInside(realParent, realRunDir)) {
+            deletion.kept.push_back(path + ": reached through a link out of the run folder");
+            return;
+        }
         if (fs::is_directory(status)) {
             deletion.kept.push_back(path + ": a folder now, not the file the run wrote");
             return;
@@ -249,6 +261,11 @@ RunDeletion RunStore::deleteRun(int64_t id) {
         std::error_code error;
         if (!fs::is_directory(fs::symlink_status(folder, error)))
             continue;
+        const std::string realFolder = storedPath(folder);
+        if (realFolder != folder && realFolder != realRunDir && !isInside(realFolder, realRunDir)) {
+            deletion.kept.push_back(folder + ": reached through a link out of the run folder");
+            continue;
+        }
         if (record->filesRecorded && (folder == runDir || isInside(folder, runDir)))
             for (const auto& entry : fs::directory_iterator(folder, error))
                 if (entry.is_regular_file(error) &&

@@ -306,6 +306,30 @@ SWAV_TEST(Issue10_FilesOutsideTheRunFolderOrOfAnotherRunAreKept) {
     VERIFY_CONTAINS(kept, folder.path + ": also the folder of run " + std::to_string(b));
 }
 
+// A folder of the run replaced by a link after the files were recorded: the same names behind
+// the link belong to someone else.
+SWAV_TEST(Issue10_LinksPutInPlaceOfRunFoldersAreNotFollowed) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const ClaimedFolder folder = claimed(createRunFolder(dir.file("runs"), "a"));
+    NewRun record;
+    record.name = "a";
+    record.configJson = "{}";
+    record.runDir = folder.path;
+    record.createdFolders = folder.created;
+    const int64_t run = store->createRun(record);
+    const std::string checkpoint = folder.path + "/checkpoints/epoch-0001-step-000000002.pt";
+    writeFile(checkpoint, "x");
+    store->addRunFiles(run, {checkpoint});
+    UserFiles user;
+    user.add(dir.file("mine/epoch-0001-step-000000002.pt"));
+    fs::remove_all(folder.path + "/checkpoints");
+    fs::create_directory_symlink(dir.file("mine"), folder.path + "/checkpoints");
+    const RunDeletion deletion = store->deleteRun(run);
+    user.verifyUnchanged();
+    VERIFY_CONTAINS(joined(deletion.kept), "reached through a link out of the run folder");
+}
+
 SWAV_TEST(Issue10_RunsFromBeforeTheFileListLoseOnlyFilesNamedAsTheProgramNamesThem) {
     test::TempDir dir;
     const std::string database = dir.file("runs.db");
