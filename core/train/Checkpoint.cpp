@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <regex>
 
 namespace swav {
 
@@ -191,8 +192,9 @@ std::vector<std::string> listCheckpoints(const std::string& runDir) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(fs::path(runDir) / "checkpoints", ec)) {
         const auto name = entry.path().filename().string();
-        // Only our own names: caches and other files may sit beside the checkpoints.
-        if (name.rfind("epoch-", 0) == 0 && entry.path().extension() == ".pt")
+        // Only our own names: caches and a user's files (epoch-best.pt) may sit beside them.
+        static const std::regex own(R"(epoch-\d{4,}-step-\d{9,}\.pt)");
+        if (entry.is_regular_file(ec) && std::regex_match(name, own))
             files.push_back(entry.path().string());
     }
     // Zero-padded names sort chronologically.

@@ -343,7 +343,7 @@ SWAV_TEST(CheckpointListingIgnoresCachesAndPruningTakesThemAlong) {
     for (const char* name :
          {"epoch-0001-step-000000010.pt", "epoch-0001-step-000000010.pt.train.features",
           "epoch-0002-step-000000020.pt", "epoch-0002-step-000000020.pt.test.features", "notes.pt",
-          "epoch-0001-step-000000010.pt.my-notes.txt"})
+          "epoch-0001-step-000000010.pt.my-notes.txt", "epoch-best.pt"})
         std::ofstream(dir.file("checkpoints/") + name) << "x";
     const auto files = listCheckpoints(dir.path());
     VERIFY_EQ(files.size(), size_t(2));
@@ -355,6 +355,8 @@ SWAV_TEST(CheckpointListingIgnoresCachesAndPruningTakesThemAlong) {
     VERIFY_EQ(pruned[1], dir.file("checkpoints/epoch-0001-step-000000010.pt.train.features"));
     VERIFY(!std::filesystem::exists(
         dir.file("checkpoints/epoch-0001-step-000000010.pt.train.features")));
+    // A user's checkpoint named like ours is not pruned (issue 10).
+    VERIFY(std::filesystem::exists(dir.file("checkpoints/epoch-best.pt")));
     // A user's file that merely starts with a checkpoint's name is not one of its caches.
     VERIFY(
         std::filesystem::exists(dir.file("checkpoints/epoch-0001-step-000000010.pt.my-notes.txt")));
