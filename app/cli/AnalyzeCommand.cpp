@@ -12,17 +12,19 @@
 namespace swav::cli {
 
 int runAnalyze(const AnalyzeOptions& options) {
-    auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch, options.database);
-    if (!checkpoint) {
-        std::cerr << checkpoint.error().message << "\n";
+    auto chosen = chooseCheckpoint(options.runDir, options.checkpointEpoch, options.database);
+    if (!chosen) {
+        std::cerr << chosen.error().message << "\n";
         return ExitBadUsage;
     }
+    const std::string checkpoint = chosen->path;
+    chosen->state = {}; // the analysis reads the file itself
     AnalyzeRequest request;
     request.projectionImages = options.images;
     request.galleryTop = options.top;
     request.space = options.space;
     request.device = options.device;
-    auto result = analyzeCheckpoint(*checkpoint, request);
+    auto result = analyzeCheckpoint(checkpoint, request);
     if (!result) {
         std::cerr << "analysis failed: " << result.error().message << "\n";
         return ExitRunFailed;
@@ -30,9 +32,9 @@ int runAnalyze(const AnalyzeOptions& options) {
     std::vector<std::string> created;
     for (const char* part : {"projection", "gallery", "prototype_health"}) {
         nlohmann::json out = (*result)[part];
-        out["checkpoint"] = *checkpoint;
+        out["checkpoint"] = checkpoint;
         out["class_names"] = (*result)["class_names"];
-        const auto file = runOutputPath(options.runDir, "analysis", *checkpoint,
+        const auto file = runOutputPath(options.runDir, "analysis", checkpoint,
                                         std::string(part) + ".json", created);
         try {
             writeFileAtomically(file, "analysis",
@@ -44,7 +46,7 @@ int runAnalyze(const AnalyzeOptions& options) {
         std::printf("wrote %s\n", file.c_str());
         recordForRun(options.database, options.runDir, [&](store::RunStore& runs, int64_t id) {
             runs.addRunFiles(id, {file}, created);
-            runs.addArtifact(id, *checkpoint, part, file);
+            runs.addArtifact(id, checkpoint, part, file);
         });
     }
     const auto& gallery = (*result)["gallery"];

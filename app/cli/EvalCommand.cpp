@@ -3,6 +3,7 @@
 #include "cli/Commands.h"
 #include "cli/RunPaths.h"
 #include "cli/StoreLink.h"
+#include "config/ConfigJson.h"
 #include "eval/Evaluation.h"
 #include "train/Checkpoint.h"
 #include "train/Trainer.h"
@@ -56,12 +57,14 @@ void printTable(const nlohmann::json& result) {
 } // namespace
 
 int runEval(const EvalOptions& options) {
-    auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch, options.database);
-    if (!checkpoint) {
-        std::cerr << checkpoint.error().message << "\n";
+    auto chosen = chooseCheckpoint(options.runDir, options.checkpointEpoch, options.database);
+    if (!chosen) {
+        std::cerr << chosen.error().message << "\n";
         return ExitBadUsage;
     }
-    auto config = configFromCheckpoint(*checkpoint);
+    const std::string checkpoint = chosen->path;
+    auto config = loadConfig(chosen->state.configJson, checkpoint, {});
+    chosen->state = {}; // the evaluation reads the file itself
     if (!config) {
         std::cerr << config.error().message << "\n";
         return ExitBadUsage;
@@ -82,7 +85,7 @@ int runEval(const EvalOptions& options) {
         return true;
     };
     std::vector<std::string> written; // feature caches, then the result file
-    auto result = evaluateCheckpoint(*checkpoint, request, progress, &written);
+    auto result = evaluateCheckpoint(checkpoint, request, progress, &written);
     if (tty)
         std::fprintf(stderr, "\r\033[K");
     if (!result) {
@@ -92,8 +95,8 @@ int runEval(const EvalOptions& options) {
 
     // Keep every evaluation beside the run.
     std::vector<std::string> created;
-    const std::string file = runOutputPath(options.runDir, "evaluations", *checkpoint,
-                                           timestampNow() + ".json", created);
+    const std::string file =
+        runOutputPath(options.runDir, "evaluations", checkpoint, timestampNow() + ".json", created);
     try {
         writeFileAtomically(file, "evaluation",
                             [&](std::ostream& out) { out << result->dump(2) << "\n"; });
@@ -103,7 +106,7 @@ int runEval(const EvalOptions& options) {
     }
     recordForRun(options.database, options.runDir, [&](store::RunStore& runs, int64_t id) {
         runs.addRunFiles(id, written, created);
-        runs.addEvaluation(id, *checkpoint, evaluationKind(*result), result->dump());
+        runs.addEvaluation(id, checkpoint, evaluationKind(*result), result->dump());
     });
 
     if (options.json) {

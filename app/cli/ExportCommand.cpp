@@ -77,8 +77,9 @@ std::string pythonSnippet(const Exported& e) {
     return out.str();
 }
 
-Exported exportPytorch(const std::string& checkpoint, const ExportOptions& options) {
-    const auto saved = loadCheckpoint(checkpoint);
+Exported exportPytorch(const LoadedCheckpoint& loaded, const ExportOptions& options) {
+    const std::string& checkpoint = loaded.path;
+    const CheckpointState& saved = loaded.state;
     auto config = loadConfig(saved.configJson, checkpoint, {});
     if (!config)
         throw UserError(config.error().message);
@@ -136,7 +137,7 @@ int runExport(const ExportOptions& options) {
             runs.addRunFiles(id, {e.path}, e.createdFolders);
         });
     std::printf("wrote %s (%zu tensors: the %s trunk of %s)\n", e.path.c_str(), e.tensors,
-                e.model.arch.c_str(), checkpoint->c_str());
+                e.model.arch.c_str(), checkpoint->path.c_str());
     std::printf("%s", pythonSnippet(e).c_str());
     std::printf("Inputs: float [B, %d, H, W] scaled to [0, 1], normalised with mean %s and std %s "
                 "(trained on %d px crops).\n",

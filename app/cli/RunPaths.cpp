@@ -11,12 +11,12 @@ namespace swav::cli {
 
 namespace fs = std::filesystem;
 
-Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch,
-                                       const std::string& database) {
+Expected<LoadedCheckpoint> chooseCheckpoint(const std::string& runDir, int epoch,
+                                            const std::string& database) {
     const auto digests = recordedDigests(database, runDir);
     if (epoch < 0) {
         std::vector<std::string> skipped;
-        auto chosen = resolveCheckpoint(runDir, digests, &skipped);
+        auto chosen = loadNewestCheckpoint(runDir, digests, &skipped);
         for (const auto& note : skipped)
             std::cerr << "warning: " << note << "\n";
         return chosen;
@@ -25,7 +25,7 @@ Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch,
     std::snprintf(prefix, sizeof prefix, "epoch-%04d-", epoch);
     for (const auto& file : listCheckpoints(runDir))
         if (fs::path(file).filename().string().rfind(prefix, 0) == 0)
-            return resolveCheckpoint(file, digests);
+            return loadNewestCheckpoint(file, digests);
     return Error{runDir + ": no checkpoint of epoch " + std::to_string(epoch) +
                  " (see the checkpoints folder)"};
 }

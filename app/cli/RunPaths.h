@@ -1,6 +1,7 @@
 #pragma once
 // Locating a run's checkpoints and output folders from the command line.
 
+#include "train/Checkpoint.h"
 #include "util/Expected.h"
 
 #include <string>
@@ -10,8 +11,9 @@ namespace swav::cli {
 
 /// The checkpoint of `epoch` in a run folder, or the newest readable one when epoch < 0 (each
 /// damaged newer one named on stderr). Files with a digest in the run database must match it.
-Expected<std::string> chooseCheckpoint(const std::string& runDir, int epoch,
-                                       const std::string& database);
+/// Returned loaded, so that a command reads the file once more at most.
+Expected<LoadedCheckpoint> chooseCheckpoint(const std::string& runDir, int epoch,
+                                            const std::string& database);
 
 /// "<runDir>/<folder>/<checkpoint stem>-<suffix>", creating the folder; when made here it is
 /// added to `createdFolders` (recorded with the run's files, so that deleting the run removes

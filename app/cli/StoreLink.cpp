@@ -11,11 +11,13 @@ std::string databaseOrDefault(const std::string& database) {
     return database.empty() ? store::defaultDatabasePath() : database;
 }
 
+bool isRunId(const std::string& text) {
+    return !text.empty() && text.size() <= 18 &&
+           text.find_first_not_of("0123456789") == std::string::npos;
+}
+
 Expected<std::string> runFolderFor(const std::string& runOrId, const std::string& database) {
-    // 18 digits at most: longer ones overflow an int64 and cannot be an id.
-    const bool isId = !runOrId.empty() && runOrId.size() <= 18 &&
-                      runOrId.find_first_not_of("0123456789") == std::string::npos;
-    if (!isId || std::filesystem::exists(runOrId))
+    if (!isRunId(runOrId) || std::filesystem::exists(runOrId))
         return runOrId;
     auto runs = store::RunStore::open(databaseOrDefault(database));
     if (!runs)

@@ -9,6 +9,9 @@
 
 namespace swav::cli {
 
+/// Whether `text` can be a run id: digits only, at most 18 (longer ones overflow an int64).
+bool isRunId(const std::string& text);
+
 /// The database path the user chose, or the default one.
 std::string databaseOrDefault(const std::string& database);
 

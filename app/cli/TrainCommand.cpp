@@ -43,12 +43,6 @@ extern "C" void onInterrupt(int) {
     (void)!write(STDERR_FILENO, message, sizeof message - 1);
 }
 
-bool isRunId(const std::string& text) {
-    // 18 digits at most: longer ones overflow an int64 and cannot be an id.
-    return !text.empty() && text.size() <= 18 &&
-           text.find_first_not_of("0123456789") == std::string::npos;
-}
-
 /// What to train: the configuration, the run folder and (with a store) the run's record.
 struct RunPlan {
     ExperimentConfig config;

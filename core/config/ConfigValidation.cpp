@@ -1,4 +1,5 @@
 #include "config/ConfigJson.h"
+#include "util/SystemMemory.h"
 
 #include <nlohmann/json.hpp>
 
@@ -7,7 +8,6 @@
 #include <regex>
 #include <set>
 #include <sstream>
-#include <thread>
 
 namespace swav {
 
@@ -36,10 +36,6 @@ constexpr int kMaxEpochs = 100000;           // paper: 800 at most
 constexpr int kMaxBatch = 65536;             // per process (paper: 4096 over 64 GPUs)
 constexpr int kThreadsPerCore = 4;
 constexpr int kMinThreadLimit = 64; // so that a config travels to (or resumes on) a smaller machine
-
-int hardwareCores() {
-    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
 
 std::string str(double value) {
     std::ostringstream out;
@@ -315,7 +311,7 @@ void validateRuntime(const RuntimeConfig& r, ValidationReport& report, Checker& 
         report.error("runtime.device",
                      "'" + r.device + "' is not a device; expected auto, cpu, cuda or cuda:N");
     check.nonNegative("runtime.threads", r.threads);
-    const int cores = hardwareCores();
+    const int cores = hardwareThreads();
     check.atMost("runtime.threads", r.threads, std::max(kMinThreadLimit, kThreadsPerCore * cores),
                  "the larger of " + std::to_string(kMinThreadLimit) + " and " +
                      std::to_string(kThreadsPerCore) + " per core, and this machine has " +

@@ -129,7 +129,7 @@ CheckpointState loadCheckpoint(const std::string& path, const std::string& expec
     constexpr int64_t kMaxCount = std::numeric_limits<int64_t>::max() / 4;
     CheckpointState s;
     s.configJson = f.field("config", pickle::Kind::String, "a string").text;
-    s.epoch = static_cast<int>(f.integer("epoch", 0, kMaxEpochs));
+    s.epoch = static_cast<int>(f.integer("epoch", 0, std::numeric_limits<int>::max()));
     s.stepInEpoch = f.integer("step_in_epoch", 0, kMaxCount);
     s.iteration = f.integer("iteration", 0, kMaxCount);
     s.model = f.tensors("model");
@@ -176,15 +176,6 @@ Expected<LoadedCheckpoint> loadNewestCheckpoint(const std::string& checkpointOrR
         }
     }
     return Error{checkpointOrRunDir + ": no readable checkpoint:" + problems};
-}
-
-Expected<std::string> resolveCheckpoint(const std::string& checkpointOrRunDir,
-                                        const CheckpointDigests& digests,
-                                        std::vector<std::string>* skipped) {
-    auto loaded = loadNewestCheckpoint(checkpointOrRunDir, digests, skipped);
-    if (!loaded)
-        return loaded.error();
-    return loaded->path;
 }
 
 std::vector<std::string> listCheckpoints(const std::string& runDir) {

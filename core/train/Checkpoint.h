@@ -14,7 +14,6 @@
 namespace swav {
 
 constexpr int kCheckpointFormatVersion = 1;
-constexpr int kMaxEpochs = 1'000'000;
 
 /// SHA-256 (lower-case hex) of checkpoint files by path, as the run database recorded them.
 using CheckpointDigests = std::map<std::string, std::string>;
@@ -50,11 +49,6 @@ struct LoadedCheckpoint {
 Expected<LoadedCheckpoint> loadNewestCheckpoint(const std::string& checkpointOrRunDir,
                                                 const CheckpointDigests& digests = {},
                                                 std::vector<std::string>* skipped = nullptr);
-
-/// The path loadNewestCheckpoint picks.
-Expected<std::string> resolveCheckpoint(const std::string& checkpointOrRunDir,
-                                        const CheckpointDigests& digests = {},
-                                        std::vector<std::string>* skipped = nullptr);
 
 /// Checkpoint files of a run folder (<runDir>/checkpoints/*.pt), oldest first.
 std::vector<std::string> listCheckpoints(const std::string& runDir);

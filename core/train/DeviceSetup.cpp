@@ -1,11 +1,11 @@
 #include "train/DeviceSetup.h"
 
+#include "util/SystemMemory.h"
+
 #include "util/Expected.h"
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
-
-#include <thread>
 
 #ifdef SWAV_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -16,8 +16,7 @@ namespace swav {
 
 DeviceChoice setUpDevice(const RuntimeConfig& runtime) {
     DeviceChoice choice;
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    choice.threads = runtime.threads > 0 ? runtime.threads : cores;
+    choice.threads = runtime.threads > 0 ? runtime.threads : hardwareThreads();
     at::set_num_threads(choice.threads);
 
     const bool cudaAvailable = torch::cuda::is_available();

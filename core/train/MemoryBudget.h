@@ -10,8 +10,6 @@
 // of resident memory), so the check refuses only what cannot fit, never a run that would.
 
 #include "config/ConfigJson.h"
-#include "util/Strings.h"
-#include "util/SystemMemory.h"
 
 #include <cstdint>
 #include <string>

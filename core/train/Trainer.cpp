@@ -17,6 +17,7 @@
 #include "train/MemoryBudget.h"
 #include "util/AtomicFile.h"
 #include "util/ErrorText.h"
+#include "util/SystemMemory.h"
 #include "util/TorchCompat.h"
 
 #include <ATen/ATen.h>
@@ -27,7 +28,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <numeric>
 #include <random>
 #include <sstream>

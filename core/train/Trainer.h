@@ -4,10 +4,10 @@
 
 #include "config/ExperimentConfig.h"
 #include "data/Dataset.h"
+#include "train/Checkpoint.h"
 #include "train/TrainingObserver.h"
 #include "util/PhaseTimer.h"
 
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,8 +19,7 @@ class Collective;
 struct TrainerOptions {
     std::string runDir;     // checkpoints in <runDir>/checkpoints; "" = no checkpoints
     std::string resumeFrom; // checkpoint file or run folder (its newest checkpoint); "" = fresh
-    std::map<std::string, std::string>
-        checkpointDigests;    // recorded SHA-256 by path, checked on resume
+    CheckpointDigests checkpointDigests; // recorded SHA-256 by path, checked on resume
     int64_t maxSteps = -1;    // stop after this many steps without a checkpoint (benchmarks)
     bool profile = false;     // synchronise the device at phase boundaries to time them
     int64_t untimedSteps = 0; // first steps left out of phaseTimes() (warm-up)

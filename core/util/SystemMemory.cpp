@@ -1,9 +1,16 @@
 #include "util/SystemMemory.h"
 
+#include <algorithm>
 #include <fstream>
+#include <thread>
 #include <unistd.h>
 
 namespace swav {
+
+int hardwareThreads() {
+    static const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return threads;
+}
 
 double hostMemoryBytes() {
     const long pages = sysconf(_SC_PHYS_PAGES);

@@ -6,6 +6,9 @@
 
 namespace swav {
 
+/// Hardware threads of this machine (at least 1).
+int hardwareThreads();
+
 /// Physical memory of this machine, lowered to a cgroup limit when one applies; 0 if unknown.
 double hostMemoryBytes();
 

@@ -290,8 +290,6 @@ SWAV_TEST(NewestDamagedCheckpointFallsBackToAnOlderOne) {
     VERIFY_EQ(loaded->path, checkpointPath(dir.path(), 1, 12));
     VERIFY_EQ(skipped.size(), size_t(1));
     VERIFY_CONTAINS(skipped[0], "epoch-0002-step-000000020.pt");
-    const auto resolved = resolveCheckpoint(dir.path());
-    VERIFY_EQ(resolved.value(), checkpointPath(dir.path(), 1, 12));
 
     // A file whose recorded digest no longer matches is skipped the same way.
     saveCheckpoint(newer, newest);

@@ -11,6 +11,8 @@
 #include "train/RunHealth.h"
 #include "train/Trainer.h"
 #include "util/AtomicFile.h"
+#include "util/Strings.h"
+#include "util/SystemMemory.h"
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
