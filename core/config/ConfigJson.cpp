@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -299,6 +300,11 @@ int datasetChannels(const DatasetConfig& dataset) {
     if (dataset.kind == "synthetic")
         return dataset.syntheticChannels;
     return 3;
+}
+
+double syntheticDataBytes(const DatasetConfig& dataset) {
+    return double(dataset.syntheticCount) * dataset.syntheticSize * dataset.syntheticSize *
+           std::max(1, dataset.syntheticChannels);
 }
 
 void applyOverride(json& root, const std::string& assignment, ValidationReport& report) {

@@ -67,4 +67,7 @@ Expected<ExperimentConfig> loadConfigFile(const std::string& path,
 int datasetImageSide(const DatasetConfig& dataset);
 int datasetChannels(const DatasetConfig& dataset);
 
+/// Bytes of the synthetic images a "synthetic" dataset generates into memory.
+double syntheticDataBytes(const DatasetConfig& dataset);
+
 } // namespace swav

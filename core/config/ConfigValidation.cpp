@@ -108,8 +108,7 @@ void validateDataset(const DatasetConfig& d, ValidationReport& report, Checker& 
         if (d.syntheticChannels != 1 && d.syntheticChannels != 3)
             report.error("dataset.synthetic_channels",
                          "must be 1 or 3, got " + std::to_string(d.syntheticChannels));
-        const double bytes = double(d.syntheticCount) * d.syntheticSize * d.syntheticSize *
-                             std::max(1, d.syntheticChannels);
+        const double bytes = syntheticDataBytes(d);
         if (bytes > kMaxSyntheticBytes)
             report.error("dataset.synthetic_count",
                          "synthetic_count x synthetic_size^2 x synthetic_channels is " +

@@ -1,5 +1,6 @@
 #include "train/DeviceSetup.h"
 
+#include "util/Strings.h"
 #include "util/SystemMemory.h"
 
 #include "util/Expected.h"
@@ -61,10 +62,7 @@ std::string cudaDeviceName(const at::Device& device) {
 #ifdef SWAV_WITH_CUDA
     if (device.is_cuda()) {
         const auto* props = at::cuda::getDeviceProperties(device.index());
-        char memory[32];
-        std::snprintf(memory, sizeof memory, "%.1f GiB",
-                      static_cast<double>(props->totalGlobalMem) / (1024.0 * 1024 * 1024));
-        return std::string(props->name) + " (" + memory + ")";
+        return std::string(props->name) + " (" + formatBytes(cudaDeviceMemoryBytes(device)) + ")";
     }
 #endif
     (void)device;

@@ -159,8 +159,7 @@ MemoryEstimate estimateTrainingMemory(const ExperimentConfig& config, int inChan
 
     const DatasetConfig& d = config.dataset;
     if (d.kind == "synthetic")
-        e.hostDataBytes = double(d.syntheticCount) * d.syntheticSize * d.syntheticSize *
-                          std::max(1, d.syntheticChannels);
+        e.hostDataBytes = syntheticDataBytes(d);
     else if (d.kind == "image-folder")
         e.hostDataBytes = double(d.prefetchImages) * d.imageSize * d.imageSize * 3;
     return e;
