@@ -9,6 +9,8 @@ packages=(
   # core
   libtorch-dev zlib1g-dev nlohmann-json3-dev libsqlite3-dev libsqlitecpp-dev libcli11-dev
   libopencv-dev
+  # c10d process groups (ProcessGroupGloo.hpp includes gloo headers)
+  libgloo-dev
   # optimised BLAS behind LibTorch's linear layers (the default reference BLAS is slow)
   libopenblas0-openmp
   # GUI

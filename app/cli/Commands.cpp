@@ -39,6 +39,24 @@ int printConfig(const ConfigSource& source) {
     return ExitOk;
 }
 
+/// The multi-process options of train and bench (the launcher of dist/WorkerLauncher.h).
+void addLaunchOptions(CLI::App& command, LaunchPlan& launch) {
+    command
+        .add_option("--nproc-per-node", launch.processesPerNode,
+                    "Processes to start on this host, one GPU each (CPU: runtime.threads is "
+                    "shared between them); optim.batch_size is per process")
+        ->check(CLI::Range(1, 1024));
+    command.add_option("--nnodes", launch.nodes, "Hosts taking part in the run")
+        ->check(CLI::Range(1, 65536));
+    command.add_option("--node-rank", launch.nodeRank, "This host's index among them (0 hosts "
+                                                       "the rendezvous)");
+    command.add_option("--master-addr", launch.masterAddr,
+                       "Address of the host of node 0 (default 127.0.0.1 on one host)");
+    command.add_option("--master-port", launch.masterPort,
+                       "Rendezvous port (default: a free port on one host; 29500 is usual)")
+        ->check(CLI::Range(1, 65535));
+}
+
 } // namespace
 
 int run(int argc, char** argv) {
@@ -62,6 +80,8 @@ int run(int argc, char** argv) {
     train->add_option("--db", trainOptions.database,
                       "Run database (default: " + store::defaultDatabasePath() + ")");
     train->add_flag("--no-store", trainOptions.noStore, "Do not record the run in the database");
+    addLaunchOptions(*train, trainOptions.launch);
+    trainOptions.launch.arguments.assign(argv, argv + argc);
 
     BenchOptions benchOptions;
     auto* bench = app.add_subcommand("bench", "Measure training speed and its time split");

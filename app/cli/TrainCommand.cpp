@@ -5,19 +5,25 @@
 #include "cli/RunPaths.h"
 #include "cli/StoreLink.h"
 #include "data/Dataset.h"
+#include "dist/DistributedSetup.h"
+#include "dist/ProcessGroupCollective.h"
+#include "dist/RankPlacement.h"
 #include "store/CheckpointDigests.h"
 #include "store/RunRecorder.h"
 #include "train/Checkpoint.h"
 #include "train/Trainer.h"
 
 #include <nlohmann/json.hpp>
+#include <torch/cuda.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <unistd.h>
 
 namespace swav::cli {
@@ -116,7 +122,10 @@ Expected<RunPlan> planRun(const TrainOptions& options, const std::string& databa
         auto config = options.source.load(&warnings);
         if (!config)
             return config.error();
-        std::cerr << warnings.format();
+        // Queue, K and tuned-batch warnings depend on the global batch.
+        std::cerr << (options.worldSize > 1 ? validateConfig(*config, options.worldSize)
+                                            : warnings)
+                         .format();
         plan.config = *config;
         plan.preset = presetOf(options.source);
         if (outDir.empty()) {
@@ -140,78 +149,91 @@ Expected<RunPlan> planRun(const TrainOptions& options, const std::string& databa
     return plan;
 }
 
-} // namespace
 
-int runTrain(const TrainOptions& options) {
+/// Everything rank 0 (or the only process) sets up before training: the store, the run's plan
+/// and folder, the dataset and the recorder.
+struct PreparedRun {
+    std::string database;
     std::unique_ptr<store::RunStore> runs;
-    const std::string database = databaseOrDefault(options.database);
+    RunPlan plan;
+    std::optional<DatasetSplit> split;
+    std::unique_ptr<store::RunRecorder> recorder;
+};
+
+/// Returns ExitOk, or the exit code after printing why not.
+int prepareRun(const TrainOptions& options, PreparedRun& run) {
+    run.database = databaseOrDefault(options.database);
     if (!options.noStore) {
-        auto opened = store::RunStore::open(database);
+        auto opened = store::RunStore::open(run.database);
         if (!opened) {
             std::cerr << opened.error().message
                       << "\n(choose another file with --db, or train without recording: "
                          "--no-store)\n";
             return ExitBadUsage;
         }
-        runs = std::move(*opened);
+        run.runs = std::move(*opened);
     }
-    auto plan = planRun(options, database, runs.get());
+    auto plan = planRun(options, run.database, run.runs.get());
     if (!plan) {
         std::cerr << plan.error().message << "\n";
         return ExitBadUsage;
     }
-    const ExperimentConfig& config = plan->config;
+    run.plan = std::move(*plan);
+    const ExperimentConfig& config = run.plan.config;
 
     auto split = openDataset(config.dataset);
     if (!split) {
-        store::releaseRunFolder(plan->claimed);
+        store::releaseRunFolder(run.plan.claimed);
         std::cerr << split.error().message << "\n";
         return ExitBadUsage;
     }
+    run.split = std::move(*split);
 
-    std::unique_ptr<store::RunRecorder> recorder;
-    if (runs) {
+    if (run.runs) {
         bool created = false;
         try {
-            if (plan->runId == 0) {
-                plan->runId =
-                    runs->createRun(store::newRunFor(config, plan->preset, plan->claimed));
+            if (run.plan.runId == 0) {
+                run.plan.runId = run.runs->createRun(
+                    store::newRunFor(config, run.plan.preset, run.plan.claimed));
                 created = true;
             }
-            recorder = std::make_unique<store::RunRecorder>(database, plan->runId);
+            run.recorder = std::make_unique<store::RunRecorder>(run.database, run.plan.runId);
         } catch (const UserError& e) {
             // A run recorded here but never started must not stay queued.
             if (created)
                 try {
-                    runs->setStatus(plan->runId, store::RunState::Failed, e.what());
+                    run.runs->setStatus(run.plan.runId, store::RunState::Failed, e.what());
                 } catch (const UserError&) {
                 }
-            store::releaseRunFolder(plan->claimed);
+            store::releaseRunFolder(run.plan.claimed);
             std::cerr << e.what() << "\n";
             return ExitBadUsage;
         }
-        std::printf("run %lld recorded in %s\n", static_cast<long long>(plan->runId),
-                    database.c_str());
+        std::printf("run %lld recorded in %s\n", static_cast<long long>(run.plan.runId),
+                    run.database.c_str());
     }
+    return ExitOk;
+}
 
+TrainerOptions trainerOptionsFor(const PreparedRun& run) {
+    const ExperimentConfig& config = run.plan.config;
     TrainerOptions trainerOptions;
-    trainerOptions.runDir = plan->runDir;
+    trainerOptions.runDir = run.plan.runDir;
     if (config.eval.knnEveryEpochs > 0) {
         std::string problem;
-        trainerOptions.monitor = knnMonitorSet(config.dataset, *split, &problem);
+        trainerOptions.monitor = knnMonitorSet(config.dataset, *run.split, &problem);
         if (!trainerOptions.monitor)
             std::cerr << "online kNN is off: " << problem << "\n";
     }
-    trainerOptions.resumeFrom = plan->resumeFrom;
-    if (runs && plan->runId > 0 && !plan->resumeFrom.empty())
-        trainerOptions.checkpointDigests = store::checkpointDigests(*runs, plan->runId);
-    Trainer trainer(config, split->train, trainerOptions);
-    TrainingControl control;
-    ProgressPrinter progress(stdout);
-    trainer.addObserver(&progress);
-    if (recorder)
-        trainer.addObserver(recorder.get());
+    trainerOptions.resumeFrom = run.plan.resumeFrom;
+    if (run.runs && run.plan.runId > 0 && !run.plan.resumeFrom.empty())
+        trainerOptions.checkpointDigests = store::checkpointDigests(*run.runs, run.plan.runId);
+    return trainerOptions;
+}
 
+/// Trains with Ctrl-C and SIGTERM turned into a stop with a checkpoint.
+RunOutcome trainWithSignals(Trainer& trainer) {
+    TrainingControl control;
     g_control = &control;
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
@@ -219,20 +241,201 @@ int runTrain(const TrainOptions& options) {
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     g_control = nullptr;
+    return outcome;
+}
 
-    if (recorder) {
-        recorder->flush();
-        if (const std::string error = recorder->firstError(); !error.empty())
+/// Flushes the record and tells how to continue a stopped run; returns the exit code.
+int finishRun(PreparedRun& run, const RunOutcome& outcome, const std::string& resumeOptions) {
+    if (run.recorder) {
+        run.recorder->flush();
+        if (const std::string error = run.recorder->firstError(); !error.empty())
             std::cerr << "warning: the run database missed some records: " << error << "\n";
     }
     if (outcome.status == RunStatus::Stopped) {
-        if (recorder)
-            std::printf("resume with: swav train --resume %lld\n",
-                        static_cast<long long>(plan->runId));
+        if (run.recorder)
+            std::printf("resume with: swav train%s --resume %lld\n", resumeOptions.c_str(),
+                        static_cast<long long>(run.plan.runId));
         else // unrecorded: the continuation gets a new folder, as for any unrecorded checkpoint
-            std::printf("resume with: swav train --no-store --resume %s\n", plan->runDir.c_str());
+            std::printf("resume with: swav train%s --no-store --resume %s\n",
+                        resumeOptions.c_str(), run.plan.runDir.c_str());
     }
     return outcome.status == RunStatus::Failed ? ExitRunFailed : ExitOk;
+}
+
+int runSingleProcess(const TrainOptions& options) {
+    PreparedRun run;
+    if (const int code = prepareRun(options, run); code != ExitOk)
+        return code;
+    Trainer trainer(run.plan.config, run.split->train, trainerOptionsFor(run));
+    ProgressPrinter progress(stdout);
+    trainer.addObserver(&progress);
+    if (run.recorder)
+        trainer.addObserver(run.recorder.get());
+    const RunOutcome outcome = trainWithSignals(trainer);
+    return finishRun(run, outcome, "");
+}
+
+/// How to continue a stopped multi-process run with the same processes.
+std::string relaunchOptions(const DistributedSetup& setup) {
+    if (setup.launcher != "swav")
+        return " (launched by " + setup.launcher + " as before)";
+    const int nodes = setup.worldSize / setup.localWorldSize;
+    return " --nproc-per-node " + std::to_string(setup.localWorldSize) +
+           (nodes > 1 ? " --nnodes " + std::to_string(nodes) : std::string());
+}
+
+std::string rankLogPath(const std::string& runDir, int rank) {
+    return (fs::path(runDir) / ("rank-" + std::to_string(rank) + ".log")).string();
+}
+
+/// Rank 0 makes the other ranks' log files, so that they are recorded as the run's own.
+std::vector<std::string> createRankLogs(const std::string& runDir, int worldSize) {
+    std::vector<std::string> logs;
+    for (int rank = 1; rank < worldSize; ++rank) {
+        const std::string path = rankLogPath(runDir, rank);
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+        if (fd >= 0) {
+            ::close(fd);
+            logs.push_back(path);
+        }
+    }
+    return logs;
+}
+
+/// Sends this rank's output to its log in the run folder.
+void logToFile(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW);
+    if (fd < 0)
+        return;
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    ::close(fd);
+}
+
+/// The configuration before rank 0 shares its own: enough for the timeout and the device.
+ExperimentConfig configGiven(const TrainOptions& options) {
+    if (options.resume.empty())
+        if (auto config = options.source.load(nullptr))
+            return *config;
+    return ExperimentConfig();
+}
+
+/// Rank 0 plans the run and shares the folder and the resolved configuration.
+int prepareAsRankZero(const TrainOptions& options, ProcessGroupCollective& collective,
+                      PreparedRun& run) {
+    const int code = prepareRun(options, run);
+    nlohmann::json shared = {{"ok", code == ExitOk}};
+    if (code == ExitOk) {
+        shared["run_dir"] = run.plan.runDir;
+        shared["resume_from"] = run.plan.resumeFrom;
+        shared["config"] = toJson(run.plan.config).dump();
+    }
+    collective.publish("run", shared.dump());
+    return code;
+}
+
+/// The other ranks take rank 0's plan and log to their file in the run folder.
+int prepareAsOtherRank(ProcessGroupCollective& collective, PreparedRun& run) {
+    const auto shared = nlohmann::json::parse(collective.lookup("run"));
+    if (!shared.at("ok").get<bool>())
+        return ExitBadUsage; // rank 0 said why
+    run.plan.runDir = shared.at("run_dir").get<std::string>();
+    run.plan.resumeFrom = shared.at("resume_from").get<std::string>();
+    auto config = loadConfig(shared.at("config").get<std::string>(), "rank 0's configuration", {});
+    if (!config) {
+        std::cerr << config.error().message << "\n";
+        return ExitBadUsage;
+    }
+    run.plan.config = *config;
+    logToFile(rankLogPath(run.plan.runDir, collective.rank()));
+    auto split = openDataset(run.plan.config.dataset);
+    if (!split) {
+        std::cerr << split.error().message << "\n";
+        return ExitBadUsage;
+    }
+    run.split = std::move(*split);
+    return ExitOk;
+}
+
+/// One rank of a multi-process run (started by swav train --nproc-per-node, torchrun or srun).
+int runTrainRank(TrainOptions options, DistributedSetup setup) {
+    options.worldSize = setup.worldSize;
+    ExperimentConfig given = configGiven(options);
+    setup.timeoutSeconds = given.runtime.distTimeoutSeconds;
+    const int cudaDevices = static_cast<int>(torch::cuda::device_count());
+    placeRank(given.runtime, setup, cudaDevices);
+    const bool cuda = given.runtime.device.rfind("cuda", 0) == 0;
+    std::unique_ptr<ProcessGroupCollective> collective;
+    try {
+        collective = ProcessGroupCollective::connect(
+            setup, cuda ? c10::Device(given.runtime.device) : c10::Device(c10::kCPU));
+    } catch (const std::exception& e) {
+        std::cerr << describeException(e) << "\n";
+        return ExitBadUsage;
+    }
+    PreparedRun run;
+    const int code = setup.rank == 0 ? prepareAsRankZero(options, *collective, run)
+                                     : prepareAsOtherRank(*collective, run);
+    if (code != ExitOk)
+        return code;
+    if (setup.rank == 0)
+        std::printf("%d processes (%s), rendezvous at %s:%d\n", setup.worldSize,
+                    collective->backendName().c_str(), setup.masterAddr.c_str(),
+                    setup.masterPort);
+
+    ExperimentConfig config = run.plan.config;
+    placeRank(config.runtime, setup, cudaDevices);
+    TrainerOptions trainerOptions;
+    if (setup.rank == 0) {
+        trainerOptions = trainerOptionsFor(run);
+        trainerOptions.rankLogFiles = createRankLogs(run.plan.runDir, setup.worldSize);
+    } else {
+        trainerOptions.runDir = run.plan.runDir;
+        trainerOptions.resumeFrom = run.plan.resumeFrom;
+    }
+    trainerOptions.collective = collective.get();
+    Trainer trainer(config, run.split->train, trainerOptions);
+    ProgressPrinter progress(stdout);
+    trainer.addObserver(&progress);
+    if (run.recorder)
+        trainer.addObserver(run.recorder.get());
+    const RunOutcome outcome = trainWithSignals(trainer);
+    if (setup.rank == 0)
+        return finishRun(run, outcome, relaunchOptions(setup));
+    return outcome.status == RunStatus::Failed ? ExitRunFailed : ExitOk;
+}
+
+/// swav train --nproc-per-node N: this process starts and supervises the ranks of this host.
+int launchTraining(const TrainOptions& options) {
+    auto plan = resolveLaunchPlan(options.launch);
+    if (!plan) {
+        std::cerr << plan.error().message << "\n";
+        return ExitBadUsage;
+    }
+    std::printf("starting %d processes on this host (%d in all), rendezvous at %s:%d\n",
+                plan->processesPerNode, plan->processesPerNode * plan->nodes,
+                plan->masterAddr.c_str(), plan->masterPort);
+    std::fflush(stdout);
+    return launchWorkers(*plan);
+}
+
+} // namespace
+
+int runTrain(const TrainOptions& options) {
+    auto environment = distributedSetupFromEnvironment([](const char* name) {
+        return std::getenv(name);
+    });
+    if (!environment) {
+        std::cerr << environment.error().message << "\n";
+        return ExitBadUsage;
+    }
+    if (*environment && (*environment)->multiProcess())
+        return runTrainRank(options, **environment);
+    if (options.launch.processesPerNode > 1 || options.launch.nodes > 1)
+        return launchTraining(options);
+    return runSingleProcess(options);
 }
 
 } // namespace swav::cli

@@ -45,8 +45,9 @@ void sampleBox(const CropGroupConfig& g, int height, int width, std::mt19937_64&
 
 } // namespace
 
-CropParams sampleCropParams(const CropGroupConfig& g, int groupIndex, int64_t batch, int height,
-                            int width, std::mt19937_64& rng) {
+CropParams sampleCropParams(const CropGroupConfig& g, int groupIndex, int height, int width,
+                            std::vector<std::mt19937_64>& imageRngs) {
+    const auto batch = static_cast<int64_t>(imageRngs.size());
     CropParams p;
     p.group = groupIndex;
     p.size = g.size;
@@ -67,6 +68,7 @@ CropParams sampleCropParams(const CropGroupConfig& g, int groupIndex, int64_t ba
     const double s = g.jitterStrength;
     const double bcs = 0.8 * s, hue = 0.2 * s;
     for (int64_t i = 0; i < batch; ++i) {
+        auto& rng = imageRngs[static_cast<size_t>(i)];
         sampleBox(g, height, width, rng, boxes + 4 * i);
         flipped[i] = bernoulli(rng, g.flipProb);
         // Draw every factor even when unused so that one probability does not shift the others.

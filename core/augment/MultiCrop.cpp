@@ -2,6 +2,7 @@
 
 #include "augment/CropSampling.h"
 #include "util/Expected.h"
+#include "util/SeedMix.h"
 
 #include <ATen/ATen.h>
 
@@ -23,6 +24,14 @@ int MultiCropAugmenter::totalCrops() const {
 }
 
 MultiCropBatch MultiCropAugmenter::apply(const at::Tensor& images, uint64_t seed) const {
+    std::vector<uint64_t> imageSeeds(images.dim() > 0 ? static_cast<size_t>(images.size(0)) : 0);
+    for (size_t i = 0; i < imageSeeds.size(); ++i)
+        imageSeeds[i] = mixSeed(seed, i);
+    return apply(images, imageSeeds);
+}
+
+MultiCropBatch MultiCropAugmenter::apply(const at::Tensor& images,
+                                         const std::vector<uint64_t>& imageSeeds) const {
     if (images.dim() != 4 || images.scalar_type() != at::kByte)
         throw UserError("multi-crop input must be uint8 [B, C, H, W]");
     const auto batch = images.size(0);
@@ -39,12 +48,15 @@ MultiCropBatch MultiCropAugmenter::apply(const at::Tensor& images, uint64_t seed
     const auto invStd =
         (1.0 / at::tensor(m_std, at::kDouble)).to(options).view({1, channels, 1, 1});
 
-    std::mt19937_64 rng(seed);
+    if (static_cast<int64_t>(imageSeeds.size()) != batch)
+        throw UserError("multi-crop got " + std::to_string(imageSeeds.size()) + " seeds for " +
+                        std::to_string(batch) + " images");
+    std::vector<std::mt19937_64> imageRngs(imageSeeds.begin(), imageSeeds.end());
     MultiCropBatch out;
     for (size_t g = 0; g < m_groups.size(); ++g) {
         const auto& group = m_groups[g];
         for (int c = 0; c < group.count; ++c) {
-            auto params = sampleCropParams(group, static_cast<int>(g), batch, height, width, rng);
+            auto params = sampleCropParams(group, static_cast<int>(g), height, width, imageRngs);
             auto crop = augment::resizedCrop(source, params.boxes, params.flipped, group.size);
             if (params.jittered.any().item<bool>())
                 crop = augment::colourJitter(crop, params.jitterFactors);

@@ -1,8 +1,8 @@
 #pragma once
 // Batched multi-crop augmentation (SwAV's RandomResizedCrop -> flip -> colour jitter ->
 // grayscale -> Gaussian blur -> normalise) as tensor operations on whatever device the batch is
-// on. Random parameters are drawn on the CPU from a generator seeded per call, so the result
-// depends only on (images, seed), never on the thread count or the device.
+// on. Random parameters are drawn on the CPU from one generator per image, so an image's crops
+// depend only on its seed, never on the rest of the batch, the thread count or the device.
 
 #include "config/ExperimentConfig.h"
 
@@ -36,8 +36,10 @@ public:
     MultiCropAugmenter(std::vector<CropGroupConfig> groups, std::vector<double> mean,
                        std::vector<double> std);
 
-    /// images: uint8 [B, C, H, W], C = 1 or 3, on any device. Crops come back on that device.
-    /// Thread: any; the object is immutable.
+    /// images: uint8 [B, C, H, W], C = 1 or 3, on any device; imageSeeds: one per image. Crops
+    /// come back on that device. Thread: any; the object is immutable.
+    MultiCropBatch apply(const at::Tensor& images, const std::vector<uint64_t>& imageSeeds) const;
+    /// The same with image i seeded by mixSeed(seed, i).
     MultiCropBatch apply(const at::Tensor& images, uint64_t seed) const;
 
     /// Undoes the normalisation: float [B, C, s, s] -> values in [0, 1] (for display).

@@ -44,8 +44,9 @@ ExperimentConfig configFromJson(const nlohmann::json& json, ValidationReport& re
 /// Checks every enumerated string field against its allowed values.
 ValidationReport validateChoices(const ExperimentConfig& config);
 
-/// Range and consistency checks of a complete config: errors and warnings.
-ValidationReport validateConfig(const ExperimentConfig& config);
+/// Range and consistency checks of a complete config: errors and warnings. `worldSize`: the
+/// processes of the run (batch_size is per process; the queue and K see the global batch).
+ValidationReport validateConfig(const ExperimentConfig& config, int worldSize = 1);
 
 /// Applies "a.b.c=value" to `json` (value parsed as JSON, else taken as a string). Paths may
 /// index arrays ("multicrop.crops.1.size=16"). Unknown keys, indexes out of range and values

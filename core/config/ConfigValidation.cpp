@@ -34,6 +34,7 @@ constexpr int kMaxSinkhornIterations = 1000; // paper: 3
 constexpr int kMaxQueueLength = 262144;      // paper: 3840
 constexpr int kMaxEpochs = 100000;           // paper: 800 at most
 constexpr int kMaxBatch = 65536;             // per process (paper: 4096 over 64 GPUs)
+constexpr int kMaxGlobalBatch = 1 << 24;     // processes x batch (paper: 4096)
 constexpr int kThreadsPerCore = 4;
 constexpr int kMinThreadLimit = 64; // so that a config travels to (or resumes on) a smaller machine
 
@@ -227,7 +228,8 @@ void validateMultiCrop(const ExperimentConfig& c, ValidationReport& report, Chec
         check.positive("multicrop.std[" + std::to_string(i) + "]", mc.std[i]);
 }
 
-void validateSwav(const ExperimentConfig& c, ValidationReport& report, Checker& check) {
+void validateSwav(const ExperimentConfig& c, int worldSize, ValidationReport& report,
+                  Checker& check) {
     const auto& s = c.swav;
     check.positive("swav.epsilon", s.epsilon);
     check.between("swav.sinkhorn_iterations", s.sinkhornIterations, 1, kMaxSinkhornIterations,
@@ -268,13 +270,26 @@ void validateSwav(const ExperimentConfig& c, ValidationReport& report, Checker& 
                        "the queue starts at epoch " + std::to_string(s.epochQueueStarts) +
                            " but training has only " + std::to_string(c.optim.epochs) +
                            " epochs: it will never be used");
-    const int64_t codesPerStep = int64_t(c.optim.batchSize) + s.queueLength;
+    // Sinkhorn spreads the global batch (every process's) and the queues over the prototypes.
+    const int64_t globalBatch = int64_t(c.optim.batchSize) * worldSize;
+    const int64_t queueUsed = globalBatch > 0 ? s.queueLength - s.queueLength % globalBatch : 0;
+    if (worldSize > 1 && s.queueLength > 0 && queueUsed != s.queueLength)
+        report.warning("swav.queue_length",
+                       "with " + std::to_string(worldSize) + " processes the queue must be a "
+                       "multiple of the global batch " + std::to_string(globalBatch) +
+                       ": " + std::to_string(queueUsed) + " of " +
+                       std::to_string(s.queueLength) + " are used");
+    const int64_t codesPerStep = globalBatch + queueUsed;
+    const std::string batchName =
+        worldSize > 1 ? "the global batch (" + std::to_string(worldSize) + " processes x " +
+                            std::to_string(c.optim.batchSize) + ")"
+                      : std::string("batch_size");
     if (codesPerStep < c.model.numPrototypes)
-        report.warning(
-            "model.num_prototypes",
-            "batch_size + queue_length = " + std::to_string(codesPerStep) +
-                " is smaller than num_prototypes = " + std::to_string(c.model.numPrototypes) +
-                ": some prototypes will stay empty");
+        report.warning("model.num_prototypes",
+                       batchName + " + queue_length = " + std::to_string(codesPerStep) +
+                           " is smaller than num_prototypes = " +
+                           std::to_string(c.model.numPrototypes) +
+                           ": some prototypes will stay empty");
     if (s.epsilon < 0.01 && s.epsilon > 0)
         report.warning("swav.epsilon", "values below 0.01 risk overflow in exp(score / eps)");
 }
@@ -320,6 +335,30 @@ void validateRuntime(const RuntimeConfig& r, ValidationReport& report, Checker& 
     check.atLeast("runtime.metrics_every", r.metricsEvery, 1);
     check.atLeast("runtime.checkpoint_every_epochs", r.checkpointEveryEpochs, 1);
     check.atLeast("runtime.keep_checkpoints", r.keepCheckpoints, 1);
+    check.between("runtime.tuned_global_batch", r.tunedGlobalBatch, 0, kMaxGlobalBatch,
+                  "processes x batch_size (the paper's largest is 4096)");
+    check.between("runtime.dist_timeout_s", r.distTimeoutSeconds, 1, 3600,
+                  "seconds a rank may stay silent");
+    check.between("runtime.grad_bucket_mb", r.gradBucketMb, 1, 1024,
+                  "MiB per gradient all-reduce bucket");
+}
+
+/// A configuration tuned for one global batch keeps its learning rate at another.
+void validateWorldSize(const ExperimentConfig& c, int worldSize, ValidationReport& report) {
+    const int64_t tuned = c.runtime.tunedGlobalBatch;
+    const int64_t global = int64_t(worldSize) * c.optim.batchSize;
+    if (tuned <= 0 || c.optim.batchSize <= 0 || tuned == global)
+        return;
+    std::string tunedText = "a global batch of " + std::to_string(tuned);
+    if (tuned % c.optim.batchSize == 0)
+        tunedText += " (" + std::to_string(tuned / c.optim.batchSize) + " processes x batch " +
+                     std::to_string(c.optim.batchSize) + ")";
+    report.warning("runtime.tuned_global_batch",
+                   "these settings were tuned for " + tunedText + "; this run has " +
+                       std::to_string(worldSize) + (worldSize == 1 ? " process" : " processes") +
+                       " x batch " + std::to_string(c.optim.batchSize) + " = global batch " +
+                       std::to_string(global) +
+                       ", with the learning rate, warm-up and queue of the tuned batch");
 }
 
 void validateEval(const EvalConfig& e, ValidationReport&, Checker& check) {
@@ -340,16 +379,17 @@ void validateEval(const EvalConfig& e, ValidationReport&, Checker& check) {
 
 } // namespace
 
-ValidationReport validateConfig(const ExperimentConfig& config) {
+ValidationReport validateConfig(const ExperimentConfig& config, int worldSize) {
     ValidationReport report = validateChoices(config);
     Checker check(report);
     validateDataset(config.dataset, report, check);
     validateModel(config.model, report, check);
     validateMultiCrop(config, report, check);
-    validateSwav(config, report, check);
+    validateSwav(config, std::max(1, worldSize), report, check);
     validateOptim(config.optim, report, check);
     validateRuntime(config.runtime, report, check);
     validateEval(config.eval, report, check);
+    validateWorldSize(config, std::max(1, worldSize), report);
     return report;
 }
 

@@ -80,6 +80,7 @@ struct ModelConfig {
     HeadConfig head;
     int numPrototypes = 3000;  // K
     bool channelsLast = false; // NHWC memory format (faster on recent GPUs)
+    bool syncBatchnorm = true; // multi-process runs: batch statistics over every process
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("arch", s.arch,
@@ -102,6 +103,10 @@ struct ModelConfig {
           "Number of prototypes K (3000 on ImageNet). Batch plus queue should be at least K.");
         v("channels_last", s.channelsLast,
           "Use the channels-last memory layout (faster convolutions on recent GPUs).");
+        v("sync_batchnorm", s.syncBatchnorm,
+          "Multi-process runs: batch norm statistics and their gradients span the global batch, "
+          "as the official scripts do (SyncBatchNorm). Off: each process normalises its own "
+          "batch.");
     }
 };
 
@@ -231,6 +236,10 @@ struct RuntimeConfig {
     int checkpointEveryEpochs = 1;  // epochs between checkpoints
     int keepCheckpoints = 3;        // newest checkpoints kept on disk
     std::string outDir;             // run folder; "" = chosen by the front end
+    int tunedGlobalBatch = 0;       // global batch the settings were tuned for; 0 = not stated
+    int distTimeoutSeconds = 120;   // a rank silent this long fails a multi-process run
+    int gradBucketMb = 25;          // gradient all-reduce bucket size
+    bool gradOverlap = true;        // start bucket all-reduces during the backward pass
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("device", s.device, "Where to train: auto picks CUDA when available; cpu, cuda, cuda:N.");
@@ -245,6 +254,18 @@ struct RuntimeConfig {
         v("checkpoint_every_epochs", s.checkpointEveryEpochs, "Epochs between checkpoints.");
         v("keep_checkpoints", s.keepCheckpoints, "How many recent checkpoints stay on disk.");
         v("out_dir", s.outDir, "Run folder for checkpoints; empty lets the front end choose.");
+        v("tuned_global_batch", s.tunedGlobalBatch,
+          "Global batch (processes x batch_size) that the learning rate, warm-up and queue were "
+          "tuned for; a run with another global batch is warned. 0 = not stated.");
+        v("dist_timeout_s", s.distTimeoutSeconds,
+          "Multi-process runs: seconds a rank may stay silent (dead, hung, unreachable) before "
+          "every other rank stops with an error naming it.");
+        v("grad_bucket_mb", s.gradBucketMb,
+          "Multi-process runs: size of the gradient all-reduce buckets in MiB (25 as in PyTorch's "
+          "DistributedDataParallel).");
+        v("grad_overlap", s.gradOverlap,
+          "Multi-process runs: all-reduce each gradient bucket as soon as the backward pass has "
+          "filled it, overlapping communication with computation.");
     }
 };
 

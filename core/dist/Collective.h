@@ -1,27 +1,47 @@
 #pragma once
 // The few collective operations SwAV needs across processes. A single process uses
-// LocalCollective; the multi-process implementation wraps a c10d process group.
+// LocalCollective; ProcessGroupCollective (dist/ProcessGroupCollective.h) wraps a c10d process
+// group. Every rank must call the same collectives in the same order.
 
 #include <ATen/Tensor.h>
 
+#include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 namespace swav {
+
+/// An all-reduce in flight.
+class PendingReduction {
+public:
+    virtual ~PendingReduction() = default;
+    /// Blocks until the sum is in the tensor. Throws UserError naming the failed rank.
+    virtual void wait() = 0;
+};
 
 class Collective {
 public:
     virtual ~Collective() = default;
     virtual int rank() const = 0;
     virtual int worldSize() const = 0;
-    /// In-place sum over all processes. Thread: the training thread only.
+    /// In-place sum over all processes. Thread: the training thread or its autograd thread.
     virtual void allReduceSum(at::Tensor& tensor) = 0;
     /// In-place sum of several tensors (gradients), possibly fused.
     virtual void allReduceSum(std::vector<at::Tensor>& tensors) {
         for (auto& tensor : tensors)
             allReduceSum(tensor);
     }
+    /// Starts an in-place sum; the tensor must stay alive and untouched until wait().
+    virtual std::unique_ptr<PendingReduction> allReduceSumAsync(at::Tensor& tensor);
     /// Copies rank 0's tensor to every process.
     virtual void broadcast(at::Tensor& tensor) = 0;
+    /// Records the step this rank has reached, so that a failure can name the rank left behind.
+    virtual void noteProgress(int64_t step) {}
+    /// Host name of every rank, by rank (empty: not known).
+    virtual std::vector<std::string> hosts() const { return {}; }
+    /// "rank R (host H, pid P)" for messages.
+    virtual std::string describeRank(int rank) const { return "rank " + std::to_string(rank); }
 };
 
 class LocalCollective : public Collective {
@@ -31,5 +51,9 @@ public:
     void allReduceSum(at::Tensor&) override {}
     void broadcast(at::Tensor&) override {}
 };
+
+/// Element-wise maximum of small integer flags over all ranks (through a sum of one-hot bits:
+/// the values must be 0 or 1).
+std::vector<int64_t> anyRank(Collective& collective, const std::vector<int64_t>& flags);
 
 } // namespace swav

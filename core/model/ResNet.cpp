@@ -20,7 +20,7 @@ torch::nn::Sequential downsampleIfNeeded(int inPlanes, int outPlanes, int stride
     if (stride == 1 && inPlanes == outPlanes)
         return torch::nn::Sequential(nullptr);
     return torch::nn::Sequential(conv(inPlanes, outPlanes, 1, stride, 0),
-                                 torch::nn::BatchNorm2d(outPlanes));
+                                 SyncBatchNorm(outPlanes));
 }
 
 int scaled(int width, double multiplier) {
@@ -66,8 +66,8 @@ ResNetSpec resolveResNetSpec(const ModelConfig& config, int inChannels) {
 BasicBlockImpl::BasicBlockImpl(int inPlanes, int planes, int stride)
     : m_conv1(register_module("conv1", conv(inPlanes, planes, 3, stride, 1)))
     , m_conv2(register_module("conv2", conv(planes, planes, 3, 1, 1)))
-    , m_bn1(register_module("bn1", torch::nn::BatchNorm2d(planes)))
-    , m_bn2(register_module("bn2", torch::nn::BatchNorm2d(planes))) {
+    , m_bn1(register_module("bn1", SyncBatchNorm(planes)))
+    , m_bn2(register_module("bn2", SyncBatchNorm(planes))) {
     m_downsample = downsampleIfNeeded(inPlanes, planes, stride);
     if (m_downsample)
         register_module("downsample", m_downsample);
@@ -83,9 +83,9 @@ BottleneckImpl::BottleneckImpl(int inPlanes, int planes, int stride)
     : m_conv1(register_module("conv1", conv(inPlanes, planes, 1, 1, 0)))
     , m_conv2(register_module("conv2", conv(planes, planes, 3, stride, 1)))
     , m_conv3(register_module("conv3", conv(planes, planes * expansion, 1, 1, 0)))
-    , m_bn1(register_module("bn1", torch::nn::BatchNorm2d(planes)))
-    , m_bn2(register_module("bn2", torch::nn::BatchNorm2d(planes)))
-    , m_bn3(register_module("bn3", torch::nn::BatchNorm2d(planes * expansion))) {
+    , m_bn1(register_module("bn1", SyncBatchNorm(planes)))
+    , m_bn2(register_module("bn2", SyncBatchNorm(planes)))
+    , m_bn3(register_module("bn3", SyncBatchNorm(planes * expansion))) {
     m_downsample = downsampleIfNeeded(inPlanes, planes * expansion, stride);
     if (m_downsample)
         register_module("downsample", m_downsample);
@@ -104,7 +104,7 @@ ResNetTrunkImpl::ResNetTrunkImpl(const ResNetSpec& spec)
     m_conv1 =
         register_module("conv1", imagenetStem ? conv(spec.inChannels, spec.stemWidth, 7, 2, 3)
                                               : conv(spec.inChannels, spec.stemWidth, 3, 1, 1));
-    m_bn1 = register_module("bn1", torch::nn::BatchNorm2d(spec.stemWidth));
+    m_bn1 = register_module("bn1", SyncBatchNorm(spec.stemWidth));
 
     const bool bottleneck = spec.block == "bottleneck";
     const int expansion = bottleneck ? BottleneckImpl::expansion : BasicBlockImpl::expansion;
@@ -127,7 +127,7 @@ ResNetTrunkImpl::ResNetTrunkImpl(const ResNetSpec& spec)
     for (auto& module : modules(/*include_self=*/false)) {
         if (auto* c = module->as<torch::nn::Conv2d>()) {
             torch::nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
-        } else if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
+        } else if (auto* bn = module->as<SyncBatchNorm>()) {
             torch::nn::init::ones_(bn->weight);
             torch::nn::init::zeros_(bn->bias);
         }

@@ -4,9 +4,9 @@
 // checkpoint format, so do not rename them.
 
 #include "config/ExperimentConfig.h"
+#include "model/SyncBatchNorm.h"
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
@@ -38,7 +38,7 @@ public:
 
 private:
     torch::nn::Conv2d m_conv1{nullptr}, m_conv2{nullptr};
-    torch::nn::BatchNorm2d m_bn1{nullptr}, m_bn2{nullptr};
+    SyncBatchNorm m_bn1{nullptr}, m_bn2{nullptr};
     torch::nn::Sequential m_downsample{nullptr};
 };
 TORCH_MODULE(BasicBlock);
@@ -51,7 +51,7 @@ public:
 
 private:
     torch::nn::Conv2d m_conv1{nullptr}, m_conv2{nullptr}, m_conv3{nullptr};
-    torch::nn::BatchNorm2d m_bn1{nullptr}, m_bn2{nullptr}, m_bn3{nullptr};
+    SyncBatchNorm m_bn1{nullptr}, m_bn2{nullptr}, m_bn3{nullptr};
     torch::nn::Sequential m_downsample{nullptr};
 };
 TORCH_MODULE(Bottleneck);
@@ -70,7 +70,7 @@ private:
     ResNetSpec m_spec;
     int m_featureDim = 0;
     torch::nn::Conv2d m_conv1{nullptr};
-    torch::nn::BatchNorm2d m_bn1{nullptr};
+    SyncBatchNorm m_bn1{nullptr};
     std::vector<torch::nn::Sequential> m_stages;
 };
 TORCH_MODULE(ResNetTrunk);

@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <torch/nn/modules/activation.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/utils.h>
 
 namespace swav {
@@ -15,7 +14,7 @@ SwavModelImpl::SwavModelImpl(const ModelConfig& config, int inChannels)
     if (config.head.kind == "mlp") {
         m_head =
             torch::nn::Sequential(torch::nn::Linear(featureDim, config.head.hiddenDim),
-                                  torch::nn::BatchNorm1d(config.head.hiddenDim), torch::nn::ReLU(),
+                                  SyncBatchNorm(config.head.hiddenDim), torch::nn::ReLU(),
                                   torch::nn::Linear(config.head.hiddenDim, config.head.outputDim));
         m_embeddingDim = config.head.outputDim;
     } else if (config.head.kind == "linear") {

@@ -141,9 +141,12 @@ void RunRecorder::onStarted(const RunStarted& started) {
         // A resumed run replays the steps after its checkpoint: drop what they will rewrite.
         store.truncateMetrics(m_runId, started.startStep, started.startEpoch);
     });
-    if (!started.configFile.empty() || !started.createdFolders.empty())
-        enqueue([this, started](RunStore& store) {
-            store.addRunFiles(m_runId, {started.configFile}, started.createdFolders);
+    std::vector<std::string> files = started.logFiles;
+    if (!started.configFile.empty())
+        files.push_back(started.configFile);
+    if (!files.empty() || !started.createdFolders.empty())
+        enqueue([this, started, files](RunStore& store) {
+            store.addRunFiles(m_runId, files, started.createdFolders);
         });
     flush();
 }

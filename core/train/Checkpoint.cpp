@@ -108,6 +108,7 @@ void saveCheckpoint(const CheckpointState& s, const std::string& path) {
     root.insert("queue_filled", s.queueFilled);
     root.insert("epoch_accumulators", toDict(s.epochAccumulators));
     root.insert("loss_scale", s.lossScale);
+    root.insert("world_size", int64_t(s.worldSize));
 
     const std::vector<char> bytes = torch::pickle_save(root);
     writeFileAtomically(path, "checkpoint", bytes.data(), bytes.size());
@@ -147,6 +148,8 @@ CheckpointState loadCheckpoint(const std::string& path, const std::string& expec
     s.lossScale = f.field("loss_scale", pickle::Kind::Float, "a number").real;
     if (!std::isfinite(s.lossScale) || s.lossScale < 0)
         throw UserError(path + ": damaged checkpoint ('loss_scale' is not a finite number >= 0)");
+    if (file.root->find("world_size"))
+        s.worldSize = static_cast<int>(f.integer("world_size", 1, 1 << 20));
     return s;
 }
 

@@ -25,10 +25,11 @@ struct CheckpointState {
     int64_t iteration = 0;                       // global steps done
     std::map<std::string, at::Tensor> model;     // parameters and buffers by registered name
     std::map<std::string, at::Tensor> optimizer; // optimiser buffers
-    at::Tensor queue;                            // [crops, length, D] or undefined
+    at::Tensor queue; // [crops, length, D] or undefined; multi-process: every rank's, in order
     int64_t queueFilled = 0;
     std::map<std::string, at::Tensor> epochAccumulators; // metrics of the unfinished epoch
     double lossScale = 0;                                // fp16 loss scale (0 = unused)
+    int worldSize = 1; // processes that trained it (files without the field: 1)
 };
 
 /// Writes atomically (temp + rename); tensors are moved to the CPU. Throws UserError.

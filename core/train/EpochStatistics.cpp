@@ -1,5 +1,7 @@
 #include "train/EpochStatistics.h"
 
+#include "dist/Collective.h"
+
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 
@@ -53,6 +55,28 @@ void EpochStatistics::finish(const at::Tensor& prototypes, EpochMetrics& out) co
     out.nearDuplicatePrototypes = static_cast<int>((cosines > 0.99).sum().item<int64_t>() / 2);
     out.embeddingStd = m_stdSum.item<double>() / steps;
     out.embeddingStdReference = 1.0 / std::sqrt(static_cast<double>(m_embeddingDim));
+}
+
+EpochStatistics EpochStatistics::summedOver(Collective& collective) const {
+    EpochStatistics total = *this;
+    if (collective.worldSize() == 1)
+        return total;
+    auto sums = at::stack({m_lossSum.to(at::kDouble), m_entropySum.to(at::kDouble),
+                           m_stdSum.to(at::kDouble),
+                           at::scalar_tensor(static_cast<double>(m_rows), m_lossSum.options()
+                                                                              .dtype(at::kDouble)),
+                           at::scalar_tensor(static_cast<double>(m_steps),
+                                             m_lossSum.options().dtype(at::kDouble))});
+    auto usage = m_usage.clone();
+    collective.allReduceSum(sums);
+    collective.allReduceSum(usage);
+    total.m_lossSum = sums[0].clone();
+    total.m_entropySum = sums[1].clone();
+    total.m_stdSum = sums[2].clone();
+    total.m_rows = static_cast<int64_t>(sums[3].item<double>());
+    total.m_steps = static_cast<int64_t>(sums[4].item<double>());
+    total.m_usage = usage;
+    return total;
 }
 
 std::map<std::string, at::Tensor> EpochStatistics::state() const {

@@ -11,6 +11,8 @@
 
 namespace swav {
 
+class Collective;
+
 class EpochStatistics {
 public:
     EpochStatistics(int numPrototypes, int embeddingDim, at::Device device);
@@ -22,6 +24,9 @@ public:
 
     /// Fills the statistics fields of `out` (syncs the device). prototypes: [K, D].
     void finish(const at::Tensor& prototypes, EpochMetrics& out) const;
+
+    /// The statistics of every rank together: sums of the accumulators (a collective call).
+    EpochStatistics summedOver(Collective& collective) const;
 
     /// Accumulators as tensors, for checkpoints taken mid-epoch.
     std::map<std::string, at::Tensor> state() const;

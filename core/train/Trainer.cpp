@@ -3,6 +3,9 @@
 #include "augment/MultiCrop.h"
 #include "config/ConfigJson.h"
 #include "dist/Collective.h"
+#include "dist/EpochShards.h"
+#include "dist/GradientReducer.h"
+#include "model/SyncBatchNorm.h"
 #include "eval/Features.h"
 #include "eval/Knn.h"
 #include "model/ModelState.h"
@@ -18,6 +21,7 @@
 #include "util/AtomicFile.h"
 #include "util/ErrorText.h"
 #include "util/SystemMemory.h"
+#include "util/SeedMix.h"
 #include "util/TorchCompat.h"
 
 #include <ATen/ATen.h>
@@ -39,14 +43,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-uint64_t mix(uint64_t a, uint64_t b) {
-    // splitmix64 of a combination: independent streams per (seed, counter).
-    uint64_t z = a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 /// Dynamic loss scale for fp16 (bf16 and fp32 need none).
 struct LossScaler {
     double scale = 65536.0;
@@ -58,7 +54,7 @@ double monitorKnn(SwavModel& model, const std::shared_ptr<Dataset>& train, Datas
                   const ExperimentConfig& cfg, at::Device device) {
     std::vector<int64_t> positions(static_cast<size_t>(train->size()));
     std::iota(positions.begin(), positions.end(), 0);
-    std::mt19937_64 rng(mix(static_cast<uint64_t>(cfg.runtime.seed), 99u));
+    std::mt19937_64 rng(mixSeed(static_cast<uint64_t>(cfg.runtime.seed), 99u));
     std::shuffle(positions.begin(), positions.end(), rng);
     positions.resize(std::min<size_t>(positions.size(), 10000));
     SubsetDataset bank(train, positions, "kNN bank");
@@ -141,6 +137,54 @@ std::string checkResumePosition(const CheckpointState& saved, int64_t stepsPerEp
     return {};
 }
 
+/// "cpu (4 threads)" or, for several processes, "cpu (1 thread) in each of 2 processes on h1".
+std::string describeWorld(const DeviceChoice& device, Collective& collective) {
+    if (collective.worldSize() == 1)
+        return describeRunDevice(device);
+    std::string hosts;
+    for (const auto& host : collective.hosts())
+        if (hosts.find(host) == std::string::npos)
+            hosts += (hosts.empty() ? "" : ", ") + host;
+    return describeRunDevice(device) + " in each of " + std::to_string(collective.worldSize()) +
+           " processes on " + hosts;
+}
+
+/// Rank 0's parameters and buffers everywhere, so that every rank starts from the same model.
+void broadcastModel(SwavModel& model, Collective& collective) {
+    torch::NoGradGuard noGrad;
+    auto share = [&](at::Tensor tensor) {
+        auto dense = tensor.contiguous();
+        collective.broadcast(dense);
+        if (!dense.is_same(tensor))
+            tensor.copy_(dense);
+    };
+    for (auto& p : model->parameters())
+        share(p.data());
+    for (auto& b : model->buffers())
+        share(b);
+}
+
+/// Every rank's queue in rank order, [crops, world * length, D] (a collective call).
+at::Tensor gatherQueues(const EmbeddingQueue& queue, Collective& collective) {
+    const auto& own = queue.state();
+    if (collective.worldSize() == 1)
+        return own;
+    const int64_t length = own.size(1);
+    auto all = at::zeros({own.size(0), length * collective.worldSize(), own.size(2)},
+                         own.options());
+    all.narrow(1, collective.rank() * length, length).copy_(own);
+    collective.allReduceSum(all);
+    return all;
+}
+
+/// Where a checkpoint written by `savedWorld` processes continues with `world` processes: the
+/// images of the epoch already seen are kept, counted in global batches of the new size.
+int64_t stepInEpochForWorld(int64_t savedStep, int savedWorld, int world, int64_t batch,
+                            int64_t stepsPerEpoch) {
+    const int64_t imagesSeen = savedStep * batch * savedWorld;
+    return std::min(stepsPerEpoch, imagesSeen / (batch * world));
+}
+
 } // namespace
 
 RunOutcome Trainer::run(TrainingControl& control) {
@@ -182,13 +226,21 @@ RunOutcome Trainer::train(TrainingControl& control) {
     }
     const at::Device device = st.device.device;
     st.timer = PhaseTimer(device, st.options.profile);
+    LocalCollective single;
+    Collective& collective = st.options.collective ? *st.options.collective : single;
+    const int world = collective.worldSize();
+    const int rank = collective.rank();
 
     Dataset& data = *st.dataset;
-    const int64_t batch = cfg.optim.batchSize;
-    const int64_t stepsPerEpoch = data.size() / batch; // the last partial batch is dropped
+    const int64_t batch = cfg.optim.batchSize; // per process
+    // Each rank takes its shard's full batches; the last partial batch is dropped.
+    const int64_t stepsPerEpoch = swav::stepsPerEpoch(data.size(), world, batch);
     if (stepsPerEpoch < 1)
-        return fail("the dataset has " + std::to_string(data.size()) +
-                    " images, fewer than one batch of " + std::to_string(batch));
+        return fail("the dataset has " + std::to_string(data.size()) + " images" +
+                    (world > 1 ? ", " + std::to_string(shardSize(data.size(), world)) +
+                                     " for each of " + std::to_string(world) + " processes"
+                               : std::string()) +
+                    ", fewer than one batch of " + std::to_string(batch));
     const int channels = cfg.model.inChannels > 0 ? cfg.model.inChannels : data.channels();
     if (channels != data.channels())
         return fail("model.in_channels is " + std::to_string(channels) + " but the images have " +
@@ -246,7 +298,6 @@ RunOutcome Trainer::train(TrainingControl& control) {
         return fail(describeException(e));
     }
     const LrSchedule schedule(cfg.optim, stepsPerEpoch);
-    const int world = st.options.collective ? st.options.collective->worldSize() : 1;
 
     EmbeddingQueue queue;
     const int64_t queueLength = cfg.swav.queueLength > 0
@@ -271,17 +322,39 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 return fail(loaded.error().message);
             const std::string* path = &loaded->path;
             auto& saved = loaded->state;
-            if (auto problem = checkResumePosition(saved, stepsPerEpoch, cfg.optim.epochs);
+            // The position is checked against the schedule of the processes that wrote it.
+            const int64_t savedStepsPerEpoch =
+                swav::stepsPerEpoch(data.size(), saved.worldSize, batch);
+            if (auto problem = checkResumePosition(saved, savedStepsPerEpoch, cfg.optim.epochs);
                 !problem.empty())
                 return fail(*path + ": " + problem);
             loadModelState(*model, saved.model, *path);
             optimizer->loadState(saved.optimizer);
-            if (saved.queue.defined())
-                queue.restore(saved.queue.to(device), saved.queueFilled);
             startEpoch = saved.epoch;
             startStepInEpoch = saved.stepInEpoch;
             iteration = saved.iteration;
-            resumedAccumulators = saved.epochAccumulators;
+            if (saved.worldSize == world) {
+                if (saved.queue.defined()) {
+                    const int64_t length = saved.queue.size(1) / world;
+                    queue.restore(saved.queue.narrow(1, rank * length, length).to(device),
+                                  saved.queueFilled);
+                }
+                // The epoch's sums so far were gathered on rank 0 when saved.
+                if (rank == 0)
+                    resumedAccumulators = saved.epochAccumulators;
+            } else {
+                startStepInEpoch = stepInEpochForWorld(saved.stepInEpoch, saved.worldSize, world,
+                                                       batch, stepsPerEpoch);
+                iteration = startEpoch * stepsPerEpoch + startStepInEpoch;
+                resumeNotes.push_back(
+                    *path + " was written by " + std::to_string(saved.worldSize) +
+                    " processes and this run has " + std::to_string(world) +
+                    ": the global batch is now " + std::to_string(batch * world) +
+                    ", the rest of epoch " + std::to_string(startEpoch + 1) +
+                    " is dealt out differently (some of its images may be seen twice or not at "
+                    "all), the step count continues at " + std::to_string(iteration) +
+                    (saved.queue.defined() ? ", and the queues start empty" : std::string()));
+            }
             if (saved.lossScale > 0)
                 scaler.scale = saved.lossScale;
         } catch (const std::exception& e) {
@@ -289,10 +362,26 @@ RunOutcome Trainer::train(TrainingControl& control) {
         }
     }
 
+    if (world > 1) {
+        broadcastModel(model, collective);
+        if (cfg.model.syncBatchnorm)
+            setBatchNormCollective(*model, &collective);
+    }
+    std::unique_ptr<GradientReducer> gradientReducer;
+    if (world > 1) {
+        std::vector<at::Tensor> tensors;
+        for (const auto& p : parameters)
+            tensors.push_back(p.tensor);
+        gradientReducer = std::make_unique<GradientReducer>(
+            tensors, collective, int64_t(cfg.runtime.gradBucketMb) << 20, cfg.runtime.gradOverlap);
+    }
+
     const int64_t totalSteps = stepsPerEpoch * cfg.optim.epochs;
     RunStarted started;
     started.runDir = st.options.runDir;
-    started.device = describeRunDevice(st.device);
+    started.device = describeWorld(st.device, collective);
+    started.worldSize = world;
+    started.logFiles = st.options.rankLogFiles;
     started.precision = st.device.precision;
     started.datasetSize = data.size();
     started.stepsPerEpoch = stepsPerEpoch;
@@ -306,7 +395,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
         started.notes.push_back(std::to_string(unreadable) +
                                 " dataset files are unreadable and were left out");
 
-    if (!st.options.runDir.empty()) {
+    if (!st.options.runDir.empty() && rank == 0) {
         // The front ends hand over a folder made for the run; whatever is made here is reported
         // so that it is recorded with the run's files.
         const fs::path runDir(st.options.runDir);
@@ -335,7 +424,15 @@ RunOutcome Trainer::train(TrainingControl& control) {
     auto saveAt = [&](int epoch, int64_t stepInEpoch) -> std::string {
         if (st.options.runDir.empty())
             return {};
+        // Every rank takes part in gathering the queues and statistics; rank 0 writes.
+        const at::Tensor queues = queue.exists() ? gatherQueues(queue, collective) : at::Tensor();
+        const auto accumulators =
+            stepInEpoch > 0 ? stats.summedOver(collective).state()
+                            : std::map<std::string, at::Tensor>();
+        if (rank != 0)
+            return {};
         CheckpointState s;
+        s.worldSize = world;
         s.configJson = toJson(cfg).dump();
         s.epoch = epoch;
         s.stepInEpoch = stepInEpoch;
@@ -343,11 +440,10 @@ RunOutcome Trainer::train(TrainingControl& control) {
         s.model = modelState(*model);
         s.optimizer = optimizer->state();
         if (queue.exists()) {
-            s.queue = queue.state();
+            s.queue = queues;
             s.queueFilled = queue.filled();
         }
-        if (stepInEpoch > 0)
-            s.epochAccumulators = stats.state();
+        s.epochAccumulators = accumulators;
         s.lossScale = st.device.lossScaling ? scaler.scale : 0;
         const auto path = checkpointPath(st.options.runDir, epoch, iteration);
         saveCheckpoint(s, path);
@@ -374,26 +470,36 @@ RunOutcome Trainer::train(TrainingControl& control) {
             if (queueLength > 0 && epoch >= cfg.swav.epochQueueStarts && !queue.exists())
                 makeQueue();
 
-            // Seeded permutation per epoch: the data order depends on (seed, epoch) only.
-            std::vector<int64_t> order(static_cast<size_t>(data.size()));
-            std::iota(order.begin(), order.end(), 0);
-            std::mt19937_64 orderRng(mix(static_cast<uint64_t>(cfg.runtime.seed), 1000u + epoch));
-            std::shuffle(order.begin(), order.end(), orderRng);
+            // This rank's shard of the epoch's permutation, which depends on (seed, epoch) only.
+            const auto shard = rankShard(
+                epochOrder(data.size(), static_cast<uint64_t>(cfg.runtime.seed), epoch), rank,
+                world);
             const int64_t firstStep = epoch == startEpoch ? startStepInEpoch : 0;
             std::vector<std::vector<int64_t>> batches;
             for (int64_t s = firstStep; s < stepsPerEpoch; ++s)
-                batches.emplace_back(order.begin() + s * batch, order.begin() + (s + 1) * batch);
+                batches.emplace_back(shard.begin() + s * batch, shard.begin() + (s + 1) * batch);
             data.prefetch(batches);
             if (epoch != startEpoch)
                 stats = EpochStatistics(cfg.model.numPrototypes, model->embeddingDim(), device);
 
             for (int64_t stepInEpoch = firstStep; stepInEpoch < stepsPerEpoch; ++stepInEpoch) {
-                if (control.paused()) {
-                    control.waitWhilePaused();
+                // Every rank pauses and stops at the same step: a request on any rank counts.
+                collective.noteProgress(iteration);
+                auto flags = anyRank(collective, {control.stopRequested() ? 1 : 0,
+                                                  control.paused() ? 1 : 0});
+                if (flags[1] && !flags[0]) {
+                    while (flags[1] && !flags[0]) {
+                        if (world == 1)
+                            control.waitWhilePaused();
+                        else
+                            control.waitWhilePausedFor(std::chrono::milliseconds(200));
+                        flags = anyRank(collective, {control.stopRequested() ? 1 : 0,
+                                                     control.paused() ? 1 : 0});
+                    }
                     windowStart = Clock::now();
                     windowDataMs = windowComputeMs = 0;
                 }
-                if (control.stopRequested()) {
+                if (flags[0]) {
                     outcome.status = RunStatus::Stopped;
                     outcome.message = "stopped at epoch " + std::to_string(epoch + 1) + ", step " +
                                       std::to_string(iteration);
@@ -413,16 +519,20 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 // ---- one SwAV step ----
                 const auto stepStart = Clock::now();
                 st.timer.start();
-                ImageBatch images =
-                    data.gather(batches[static_cast<size_t>(stepInEpoch - firstStep)]);
+                const auto& indices = batches[static_cast<size_t>(stepInEpoch - firstStep)];
+                ImageBatch images = data.gather(indices);
                 at::Tensor input = images.images;
                 if (device.is_cuda())
                     input = input.pin_memory().to(device, /*non_blocking=*/true);
                 st.timer.mark(Phase::Data);
                 const auto dataDone = Clock::now();
 
-                const auto crops = augmenter.apply(
-                    input, mix(static_cast<uint64_t>(cfg.runtime.seed), 7919u + iteration));
+                // An image's crops depend on (seed, epoch, index) only, whichever rank draws it.
+                std::vector<uint64_t> cropSeeds(indices.size());
+                for (size_t i = 0; i < indices.size(); ++i)
+                    cropSeeds[i] =
+                        imageCropSeed(static_cast<uint64_t>(cfg.runtime.seed), epoch, indices[i]);
+                const auto crops = augmenter.apply(input, cropSeeds);
                 st.timer.mark(Phase::Augment);
 
                 model->normalizePrototypes();
@@ -435,24 +545,19 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 auto lossOut =
                     swavLoss(forward.scores, forward.embeddings, batch, cfg.swav,
                              queue.exists() ? &queue : nullptr, model->prototypes()->weight,
-                             st.options.collective, &st.timer);
+                             world > 1 ? &collective : nullptr, &st.timer);
 
                 optimizer->zeroGrad();
+                if (gradientReducer)
+                    gradientReducer->prepare();
                 if (st.device.lossScaling)
                     (lossOut.loss * scaler.scale).backward();
                 else
                     lossOut.loss.backward();
+                if (gradientReducer)
+                    gradientReducer->finish(); // the mean gradient over ranks
                 if (iteration < cfg.swav.freezePrototypesNiters)
                     model->prototypes()->weight.mutable_grad() = at::Tensor();
-                if (world > 1) {
-                    std::vector<at::Tensor> grads;
-                    for (auto& p : parameters)
-                        if (p.tensor.grad().defined())
-                            grads.push_back(p.tensor.mutable_grad());
-                    st.options.collective->allReduceSum(grads);
-                    for (auto& g : grads)
-                        g.div_(world);
-                }
                 st.timer.mark(Phase::Backward);
 
                 bool stepTaken = true;
@@ -509,6 +614,10 @@ RunOutcome Trainer::train(TrainingControl& control) {
                     lastFiniteLoss = stepLoss;
                 }
                 if (windowSteps >= metricsEvery || lastOfEpoch) {
+                    if (world > 1) { // the mean over ranks
+                        collective.allReduceSum(windowLoss);
+                        windowLoss.div_(world);
+                    }
                     const double seconds =
                         std::chrono::duration<double>(stepEnd - windowStart).count();
                     StepMetrics m;
@@ -536,11 +645,13 @@ RunOutcome Trainer::train(TrainingControl& control) {
             EpochMetrics em;
             em.epoch = epoch;
             em.step = iteration - 1;
-            stats.finish(model->prototypes()->weight, em);
+            // Loss and embedding statistics are means over ranks, usage histograms sums.
+            stats.summedOver(collective).finish(model->prototypes()->weight, em);
             em.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
             em.queueActive = queue.full();
             em.unreadableFiles = data.skippedFiles();
-            const bool monitorNow = cfg.eval.knnEveryEpochs > 0 && st.options.monitor &&
+            const bool monitorNow = rank == 0 && cfg.eval.knnEveryEpochs > 0 &&
+                                    st.options.monitor &&
                                     (epoch + 1) % cfg.eval.knnEveryEpochs == 0 &&
                                     data.labels().defined() &&
                                     st.options.monitor->labels().defined();

@@ -24,6 +24,7 @@ struct TrainerOptions {
     bool profile = false;     // synchronise the device at phase boundaries to time them
     int64_t untimedSteps = 0; // first steps left out of phaseTimes() (warm-up)
     Collective* collective = nullptr; // multi-process training; null = single process
+    std::vector<std::string> rankLogFiles; // rank 0: the other ranks' logs, recorded as the run's
     /// Labelled images kept out of training: with eval.knn_every_epochs > 0 they are classified
     /// by kNN against (up to 10000) training images every N epochs, in eval mode and without
     /// gradient, so the training itself is unchanged.

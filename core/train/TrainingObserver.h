@@ -3,6 +3,7 @@
 // must return quickly (copy the values, queue them, return). Metric structs are plain values.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -25,6 +26,8 @@ struct RunStarted {
     int epochs = 0;
     int numPrototypes = 0;
     std::vector<std::string> notes; // worth telling the user (damaged checkpoints skipped, ...)
+    int worldSize = 1;              // processes training together
+    std::vector<std::string> logFiles; // files the other ranks log to, in the run folder
 };
 
 struct StepMetrics {
@@ -109,6 +112,10 @@ public:
     /// Only sets the flag (no lock, no wake-up), so a signal handler may call it; the trainer
     /// sees it before its next step. A paused trainer is not woken: use requestStop() there.
     void requestStopFromSignal() noexcept { m_stop.store(true, std::memory_order_relaxed); }
+    /// Flag only, for signal handlers; a multi-process trainer polls it while paused.
+    void setPausedFromSignal(bool paused) noexcept {
+        m_paused.store(paused, std::memory_order_relaxed);
+    }
     bool stopRequested() const { return m_stop; }
     bool paused() const { return m_paused; }
 
@@ -116,6 +123,11 @@ public:
     void waitWhilePaused() {
         std::unique_lock<std::mutex> lock(m_mutex);
         m_wake.wait(lock, [this] { return !m_paused || m_stop; });
+    }
+    /// The same, for at most `timeout` (multi-process runs poll the other ranks meanwhile).
+    void waitWhilePausedFor(std::chrono::milliseconds timeout) {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_wake.wait_for(lock, timeout, [this] { return !m_paused || m_stop; });
     }
 
 private:

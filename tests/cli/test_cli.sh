@@ -17,7 +17,7 @@ check() { # check NAME CONDITION-COMMAND...
 }
 
 "$swav" presets > "$work/presets.txt"
-check "presets lists the five presets" test "$(grep -c -E '^(fashion-mnist|fashion-mnist-quick|cifar10-resnet18|imagenet-resnet50-800ep|imagenet-resnet50-bs256-queue) ' "$work/presets.txt")" -eq 5
+check "presets lists the six presets" test "$(grep -c -E '^(fashion-mnist|fashion-mnist-quick|cifar10-resnet18|imagenet-resnet50-800ep|imagenet-resnet50-bs256-queue|imagenet-resnet50-bs256-queue-1gpu) ' "$work/presets.txt")" -eq 6
 
 "$swav" config --preset fashion-mnist --set swav.epsilon=0.03 > "$work/config.json"
 check "config prints the resolved JSON with overrides" grep -q '"epsilon": 0.03' "$work/config.json"

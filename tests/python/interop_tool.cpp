@@ -43,7 +43,7 @@ SwavModel makeModel(const std::string& arch) {
 void randomizeBatchNorm(SwavModel& model) {
     torch::NoGradGuard noGrad;
     for (auto& module : model->trunk()->modules(/*include_self=*/false)) {
-        if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
+        if (auto* bn = module->as<SyncBatchNorm>()) {
             bn->weight.uniform_(0.5, 1.5);
             bn->bias.normal_(0.0, 0.1);
         }

@@ -1,0 +1,331 @@
+#include "dist/ProcessGroupCollective.h"
+
+#include "util/Expected.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+#include <unistd.h>
+
+namespace swav {
+
+namespace {
+
+using Milliseconds = std::chrono::milliseconds;
+
+std::string thisHostName() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0)
+        return "unknown-host";
+    return name;
+}
+
+std::vector<uint8_t> bytes(const std::string& text) {
+    return {text.begin(), text.end()};
+}
+
+std::string text(const std::vector<uint8_t>& value) {
+    return {value.begin(), value.end()};
+}
+
+std::shared_ptr<::gloo::transport::Device> glooDevice(const DistributedSetup& setup) {
+    // Loopback runs stay on the loopback; other runs take GLOO_SOCKET_IFNAME or the interface
+    // that this host's name resolves to, as PyTorch does.
+    if (isLoopbackAddress(setup.masterAddr))
+        return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+    if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"); interface && *interface)
+        return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
+    return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+} // namespace
+
+struct ProcessGroupCollective::Impl {
+    DistributedSetup setup;
+    c10::Device device{c10::kCPU};
+    bool nccl = false;
+    c10::intrusive_ptr<c10d::Store> store;
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+#ifdef USE_C10D_NCCL
+    c10::intrusive_ptr<c10d::ProcessGroupNCCL> ncclGroup;
+#endif
+    std::vector<std::string> hosts;
+    std::vector<std::string> identities; // "host, pid N" by rank
+
+    /// NCCL reduces device tensors only; small CPU tensors travel through the device.
+    template <class Op> void run(std::vector<at::Tensor>& tensors, Op&& op) {
+        try {
+            if (!nccl || tensors.empty() || tensors.front().is_cuda()) {
+                op(tensors)->wait();
+                return;
+            }
+            std::vector<at::Tensor> staged;
+            for (auto& t : tensors)
+                staged.push_back(t.to(device));
+            op(staged)->wait();
+            for (size_t i = 0; i < tensors.size(); ++i)
+                tensors[i].copy_(staged[i]);
+        } catch (const UserError&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw UserError(diagnose(e.what()));
+        }
+    }
+
+    c10::intrusive_ptr<c10d::Work> allReduce(std::vector<at::Tensor>& tensors) {
+#ifdef USE_C10D_NCCL
+        if (nccl)
+            return ncclGroup->allreduce(tensors);
+#endif
+        return gloo->allreduce(tensors);
+    }
+
+    c10::intrusive_ptr<c10d::Work> broadcast(std::vector<at::Tensor>& tensors) {
+#ifdef USE_C10D_NCCL
+        if (nccl)
+            return ncclGroup->broadcast(tensors);
+#endif
+        return gloo->broadcast(tensors);
+    }
+
+    /// Names the ranks that stopped taking part: each rank that fails marks itself in the store;
+    /// a rank that has not done so within a few seconds died or hangs.
+    std::string diagnose(const std::string& cause) {
+        const std::string me = describe(setup.rank);
+        std::string culprits;
+        try {
+            store->setTimeout(Milliseconds(5000));
+            store->set("failed/" + std::to_string(setup.rank), bytes("1"));
+            std::vector<int> silent;
+            for (int attempt = 0; attempt < 30; ++attempt) {
+                silent.clear();
+                for (int r = 0; r < setup.worldSize; ++r)
+                    if (r != setup.rank && !store->check({"failed/" + std::to_string(r)}))
+                        silent.push_back(r);
+                if (silent.empty())
+                    break;
+                std::this_thread::sleep_for(Milliseconds(100));
+            }
+            for (int r : silent)
+                culprits += (culprits.empty() ? "" : "; ") + describe(r) + " " + state(r);
+        } catch (const std::exception&) {
+            culprits = describe(0) + " does not answer (it hosts the rendezvous at " +
+                       setup.masterAddr + ":" + std::to_string(setup.masterPort) +
+                       "): it died or hangs";
+        }
+        if (culprits.empty())
+            culprits = "every rank reported the failure";
+        return "data-parallel run failed on " + me + ": " + culprits + " (" + cause + ")";
+    }
+
+    /// Whether a rank on this host is still alive.
+    std::string state(int r) const {
+        const auto pid = pidOf(r);
+        if (hosts[static_cast<size_t>(r)] != thisHostName() || pid <= 0)
+            return "stopped answering within " + std::to_string(setup.timeoutSeconds) + " s";
+        if (::kill(pid, 0) != 0 && errno == ESRCH)
+            return "has exited";
+        return "is alive but stopped answering within " + std::to_string(setup.timeoutSeconds) +
+               " s (it hangs or is stopped)";
+    }
+
+    pid_t pidOf(int r) const {
+        const auto& id = identities[static_cast<size_t>(r)];
+        const auto at = id.rfind("pid ");
+        return at == std::string::npos ? 0 : static_cast<pid_t>(std::atol(id.c_str() + at + 4));
+    }
+
+    std::string describe(int r) const {
+        if (r < 0 || r >= static_cast<int>(identities.size()) ||
+            identities[static_cast<size_t>(r)].empty())
+            return "rank " + std::to_string(r);
+        return "rank " + std::to_string(r) + " (" + identities[static_cast<size_t>(r)] + ")";
+    }
+};
+
+namespace {
+
+c10::intrusive_ptr<c10d::Store> joinStore(const DistributedSetup& setup) {
+    c10d::TCPStoreOptions options;
+    options.port = static_cast<uint16_t>(setup.masterPort);
+    options.isServer = setup.rank == 0;
+    options.numWorkers = static_cast<size_t>(setup.worldSize);
+    options.waitWorkers = true;
+    options.timeout = std::chrono::seconds(setup.timeoutSeconds);
+    const std::string where = setup.masterAddr + ":" + std::to_string(setup.masterPort);
+    try {
+        return c10::make_intrusive<c10d::TCPStore>(setup.masterAddr, options);
+    } catch (const std::exception& e) {
+        const std::string cause = e.what();
+        if (setup.rank == 0 && cause.find("ddress already in use") != std::string::npos)
+            throw UserError("cannot host the rendezvous on " + where +
+                            ": the port is in use (another run?); choose another with "
+                            "--master-port or MASTER_PORT");
+        if (setup.rank == 0)
+            throw UserError("the rendezvous on " + where + " failed: not all " +
+                            std::to_string(setup.worldSize) + " processes joined within " +
+                            std::to_string(setup.timeoutSeconds) + " s (" +
+                            cause.substr(0, cause.find('\n')) + ")");
+        throw UserError("rank " + std::to_string(setup.rank) + " cannot reach the master at " +
+                        where + " within " + std::to_string(setup.timeoutSeconds) +
+                        " s: is rank 0 running and the address reachable from this host? (" +
+                        cause.substr(0, cause.find('\n')) + ")");
+    }
+}
+
+} // namespace
+
+std::unique_ptr<ProcessGroupCollective> ProcessGroupCollective::connect(
+    const DistributedSetup& setup, c10::Device device) {
+    auto impl = std::make_unique<Impl>();
+    impl->setup = setup;
+    impl->device = device;
+    impl->store = joinStore(setup);
+    const auto timeout = Milliseconds(std::chrono::seconds(setup.timeoutSeconds));
+    const std::string self = thisHostName() + ", pid " + std::to_string(::getpid());
+    impl->store->set("identity/" + std::to_string(setup.rank), bytes(self));
+    impl->hosts.resize(static_cast<size_t>(setup.worldSize));
+    impl->identities.resize(static_cast<size_t>(setup.worldSize));
+    for (int r = 0; r < setup.worldSize; ++r) {
+        const auto id = text(impl->store->get("identity/" + std::to_string(r)));
+        impl->identities[static_cast<size_t>(r)] = id;
+        impl->hosts[static_cast<size_t>(r)] = id.substr(0, id.find(", pid "));
+    }
+    try {
+#ifdef USE_C10D_NCCL
+        if (device.is_cuda()) {
+            auto options = c10d::ProcessGroupNCCL::Options::create();
+            options->timeout = timeout;
+            impl->ncclGroup = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+                impl->store, setup.rank, setup.worldSize, options);
+            impl->nccl = true;
+        }
+#endif
+        if (!impl->nccl) {
+            auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+            options->devices.push_back(glooDevice(setup));
+            options->threads = 2;
+            impl->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, setup.rank,
+                                                                     setup.worldSize, options);
+        }
+    } catch (const std::exception& e) {
+        throw UserError("rank " + std::to_string(setup.rank) +
+                        " could not connect to the other processes: " + e.what());
+    }
+    return std::unique_ptr<ProcessGroupCollective>(new ProcessGroupCollective(std::move(impl)));
+}
+
+ProcessGroupCollective::ProcessGroupCollective(std::unique_ptr<Impl> impl)
+    : m_impl(std::move(impl)) {}
+
+ProcessGroupCollective::~ProcessGroupCollective() = default;
+
+int ProcessGroupCollective::rank() const {
+    return m_impl->setup.rank;
+}
+
+int ProcessGroupCollective::worldSize() const {
+    return m_impl->setup.worldSize;
+}
+
+void ProcessGroupCollective::allReduceSum(at::Tensor& tensor) {
+    std::vector<at::Tensor> one{tensor};
+    m_impl->run(one, [&](std::vector<at::Tensor>& t) { return m_impl->allReduce(t); });
+}
+
+void ProcessGroupCollective::allReduceSum(std::vector<at::Tensor>& tensors) {
+    // One flat buffer per dtype and device keeps the number of collectives small.
+    if (tensors.empty())
+        return;
+    auto flat = at::cat([&] {
+        std::vector<at::Tensor> rows;
+        for (auto& t : tensors)
+            rows.push_back(t.reshape({-1}));
+        return rows;
+    }());
+    allReduceSum(flat);
+    int64_t offset = 0;
+    for (auto& t : tensors) {
+        t.copy_(flat.narrow(0, offset, t.numel()).view(t.sizes()));
+        offset += t.numel();
+    }
+}
+
+namespace {
+
+class WorkReduction : public PendingReduction {
+public:
+    WorkReduction(ProcessGroupCollective::Impl& impl, at::Tensor tensor)
+        : m_impl(impl)
+        , m_tensors{std::move(tensor)} {
+        try {
+            m_work = m_impl.allReduce(m_tensors);
+        } catch (const std::exception& e) {
+            throw UserError(m_impl.diagnose(e.what()));
+        }
+    }
+    void wait() override {
+        try {
+            m_work->wait();
+        } catch (const std::exception& e) {
+            throw UserError(m_impl.diagnose(e.what()));
+        }
+    }
+
+private:
+    ProcessGroupCollective::Impl& m_impl;
+    std::vector<at::Tensor> m_tensors;
+    c10::intrusive_ptr<c10d::Work> m_work;
+};
+
+} // namespace
+
+std::unique_ptr<PendingReduction> ProcessGroupCollective::allReduceSumAsync(at::Tensor& tensor) {
+    if (m_impl->nccl && !tensor.is_cuda())
+        return Collective::allReduceSumAsync(tensor);
+    return std::make_unique<WorkReduction>(*m_impl, tensor);
+}
+
+void ProcessGroupCollective::broadcast(at::Tensor& tensor) {
+    std::vector<at::Tensor> one{tensor};
+    m_impl->run(one, [&](std::vector<at::Tensor>& t) { return m_impl->broadcast(t); });
+}
+
+void ProcessGroupCollective::noteProgress(int64_t step) {
+    m_impl->store->set("progress/" + std::to_string(m_impl->setup.rank),
+                       bytes(std::to_string(step)));
+}
+
+std::string ProcessGroupCollective::describeRank(int rank) const {
+    return m_impl->describe(rank);
+}
+
+std::string ProcessGroupCollective::backendName() const {
+    return m_impl->nccl ? "nccl" : "gloo";
+}
+
+std::vector<std::string> ProcessGroupCollective::hosts() const {
+    return m_impl->hosts;
+}
+
+void ProcessGroupCollective::publish(const std::string& key, const std::string& value) {
+    m_impl->store->set("value/" + key, bytes(value));
+}
+
+std::string ProcessGroupCollective::lookup(const std::string& key) {
+    try {
+        return text(m_impl->store->get("value/" + key));
+    } catch (const std::exception& e) {
+        throw UserError(m_impl->diagnose(e.what()));
+    }
+}
+
+} // namespace swav

@@ -1,0 +1,36 @@
+#pragma once
+// Starts the processes of a data-parallel run on this host and supervises them, as torchrun
+// does: each worker is this program again with RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE,
+// MASTER_ADDR and MASTER_PORT set. SIGINT and SIGTERM are passed on to every worker (a stop
+// with a checkpoint; a second one aborts). When a worker fails the others get a short grace to
+// report, then are terminated; no worker outlives the launcher (they die with it).
+
+#include "util/Expected.h"
+
+#include <string>
+#include <vector>
+
+namespace swav {
+
+struct LaunchPlan {
+    std::vector<std::string> arguments; // argv of each worker (argv[0] included)
+    int processesPerNode = 1;
+    int nodes = 1;
+    int nodeRank = 0;
+    std::string masterAddr = "127.0.0.1";
+    int masterPort = 0;             // 0 = a free port on the loopback (single node only)
+    int graceSeconds = 5;           // after a failure, before the others are terminated
+    std::vector<std::string> setEnvironment; // extra NAME=VALUE for every worker
+};
+
+/// Checks the plan and picks the port; errors name the option.
+Expected<LaunchPlan> resolveLaunchPlan(LaunchPlan plan);
+
+/// Runs the workers to the end; returns the exit code: 0 when every worker succeeded, else the
+/// first failed worker's code (128 + signal when killed). Prints one line per failed worker.
+int launchWorkers(const LaunchPlan& plan);
+
+/// A TCP port free on 127.0.0.1 now (for single-host runs).
+int freeLoopbackPort();
+
+} // namespace swav
