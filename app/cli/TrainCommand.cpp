@@ -245,7 +245,7 @@ RunOutcome trainWithSignals(Trainer& trainer) {
 }
 
 /// Flushes the record and tells how to continue a stopped run; returns the exit code.
-int finishRun(PreparedRun& run, const RunOutcome& outcome, const std::string& resumeOptions) {
+int finishRun(PreparedRun& run, const RunOutcome& outcome, const std::string& command) {
     if (run.recorder) {
         run.recorder->flush();
         if (const std::string error = run.recorder->firstError(); !error.empty())
@@ -253,11 +253,11 @@ int finishRun(PreparedRun& run, const RunOutcome& outcome, const std::string& re
     }
     if (outcome.status == RunStatus::Stopped) {
         if (run.recorder)
-            std::printf("resume with: swav train%s --resume %lld\n", resumeOptions.c_str(),
+            std::printf("resume with: %s --resume %lld\n", command.c_str(),
                         static_cast<long long>(run.plan.runId));
         else // unrecorded: the continuation gets a new folder, as for any unrecorded checkpoint
-            std::printf("resume with: swav train%s --no-store --resume %s\n",
-                        resumeOptions.c_str(), run.plan.runDir.c_str());
+            std::printf("resume with: %s --no-store --resume %s\n", command.c_str(),
+                        run.plan.runDir.c_str());
     }
     return outcome.status == RunStatus::Failed ? ExitRunFailed : ExitOk;
 }
@@ -272,16 +272,18 @@ int runSingleProcess(const TrainOptions& options) {
     if (run.recorder)
         trainer.addObserver(run.recorder.get());
     const RunOutcome outcome = trainWithSignals(trainer);
-    return finishRun(run, outcome, "");
+    return finishRun(run, outcome, "swav train");
 }
 
-/// How to continue a stopped multi-process run with the same processes.
-std::string relaunchOptions(const DistributedSetup& setup) {
-    if (setup.launcher != "swav")
-        return " (launched by " + setup.launcher + " as before)";
+/// The command that continues a stopped multi-process run with the same processes.
+std::string relaunchCommand(const DistributedSetup& setup) {
+    if (setup.launcher == "torchrun")
+        return "torchrun (as before) --no-python swav train";
+    if (setup.launcher == "slurm")
+        return "srun (as before) swav train";
     const int nodes = setup.worldSize / setup.localWorldSize;
-    return " --nproc-per-node " + std::to_string(setup.localWorldSize) +
-           (nodes > 1 ? " --nnodes " + std::to_string(nodes) : std::string());
+    return "swav train --nproc-per-node " + std::to_string(setup.localWorldSize) +
+           (nodes > 1 ? " --nnodes " + std::to_string(nodes) + " (on every host)" : std::string());
 }
 
 std::string rankLogPath(const std::string& runDir, int rank) {
@@ -403,7 +405,7 @@ int runTrainRank(TrainOptions options, DistributedSetup setup) {
         trainer.addObserver(run.recorder.get());
     const RunOutcome outcome = trainWithSignals(trainer);
     if (setup.rank == 0)
-        return finishRun(run, outcome, relaunchOptions(setup));
+        return finishRun(run, outcome, relaunchCommand(setup));
     return outcome.status == RunStatus::Failed ? ExitRunFailed : ExitOk;
 }
 

@@ -35,7 +35,9 @@ std::string environmentText(const EnvironmentLookup& lookup, const char* name,
 
 DistributedSetup fromTorchrun(const EnvironmentLookup& lookup) {
     DistributedSetup setup;
-    setup.launcher = "torchrun";
+    // swav train --nproc-per-node sets the same variables as torchrun, and says so.
+    const char* launcher = lookup("SWAV_LAUNCHER");
+    setup.launcher = launcher && std::string(launcher) == "swav" ? "swav" : "torchrun";
     setup.rank = environmentInt(lookup, "RANK");
     setup.worldSize = environmentInt(lookup, "WORLD_SIZE");
     setup.localRank = environmentIntOr(lookup, "LOCAL_RANK", 0);
