@@ -5,15 +5,20 @@
 #include "cli/ScratchRun.h"
 #include "config/ConfigJson.h"
 #include "data/Dataset.h"
+#include "dist/DistributedSetup.h"
+#include "dist/ProcessGroupCollective.h"
+#include "dist/RankPlacement.h"
 #include "train/DeviceSetup.h"
 #include "train/Trainer.h"
 #include "util/Strings.h"
 
 #include <ATen/ATen.h>
+#include <torch/cuda.h>
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 namespace swav::cli {
 
@@ -40,17 +45,115 @@ Expected<std::shared_ptr<Dataset>> benchDataset(ExperimentConfig& config, bool s
     return std::shared_ptr<Dataset>(makeSyntheticShapes(images, 4, side, channels, 1));
 }
 
+/// Times the calls that block on other ranks (a reduction started during the backward pass
+/// counts only for its wait), from the first measured step on.
+class TimedCollective : public Collective {
+public:
+    TimedCollective(Collective& inner, int64_t firstMeasuredStep)
+        : m_inner(inner)
+        , m_firstMeasuredStep(firstMeasuredStep) {}
+    int rank() const override { return m_inner.rank(); }
+    int worldSize() const override { return m_inner.worldSize(); }
+    void allReduceSum(at::Tensor& tensor) override {
+        timed([&] { m_inner.allReduceSum(tensor); });
+    }
+    std::unique_ptr<PendingReduction> allReduceSumAsync(at::Tensor& tensor) override {
+        std::unique_ptr<PendingReduction> pending;
+        timed([&] { pending = m_inner.allReduceSumAsync(tensor); });
+        return std::make_unique<TimedWait>(*this, std::move(pending));
+    }
+    void broadcast(at::Tensor& tensor) override {
+        timed([&] { m_inner.broadcast(tensor); });
+    }
+    void noteProgress(int64_t step) override {
+        if (step == m_firstMeasuredStep)
+            m_seconds = 0;
+        m_inner.noteProgress(step);
+    }
+    std::vector<std::string> hosts() const override { return m_inner.hosts(); }
+    double seconds() const { return m_seconds; }
+
+private:
+    struct TimedWait : PendingReduction {
+        TimedWait(TimedCollective& owner, std::unique_ptr<PendingReduction> inner)
+            : owner(owner)
+            , inner(std::move(inner)) {}
+        void wait() override {
+            owner.timed([&] { inner->wait(); });
+        }
+        TimedCollective& owner;
+        std::unique_ptr<PendingReduction> inner;
+    };
+    template <class F> void timed(F&& call) {
+        const auto start = std::chrono::steady_clock::now();
+        call();
+        m_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                         .count();
+    }
+
+    Collective& m_inner;
+    int64_t m_firstMeasuredStep;
+    double m_seconds = 0;
+};
+
+/// This rank's part of `swav bench --nproc-per-node N` (started by the launcher).
+struct BenchRank {
+    std::unique_ptr<ProcessGroupCollective> group;
+    std::unique_ptr<TimedCollective> timed;
+};
+
+Expected<BenchRank> joinBench(DistributedSetup setup, ExperimentConfig& config, int warmupSteps) {
+    setup.timeoutSeconds = config.runtime.distTimeoutSeconds;
+    placeRank(config.runtime, setup, static_cast<int>(torch::cuda::device_count()));
+    const bool cuda = config.runtime.device.rfind("cuda", 0) == 0;
+    return catchUserError([&] {
+        BenchRank rank;
+        rank.group = ProcessGroupCollective::connect(
+            setup, cuda ? c10::Device(config.runtime.device) : c10::Device(c10::kCPU));
+        rank.timed = std::make_unique<TimedCollective>(*rank.group, warmupSteps);
+        if (setup.rank != 0) // only rank 0 reports
+            std::freopen("/dev/null", "w", stdout);
+        return rank;
+    });
+}
+
 } // namespace
 
 int runBench(const BenchOptions& options) {
+    auto environment = distributedSetupFromEnvironment([](const char* name) {
+        return std::getenv(name);
+    });
+    if (!environment) {
+        std::cerr << environment.error().message << "\n";
+        return ExitBadUsage;
+    }
+    const bool isRank = *environment && (*environment)->multiProcess();
+    if (!isRank && (options.launch.processesPerNode > 1 || options.launch.nodes > 1)) {
+        auto plan = resolveLaunchPlan(options.launch);
+        if (!plan) {
+            std::cerr << plan.error().message << "\n";
+            return ExitBadUsage;
+        }
+        return launchWorkers(*plan);
+    }
     auto config = options.source.load();
     if (!config) {
         std::cerr << config.error().message << "\n";
         return ExitBadUsage;
     }
+    std::optional<BenchRank> rank;
+    if (isRank) {
+        auto joined = joinBench(**environment, *config, options.warmupSteps);
+        if (!joined) {
+            std::cerr << joined.error().message << "\n";
+            return ExitBadUsage;
+        }
+        rank = std::move(*joined);
+    }
+    const int world = rank ? rank->group->worldSize() : 1;
     const int64_t batch = config->optim.batchSize;
-    auto dataset =
-        benchDataset(*config, options.synthetic, batch * (options.steps + options.warmupSteps + 1));
+    auto dataset = benchDataset(*config, options.synthetic,
+                                batch * world * (options.steps + options.warmupSteps + 1));
     if (!dataset) {
         std::cerr << dataset.error().message << "\n";
         return ExitBadUsage;
@@ -62,6 +165,7 @@ int runBench(const BenchOptions& options) {
     trainerOptions.maxSteps = options.steps + options.warmupSteps;
     trainerOptions.untimedSteps = options.warmupSteps;
     trainerOptions.profile = true;
+    trainerOptions.collective = rank ? rank->timed.get() : nullptr;
     Trainer trainer(*config, *dataset, trainerOptions);
     std::unique_ptr<ScratchRun> scratch;
     std::unique_ptr<TimedObserver> timedRecorder;
@@ -85,10 +189,21 @@ int runBench(const BenchOptions& options) {
     const auto device = setUpDevice(config->runtime);
     const auto& times = trainer.phaseTimes();
     const double totalMs = times.totalMilliseconds();
-    const double imagesPerSecond = batch * options.steps / (totalMs / 1000.0);
+    const double imagesPerSecond = batch * world * options.steps / (totalMs / 1000.0);
     std::printf("preset %s on %s, batch %lld, %d crops, %d measured steps\n", config->name.c_str(),
                 device.description.c_str(), static_cast<long long>(batch), config->totalCrops(),
                 options.steps);
+    if (rank) {
+        const double waitMs = rank->timed->seconds() * 1000.0;
+        std::printf("%d processes (%s), global batch %lld; gradient buckets of %d MiB, %s the "
+                    "backward pass\n",
+                    world, rank->group->backendName().c_str(),
+                    static_cast<long long>(batch * world), config->runtime.gradBucketMb,
+                    config->runtime.gradOverlap ? "all-reduced during" : "all-reduced after");
+        std::printf("waiting on the other ranks (all-reduce, sync batch norm, Sinkhorn, flags): "
+                    "%.1f ms/step, %.1f %% of the step\n",
+                    waitMs / options.steps, 100.0 * waitMs / totalMs);
+    }
     std::printf("images/s: %.1f   (crops/s: %.0f, %.1f ms per step)\n", imagesPerSecond,
                 imagesPerSecond * config->totalCrops(), totalMs / options.steps);
     for (int p = 0; p < static_cast<int>(Phase::Count); ++p) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cli/ConfigSource.h"
+#include "dist/WorkerLauncher.h"
 
 namespace swav::cli {
 
@@ -12,6 +13,7 @@ struct BenchOptions {
     bool store = false;       // record the measured steps into a scratch run database
     long long rows = 1000000; // `bench store`: metric rows to insert
     int points = 2000;        // `bench store`: points of the downsampled series
+    LaunchPlan launch;        // --nproc-per-node: benchmark data-parallel training
 };
 
 /// `swav bench`: images/s and the time split of a training step, no run written.

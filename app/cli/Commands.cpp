@@ -86,6 +86,8 @@ int run(int argc, char** argv) {
     BenchOptions benchOptions;
     auto* bench = app.add_subcommand("bench", "Measure training speed and its time split");
     benchOptions.source.addOptions(*bench);
+    addLaunchOptions(*bench, benchOptions.launch);
+    benchOptions.launch.arguments.assign(argv, argv + argc);
     bench->add_option("--steps", benchOptions.steps, "Measured steps")->check(CLI::PositiveNumber);
     bench->add_option("--warmup", benchOptions.warmupSteps, "Steps run before measuring")
         ->check(CLI::NonNegativeNumber);

@@ -158,6 +158,7 @@ struct PreparedRun {
     RunPlan plan;
     std::optional<DatasetSplit> split;
     std::unique_ptr<store::RunRecorder> recorder;
+    std::vector<std::string> rankLogs; // multi-process: the other ranks' logs
 };
 
 /// Returns ExitOk, or the exit code after printing why not.
@@ -330,6 +331,8 @@ int prepareAsRankZero(const TrainOptions& options, ProcessGroupCollective& colle
     const int code = prepareRun(options, run);
     nlohmann::json shared = {{"ok", code == ExitOk}};
     if (code == ExitOk) {
+        // Made before the others learn the folder: they append to them.
+        run.rankLogs = createRankLogs(run.plan.runDir, collective.worldSize());
         shared["run_dir"] = run.plan.runDir;
         shared["resume_from"] = run.plan.resumeFrom;
         shared["config"] = toJson(run.plan.config).dump();
@@ -392,7 +395,7 @@ int runTrainRank(TrainOptions options, DistributedSetup setup) {
     TrainerOptions trainerOptions;
     if (setup.rank == 0) {
         trainerOptions = trainerOptionsFor(run);
-        trainerOptions.rankLogFiles = createRankLogs(run.plan.runDir, setup.worldSize);
+        trainerOptions.rankLogFiles = run.rankLogs;
     } else {
         trainerOptions.runDir = run.plan.runDir;
         trainerOptions.resumeFrom = run.plan.resumeFrom;
