@@ -49,6 +49,11 @@ extern "C" void onInterrupt(int) {
     (void)!write(STDERR_FILENO, message, sizeof message - 1);
 }
 
+extern "C" void onPauseSignal(int signal) {
+    if (TrainingControl* control = g_control.load())
+        control->setPausedFromSignal(signal == SIGUSR1);
+}
+
 /// What to train: the configuration, the run folder and (with a store) the run's record.
 struct RunPlan {
     ExperimentConfig config;
@@ -232,15 +237,18 @@ TrainerOptions trainerOptionsFor(const PreparedRun& run) {
     return trainerOptions;
 }
 
-/// Trains with Ctrl-C and SIGTERM turned into a stop with a checkpoint.
+/// Trains with Ctrl-C and SIGTERM turned into a stop with a checkpoint, SIGUSR1 into a pause
+/// and SIGUSR2 into a resume (the workbench drives launched runs this way).
 RunOutcome trainWithSignals(Trainer& trainer) {
     TrainingControl control;
     g_control = &control;
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
+    std::signal(SIGUSR1, onPauseSignal);
+    std::signal(SIGUSR2, onPauseSignal);
     const RunOutcome outcome = trainer.run(control);
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    for (int signal : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2})
+        std::signal(signal, SIG_DFL);
     g_control = nullptr;
     return outcome;
 }

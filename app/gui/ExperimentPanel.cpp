@@ -2,8 +2,10 @@
 
 #include "ConfigForm.h"
 #include "DatasetCache.h"
+#include "DevicePicker.h"
 #include "config/ConfigJson.h"
 #include "config/Presets.h"
+#include "train/DeviceSetup.h"
 
 #include <nlohmann/json.hpp>
 
@@ -78,6 +80,12 @@ ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
     dataLayout->addLayout(m_thumbnails);
     layout->addWidget(data);
 
+    auto* devices = new QGroupBox(tr("Devices"), this);
+    auto* devicesLayout = new QVBoxLayout(devices);
+    m_devices = new DevicePicker(computeDevices(), devices);
+    devicesLayout->addWidget(m_devices);
+    layout->addWidget(devices);
+
     m_problems = new QLabel(this);
     m_problems->setWordWrap(true);
     m_problems->setVisible(false);
@@ -94,6 +102,8 @@ ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
     connect(m_validateTimer, &QTimer::timeout, this, &ExperimentPanel::validateNow);
     connect(m_form, &ConfigForm::edited, m_validateTimer, qOverload<>(&QTimer::start));
     connect(m_presets, &QComboBox::currentTextChanged, this, &ExperimentPanel::selectPreset);
+    // The global batch, and with it the queue and tuned-batch warnings, follow the processes.
+    connect(m_devices, &DevicePicker::changed, this, &ExperimentPanel::validateNow);
     connect(browse, &QPushButton::clicked, this, &ExperimentPanel::chooseFolder);
     connect(m_datasetKind, &QComboBox::currentIndexChanged, this, [this] {
         if (m_syncing)
@@ -152,7 +162,7 @@ void ExperimentPanel::validateNow() {
     const nlohmann::json json = m_form->configJson(&report);
     ExperimentConfig config = configFromJson(json, report);
     if (report.ok())
-        report.append(validateConfig(config));
+        report.append(validateConfig(config, m_devices->plan().processes));
     m_form->showIssues(report);
     QStringList lines;
     for (const auto& issue : report.errors)
@@ -201,6 +211,7 @@ void ExperimentPanel::setEditable(bool editable) {
     m_form->setEnabled(editable);
     m_datasetKind->setEnabled(editable);
     m_datasetPath->setEnabled(editable);
+    m_devices->setEnabled(editable);
 }
 
 void ExperimentPanel::updatePreview() {

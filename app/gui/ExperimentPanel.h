@@ -19,6 +19,8 @@ namespace swav {
 
 class ConfigForm;
 class DatasetCache;
+class DevicePicker;
+struct DevicePlan;
 
 class ExperimentPanel : public QWidget {
     Q_OBJECT
@@ -34,6 +36,8 @@ public:
     QString problemsText() const;
     bool isValid() const { return m_valid; }
     ConfigForm* form() const { return m_form; }
+    /// Where the run trains (one process, or several through the launcher).
+    DevicePicker* devicePicker() const { return m_devices; }
     /// Validates now instead of after the short typing delay.
     void validateNow();
     /// Locks editing while a run uses the configuration.
@@ -56,6 +60,7 @@ private:
     QHBoxLayout* m_thumbnails = nullptr;
     QLabel* m_problems = nullptr;
     ConfigForm* m_form = nullptr;
+    DevicePicker* m_devices = nullptr;
     QTimer* m_validateTimer = nullptr;
     std::optional<ExperimentConfig> m_config;
     QString m_problemsText;

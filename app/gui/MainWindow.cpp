@@ -10,6 +10,7 @@
 #include "ExperimentPanel.h"
 #include "LossPlot.h"
 #include "RunsPanel.h"
+#include "DevicePicker.h"
 #include "Theme.h"
 #include "config/ConfigJson.h"
 #include "store/CheckpointDigests.h"
@@ -276,8 +277,20 @@ bool MainWindow::startFromForm() {
         showProblem(tr("The configuration has errors:\n%1").arg(m_experiment->problemsText()));
         return false;
     }
-    if (m_thread)
+    if (m_worker)
         return false;
+    const DevicePlan devices = m_experiment->devicePicker()->plan();
+    if (devices.multiProcess()) {
+        // The launcher makes the run's folder and records the run; the window follows it.
+        LaunchJob launch;
+        launch.job.config = *config;
+        launch.job.preset = m_experiment->presetName();
+        launch.processes = devices.processes;
+        launch.device = devices.device;
+        launch.visibleGpus = devices.visibleGpus;
+        startLaunched(launch);
+        return true;
+    }
     // A folder of its own, never shared: made here, before the run starts.
     auto folder = store::newRunFolder(m_database.toStdString(), config->name);
     if (!folder) {
@@ -286,6 +299,7 @@ bool MainWindow::startFromForm() {
     }
     WorkerJob job;
     job.config = *config;
+    job.config.runtime.device = devices.device.toStdString();
     job.runDir = QString::fromStdString(folder->path);
     job.newFolder = *folder;
     job.preset = m_experiment->presetName();
@@ -294,7 +308,7 @@ bool MainWindow::startFromForm() {
 }
 
 bool MainWindow::resumeRun(qint64 runId) {
-    if (m_thread || !m_store)
+    if (m_worker || !m_store)
         return false;
     const auto record = m_store->run(runId);
     if (!record) {
@@ -321,15 +335,50 @@ bool MainWindow::resumeRun(qint64 runId) {
     job.runDir = QString::fromStdString(record->runDir);
     job.resumeFrom = job.runDir;
     job.runId = runId;
+    const DevicePlan devices = m_experiment->devicePicker()->plan();
+    if (devices.multiProcess()) {
+        LaunchJob launch;
+        launch.job = job;
+        launch.processes = devices.processes;
+        launch.device = devices.device;
+        launch.visibleGpus = devices.visibleGpus;
+        startLaunched(launch);
+        return true;
+    }
     startJob(job);
     return true;
 }
 
 void MainWindow::startJob(WorkerJob job) {
-    if (m_thread)
+    if (m_worker)
         return;
     if (m_store)
         job.database = m_database;
+    m_thread = new QThread(this);
+    auto* worker = new TrainingWorker(job);
+    worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::started, worker, &TrainingWorker::run);
+    connect(m_thread, &QThread::finished, worker, &QObject::deleteLater);
+    m_worker = worker;
+    watchWorker(job);
+    m_thread->start();
+}
+
+void MainWindow::startLaunched(LaunchJob launch) {
+    if (m_worker)
+        return;
+    if (m_store)
+        launch.job.database = m_database;
+    auto* worker = new LaunchedRunWorker(launch, this);
+    m_worker = worker;
+    watchWorker(launch.job);
+    log(tr("%1 processes: %2 --nproc-per-node %1")
+            .arg(launch.processes)
+            .arg(LaunchedRunWorker::launcherProgram()));
+    worker->start();
+}
+
+void MainWindow::watchWorker(const WorkerJob& job) {
     m_dashboard->startRun(job.config.model.numPrototypes);
     m_prototypes = job.config.model.numPrototypes;
     m_epochs = job.config.optim.epochs;
@@ -338,34 +387,29 @@ void MainWindow::startJob(WorkerJob job) {
     m_runId = job.runId;
     m_lastCheckpoint.clear();
     m_messageBar->setVisible(false);
-    m_thread = new QThread(this);
-    m_worker = new TrainingWorker(job);
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::started, m_worker, &TrainingWorker::run);
-    connect(m_worker, &TrainingWorker::recorded, this, [this](qint64 id) {
+    connect(m_worker, &RunWorker::recorded, this, [this](qint64 id) {
         m_runId = id;
         m_runsPanel->setActiveRun(id);
         m_runsPanel->refresh();
         m_runLabel->setText(tr("run %1: %2").arg(id).arg(m_runName));
         Q_EMIT runStarted(id);
     });
-    connect(m_worker, &TrainingWorker::started, this, &MainWindow::onStarted);
-    connect(m_worker, &TrainingWorker::step, this, &MainWindow::onStep);
-    connect(m_worker, &TrainingWorker::epoch, this, &MainWindow::onEpoch);
-    connect(m_worker, &TrainingWorker::checkpoint, this, [this](const CheckpointSaved& saved) {
+    connect(m_worker, &RunWorker::started, this, &MainWindow::onStarted);
+    connect(m_worker, &RunWorker::step, this, &MainWindow::onStep);
+    connect(m_worker, &RunWorker::epoch, this, &MainWindow::onEpoch);
+    connect(m_worker, &RunWorker::checkpoint, this, [this](const CheckpointSaved& saved) {
         m_lastCheckpoint = QString::fromStdString(saved.path);
         log(tr("checkpoint %1 (%2)")
                 .arg(m_lastCheckpoint, QString::fromStdString(formatBytes(double(saved.bytes)))));
         m_clusters->onNewCheckpoint(m_lastCheckpoint);
     });
-    connect(m_worker, &TrainingWorker::problem, this, &MainWindow::showProblem);
-    connect(m_worker, &TrainingWorker::finished, this, &MainWindow::onFinished);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    log(tr("starting %1 in %2").arg(m_runName, job.runDir));
+    connect(m_worker, &RunWorker::problem, this, &MainWindow::showProblem);
+    connect(m_worker, &RunWorker::finished, this, &MainWindow::onFinished);
+    log(job.runDir.isEmpty() ? tr("starting %1").arg(m_runName)
+                             : tr("starting %1 in %2").arg(m_runName, job.runDir));
     m_runLabel->setText(tr("run: %1").arg(m_runName));
     m_progressLabel->setText(tr("opening the dataset..."));
     m_experiment->setEditable(false);
-    m_thread->start();
     m_refreshRuns->start();
     updateActions();
 }
@@ -460,10 +504,14 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
         break;
     }
     m_progressLabel->setText(tr("idle"));
-    m_thread->quit();
-    m_thread->wait();
-    m_thread->deleteLater();
-    m_thread = nullptr;
+    if (m_thread) { // the in-process worker goes with its thread
+        m_thread->quit();
+        m_thread->wait();
+        m_thread->deleteLater();
+        m_thread = nullptr;
+    } else {
+        m_worker->deleteLater();
+    }
     m_worker = nullptr;
     m_refreshRuns->stop();
     m_runsPanel->setActiveRun(0);
@@ -509,7 +557,7 @@ void MainWindow::evaluateCurrent() {
 }
 
 void MainWindow::updateActions() {
-    const bool running = m_thread != nullptr;
+    const bool running = m_worker != nullptr;
     m_start->setEnabled(!running && m_experiment->isValid());
     m_start->setToolTip(
         m_experiment->isValid()
@@ -521,15 +569,19 @@ void MainWindow::updateActions() {
 }
 
 void MainWindow::stopAndWait() {
-    if (!m_thread)
+    if (!m_worker)
         return;
     // The window goes away: nobody listens to the worker any more.
     m_worker->disconnect(this);
-    m_worker->requestStop();
     m_worker->setPaused(false);
-    m_thread->quit();
-    m_thread->wait();
-    m_thread = nullptr;
+    m_worker->requestStop();
+    if (m_thread) {
+        m_thread->quit();
+        m_thread->wait();
+        m_thread = nullptr;
+    } else {
+        delete m_worker; // waits for the launched processes to checkpoint and end
+    }
     m_worker = nullptr;
 }
 
@@ -540,7 +592,7 @@ void MainWindow::saveLayout() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    if (m_thread) {
+    if (m_worker) {
         const auto answer = QMessageBox::question(
             this, tr("Training is running"),
             tr("Stop the run? A checkpoint is written first so it can be resumed."));

@@ -3,6 +3,7 @@
 // evaluation as dockable panels (layout saved between sessions), a toolbar to start, pause,
 // resume and stop runs, and a status bar with the device, the run, its step, speed and ETA.
 
+#include "LaunchedRunWorker.h"
 #include "TrainingWorker.h" // the metatype declarations the signals below need
 #include "config/ExperimentConfig.h"
 #include "train/TrainingObserver.h"
@@ -44,7 +45,7 @@ public:
     bool resumeRun(qint64 runId);
     void stopRun();
     void setPaused(bool paused);
-    bool isRunning() const { return m_thread != nullptr; }
+    bool isRunning() const { return m_worker != nullptr; }
     bool isPaused() const;
     qint64 currentRunId() const { return m_runId; }
 
@@ -74,6 +75,9 @@ private:
     void buildActions();
     void buildDocks();
     void startJob(WorkerJob job);
+    void startLaunched(LaunchJob job);
+    /// Connects a worker's signals and updates the window for a starting run.
+    void watchWorker(const WorkerJob& job);
     void onStarted(const RunStarted& info);
     void onStep(const StepMetrics& m);
     void onEpoch(const EpochMetrics& m);
@@ -110,7 +114,7 @@ private:
     QAction* m_evaluate = nullptr;
     QTimer* m_refreshRuns = nullptr;
     QThread* m_thread = nullptr;
-    TrainingWorker* m_worker = nullptr;
+    RunWorker* m_worker = nullptr; // the run in progress (in this process or launched)
     qint64 m_runId = 0;
     QString m_runName;
     QString m_runDir;

@@ -4,13 +4,9 @@
 // set atomic flags: the worker's event loop is busy inside the training loop. The run is
 // recorded in the run database through a recorder with its own connection.
 
+#include "RunWorker.h"
 #include "config/ExperimentConfig.h"
 #include "store/RunFolders.h"
-#include "train/TrainingObserver.h"
-
-#include <QMetaType>
-#include <QObject>
-#include <QString>
 
 #include <atomic>
 #include <memory>
@@ -31,30 +27,20 @@ struct WorkerJob {
     store::ClaimedFolder newFolder; // made for a new run (runDir); empty when resuming
 };
 
-class TrainingWorker : public QObject, private TrainingObserver {
+class TrainingWorker : public RunWorker, private TrainingObserver {
     Q_OBJECT
 public:
     explicit TrainingWorker(WorkerJob job);
     ~TrainingWorker() override;
 
     /// Thread: any.
-    void requestStop() { m_control.requestStop(); }
-    void setPaused(bool paused);
-    bool paused() const { return m_control.paused(); }
+    void requestStop() override { m_control.requestStop(); }
+    void setPaused(bool paused) override;
+    bool paused() const override { return m_control.paused(); }
 
 public Q_SLOTS:
     /// Opens the dataset and trains; emits finished() at the end. Thread: the worker thread.
     void run();
-
-Q_SIGNALS:
-    void recorded(qint64 runId); // the run's id in the database
-    void started(const swav::RunStarted& info);
-    void step(const swav::StepMetrics& metrics);
-    void epoch(const swav::EpochMetrics& metrics);
-    void checkpoint(const swav::CheckpointSaved& saved);
-    /// A non-fatal problem (the database could not be written, ...).
-    void problem(const QString& message);
-    void finished(const swav::RunOutcome& outcome);
 
 private:
     void onStarted(const RunStarted& info) override { Q_EMIT started(info); }
@@ -70,13 +56,4 @@ private:
     std::atomic<store::RunRecorder*> m_liveRecorder{nullptr}; // for setPaused from the GUI
 };
 
-/// Registers the value types above for queued connections.
-void registerTrainingMetaTypes();
-
 } // namespace swav
-
-Q_DECLARE_METATYPE(swav::RunStarted)
-Q_DECLARE_METATYPE(swav::StepMetrics)
-Q_DECLARE_METATYPE(swav::EpochMetrics)
-Q_DECLARE_METATYPE(swav::CheckpointSaved)
-Q_DECLARE_METATYPE(swav::RunOutcome)

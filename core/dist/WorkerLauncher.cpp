@@ -24,8 +24,15 @@ using Clock = std::chrono::steady_clock;
 
 std::atomic<int> g_forwardedSignals{0};
 std::atomic<int> g_lastSignal{0};
+std::atomic<int> g_pauseSignals{0};
+std::atomic<int> g_lastPauseSignal{0};
 
 extern "C" void onLauncherSignal(int signal) {
+    if (signal == SIGUSR1 || signal == SIGUSR2) {
+        g_lastPauseSignal.store(signal);
+        g_pauseSignals.fetch_add(1);
+        return;
+    }
     g_lastSignal.store(signal);
     g_forwardedSignals.fetch_add(1);
 }
@@ -61,6 +68,9 @@ pid_t spawn(const LaunchPlan& plan, int localRank) {
     // Child: only async-signal-safe calls until exec.
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // A pause or resume that comes before the worker installs its handlers must not kill it.
+    signal(SIGUSR1, SIG_IGN);
+    signal(SIGUSR2, SIG_IGN);
     if (getppid() != parent)
         _exit(127);
     for (auto& variable : environment)
@@ -138,9 +148,11 @@ int launchWorkers(const LaunchPlan& plan) {
     struct sigaction action {};
     action.sa_handler = onLauncherSignal;
     sigemptyset(&action.sa_mask);
-    struct sigaction oldInt {}, oldTerm {};
+    struct sigaction oldInt {}, oldTerm {}, oldPause {}, oldResume {};
     sigaction(SIGINT, &action, &oldInt);
     sigaction(SIGTERM, &action, &oldTerm);
+    sigaction(SIGUSR1, &action, &oldPause);
+    sigaction(SIGUSR2, &action, &oldResume);
 
     std::vector<Worker> workers(static_cast<size_t>(plan.processesPerNode));
     int firstFailure = 0;
@@ -156,7 +168,7 @@ int launchWorkers(const LaunchPlan& plan) {
         w.running = true;
     }
 
-    int forwarded = 0;
+    int forwarded = 0, pauseForwarded = 0;
     Clock::time_point failedAt{};
     bool terminated = false, killed = false;
     auto anyRunning = [&] {
@@ -171,6 +183,11 @@ int launchWorkers(const LaunchPlan& plan) {
         // Pass on each Ctrl-C or SIGTERM once.
         for (const int seen = g_forwardedSignals.load(); forwarded < seen; ++forwarded)
             signalAll(workers, g_lastSignal.load() == SIGTERM ? SIGTERM : SIGINT);
+        // Pause (SIGUSR1) and resume (SIGUSR2): the latest one wins.
+        if (const int seen = g_pauseSignals.load(); pauseForwarded < seen) {
+            signalAll(workers, g_lastPauseSignal.load());
+            pauseForwarded = seen;
+        }
         int status = 0;
         const pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid > 0) {
@@ -205,6 +222,8 @@ int launchWorkers(const LaunchPlan& plan) {
     }
     sigaction(SIGINT, &oldInt, nullptr);
     sigaction(SIGTERM, &oldTerm, nullptr);
+    sigaction(SIGUSR1, &oldPause, nullptr);
+    sigaction(SIGUSR2, &oldResume, nullptr);
     return firstFailure;
 }
 

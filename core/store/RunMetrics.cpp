@@ -227,12 +227,14 @@ std::vector<SeriesBucket> RunStore::series(int64_t run, const std::string& key, 
     });
 }
 
-void RunStore::forEachMetric(int64_t run, const std::function<void(const MetricPoint&)>& visit) {
+void RunStore::forEachMetric(int64_t run, const std::function<void(const MetricPoint&)>& visit,
+                             int64_t fromStep) {
     withStoreErrors(m_path, "read metrics", [&] {
         SQLite::Statement query(*m_db, "SELECT k.name, m.step, m.epoch, m.value, m.wall_time FROM "
                                        "metrics m JOIN metric_keys k ON k.id = m.key WHERE "
-                                       "m.run = ? ORDER BY k.name, m.step");
+                                       "m.run = ? AND m.step >= ? ORDER BY k.name, m.step");
         query.bind(1, run);
+        query.bind(2, fromStep);
         MetricPoint point;
         while (query.executeStep()) {
             point.key = query.getColumn(0).getString();

@@ -195,8 +195,9 @@ public:
     std::vector<SeriesBucket> series(int64_t run, const std::string& key, int maxPoints,
                                      int64_t from = std::numeric_limits<int64_t>::min(),
                                      int64_t to = std::numeric_limits<int64_t>::max());
-    /// Every point of a run in (key, step) order.
-    void forEachMetric(int64_t run, const std::function<void(const MetricPoint&)>& visit);
+    /// Every point of a run at steps >= fromStep, in (key, step) order.
+    void forEachMetric(int64_t run, const std::function<void(const MetricPoint&)>& visit,
+                       int64_t fromStep = std::numeric_limits<int64_t>::min());
 
     // Per-epoch histograms (prototype usage), stored as little-endian int64 blobs.
     void putHistogram(int64_t run, int epoch, const std::string& kind,

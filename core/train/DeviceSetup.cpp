@@ -58,6 +58,17 @@ DeviceChoice setUpDevice(const RuntimeConfig& runtime) {
     return choice;
 }
 
+std::vector<ComputeDevice> computeDevices() {
+    std::vector<ComputeDevice> devices{
+        {"cpu", "CPU, " + std::to_string(hardwareThreads()) + " threads"}};
+    const int count = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+    for (int i = 0; i < count; ++i) {
+        const at::Device device(at::kCUDA, static_cast<c10::DeviceIndex>(i));
+        devices.push_back({device.str(), "GPU " + std::to_string(i) + ": " + cudaDeviceName(device)});
+    }
+    return devices;
+}
+
 std::string cudaDeviceName(const at::Device& device) {
 #ifdef SWAV_WITH_CUDA
     if (device.is_cuda()) {

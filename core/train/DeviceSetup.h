@@ -7,6 +7,7 @@
 #include <c10/core/ScalarType.h>
 
 #include <string>
+#include <vector>
 
 namespace swav {
 
@@ -24,6 +25,14 @@ struct DeviceChoice {
 /// bf16 on CUDA, fp32 on CPU) and sets the intra-op thread count (0 = all cores; LibTorch
 /// otherwise may start with a single thread). Throws UserError when CUDA is asked for but absent.
 DeviceChoice setUpDevice(const RuntimeConfig& runtime);
+
+struct ComputeDevice {
+    std::string id;          // "cpu" or "cuda:N": a runtime.device value
+    std::string description; // "CPU, 16 threads" or "GPU 0: NVIDIA H100 80GB HBM3 (79.1 GiB)"
+};
+
+/// This machine's CPU and every CUDA device, for device pickers.
+std::vector<ComputeDevice> computeDevices();
 
 /// Name and memory of a CUDA device ("NVIDIA H100 80GB HBM3, 79.1 GiB"), "" elsewhere.
 std::string cudaDeviceName(const at::Device& device);

@@ -489,10 +489,9 @@ RunOutcome Trainer::train(TrainingControl& control) {
                                                   control.paused() ? 1 : 0});
                 if (flags[1] && !flags[0]) {
                     while (flags[1] && !flags[0]) {
-                        if (world == 1)
-                            control.waitWhilePaused();
-                        else
-                            control.waitWhilePausedFor(std::chrono::milliseconds(200));
+                        // Polled: a pause may be lifted from a signal handler, which cannot
+                        // wake a waiting thread; other ranks are asked again meanwhile.
+                        control.waitWhilePausedFor(std::chrono::milliseconds(200));
                         flags = anyRank(collective, {control.stopRequested() ? 1 : 0,
                                                      control.paused() ? 1 : 0});
                     }
