@@ -10,6 +10,7 @@
 #include "DashboardPanel.h"
 #include "EmbeddingMap.h"
 #include "EvaluationPanel.h"
+#include "DevicePicker.h"
 #include "EventLoopProbe.h"
 #include "ExperimentPanel.h"
 #include "LossPlot.h"
@@ -246,6 +247,45 @@ private Q_SLOTS:
         QVERIFY(window.runStore()->metricCount(run, "loss") >= window.lossPlot()->pointCount() - 1);
         // The runs table lists it.
         QVERIFY(window.runs()->model()->rowOf(run) >= 0);
+    }
+
+    // Issue 11: two processes on the CPU start through the launcher; the dashboard follows them
+    // from the run database, and Pause and Stop reach both ranks.
+    void severalProcessesTrainThroughTheLauncherFollowedLive() {
+        QTemporaryDir dir;
+        MainWindow window(dir.filePath(QStringLiteral("runs.db")));
+        QSignalSpy started(&window, &MainWindow::runStarted);
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        loadIntoForm(window, tinyRun(200));
+        DevicePicker* devices = window.experiment()->devicePicker();
+        devices->choose({"cpu"}, 2);
+        QCOMPARE(devices->plan().processes, 2);
+        QVERIFY(window.startFromForm());
+        QVERIFY(started.wait(60000));
+        const qint64 run = started.first().first().toLongLong();
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > 3, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("running"), 10000);
+        const auto record = window.runStore()->run(run);
+        QVERIFY2(record->device.find("in each of 2 processes") != std::string::npos,
+                 record->device.c_str());
+
+        window.pauseAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("paused"), 10000);
+        QTest::qWait(1500); // steps in flight and the next poll
+        const int pausedAt = window.lossPlot()->pointCount();
+        QTest::qWait(1500);
+        QCOMPARE(window.lossPlot()->pointCount(), pausedAt);
+        window.pauseAction()->trigger(); // resume
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > pausedAt + 3, 30000);
+
+        window.stopAction()->trigger();
+        QVERIFY(finished.wait(60000));
+        const auto outcome = finished.first().first().value<RunOutcome>();
+        QCOMPARE(int(outcome.status), int(RunStatus::Stopped));
+        QVERIFY(QFileInfo::exists(QString::fromStdString(outcome.lastCheckpoint)));
+        QCOMPARE(stateOf(window, run), QStringLiteral("stopped"));
+        const QString runDir = QString::fromStdString(window.runStore()->run(run)->runDir);
+        QVERIFY(QFileInfo::exists(runDir + QStringLiteral("/rank-1.log")));
     }
 
     void stoppedRunResumesAsTheSameRun() {
