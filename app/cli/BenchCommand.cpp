@@ -127,8 +127,8 @@ int runBench(const BenchOptions& options) {
         std::cerr << environment.error().message << "\n";
         return ExitBadUsage;
     }
-    const bool isRank = *environment && (*environment)->multiProcess();
-    if (!isRank && (options.launch.processesPerNode > 1 || options.launch.nodes > 1)) {
+    const bool isRank = environment->has_value();
+    if (!isRank && wantsLauncher(options.launch)) {
         auto plan = resolveLaunchPlan(options.launch);
         if (!plan) {
             std::cerr << plan.error().message << "\n";

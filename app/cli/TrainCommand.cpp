@@ -444,9 +444,9 @@ int runTrain(const TrainOptions& options) {
         std::cerr << environment.error().message << "\n";
         return ExitBadUsage;
     }
-    if (*environment && (*environment)->multiProcess())
+    if (*environment)
         return runTrainRank(options, **environment);
-    if (options.launch.processesPerNode > 1 || options.launch.nodes > 1)
+    if (wantsLauncher(options.launch))
         return launchTraining(options);
     return runSingleProcess(options);
 }

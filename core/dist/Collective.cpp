@@ -20,8 +20,6 @@ std::unique_ptr<PendingReduction> Collective::allReduceSumAsync(at::Tensor& tens
 }
 
 std::vector<int64_t> anyRank(Collective& collective, const std::vector<int64_t>& flags) {
-    if (collective.worldSize() == 1)
-        return flags;
     auto sums = at::tensor(flags, at::kLong);
     collective.allReduceSum(sums);
     std::vector<int64_t> out(flags.size());

@@ -74,6 +74,9 @@ Expected<std::optional<DistributedSetup>> distributedSetupFromEnvironment(
             setup = fromTorchrun(lookup);
         else if (lookup("SLURM_PROCID") && lookup("SLURM_NTASKS"))
             setup = fromSlurm(lookup);
+        // A one-task SLURM job is an ordinary process (its port may be taken by a neighbour).
+        if (setup && setup->launcher == "slurm" && setup->worldSize == 1)
+            return std::nullopt;
         if (!setup)
             return std::nullopt;
         auto checked = validateDistributedSetup(*setup);

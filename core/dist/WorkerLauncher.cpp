@@ -119,6 +119,8 @@ int freeLoopbackPort() {
 }
 
 Expected<LaunchPlan> resolveLaunchPlan(LaunchPlan plan) {
+    if (plan.processesPerNode == 0)
+        plan.processesPerNode = 1;
     if (plan.processesPerNode < 1 || plan.processesPerNode > 1024)
         return Error{"--nproc-per-node must be 1 to 1024, got " +
                      std::to_string(plan.processesPerNode)};

@@ -14,7 +14,7 @@ namespace swav {
 
 struct LaunchPlan {
     std::vector<std::string> arguments; // argv of each worker (argv[0] included)
-    int processesPerNode = 1;
+    int processesPerNode = 0; // 0 = not asked for (no launcher unless several hosts)
     int nodes = 1;
     int nodeRank = 0;
     std::string masterAddr = "127.0.0.1";
@@ -22,6 +22,12 @@ struct LaunchPlan {
     int graceSeconds = 5;           // after a failure, before the others are terminated
     std::vector<std::string> setEnvironment; // extra NAME=VALUE for every worker
 };
+
+/// Whether the options ask for the launcher: --nproc-per-node given (1 included: world size 1
+/// through the process group, e.g. NCCL on one GPU) or several hosts.
+inline bool wantsLauncher(const LaunchPlan& plan) {
+    return plan.processesPerNode > 0 || plan.nodes > 1;
+}
 
 /// Checks the plan and picks the port; errors name the option.
 Expected<LaunchPlan> resolveLaunchPlan(LaunchPlan plan);

@@ -59,8 +59,6 @@ void EpochStatistics::finish(const at::Tensor& prototypes, EpochMetrics& out) co
 
 EpochStatistics EpochStatistics::summedOver(Collective& collective) const {
     EpochStatistics total = *this;
-    if (collective.worldSize() == 1)
-        return total;
     auto sums = at::stack({m_lossSum.to(at::kDouble), m_entropySum.to(at::kDouble),
                            m_stdSum.to(at::kDouble),
                            at::scalar_tensor(static_cast<double>(m_rows), m_lossSum.options()

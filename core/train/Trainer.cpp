@@ -230,6 +230,8 @@ RunOutcome Trainer::train(TrainingControl& control) {
     Collective& collective = st.options.collective ? *st.options.collective : single;
     const int world = collective.worldSize();
     const int rank = collective.rank();
+    // A process group, even of one process (NCCL checks), takes the data-parallel path.
+    const bool distributed = st.options.collective != nullptr;
 
     Dataset& data = *st.dataset;
     const int64_t batch = cfg.optim.batchSize; // per process
@@ -362,13 +364,13 @@ RunOutcome Trainer::train(TrainingControl& control) {
         }
     }
 
-    if (world > 1) {
+    if (distributed) {
         broadcastModel(model, collective);
         if (cfg.model.syncBatchnorm)
             setBatchNormCollective(*model, &collective);
     }
     std::unique_ptr<GradientReducer> gradientReducer;
-    if (world > 1) {
+    if (distributed) {
         std::vector<at::Tensor> tensors;
         for (const auto& p : parameters)
             tensors.push_back(p.tensor);
@@ -544,7 +546,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 auto lossOut =
                     swavLoss(forward.scores, forward.embeddings, batch, cfg.swav,
                              queue.exists() ? &queue : nullptr, model->prototypes()->weight,
-                             world > 1 ? &collective : nullptr, &st.timer);
+                             distributed ? &collective : nullptr, &st.timer);
 
                 optimizer->zeroGrad();
                 if (gradientReducer)
@@ -613,7 +615,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
                     lastFiniteLoss = stepLoss;
                 }
                 if (windowSteps >= metricsEvery || lastOfEpoch) {
-                    if (world > 1) { // the mean over ranks
+                    if (distributed) { // the mean over ranks
                         collective.allReduceSum(windowLoss);
                         windowLoss.div_(world);
                     }

@@ -13,6 +13,25 @@ add_library(swav_torch INTERFACE)
 # that bind to them crash. Naming the system libstdc++ before LibTorch makes it win the lookup.
 target_link_libraries(swav_torch INTERFACE stdc++ ${TORCH_LIBRARIES})
 target_include_directories(swav_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+# c10d's ProcessGroupGloo.hpp includes Gloo's headers: LibTorch wheels ship them, Debian has them
+# in libgloo-dev.
+find_path(SWAV_GLOO_INCLUDE_DIR gloo/algorithm.h HINTS ${TORCH_INCLUDE_DIRS})
+if(NOT SWAV_GLOO_INCLUDE_DIR)
+  message(FATAL_ERROR "Gloo headers (gloo/algorithm.h) not found: install libgloo-dev "
+                      "(packaging/install-deps.sh)")
+endif()
+target_include_directories(swav_torch SYSTEM INTERFACE ${SWAV_GLOO_INCLUDE_DIR})
+# NCCL for CUDA tensors in multi-process runs: with LibTorch's CUDA builds when nccl.h is found
+# (PyTorch wheels keep it in the nvidia-nccl package: pass -DSWAV_NCCL_INCLUDE_DIR=...).
+# Without it CUDA tensors are reduced by Gloo.
+set(SWAV_HAVE_NCCL OFF)
+if(SWAV_TORCH_HAS_CUDA)
+  find_path(SWAV_NCCL_INCLUDE_DIR nccl.h HINTS ${TORCH_INCLUDE_DIRS})
+  if(SWAV_NCCL_INCLUDE_DIR)
+    set(SWAV_HAVE_NCCL ON)
+    target_include_directories(swav_torch SYSTEM INTERFACE ${SWAV_NCCL_INCLUDE_DIR})
+  endif()
+endif()
 if(TORCH_CXX_FLAGS)
   separate_arguments(_swav_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   target_compile_options(swav_torch INTERFACE ${_swav_torch_flags})
