@@ -106,7 +106,19 @@ check "it completes all epochs" grep -q "done: finished 3 epochs" "$work/resumed
 check "it is the same run, now finished" test "$(status_of "$id")" = finished
 check "the store records the world size" bash -c "'$swav' runs show $id | grep -q 'in each of 2 processes on $host'"
 
-# 4. Set-up errors are clear and quick.
+# 4. A run stopped with 2 processes continues with 1 after a warning about what changes.
+"$swav" train --config "$config" --nproc-per-node 2 --out "$work/regrouped" > "$work/regrouped.txt" 2>&1 &
+launcher=$!
+wait_for_steps "$work/regrouped.txt"
+kill -INT $launcher
+wait $launcher
+id=$(grep -oE '^run [0-9]+ recorded' "$work/regrouped.txt" | awk '{print $2}')
+"$swav" train --resume "$id" > "$work/alone.txt" 2>&1
+check "a 2-process run resumes in one process" test $? -eq 0
+check "it warns what changes" grep -q "was written by 2 processes and this run has 1: the global batch is now 32" "$work/alone.txt"
+check "it finishes as the same run" test "$(status_of "$id")" = finished
+
+# 5. Set-up errors are clear and quick.
 python3 -c 'import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
 print(s.getsockname()[1], flush=True); time.sleep(120)' > "$work/port.txt" &

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sys/wait.h>
 #include <thread>
@@ -301,6 +302,44 @@ SWAV_TEST(EpochShardsAreDisjointCoverTheDataAndChangeWithTheEpoch) {
     VERIFY(rankShard(epochOrder(64, 5, 0), 0, 1) == epochOrder(64, 5, 0)); // one process
     VERIFY_EQ(stepsPerEpoch(64, 2, 8), int64_t(4));
     VERIFY_EQ(stepsPerEpoch(67, 2, 8), int64_t(4)); // 34 per rank, 2 left over
+}
+
+SWAV_TEST(TorchrunAndSlurmEnvironmentsGiveTheRankAndTheRendezvous) {
+    auto lookupIn = [](std::map<std::string, std::string> values) {
+        return [values = std::move(values)](const char* name) -> const char* {
+            const auto it = values.find(name);
+            return it == values.end() ? nullptr : it->second.c_str();
+        };
+    };
+    auto none = distributedSetupFromEnvironment(lookupIn({}));
+    VERIFY(none.hasValue() && !none->has_value());
+
+    auto torchrun = distributedSetupFromEnvironment(
+        lookupIn({{"RANK", "3"}, {"WORLD_SIZE", "8"}, {"LOCAL_RANK", "1"},
+                  {"LOCAL_WORLD_SIZE", "2"}, {"MASTER_ADDR", "10.0.0.1"}, {"MASTER_PORT", "1234"}}));
+    VERIFY(torchrun.hasValue() && torchrun->has_value());
+    const auto& t = **torchrun;
+    VERIFY(t.rank == 3 && t.worldSize == 8 && t.localRank == 1 && t.localWorldSize == 2);
+    VERIFY(t.masterAddr == "10.0.0.1" && t.masterPort == 1234 && t.launcher == "torchrun");
+
+    auto slurm = distributedSetupFromEnvironment(lookupIn(
+        {{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "16"}, {"SLURM_LOCALID", "1"},
+         {"SLURM_NTASKS_PER_NODE", "8(x2)"}, {"MASTER_ADDR", "node01"}, {"MASTER_PORT", "29500"}}));
+    VERIFY(slurm.hasValue() && slurm->has_value());
+    VERIFY((*slurm)->rank == 5 && (*slurm)->worldSize == 16 && (*slurm)->localWorldSize == 8);
+
+    auto slurmAlone = distributedSetupFromEnvironment(
+        lookupIn({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "1"}}));
+    VERIFY(slurmAlone.hasValue() && !slurmAlone->has_value()); // a plain one-task job
+
+    auto noMaster = distributedSetupFromEnvironment(
+        lookupIn({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "4"}}));
+    VERIFY(!noMaster.hasValue());
+    VERIFY(noMaster.error().message.find("MASTER_ADDR is not set") != std::string::npos);
+
+    auto badRank = distributedSetupFromEnvironment(lookupIn({{"RANK", "x"}, {"WORLD_SIZE", "2"}}));
+    VERIFY(!badRank.hasValue());
+    VERIFY(badRank.error().message.find("RANK must be a whole number") != std::string::npos);
 }
 
 SWAV_TEST(AnImagesCropsDoNotDependOnItsBatch) {
