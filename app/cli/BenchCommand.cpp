@@ -87,8 +87,8 @@ private:
     template <class F> void timed(F&& call) {
         const auto start = std::chrono::steady_clock::now();
         call();
-        m_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                         .count();
+        m_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
 
     Collective& m_inner;
@@ -120,22 +120,14 @@ Expected<BenchRank> joinBench(DistributedSetup setup, ExperimentConfig& config, 
 } // namespace
 
 int runBench(const BenchOptions& options) {
-    auto environment = distributedSetupFromEnvironment([](const char* name) {
-        return std::getenv(name);
-    });
+    auto environment = distributedSetupOfThisProcess();
     if (!environment) {
         std::cerr << environment.error().message << "\n";
         return ExitBadUsage;
     }
     const bool isRank = environment->has_value();
-    if (!isRank && wantsLauncher(options.launch)) {
-        auto plan = resolveLaunchPlan(options.launch);
-        if (!plan) {
-            std::cerr << plan.error().message << "\n";
-            return ExitBadUsage;
-        }
-        return launchWorkers(*plan);
-    }
+    if (!isRank && wantsLauncher(options.launch))
+        return launchFromOptions(options.launch);
     auto config = options.source.load();
     if (!config) {
         std::cerr << config.error().message << "\n";

@@ -48,12 +48,14 @@ void addLaunchOptions(CLI::App& command, LaunchPlan& launch) {
         ->check(CLI::Range(1, 1024));
     command.add_option("--nnodes", launch.nodes, "Hosts taking part in the run")
         ->check(CLI::Range(1, 65536));
-    command.add_option("--node-rank", launch.nodeRank, "This host's index among them (0 hosts "
-                                                       "the rendezvous)");
+    command.add_option("--node-rank", launch.nodeRank,
+                       "This host's index among them (0 hosts "
+                       "the rendezvous)");
     command.add_option("--master-addr", launch.masterAddr,
                        "Address of the host of node 0 (default 127.0.0.1 on one host)");
-    command.add_option("--master-port", launch.masterPort,
-                       "Rendezvous port (default: a free port on one host; 29500 is usual)")
+    command
+        .add_option("--master-port", launch.masterPort,
+                    "Rendezvous port (default: a free port on one host; 29500 is usual)")
         ->check(CLI::Range(1, 65535));
 }
 

@@ -128,8 +128,7 @@ Expected<RunPlan> planRun(const TrainOptions& options, const std::string& databa
         if (!config)
             return config.error();
         // Queue, K and tuned-batch warnings depend on the global batch.
-        std::cerr << (options.worldSize > 1 ? validateConfig(*config, options.worldSize)
-                                            : warnings)
+        std::cerr << (options.worldSize > 1 ? validateConfig(*config, options.worldSize) : warnings)
                          .format();
         plan.config = *config;
         plan.preset = presetOf(options.source);
@@ -153,7 +152,6 @@ Expected<RunPlan> planRun(const TrainOptions& options, const std::string& databa
                     plan.runDir.c_str());
     return plan;
 }
-
 
 /// Everything rank 0 (or the only process) sets up before training: the store, the run's plan
 /// and folder, the dataset and the recorder.
@@ -382,8 +380,8 @@ int runTrainRank(TrainOptions options, DistributedSetup setup) {
     const bool cuda = given.runtime.device.rfind("cuda", 0) == 0;
     std::unique_ptr<ProcessGroupCollective> collective;
     try {
-        collective = ProcessGroupCollective::connect(
-            setup, cuda ? c10::Device(given.runtime.device) : c10::Device(c10::kCPU));
+        collective = ProcessGroupCollective::connect(setup, cuda ? c10::Device(given.runtime.device)
+                                                                 : c10::Device(c10::kCPU));
     } catch (const std::exception& e) {
         std::cerr << describeException(e) << "\n";
         return ExitBadUsage;
@@ -395,8 +393,7 @@ int runTrainRank(TrainOptions options, DistributedSetup setup) {
         return code;
     if (setup.rank == 0)
         std::printf("%d processes (%s), rendezvous at %s:%d\n", setup.worldSize,
-                    collective->backendName().c_str(), setup.masterAddr.c_str(),
-                    setup.masterPort);
+                    collective->backendName().c_str(), setup.masterAddr.c_str(), setup.masterPort);
 
     ExperimentConfig config = run.plan.config;
     placeRank(config.runtime, setup, cudaDevices);
@@ -420,34 +417,18 @@ int runTrainRank(TrainOptions options, DistributedSetup setup) {
     return outcome.status == RunStatus::Failed ? ExitRunFailed : ExitOk;
 }
 
-/// swav train --nproc-per-node N: this process starts and supervises the ranks of this host.
-int launchTraining(const TrainOptions& options) {
-    auto plan = resolveLaunchPlan(options.launch);
-    if (!plan) {
-        std::cerr << plan.error().message << "\n";
-        return ExitBadUsage;
-    }
-    std::printf("starting %d processes on this host (%d in all), rendezvous at %s:%d\n",
-                plan->processesPerNode, plan->processesPerNode * plan->nodes,
-                plan->masterAddr.c_str(), plan->masterPort);
-    std::fflush(stdout);
-    return launchWorkers(*plan);
-}
-
 } // namespace
 
 int runTrain(const TrainOptions& options) {
-    auto environment = distributedSetupFromEnvironment([](const char* name) {
-        return std::getenv(name);
-    });
+    auto environment = distributedSetupOfThisProcess();
     if (!environment) {
         std::cerr << environment.error().message << "\n";
         return ExitBadUsage;
     }
     if (*environment)
         return runTrainRank(options, **environment);
-    if (wantsLauncher(options.launch))
-        return launchTraining(options);
+    if (wantsLauncher(options.launch)) // this process starts and supervises this host's ranks
+        return launchFromOptions(options.launch);
     return runSingleProcess(options);
 }
 

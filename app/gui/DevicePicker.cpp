@@ -111,9 +111,9 @@ void DevicePicker::choose(const std::vector<std::string>& ids, int cpuProcesses)
     m_updating = true;
     for (int row = 0; row < m_list->count(); ++row) {
         auto* item = m_list->item(row);
-        const bool chosen = std::find(ids.begin(), ids.end(),
-                                      item->data(Qt::UserRole).toString().toStdString()) !=
-                            ids.end();
+        const bool chosen =
+            std::find(ids.begin(), ids.end(), item->data(Qt::UserRole).toString().toStdString()) !=
+            ids.end();
         item->setCheckState(chosen ? Qt::Checked : Qt::Unchecked);
     }
     m_updating = false;

@@ -85,7 +85,8 @@ QStringList LaunchedRunWorker::arguments() const {
         args << QStringLiteral("--no-store");
     if (m_job.job.runId > 0)
         return args << QStringLiteral("--resume") << QString::number(m_job.job.runId);
-    return args << QStringLiteral("--config") << m_configDir.filePath(QStringLiteral("config.json"));
+    return args << QStringLiteral("--config")
+                << m_configDir.filePath(QStringLiteral("config.json"));
 }
 
 void LaunchedRunWorker::start() {
@@ -265,8 +266,8 @@ void LaunchedRunWorker::onExited(int exitCode, QProcess::ExitStatus status) {
     poll();
     m_poll->stop();
     RunOutcome outcome;
-    outcome.status = exitCode == 0 && status == QProcess::NormalExit ? RunStatus::Finished
-                                                                     : RunStatus::Failed;
+    outcome.status =
+        exitCode == 0 && status == QProcess::NormalExit ? RunStatus::Finished : RunStatus::Failed;
     outcome.message = m_outputTail.isEmpty() ? std::string() : m_outputTail.last().toStdString();
     if (m_store && m_runId > 0) {
         if (const auto record = m_store->run(m_runId)) {

@@ -23,9 +23,9 @@ class RunStore;
 }
 
 struct LaunchJob {
-    WorkerJob job;       // configuration, database, run to resume (no folder: the launcher makes it)
-    int processes = 2;   // ranks on this host
-    QString device;      // "cpu" or "cuda"
+    WorkerJob job;     // configuration, database, run to resume (no folder: the launcher makes it)
+    int processes = 2; // ranks on this host
+    QString device;    // "cpu" or "cuda"
     QString visibleGpus; // CUDA_VISIBLE_DEVICES of the ranks ("0,2"); "" = unchanged
 };
 

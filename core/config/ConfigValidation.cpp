@@ -274,22 +274,23 @@ void validateSwav(const ExperimentConfig& c, int worldSize, ValidationReport& re
     const int64_t globalBatch = int64_t(c.optim.batchSize) * worldSize;
     const int64_t queueUsed = globalBatch > 0 ? s.queueLength - s.queueLength % globalBatch : 0;
     if (worldSize > 1 && s.queueLength > 0 && queueUsed != s.queueLength)
-        report.warning("swav.queue_length",
-                       "with " + std::to_string(worldSize) + " processes the queue must be a "
-                       "multiple of the global batch " + std::to_string(globalBatch) +
-                       ": " + std::to_string(queueUsed) + " of " +
-                       std::to_string(s.queueLength) + " are used");
+        report.warning("swav.queue_length", "with " + std::to_string(worldSize) +
+                                                " processes the queue must be a "
+                                                "multiple of the global batch " +
+                                                std::to_string(globalBatch) + ": " +
+                                                std::to_string(queueUsed) + " of " +
+                                                std::to_string(s.queueLength) + " are used");
     const int64_t codesPerStep = globalBatch + queueUsed;
-    const std::string batchName =
-        worldSize > 1 ? "the global batch (" + std::to_string(worldSize) + " processes x " +
-                            std::to_string(c.optim.batchSize) + ")"
-                      : std::string("batch_size");
+    const std::string batchName = worldSize > 1 ? "the global batch (" + std::to_string(worldSize) +
+                                                      " processes x " +
+                                                      std::to_string(c.optim.batchSize) + ")"
+                                                : std::string("batch_size");
     if (codesPerStep < c.model.numPrototypes)
-        report.warning("model.num_prototypes",
-                       batchName + " + queue_length = " + std::to_string(codesPerStep) +
-                           " is smaller than num_prototypes = " +
-                           std::to_string(c.model.numPrototypes) +
-                           ": some prototypes will stay empty");
+        report.warning(
+            "model.num_prototypes",
+            batchName + " + queue_length = " + std::to_string(codesPerStep) +
+                " is smaller than num_prototypes = " + std::to_string(c.model.numPrototypes) +
+                ": some prototypes will stay empty");
     if (s.epsilon < 0.01 && s.epsilon > 0)
         report.warning("swav.epsilon", "values below 0.01 risk overflow in exp(score / eps)");
 }

@@ -66,8 +66,8 @@ DistributedSetup fromSlurm(const EnvironmentLookup& lookup) {
 
 } // namespace
 
-Expected<std::optional<DistributedSetup>> distributedSetupFromEnvironment(
-    const EnvironmentLookup& lookup) {
+Expected<std::optional<DistributedSetup>>
+distributedSetupFromEnvironment(const EnvironmentLookup& lookup) {
     return catchUserError([&]() -> std::optional<DistributedSetup> {
         std::optional<DistributedSetup> setup;
         if (lookup("RANK") && lookup("WORLD_SIZE"))
@@ -86,19 +86,21 @@ Expected<std::optional<DistributedSetup>> distributedSetupFromEnvironment(
     });
 }
 
+Expected<std::optional<DistributedSetup>> distributedSetupOfThisProcess() {
+    return distributedSetupFromEnvironment([](const char* name) { return std::getenv(name); });
+}
+
 Expected<DistributedSetup> validateDistributedSetup(DistributedSetup setup) {
     if (setup.worldSize < 1)
         return Error{"the world size must be at least 1, got " + std::to_string(setup.worldSize)};
     if (setup.rank < 0 || setup.rank >= setup.worldSize)
         return Error{"rank " + std::to_string(setup.rank) + " is outside 0.." +
                      std::to_string(setup.worldSize - 1)};
-    if (setup.localWorldSize < 1 || setup.localRank < 0 ||
-        setup.localRank >= setup.localWorldSize)
+    if (setup.localWorldSize < 1 || setup.localRank < 0 || setup.localRank >= setup.localWorldSize)
         return Error{"local rank " + std::to_string(setup.localRank) + " is outside 0.." +
                      std::to_string(setup.localWorldSize - 1)};
     if (setup.masterPort < 1 || setup.masterPort > 65535)
-        return Error{"the master port must be 1 to 65535, got " +
-                     std::to_string(setup.masterPort)};
+        return Error{"the master port must be 1 to 65535, got " + std::to_string(setup.masterPort)};
     if (setup.masterAddr.empty())
         return Error{"the master address is empty"};
     if (setup.timeoutSeconds < 1)

@@ -30,8 +30,11 @@ using EnvironmentLookup = std::function<const char*(const char*)>;
 
 /// The setup that torchrun or srun gave this process, or nullopt when neither started it.
 /// Errors name the variable and what was expected.
-Expected<std::optional<DistributedSetup>> distributedSetupFromEnvironment(
-    const EnvironmentLookup& lookup);
+Expected<std::optional<DistributedSetup>>
+distributedSetupFromEnvironment(const EnvironmentLookup& lookup);
+
+/// The same, from this process's environment.
+Expected<std::optional<DistributedSetup>> distributedSetupOfThisProcess();
 
 /// Checks ranks, sizes and the port. Returns an error naming the field.
 Expected<DistributedSetup> validateDistributedSetup(DistributedSetup setup);

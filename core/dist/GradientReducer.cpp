@@ -20,9 +20,9 @@ GradientReducer::GradientReducer(std::vector<at::Tensor> parameters, Collective&
         if (current.parameters.empty())
             return;
         const auto& first = m_parameters[current.parameters.front()];
-        current.flat = at::zeros({current.offsets.back() +
-                                  m_parameters[current.parameters.back()].numel()},
-                                 first.options().requires_grad(false));
+        current.flat =
+            at::zeros({current.offsets.back() + m_parameters[current.parameters.back()].numel()},
+                      first.options().requires_grad(false));
         m_buckets.push_back(std::move(current));
         current = Bucket();
         currentBytes = 0;
@@ -33,8 +33,8 @@ GradientReducer::GradientReducer(std::vector<at::Tensor> parameters, Collective&
             current.parameters.empty() ||
             (m_parameters[current.parameters.front()].scalar_type() == p.scalar_type() &&
              m_parameters[current.parameters.front()].device() == p.device());
-        if (!sameKind || (currentBytes > 0 && currentBytes + p.nbytes() >
-                                                  static_cast<size_t>(bucketBytes)))
+        if (!sameKind ||
+            (currentBytes > 0 && currentBytes + p.nbytes() > static_cast<size_t>(bucketBytes)))
             close();
         const int64_t offset =
             current.parameters.empty()
@@ -48,9 +48,8 @@ GradientReducer::GradientReducer(std::vector<at::Tensor> parameters, Collective&
     close();
     if (m_overlap)
         for (size_t i = 0; i < m_parameters.size(); ++i)
-            m_parameters[i].register_hook([this, i](const at::Tensor& grad) {
-                onGradient(i, grad);
-            });
+            m_parameters[i].register_hook(
+                [this, i](const at::Tensor& grad) { onGradient(i, grad); });
 }
 
 GradientReducer::~GradientReducer() = default;

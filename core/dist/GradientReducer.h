@@ -18,8 +18,8 @@ class PendingReduction;
 class GradientReducer {
 public:
     /// overlap = false reduces every bucket after the backward pass instead (for measurement).
-    GradientReducer(std::vector<at::Tensor> parameters, Collective& collective,
-                    int64_t bucketBytes, bool overlap);
+    GradientReducer(std::vector<at::Tensor> parameters, Collective& collective, int64_t bucketBytes,
+                    bool overlap);
     ~GradientReducer();
     GradientReducer(const GradientReducer&) = delete;
     GradientReducer& operator=(const GradientReducer&) = delete;

@@ -183,8 +183,8 @@ c10::intrusive_ptr<c10d::Store> joinStore(const DistributedSetup& setup) {
 
 } // namespace
 
-std::unique_ptr<ProcessGroupCollective> ProcessGroupCollective::connect(
-    const DistributedSetup& setup, c10::Device device) {
+std::unique_ptr<ProcessGroupCollective>
+ProcessGroupCollective::connect(const DistributedSetup& setup, c10::Device device) {
     auto impl = std::make_unique<Impl>();
     impl->setup = setup;
     impl->device = device;
@@ -204,8 +204,8 @@ std::unique_ptr<ProcessGroupCollective> ProcessGroupCollective::connect(
         if (device.is_cuda()) {
             auto options = c10d::ProcessGroupNCCL::Options::create();
             options->timeout = timeout;
-            impl->ncclGroup = c10::make_intrusive<c10d::ProcessGroupNCCL>(
-                impl->store, setup.rank, setup.worldSize, options);
+            impl->ncclGroup = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl->store, setup.rank,
+                                                                          setup.worldSize, options);
             impl->nccl = true;
         }
 #endif

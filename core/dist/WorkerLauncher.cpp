@@ -145,12 +145,26 @@ Expected<LaunchPlan> resolveLaunchPlan(LaunchPlan plan) {
     return plan;
 }
 
+int launchFromOptions(const LaunchPlan& options) {
+    auto plan = resolveLaunchPlan(options);
+    if (!plan) {
+        std::fprintf(stderr, "%s\n", plan.error().message.c_str());
+        return 2;
+    }
+    std::printf("starting %d processes on this host (%d in all), rendezvous at %s:%d\n",
+                plan->processesPerNode, plan->processesPerNode * plan->nodes,
+                plan->masterAddr.c_str(), plan->masterPort);
+    std::fflush(stdout);
+    return launchWorkers(*plan);
+}
+
 int launchWorkers(const LaunchPlan& plan) {
     g_forwardedSignals = 0;
     struct sigaction action {};
     action.sa_handler = onLauncherSignal;
     sigemptyset(&action.sa_mask);
-    struct sigaction oldInt {}, oldTerm {}, oldPause {}, oldResume {};
+    struct sigaction oldInt {
+    }, oldTerm{}, oldPause{}, oldResume{};
     sigaction(SIGINT, &action, &oldInt);
     sigaction(SIGTERM, &action, &oldTerm);
     sigaction(SIGUSR1, &action, &oldPause);

@@ -19,8 +19,7 @@ torch::nn::Conv2d conv(int in, int out, int kernel, int stride, int padding) {
 torch::nn::Sequential downsampleIfNeeded(int inPlanes, int outPlanes, int stride) {
     if (stride == 1 && inPlanes == outPlanes)
         return torch::nn::Sequential(nullptr);
-    return torch::nn::Sequential(conv(inPlanes, outPlanes, 1, stride, 0),
-                                 SyncBatchNorm(outPlanes));
+    return torch::nn::Sequential(conv(inPlanes, outPlanes, 1, stride, 0), SyncBatchNorm(outPlanes));
 }
 
 int scaled(int width, double multiplier) {

@@ -43,14 +43,14 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
         const auto dims = reducedDims(x);
         const int64_t channels = x.size(1);
         // One all-reduce carries the sums, the sums of squares and the element count.
-        auto packed = at::cat({x.sum(dims), (x * x).sum(dims),
-                               at::full({1}, static_cast<double>(x.numel() / channels),
-                                        x.options())});
+        auto packed =
+            at::cat({x.sum(dims), (x * x).sum(dims),
+                     at::full({1}, static_cast<double>(x.numel() / channels), x.options())});
         collective->allReduceSum(packed);
         const double count = packed[2 * channels].item<double>();
         const auto mean = packed.slice(0, 0, channels) / count;
-        const auto variance = (packed.slice(0, channels, 2 * channels) / count - mean * mean)
-                                  .clamp_min(0.0);
+        const auto variance =
+            (packed.slice(0, channels, 2 * channels) / count - mean * mean).clamp_min(0.0);
         const auto invStd = (variance + eps).rsqrt();
         {
             at::NoGradGuard noGrad;
@@ -63,7 +63,8 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
         const auto normalised = (x - mean.view(shape)) * invStd.view(shape);
         ctx->save_for_backward({x, weight, mean, invStd});
         ctx->saved_data["count"] = count;
-        ctx->saved_data["collective"] = static_cast<int64_t>(reinterpret_cast<intptr_t>(collective));
+        ctx->saved_data["collective"] =
+            static_cast<int64_t>(reinterpret_cast<intptr_t>(collective));
         auto y = normalised;
         if (weight.defined())
             y = y * weight.to(at::kFloat).view(shape) + bias.to(at::kFloat).view(shape);
@@ -93,8 +94,7 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
 
         const auto scale = weight.defined() ? invStd * weight.to(at::kFloat) : invStd;
         const auto gradInput =
-            (dy - meanDy.view(shape) -
-             centred * (invStd * invStd * meanDyCentred).view(shape)) *
+            (dy - meanDy.view(shape) - centred * (invStd * invStd * meanDyCentred).view(shape)) *
             scale.view(shape);
         // Parameter gradients stay local: the data-parallel gradient average combines them.
         at::Tensor gradWeight, gradBias;
@@ -139,8 +139,8 @@ void SyncBatchNormImpl::reset() {
 
 at::Tensor SyncBatchNormImpl::forward(const at::Tensor& x) {
     if (!is_training())
-        return at::batch_norm(x, weight, bias, running_mean, running_var, false, m_momentum,
-                              m_eps, true);
+        return at::batch_norm(x, weight, bias, running_mean, running_var, false, m_momentum, m_eps,
+                              true);
     {
         at::NoGradGuard noGrad;
         num_batches_tracked += 1;

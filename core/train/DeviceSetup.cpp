@@ -61,10 +61,12 @@ DeviceChoice setUpDevice(const RuntimeConfig& runtime) {
 std::vector<ComputeDevice> computeDevices() {
     std::vector<ComputeDevice> devices{
         {"cpu", "CPU, " + std::to_string(hardwareThreads()) + " threads"}};
-    const int count = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+    const int count =
+        torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
     for (int i = 0; i < count; ++i) {
         const at::Device device(at::kCUDA, static_cast<c10::DeviceIndex>(i));
-        devices.push_back({device.str(), "GPU " + std::to_string(i) + ": " + cudaDeviceName(device)});
+        devices.push_back(
+            {device.str(), "GPU " + std::to_string(i) + ": " + cudaDeviceName(device)});
     }
     return devices;
 }

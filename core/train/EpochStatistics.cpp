@@ -59,12 +59,10 @@ void EpochStatistics::finish(const at::Tensor& prototypes, EpochMetrics& out) co
 
 EpochStatistics EpochStatistics::summedOver(Collective& collective) const {
     EpochStatistics total = *this;
-    auto sums = at::stack({m_lossSum.to(at::kDouble), m_entropySum.to(at::kDouble),
-                           m_stdSum.to(at::kDouble),
-                           at::scalar_tensor(static_cast<double>(m_rows), m_lossSum.options()
-                                                                              .dtype(at::kDouble)),
-                           at::scalar_tensor(static_cast<double>(m_steps),
-                                             m_lossSum.options().dtype(at::kDouble))});
+    auto sums = at::stack(
+        {m_lossSum.to(at::kDouble), m_entropySum.to(at::kDouble), m_stdSum.to(at::kDouble),
+         at::scalar_tensor(static_cast<double>(m_rows), m_lossSum.options().dtype(at::kDouble)),
+         at::scalar_tensor(static_cast<double>(m_steps), m_lossSum.options().dtype(at::kDouble))});
     auto usage = m_usage.clone();
     collective.allReduceSum(sums);
     collective.allReduceSum(usage);

@@ -5,11 +5,11 @@
 #include "dist/Collective.h"
 #include "dist/EpochShards.h"
 #include "dist/GradientReducer.h"
-#include "model/SyncBatchNorm.h"
 #include "eval/Features.h"
 #include "eval/Knn.h"
 #include "model/ModelState.h"
 #include "model/SwavModel.h"
+#include "model/SyncBatchNorm.h"
 #include "optim/LrSchedule.h"
 #include "optim/Optimizer.h"
 #include "swav/EmbeddingQueue.h"
@@ -20,8 +20,8 @@
 #include "train/MemoryBudget.h"
 #include "util/AtomicFile.h"
 #include "util/ErrorText.h"
-#include "util/SystemMemory.h"
 #include "util/SeedMix.h"
+#include "util/SystemMemory.h"
 #include "util/TorchCompat.h"
 
 #include <ATen/ATen.h>
@@ -170,8 +170,8 @@ at::Tensor gatherQueues(const EmbeddingQueue& queue, Collective& collective) {
     if (collective.worldSize() == 1)
         return own;
     const int64_t length = own.size(1);
-    auto all = at::zeros({own.size(0), length * collective.worldSize(), own.size(2)},
-                         own.options());
+    auto all =
+        at::zeros({own.size(0), length * collective.worldSize(), own.size(2)}, own.options());
     all.narrow(1, collective.rank() * length, length).copy_(own);
     collective.allReduceSum(all);
     return all;
@@ -354,7 +354,8 @@ RunOutcome Trainer::train(TrainingControl& control) {
                     ": the global batch is now " + std::to_string(batch * world) +
                     ", the rest of epoch " + std::to_string(startEpoch + 1) +
                     " is dealt out differently (some of its images may be seen twice or not at "
-                    "all), the step count continues at " + std::to_string(iteration) +
+                    "all), the step count continues at " +
+                    std::to_string(iteration) +
                     (saved.queue.defined() ? ", and the queues start empty" : std::string()));
             }
             if (saved.lossScale > 0)
@@ -428,9 +429,8 @@ RunOutcome Trainer::train(TrainingControl& control) {
             return {};
         // Every rank takes part in gathering the queues and statistics; rank 0 writes.
         const at::Tensor queues = queue.exists() ? gatherQueues(queue, collective) : at::Tensor();
-        const auto accumulators =
-            stepInEpoch > 0 ? stats.summedOver(collective).state()
-                            : std::map<std::string, at::Tensor>();
+        const auto accumulators = stepInEpoch > 0 ? stats.summedOver(collective).state()
+                                                  : std::map<std::string, at::Tensor>();
         if (rank != 0)
             return {};
         CheckpointState s;
@@ -473,9 +473,9 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 makeQueue();
 
             // This rank's shard of the epoch's permutation, which depends on (seed, epoch) only.
-            const auto shard = rankShard(
-                epochOrder(data.size(), static_cast<uint64_t>(cfg.runtime.seed), epoch), rank,
-                world);
+            const auto shard =
+                rankShard(epochOrder(data.size(), static_cast<uint64_t>(cfg.runtime.seed), epoch),
+                          rank, world);
             const int64_t firstStep = epoch == startEpoch ? startStepInEpoch : 0;
             std::vector<std::vector<int64_t>> batches;
             for (int64_t s = firstStep; s < stepsPerEpoch; ++s)
@@ -487,8 +487,8 @@ RunOutcome Trainer::train(TrainingControl& control) {
             for (int64_t stepInEpoch = firstStep; stepInEpoch < stepsPerEpoch; ++stepInEpoch) {
                 // Every rank pauses and stops at the same step: a request on any rank counts.
                 collective.noteProgress(iteration);
-                auto flags = anyRank(collective, {control.stopRequested() ? 1 : 0,
-                                                  control.paused() ? 1 : 0});
+                auto flags = anyRank(collective,
+                                     {control.stopRequested() ? 1 : 0, control.paused() ? 1 : 0});
                 if (flags[1] && !flags[0]) {
                     while (flags[1] && !flags[0]) {
                         // Polled: a pause may be lifted from a signal handler, which cannot
@@ -651,11 +651,10 @@ RunOutcome Trainer::train(TrainingControl& control) {
             em.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
             em.queueActive = queue.full();
             em.unreadableFiles = data.skippedFiles();
-            const bool monitorNow = rank == 0 && cfg.eval.knnEveryEpochs > 0 &&
-                                    st.options.monitor &&
-                                    (epoch + 1) % cfg.eval.knnEveryEpochs == 0 &&
-                                    data.labels().defined() &&
-                                    st.options.monitor->labels().defined();
+            const bool monitorNow =
+                rank == 0 && cfg.eval.knnEveryEpochs > 0 && st.options.monitor &&
+                (epoch + 1) % cfg.eval.knnEveryEpochs == 0 && data.labels().defined() &&
+                st.options.monitor->labels().defined();
             if (monitorNow)
                 em.knnAccuracy = monitorKnn(model, st.dataset, *st.options.monitor, cfg, device);
             outcome.finalLoss = em.meanLoss;

@@ -25,8 +25,8 @@ struct RunStarted {
     int64_t startStep = 0;
     int epochs = 0;
     int numPrototypes = 0;
-    std::vector<std::string> notes; // worth telling the user (damaged checkpoints skipped, ...)
-    int worldSize = 1;              // processes training together
+    std::vector<std::string> notes;    // worth telling the user (damaged checkpoints skipped, ...)
+    int worldSize = 1;                 // processes training together
     std::vector<std::string> logFiles; // files the other ranks log to, in the run folder
 };
 

@@ -61,7 +61,7 @@ ExperimentConfig trainConfig(int batch, bool syncBatchnorm) {
       "swav": {"freeze_prototypes_niters": 2},
       "runtime": {"device": "cpu", "threads": 1, "seed": 5, "metrics_every": 1}
     })",
-                               "test configuration", {});
+                              "test configuration", {});
     config.optim.batchSize = batch;
     config.model.syncBatchnorm = syncBatchnorm;
     return config;
@@ -123,8 +123,7 @@ int sinkhornWorker(ProcessGroupCollective& collective, const std::string& dir) {
 }
 
 int trainWorker(ProcessGroupCollective& collective, const std::string& dir, bool syncBatchnorm) {
-    const auto losses =
-        train(trainConfig(kBatch / 2, syncBatchnorm), dir + "/ranks", &collective);
+    const auto losses = train(trainConfig(kBatch / 2, syncBatchnorm), dir + "/ranks", &collective);
     if (collective.rank() == 0)
         writeValues(dir + "/losses.txt", losses);
     return 0;
@@ -200,9 +199,9 @@ void runRanks(const std::string& role, const std::string& dir) {
             kill(ranks[i], SIGKILL);
             waitpid(ranks[i], nullptr, 0);
         }
-    VERIFY_MSG(codes[0] == 0 && codes[1] == 0,
-               role + ": ranks exited with " + std::to_string(codes[0]) + " and " +
-                   std::to_string(codes[1]));
+    VERIFY_MSG(codes[0] == 0 && codes[1] == 0, role + ": ranks exited with " +
+                                                   std::to_string(codes[0]) + " and " +
+                                                   std::to_string(codes[1]));
 }
 
 double maxDifference(const std::vector<double>& a, const std::vector<double>& b) {
@@ -221,10 +220,8 @@ double modelDifference(const std::string& a, const std::string& b) {
     std::string worstName;
     for (const auto& [name, tensor] : left) {
         VERIFY_MSG(right.count(name), name + " is missing");
-        const double difference = (tensor.to(at::kDouble) - right.at(name).to(at::kDouble))
-                                      .abs()
-                                      .max()
-                                      .item<double>();
+        const double difference =
+            (tensor.to(at::kDouble) - right.at(name).to(at::kDouble)).abs().max().item<double>();
         if (difference > worst)
             worst = difference, worstName = name;
     }
@@ -314,26 +311,32 @@ SWAV_TEST(TorchrunAndSlurmEnvironmentsGiveTheRankAndTheRendezvous) {
     auto none = distributedSetupFromEnvironment(lookupIn({}));
     VERIFY(none.hasValue() && !none->has_value());
 
-    auto torchrun = distributedSetupFromEnvironment(
-        lookupIn({{"RANK", "3"}, {"WORLD_SIZE", "8"}, {"LOCAL_RANK", "1"},
-                  {"LOCAL_WORLD_SIZE", "2"}, {"MASTER_ADDR", "10.0.0.1"}, {"MASTER_PORT", "1234"}}));
+    auto torchrun = distributedSetupFromEnvironment(lookupIn({{"RANK", "3"},
+                                                              {"WORLD_SIZE", "8"},
+                                                              {"LOCAL_RANK", "1"},
+                                                              {"LOCAL_WORLD_SIZE", "2"},
+                                                              {"MASTER_ADDR", "10.0.0.1"},
+                                                              {"MASTER_PORT", "1234"}}));
     VERIFY(torchrun.hasValue() && torchrun->has_value());
     const auto& t = **torchrun;
     VERIFY(t.rank == 3 && t.worldSize == 8 && t.localRank == 1 && t.localWorldSize == 2);
     VERIFY(t.masterAddr == "10.0.0.1" && t.masterPort == 1234 && t.launcher == "torchrun");
 
-    auto slurm = distributedSetupFromEnvironment(lookupIn(
-        {{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "16"}, {"SLURM_LOCALID", "1"},
-         {"SLURM_NTASKS_PER_NODE", "8(x2)"}, {"MASTER_ADDR", "node01"}, {"MASTER_PORT", "29500"}}));
+    auto slurm = distributedSetupFromEnvironment(lookupIn({{"SLURM_PROCID", "5"},
+                                                           {"SLURM_NTASKS", "16"},
+                                                           {"SLURM_LOCALID", "1"},
+                                                           {"SLURM_NTASKS_PER_NODE", "8(x2)"},
+                                                           {"MASTER_ADDR", "node01"},
+                                                           {"MASTER_PORT", "29500"}}));
     VERIFY(slurm.hasValue() && slurm->has_value());
     VERIFY((*slurm)->rank == 5 && (*slurm)->worldSize == 16 && (*slurm)->localWorldSize == 8);
 
-    auto slurmAlone = distributedSetupFromEnvironment(
-        lookupIn({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "1"}}));
+    auto slurmAlone =
+        distributedSetupFromEnvironment(lookupIn({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "1"}}));
     VERIFY(slurmAlone.hasValue() && !slurmAlone->has_value()); // a plain one-task job
 
-    auto noMaster = distributedSetupFromEnvironment(
-        lookupIn({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "4"}}));
+    auto noMaster =
+        distributedSetupFromEnvironment(lookupIn({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "4"}}));
     VERIFY(!noMaster.hasValue());
     VERIFY(noMaster.error().message.find("MASTER_ADDR is not set") != std::string::npos);
 
@@ -358,10 +361,9 @@ SWAV_TEST(AnImagesCropsDoNotDependOnItsBatch) {
         VERIFY(at::equal(all.params[c].boxes[2], alone.params[c].boxes[0]));
         VERIFY(at::equal(all.params[c].jitterFactors[2], alone.params[c].jitterFactors[0]));
         VERIFY(at::equal(all.params[c].blurSigma[2], alone.params[c].blurSigma[0]));
-        const double difference =
-            (all.crops[c][2] - alone.crops[c][0]).abs().max().item<double>();
-        VERIFY_MSG(difference < 1e-5, "crop " + std::to_string(c) + " differs by " +
-                                          std::to_string(difference));
+        const double difference = (all.crops[c][2] - alone.crops[c][0]).abs().max().item<double>();
+        VERIFY_MSG(difference < 1e-5,
+                   "crop " + std::to_string(c) + " differs by " + std::to_string(difference));
     }
     VERIFY(imageCropSeed(5, 2, 10) != imageCropSeed(5, 3, 10)); // new crops every epoch
 }
