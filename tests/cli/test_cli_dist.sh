@@ -118,7 +118,21 @@ check "a 2-process run resumes in one process" test $? -eq 0
 check "it warns what changes" grep -q "was written by 2 processes and this run has 1: the global batch is now 32" "$work/alone.txt"
 check "it finishes as the same run" test "$(status_of "$id")" = finished
 
-# 5. Set-up errors are clear and quick.
+# 5. Two "hosts" (two launchers of one process each, as on two machines) make one run.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+nodes=(--config "$config" --set optim.epochs=1 --nnodes 2 --nproc-per-node 1 --master-addr 127.0.0.1
+       --master-port "$port" --no-store)
+"$swav" train "${nodes[@]}" --node-rank 1 --out "$work/node1" > "$work/node1.txt" 2>&1 &
+node1=$!
+"$swav" train "${nodes[@]}" --node-rank 0 --out "$work/nodes" > "$work/node0.txt" 2>&1
+code0=$?
+wait $node1
+code1=$?
+check "two launchers of one process each train one run" test "$code0" -eq 0 -a "$code1" -eq 0
+check "node 0 reports both processes" grep -q "in each of 2 processes" "$work/node0.txt"
+check "node 1's rank logs into the run folder of rank 0" test -s "$work/nodes/rank-1.log"
+
+# 6. Set-up errors are clear and quick.
 python3 -c 'import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
 print(s.getsockname()[1], flush=True); time.sleep(120)' > "$work/port.txt" &
