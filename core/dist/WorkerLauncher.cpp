@@ -129,6 +129,12 @@ Expected<LaunchPlan> resolveLaunchPlan(LaunchPlan plan) {
     if (plan.nodeRank < 0 || plan.nodeRank >= plan.nodes)
         return Error{"--node-rank " + std::to_string(plan.nodeRank) + " is outside 0.." +
                      std::to_string(plan.nodes - 1)};
+    if (plan.masterAddr.empty()) {
+        if (plan.nodes > 1)
+            return Error{"--master-addr: a run over " + std::to_string(plan.nodes) +
+                         " hosts needs the address of node 0's host, the same on every host"};
+        plan.masterAddr = "127.0.0.1";
+    }
     if (plan.masterPort == 0) {
         if (plan.nodes > 1)
             return Error{"--master-port: a run over several hosts needs a port every host agrees "

@@ -153,6 +153,8 @@ RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$free "$swav" train --conf
 code=$?
 check "an unreachable master exits with 2" test "$code" -eq 2
 check "an unreachable master is named" grep -q "rank 1 cannot reach the master at 127.0.0.1:$free within 3 s" "$work/unreachable.txt"
+"$swav" train --config "$config" --nnodes 2 --node-rank 1 --no-store > "$work/noaddr.txt" 2>&1
+check "several hosts need the master address" grep -q "^--master-addr: a run over 2 hosts needs the address" "$work/noaddr.txt"
 RANK=5 WORLD_SIZE=2 "$swav" train --config "$config" --no-store > "$work/badrank.txt" 2>&1
 check "a rank outside the world is refused" grep -q "torchrun environment: rank 5 is outside 0..1" "$work/badrank.txt"
 
