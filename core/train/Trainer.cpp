@@ -424,15 +424,11 @@ RunOutcome Trainer::train(TrainingControl& control) {
     EpochStatistics stats(cfg.model.numPrototypes, model->embeddingDim(), device);
     stats.restore(resumedAccumulators);
 
-    auto saveAt = [&](int epoch, int64_t stepInEpoch) -> std::string {
-        if (st.options.runDir.empty())
-            return {};
-        // Every rank takes part in gathering the queues and statistics; rank 0 writes.
-        const at::Tensor queues = queue.exists() ? gatherQueues(queue, collective) : at::Tensor();
-        const auto accumulators = stepInEpoch > 0 ? stats.summedOver(collective).state()
-                                                  : std::map<std::string, at::Tensor>();
-        if (rank != 0)
-            return {};
+    // Rank 0 writes the checkpoint; every rank takes part in gathering the queues and the
+    // statistics, then waits until it is written, so that no rank runs ahead of a checkpoint
+    // that failed or reads one that is not there yet.
+    auto writeCheckpoint = [&](int epoch, int64_t stepInEpoch, const at::Tensor& queues,
+                               std::map<std::string, at::Tensor> accumulators) {
         CheckpointState s;
         s.worldSize = world;
         s.configJson = toJson(cfg).dump();
@@ -445,7 +441,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
             s.queue = queues;
             s.queueFilled = queue.filled();
         }
-        s.epochAccumulators = accumulators;
+        s.epochAccumulators = std::move(accumulators);
         s.lossScale = st.device.lossScaling ? scaler.scale : 0;
         const auto path = checkpointPath(st.options.runDir, epoch, iteration);
         saveCheckpoint(s, path);
@@ -454,7 +450,33 @@ RunOutcome Trainer::train(TrainingControl& control) {
                               pruneCheckpoints(st.options.runDir, cfg.runtime.keepCheckpoints)};
         st.notify([&](TrainingObserver& o) { o.onCheckpoint(saved); });
         outcome.lastCheckpoint = path;
-        return path;
+    };
+    auto saveAt = [&](int epoch, int64_t stepInEpoch) {
+        if (st.options.runDir.empty())
+            return;
+        const at::Tensor queues = queue.exists() ? gatherQueues(queue, collective) : at::Tensor();
+        auto accumulators = stepInEpoch > 0 ? stats.summedOver(collective).state()
+                                            : std::map<std::string, at::Tensor>();
+        std::string failure;
+        if (rank == 0) {
+            try {
+                writeCheckpoint(epoch, stepInEpoch, queues, std::move(accumulators));
+            } catch (const std::exception& e) {
+                failure = describeException(e);
+            }
+        }
+        if (!distributed) {
+            if (!failure.empty())
+                throw UserError(failure);
+            return;
+        }
+        auto written = at::full({1}, failure.empty() ? 1 : 0, at::kLong);
+        collective.broadcast(written);
+        if (!failure.empty())
+            throw UserError(failure);
+        if (written.item<int64_t>() == 0)
+            throw UserError(collective.describeRank(0) +
+                            " could not write the checkpoint (its log says why)");
     };
 
     const bool syncEveryStep = !device.is_cuda();
