@@ -18,7 +18,7 @@ struct LaunchPlan {
     int processesPerNode = 0;           // 0 = not asked for (no launcher unless several hosts)
     int nodes = 1;
     int nodeRank = 0;
-    std::string masterAddr;         // "" = 127.0.0.1 (single node only)
+    std::string masterAddr;                  // "" = 127.0.0.1 (single node only)
     int masterPort = 0;                      // 0 = a free port on the loopback (single node only)
     int graceSeconds = 5;                    // after a failure, before the others are terminated
     std::vector<std::string> setEnvironment; // extra NAME=VALUE for every worker

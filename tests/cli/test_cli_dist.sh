@@ -48,17 +48,25 @@ alive() { kill -0 "$1" 2> /dev/null; }
 status_of() { "$swav" runs list 2> /dev/null | grep -E "^ +$1 " | awk '{print $3}'; }
 
 long=(--config "$config" --set optim.epochs=500 --set runtime.dist_timeout_s=10)
+# Starts a long two-process run in $work/NAME once it trains; sets launcher, r0 and r1.
+start_long() {
+  "$swav" train "${long[@]}" --nproc-per-node 2 --out "$work/$1" > "$work/$1.txt" 2>&1 &
+  launcher=$!
+  wait_for_steps "$work/$1.txt"
+  r0=$(rank_pid $launcher 0) r1=$(rank_pid $launcher 1)
+}
+# Waits at most SECONDS for the launcher; sets took and code.
+end_launcher() {
+  took=$(wait_gone $launcher "$1")
+  wait $launcher
+  code=$?
+}
 
 # 1. A rank killed mid-run.
-"$swav" train "${long[@]}" --nproc-per-node 2 --out "$work/killed" > "$work/killed.txt" 2>&1 &
-launcher=$!
-wait_for_steps "$work/killed.txt"
-r0=$(rank_pid $launcher 0) r1=$(rank_pid $launcher 1)
+start_long killed
 check "the launcher starts two ranks" test -n "$r0" -a -n "$r1"
 kill -KILL "$r1"
-took=$(wait_gone $launcher 60)
-wait $launcher
-code=$?
+end_launcher 60
 check "a killed rank ends the run within the timeout (took ${took} s)" test "$took" -le 30
 check "a killed rank fails the launcher" test "$code" -ne 0
 check "the launcher names the killed rank" grep -q "rank 1 (pid $r1) was killed by signal 9" "$work/killed.txt"
@@ -68,14 +76,9 @@ id=$(grep -oE '^run [0-9]+ recorded' "$work/killed.txt" | awk '{print $2}')
 check "the store records the run as failed" test "$(status_of "$id")" = failed
 
 # 2. A rank that hangs (stopped): the others time out and name it.
-"$swav" train "${long[@]}" --nproc-per-node 2 --out "$work/hung" > "$work/hung.txt" 2>&1 &
-launcher=$!
-wait_for_steps "$work/hung.txt"
-r0=$(rank_pid $launcher 0) r1=$(rank_pid $launcher 1)
+start_long hung
 kill -STOP "$r1"
-took=$(wait_gone $launcher 90)
-wait $launcher
-code=$?
+end_launcher 90
 check "a hung rank ends the run (took ${took} s, timeout 10 s)" test "$took" -le 45
 check "a hung rank fails the launcher" test "$code" -ne 0
 check "rank 0 names the hung rank" grep -q "rank 1 ($host, pid $r1) is alive but stopped answering within 10 s" "$work/hung.txt"
