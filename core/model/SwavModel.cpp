@@ -1,6 +1,7 @@
 #include "model/SwavModel.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/nn/modules/activation.h>
 #include <torch/utils.h>
 
@@ -64,7 +65,13 @@ SwavForward SwavModelImpl::forward(const std::vector<at::Tensor>& crops) {
     SwavForward out;
     out.features = at::cat(featureGroups, 0);
     out.embeddings = embed(out.features);
-    out.scores = m_prototypes(out.embeddings);
+    {
+        // Autocast covers the trunk and head only: the scores feed Sinkhorn's exp(score / eps)
+        // and the loss, and bf16 would round the cosines to about 0.004 (the authors keep them
+        // in fp32, and queue rows are rescored in fp32 anyway).
+        const c10::impl::ExcludeDispatchKeyGuard noAutocast(c10::autocast_dispatch_keyset);
+        out.scores = m_prototypes(out.embeddings);
+    }
     return out;
 }
 

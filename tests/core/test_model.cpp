@@ -3,6 +3,7 @@
 #include "model/SwavModel.h"
 
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
@@ -137,4 +138,21 @@ SWAV_TEST(ImagenetStemAndBottleneckShapes) {
     auto map = trunk->featureMap(at::randn({1, 3, 64, 64}));
     // 64 -> conv/2 -> 32 -> pool/2 -> 16 -> stage 2 /2 -> 8
     VERIFY(map.sizes() == at::IntArrayRef({1, 64, 8, 8}));
+}
+
+SWAV_TEST(PrototypeScoresStayFp32UnderAutocast) {
+    // Sinkhorn's exp(score / eps) and the loss need fp32 cosines (bf16 rounds them to about
+    // 0.004), as the queue rows are rescored in fp32: autocast covers the trunk and head only.
+    SwavModel model(smallConfig(), 1);
+    at::manual_seed(4);
+    const std::vector<at::Tensor> crops{at::randn({4, 1, 28, 28}), at::randn({4, 1, 28, 28})};
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    const auto out = model->forward(crops);
+    at::autocast::set_cpu_enabled(false);
+    at::autocast::clear_cache();
+    VERIFY(out.scores.scalar_type() == at::kFloat);
+    const auto expected = at::mm(out.embeddings, model->prototypes()->weight.t());
+    const double difference = (out.scores - expected).abs().max().item<double>();
+    VERIFY_MSG(difference < 1e-6, "scores differ from fp32 by " + std::to_string(difference));
 }
