@@ -51,6 +51,7 @@ private:
     std::vector<Bucket> m_buckets;
     std::vector<std::pair<size_t, size_t>> m_location; // parameter -> (bucket, slot)
     std::vector<bool> m_arrived;
+    std::vector<unsigned> m_hooks; // hook handles by parameter (overlap only)
     size_t m_nextLaunch = 0;
 };
 
