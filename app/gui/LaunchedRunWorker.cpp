@@ -144,7 +144,7 @@ void LaunchedRunWorker::setPaused(bool paused) {
 void LaunchedRunWorker::readOutput() {
     static const QRegularExpression recordedLine(QStringLiteral("^run (\\d+) recorded in "));
     static const QRegularExpression trainingOn(
-        QStringLiteral("^training on (.*): (\\d+) images, (\\d+) steps per epoch, (\\d+) epochs"));
+        QStringLiteral("^training on .*: (\\d+) images, (\\d+) steps per epoch, (\\d+) epochs"));
     m_partialLine += m_process->readAllStandardOutput();
     int end = 0;
     while ((end = m_partialLine.indexOf('\n')) >= 0) {
@@ -159,10 +159,9 @@ void LaunchedRunWorker::readOutput() {
             m_runId = match.captured(1).toLongLong();
             Q_EMIT recorded(m_runId);
         } else if (const auto on = trainingOn.match(line); on.hasMatch()) {
-            m_startInfo.device = on.captured(1).toStdString();
-            m_startInfo.datasetSize = on.captured(2).toLongLong();
-            m_startInfo.stepsPerEpoch = on.captured(3).toLongLong();
-            m_startInfo.epochs = on.captured(4).toInt();
+            m_startInfo.datasetSize = on.captured(1).toLongLong();
+            m_startInfo.stepsPerEpoch = on.captured(2).toLongLong();
+            m_startInfo.epochs = on.captured(3).toInt();
             m_startInfo.totalSteps = m_startInfo.stepsPerEpoch * m_startInfo.epochs;
             m_startInfo.numPrototypes = m_job.job.config.model.numPrototypes;
             m_startInfo.worldSize = m_job.processes;

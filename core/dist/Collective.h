@@ -27,11 +27,6 @@ public:
     virtual int worldSize() const = 0;
     /// In-place sum over all processes. Thread: the training thread or its autograd thread.
     virtual void allReduceSum(at::Tensor& tensor) = 0;
-    /// In-place sum of several tensors (gradients), possibly fused.
-    virtual void allReduceSum(std::vector<at::Tensor>& tensors) {
-        for (auto& tensor : tensors)
-            allReduceSum(tensor);
-    }
     /// Starts an in-place sum; the tensor must stay alive and untouched until wait().
     virtual std::unique_ptr<PendingReduction> allReduceSumAsync(at::Tensor& tensor);
     /// Copies rank 0's tensor to every process.

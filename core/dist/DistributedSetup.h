@@ -22,8 +22,6 @@ struct DistributedSetup {
     int masterPort = 29500;
     int timeoutSeconds = 120; // a collective or the rendezvous waiting longer fails the run
     std::string launcher;     // "swav", "torchrun" or "slurm": where the values came from
-
-    bool multiProcess() const { return worldSize > 1; }
 };
 
 using EnvironmentLookup = std::function<const char*(const char*)>;

@@ -30,8 +30,6 @@ public:
     /// the mean over ranks.
     void finish();
 
-    int bucketCount() const { return static_cast<int>(m_buckets.size()); }
-
 private:
     struct Bucket {
         std::vector<size_t> parameters; // indices into m_parameters

@@ -241,24 +241,6 @@ void ProcessGroupCollective::allReduceSum(at::Tensor& tensor) {
     m_impl->run(one, [&](std::vector<at::Tensor>& t) { return m_impl->allReduce(t); });
 }
 
-void ProcessGroupCollective::allReduceSum(std::vector<at::Tensor>& tensors) {
-    // One flat buffer per dtype and device keeps the number of collectives small.
-    if (tensors.empty())
-        return;
-    auto flat = at::cat([&] {
-        std::vector<at::Tensor> rows;
-        for (auto& t : tensors)
-            rows.push_back(t.reshape({-1}));
-        return rows;
-    }());
-    allReduceSum(flat);
-    int64_t offset = 0;
-    for (auto& t : tensors) {
-        t.copy_(flat.narrow(0, offset, t.numel()).view(t.sizes()));
-        offset += t.numel();
-    }
-}
-
 namespace {
 
 class WorkReduction : public PendingReduction {

@@ -25,7 +25,6 @@ public:
     int rank() const override;
     int worldSize() const override;
     void allReduceSum(at::Tensor& tensor) override;
-    void allReduceSum(std::vector<at::Tensor>& tensors) override;
     std::unique_ptr<PendingReduction> allReduceSumAsync(at::Tensor& tensor) override;
     void broadcast(at::Tensor& tensor) override;
     void noteProgress(int64_t step) override;

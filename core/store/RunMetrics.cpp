@@ -230,8 +230,10 @@ std::vector<SeriesBucket> RunStore::series(int64_t run, const std::string& key, 
 void RunStore::forEachMetric(int64_t run, const std::function<void(const MetricPoint&)>& visit,
                              int64_t fromStep) {
     withStoreErrors(m_path, "read metrics", [&] {
+        // Keys outermost (CROSS JOIN fixes the order): each key is one range of the
+        // (run, key, step) primary key, so a poll for new steps does not scan the whole run.
         SQLite::Statement query(*m_db, "SELECT k.name, m.step, m.epoch, m.value, m.wall_time FROM "
-                                       "metrics m JOIN metric_keys k ON k.id = m.key WHERE "
+                                       "metric_keys k CROSS JOIN metrics m ON m.key = k.id WHERE "
                                        "m.run = ? AND m.step >= ? ORDER BY k.name, m.step");
         query.bind(1, run);
         query.bind(2, fromStep);

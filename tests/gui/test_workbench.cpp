@@ -27,6 +27,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -40,6 +41,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 using namespace swav;
@@ -69,6 +71,25 @@ ExperimentConfig tinyRun(int epochs) {
 void loadIntoForm(MainWindow& window, const ExperimentConfig& config) {
     window.experiment()->form()->setConfigJson(toJson(config));
     window.experiment()->validateNow();
+}
+
+/// Waits until `count` has stayed the same for `quietMs` (at most `timeoutMs` in all).
+bool waitUntilSteady(const std::function<int()>& count, int quietMs, int timeoutMs) {
+    QElapsedTimer total, quiet;
+    total.start();
+    quiet.start();
+    int last = count();
+    while (total.elapsed() < timeoutMs) {
+        QTest::qWait(50);
+        const int now = count();
+        if (now != last) {
+            last = now;
+            quiet.restart();
+        } else if (quiet.elapsed() >= quietMs) {
+            return true;
+        }
+    }
+    return false;
 }
 
 QString stateOf(MainWindow& window, qint64 run) {
@@ -271,7 +292,9 @@ private Q_SLOTS:
 
         window.pauseAction()->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("paused"), 10000);
-        QTest::qWait(1500); // steps in flight and the next poll
+        // The steps in flight when the ranks paused have arrived: no new point for 1.5 s
+        // (three polls of the database), however busy the machine.
+        QVERIFY(waitUntilSteady([&] { return window.lossPlot()->pointCount(); }, 1500, 30000));
         const int pausedAt = window.lossPlot()->pointCount();
         QTest::qWait(1500);
         QCOMPARE(window.lossPlot()->pointCount(), pausedAt);
