@@ -14,6 +14,8 @@ struct BenchOptions {
     long long rows = 1000000; // `bench store`: metric rows to insert
     int points = 2000;        // `bench store`: points of the downsampled series
     LaunchPlan launch;        // --nproc-per-node: benchmark data-parallel training
+    std::string images;       // `bench data`: the image folder
+    int threads = 0;          // `bench data`: decoding threads, 0 = one per core
 };
 
 /// `swav bench`: images/s and the time split of a training step, no run written.

@@ -3,12 +3,14 @@
 #include "cli/AnalyzeCommand.h"
 #include "cli/BenchCommand.h"
 #include "cli/ConfigSource.h"
+#include "cli/DataBenchCommand.h"
 #include "cli/EvalCommand.h"
 #include "cli/ExportCommand.h"
 #include "cli/RunsCommand.h"
 #include "cli/StoreLink.h"
 #include "cli/TrainCommand.h"
 #include "config/Presets.h"
+#include "data/BenchImages.h"
 #include "store/RunStore.h"
 
 #include <CLI/CLI.hpp>
@@ -99,6 +101,13 @@ int run(int argc, char** argv) {
                     "Record the steps into a scratch run database (to measure its cost)");
     auto* benchAugment = bench->add_subcommand("augment", "Measure the multi-crop pipeline alone");
     benchAugment->fallthrough();
+    auto* benchData = bench->add_subcommand(
+        "data", "Measure decoding and multi-crop from an image folder (images/s and per core)");
+    benchData->fallthrough();
+    benchData->add_option("--images", benchOptions.images, "Image folder (see `swav make-images`)")
+        ->required();
+    benchData->add_option("--threads", benchOptions.threads, "Decoding threads (0: one per core)")
+        ->check(CLI::Range(0, 1024));
     auto* benchStore = bench->add_subcommand(
         "store", "Measure metric inserts and downsampled series reads of the run database");
     benchStore->add_option("--rows", benchOptions.rows, "Metric rows to insert")
@@ -154,6 +163,18 @@ int run(int argc, char** argv) {
     exportCommand->add_option("--out", exportOptions.outFile,
                               "Output file (default: <run>/export/<checkpoint>-resnet.pt)");
 
+    MakeImagesOptions makeImagesOptions;
+    auto* makeImages = app.add_subcommand(
+        "make-images",
+        "Write a folder of ImageNet-like JPEGs cut from photographs (for benchmarks)");
+    makeImages->add_option("--out", makeImagesOptions.outFolder, "New or empty folder")->required();
+    makeImages->add_option("--count", makeImagesOptions.count, "Number of JPEGs")
+        ->check(CLI::Range(1LL, 10000000LL));
+    makeImages->add_option("--photos", makeImagesOptions.photoFolder,
+                           "Folder of photographs (default: python3-skimage's, " +
+                               skimagePhotoFolder() + ")");
+    makeImages->add_option("--seed", makeImagesOptions.seed, "Seed of the crops");
+
     RunsOptions runsOptions;
     auto* runs = addRunsCommand(app, runsOptions);
 
@@ -193,6 +214,10 @@ int run(int argc, char** argv) {
         return runRuns(*runs, runsOptions);
     if (benchAugment->parsed())
         return runAugmentBench(benchOptions);
+    if (makeImages->parsed())
+        return runMakeImages(makeImagesOptions);
+    if (benchData->parsed())
+        return runDataBench(benchOptions);
     if (benchStore->parsed())
         return runStoreBench(benchOptions);
     if (bench->parsed())

@@ -3,6 +3,8 @@
 #include "ImageConversion.h"
 #include "augment/MultiCrop.h"
 #include "data/Dataset.h"
+#include "train/MultiCropRecipe.h"
+#include "util/SeedMix.h"
 
 #include <ATen/ATen.h>
 
@@ -12,15 +14,27 @@ CropPreview renderCrops(Dataset& dataset, qint64 index, const ExperimentConfig& 
                         const std::vector<CropGroupConfig>& groups, quint64 seed) {
     CropPreview preview;
     try {
-        const ImageBatch source = dataset.gather({index});
-        const at::Tensor& image = source.images;
-        if (source.labels.defined())
-            preview.label = int(source.labels[0].item<int64_t>());
+        if (const at::Tensor labels = dataset.labels(); labels.defined())
+            preview.label = int(labels[index].item<int64_t>());
         std::vector<double> mean = config.multicrop.mean, stdev = config.multicrop.std;
         if (mean.empty() || stdev.empty())
             defaultNormalisation(config.dataset, mean, stdev);
         const MultiCropAugmenter augmenter(groups, mean, stdev);
-        const MultiCropBatch batch = augmenter.apply(image, seed);
+        MultiCropBatch batch;
+        at::Tensor image;
+        if (dataset.cutsCropsFromOriginals()) {
+            // Image folders: the crops training cuts from the full-resolution original.
+            const MultiCropRecipe recipe(
+                groups, mean, stdev, [seed](int64_t) { return mixSeed(seed, 0); }, false);
+            const auto shared =
+                std::shared_ptr<const CropRecipe>(&recipe, [](const CropRecipe*) {});
+            const CutCropBatch cut = dataset.gatherCrops({index}, shared);
+            batch = augmenter.finish(cut.crops, recipe.params(cut));
+            image = dataset.original(index).unsqueeze(0);
+        } else {
+            image = dataset.gather({index}).images;
+            batch = augmenter.apply(image, seed);
+        }
         for (size_t c = 0; c < batch.crops.size(); ++c) {
             const CropParams& p = batch.params[c];
             CropTile tile;

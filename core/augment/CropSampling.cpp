@@ -45,49 +45,84 @@ void sampleBox(const CropGroupConfig& g, int height, int width, std::mt19937_64&
 
 } // namespace
 
-CropParams sampleCropParams(const CropGroupConfig& g, int groupIndex, int height, int width,
-                            std::vector<std::mt19937_64>& imageRngs) {
-    const auto batch = static_cast<int64_t>(imageRngs.size());
+CropDraw drawCrop(const CropGroupConfig& g, int height, int width, std::mt19937_64& rng) {
+    CropDraw d;
+    sampleBox(g, height, width, rng, d.box);
+    d.flipped = bernoulli(rng, g.flipProb);
+    const double s = g.jitterStrength;
+    const double bcs = 0.8 * s, hue = 0.2 * s;
+    // Draw every factor even when unused so that one probability does not shift the others.
+    const float brightness = static_cast<float>(uniform(rng, std::max(0.0, 1 - bcs), 1 + bcs));
+    const float contrast = static_cast<float>(uniform(rng, std::max(0.0, 1 - bcs), 1 + bcs));
+    const float saturation = static_cast<float>(uniform(rng, std::max(0.0, 1 - bcs), 1 + bcs));
+    const float hueShift = static_cast<float>(hue > 0 ? uniform(rng, -hue, hue) : 0.0);
+    d.jittered = bernoulli(rng, g.jitterProb) && s > 0;
+    if (d.jittered) {
+        d.factors[0] = brightness, d.factors[1] = contrast, d.factors[2] = saturation;
+        d.factors[3] = hueShift;
+    }
+    d.grayscale = bernoulli(rng, g.grayscaleProb);
+    const double drawnSigma =
+        uniform(rng, g.blurSigmaMin, std::max(g.blurSigmaMin, g.blurSigmaMax));
+    d.blurSigma = bernoulli(rng, g.blurProb) ? static_cast<float>(drawnSigma) : 0.0f;
+    return d;
+}
+
+std::vector<CropDraw> drawImageCrops(const std::vector<CropGroupConfig>& groups, int height,
+                                     int width, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<CropDraw> draws;
+    for (const auto& group : groups)
+        for (int c = 0; c < group.count; ++c)
+            draws.push_back(drawCrop(group, height, width, rng));
+    return draws;
+}
+
+namespace {
+
+CropParams emptyParams(int groupIndex, int size, int64_t batch) {
     CropParams p;
     p.group = groupIndex;
-    p.size = g.size;
+    p.size = size;
     p.boxes = at::empty({batch, 4}, at::kFloat);
     p.flipped = at::empty({batch}, at::kBool);
     p.jittered = at::empty({batch}, at::kBool);
     p.jitterFactors = at::empty({batch, 4}, at::kFloat);
     p.grayscale = at::empty({batch}, at::kBool);
     p.blurSigma = at::empty({batch}, at::kFloat);
+    return p;
+}
 
-    auto* boxes = p.boxes.data_ptr<float>();
-    auto* flipped = p.flipped.data_ptr<bool>();
-    auto* jittered = p.jittered.data_ptr<bool>();
-    auto* factors = p.jitterFactors.data_ptr<float>();
-    auto* gray = p.grayscale.data_ptr<bool>();
-    auto* sigma = p.blurSigma.data_ptr<float>();
+void setRow(CropParams& p, int64_t i, const CropDraw& d) {
+    std::copy(d.box, d.box + 4, p.boxes.data_ptr<float>() + 4 * i);
+    p.flipped.data_ptr<bool>()[i] = d.flipped;
+    p.jittered.data_ptr<bool>()[i] = d.jittered;
+    std::copy(d.factors, d.factors + 4, p.jitterFactors.data_ptr<float>() + 4 * i);
+    p.grayscale.data_ptr<bool>()[i] = d.grayscale;
+    p.blurSigma.data_ptr<float>()[i] = d.blurSigma;
+}
 
-    const double s = g.jitterStrength;
-    const double bcs = 0.8 * s, hue = 0.2 * s;
-    for (int64_t i = 0; i < batch; ++i) {
-        auto& rng = imageRngs[static_cast<size_t>(i)];
-        sampleBox(g, height, width, rng, boxes + 4 * i);
-        flipped[i] = bernoulli(rng, g.flipProb);
-        // Draw every factor even when unused so that one probability does not shift the others.
-        const float brightness = static_cast<float>(uniform(rng, std::max(0.0, 1 - bcs), 1 + bcs));
-        const float contrast = static_cast<float>(uniform(rng, std::max(0.0, 1 - bcs), 1 + bcs));
-        const float saturation = static_cast<float>(uniform(rng, std::max(0.0, 1 - bcs), 1 + bcs));
-        const float hueShift = static_cast<float>(hue > 0 ? uniform(rng, -hue, hue) : 0.0);
-        jittered[i] = bernoulli(rng, g.jitterProb) && s > 0;
-        float* f = factors + 4 * i;
-        if (jittered[i]) {
-            f[0] = brightness, f[1] = contrast, f[2] = saturation, f[3] = hueShift;
-        } else {
-            f[0] = 1, f[1] = 1, f[2] = 1, f[3] = 0;
-        }
-        gray[i] = bernoulli(rng, g.grayscaleProb);
-        const double drawnSigma =
-            uniform(rng, g.blurSigmaMin, std::max(g.blurSigmaMin, g.blurSigmaMax));
-        sigma[i] = bernoulli(rng, g.blurProb) ? static_cast<float>(drawnSigma) : 0.0f;
-    }
+} // namespace
+
+CropParams sampleCropParams(const CropGroupConfig& g, int groupIndex, int height, int width,
+                            std::vector<std::mt19937_64>& imageRngs) {
+    const auto batch = static_cast<int64_t>(imageRngs.size());
+    CropParams p = emptyParams(groupIndex, g.size, batch);
+    for (int64_t i = 0; i < batch; ++i)
+        setRow(p, i, drawCrop(g, height, width, imageRngs[static_cast<size_t>(i)]));
+    return p;
+}
+
+CropParams cropParamsFromDraws(const std::vector<CropGroupConfig>& groups, int crop,
+                               const std::vector<std::vector<CropDraw>>& imageDraws) {
+    int groupIndex = 0, first = 0;
+    while (groupIndex + 1 < static_cast<int>(groups.size()) &&
+           crop >= first + groups[static_cast<size_t>(groupIndex)].count)
+        first += groups[static_cast<size_t>(groupIndex++)].count;
+    const auto batch = static_cast<int64_t>(imageDraws.size());
+    CropParams p = emptyParams(groupIndex, groups[static_cast<size_t>(groupIndex)].size, batch);
+    for (int64_t i = 0; i < batch; ++i)
+        setRow(p, i, imageDraws[static_cast<size_t>(i)].at(static_cast<size_t>(crop)));
     return p;
 }
 

@@ -41,6 +41,10 @@ public:
     MultiCropBatch apply(const at::Tensor& images, const std::vector<uint64_t>& imageSeeds) const;
     /// The same with image i seeded by mixSeed(seed, i).
     MultiCropBatch apply(const at::Tensor& images, uint64_t seed) const;
+    /// Colour jitter, grayscale, blur and normalisation of crops already cut and resized (uint8
+    /// [B, C, size, size] each, flips applied), as apply() does after cutting; on their device.
+    MultiCropBatch finish(const std::vector<at::Tensor>& cutCrops,
+                          std::vector<CropParams> params) const;
 
     /// Undoes the normalisation: float [B, C, s, s] -> values in [0, 1] (for display).
     at::Tensor denormalise(const at::Tensor& crops) const;
@@ -49,6 +53,9 @@ public:
     const std::vector<CropGroupConfig>& groups() const { return m_groups; }
 
 private:
+    /// The steps after cutting, on float crops in [0, 1].
+    at::Tensor finishCrop(at::Tensor crop, const CropParams& params) const;
+
     std::vector<CropGroupConfig> m_groups;
     std::vector<double> m_mean;
     std::vector<double> m_std;

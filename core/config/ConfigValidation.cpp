@@ -97,6 +97,7 @@ void validateDataset(const DatasetConfig& d, ValidationReport& report, Checker& 
                   "each decoded image takes image_size^2 x 3 bytes; ImageNet uses 256");
     check.between("dataset.prefetch_images", d.prefetchImages, 1, kMaxPrefetchImages,
                   "decoded images are held in memory; a few thousand keep any GPU fed");
+    check.between("dataset.decode_threads", d.decodeThreads, 0, 1024, "0 uses one thread per core");
     if (d.kind == "synthetic") {
         check.between("dataset.synthetic_count", d.syntheticCount, 2, kMaxSyntheticImages,
                       "synthetic images are generated into memory before training");

@@ -18,8 +18,10 @@ struct DatasetConfig {
     double subset = 0;                  // 0 = all; (0,1) = fraction; >= 1 = number of images
     double holdout = 0;                 // images kept aside for monitoring: fraction or count
     int subsetSeed = 0;                 // seed of the subset / hold-out draw
-    int imageSize = 256;                // image folders: shorter side resized, centre square crop
+    int imageSize = 256;                // image folders, evaluation: shorter side, centre square
     int prefetchImages = 4096;          // image folders: decoded images buffered ahead
+    int decodeThreads = 0;              // image folders: decoding threads, 0 = one per core
+    std::string cropFinish = "auto";    // image folders: where colour and blur are applied
     int syntheticCount = 2048;          // synthetic: number of images
     int syntheticClasses = 4;           // synthetic: number of shape classes
     int syntheticSize = 32;             // synthetic: image side in pixels
@@ -42,9 +44,20 @@ struct DatasetConfig {
           "count.");
         v("subset_seed", s.subsetSeed, "Seed of the subset and hold-out draw.");
         v("image_size", s.imageSize,
-          "Image folders: the shorter side is resized to this and the centre square kept.");
+          "Image folders, evaluation images: the shorter side is resized to this and the centre "
+          "square kept (256, then the centre 224 for ImageNet). Training crops are cut from the "
+          "full-resolution originals.");
         v("prefetch_images", s.prefetchImages,
-          "Image folders: how many decoded images the background reader keeps ready.");
+          "Image folders: memory for images decoded ahead, counted in image_size squares "
+          "(training crops take their own size; at least two batches are kept ready).");
+        v("decode_threads", s.decodeThreads,
+          "Image folders: threads decoding and cutting images; 0 = one per core.");
+        v("crop_finish", s.cropFinish,
+          "Image folders: where colour jitter, grayscale, blur and normalisation of training "
+          "crops run. 'workers': on the decoding threads, pixel by pixel (fastest on the CPU); "
+          "'device': as batched tensor operations on the training device (fastest on a GPU); "
+          "'auto': workers for CPU runs, device for GPU runs.",
+          Choices{"auto", "workers", "device"});
         v("synthetic_count", s.syntheticCount, "Synthetic data: number of images.");
         v("synthetic_classes", s.syntheticClasses, "Synthetic data: number of shape classes.");
         v("synthetic_size", s.syntheticSize, "Synthetic data: image side in pixels.");
@@ -79,7 +92,7 @@ struct ModelConfig {
     int inChannels = 0;                              // 0 = from the dataset
     HeadConfig head;
     int numPrototypes = 3000;  // K
-    bool channelsLast = false; // NHWC memory format (faster on recent GPUs)
+    bool channelsLast = true;  // NHWC memory format on CUDA devices
     bool syncBatchnorm = true; // multi-process runs: batch statistics over every process
 
     template <class Self, class V> static void fields(Self& s, V& v) {
@@ -102,7 +115,8 @@ struct ModelConfig {
         v("num_prototypes", s.numPrototypes,
           "Number of prototypes K (3000 on ImageNet). Batch plus queue should be at least K.");
         v("channels_last", s.channelsLast,
-          "Use the channels-last memory layout (faster convolutions on recent GPUs).");
+          "CUDA runs: convolutions in the channels-last memory layout (tensor cores take it "
+          "without transposes). CPU runs always use channels-first.");
         v("sync_batchnorm", s.syncBatchnorm,
           "Multi-process runs: batch norm statistics and their gradients span the global batch, "
           "as the official scripts do (SyncBatchNorm). Off: each process normalises its own "

@@ -8,6 +8,7 @@
 #include <ATen/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,42 @@ struct ImageBatch {
     at::Tensor images;  // uint8 [B, C, H, W], contiguous
     at::Tensor labels;  // int64 [B]; -1 where unknown
     at::Tensor indices; // int64 [B]: positions in the dataset
+};
+
+/// One crop to cut from an original image: a box in the original's pixels, resized to `size` x
+/// `size`, mirrored or not.
+struct CropCut {
+    double x = 0, y = 0, width = 0, height = 0;
+    int size = 0;
+    bool flipped = false;
+};
+
+/// What a reader that cuts training crops from full-resolution originals needs to know; called
+/// on its decoding threads, so implementations must be safe to call concurrently.
+class CropRecipe {
+public:
+    virtual ~CropRecipe() = default;
+    /// The crops of the image at `index` (the position the caller asked for), given the
+    /// original's size.
+    virtual std::vector<CropCut> cuts(int height, int width, int64_t index) const = 0;
+    /// The output side of each cut, the same for every image.
+    virtual std::vector<int> cutSizes() const = 0;
+    /// Whether the decoding threads also finish the crops (finish()) or hand over the cut pixels.
+    virtual bool finishedInWorkers() const = 0;
+    /// Turns the cut crops of image `index` (uint8 RGB, interleaved, flip applied, one pointer per
+    /// cut) into the float crops the network takes (channels first, one pointer per cut).
+    virtual void finish(int64_t index, int height, int width,
+                        const std::vector<const uint8_t*>& cutPixels,
+                        const std::vector<float*>& out) const = 0;
+};
+
+/// Training crops cut from the originals, one tensor per cut, in the recipe's cut order.
+struct CutCropBatch {
+    std::vector<at::Tensor> crops; // uint8 [B, 3, size, size], or float when finished in workers
+    bool finished = false;         // crops are the recipe's finished float crops
+    at::Tensor originalSizes;      // int64 [B, 2]: height, width of each original
+    at::Tensor labels;             // int64 [B]; -1 where unknown
+    at::Tensor indices;            // int64 [B]
 };
 
 /// Random access to a set of equally sized images. Implementations are either fully in memory
@@ -46,6 +83,20 @@ public:
     /// Asks the dataset to prepare these batches in this order (streaming readers decode ahead
     /// in a background thread). In-memory datasets ignore it. Call before a run of gather().
     virtual void prefetch(const std::vector<std::vector<int64_t>>& batches) { (void)batches; }
+
+    /// Whether training crops are cut from the full-resolution originals (image folders), through
+    /// prefetchCrops() and gatherCrops(), rather than from gather()'s equally sized images.
+    virtual bool cutsCropsFromOriginals() const { return false; }
+    /// Plans batches of crops in this order; `pinned` puts them in page-locked memory (for
+    /// asynchronous copies to a GPU). The recipe must outlive the plan.
+    virtual void prefetchCrops(const std::vector<std::vector<int64_t>>& batches,
+                               std::shared_ptr<const CropRecipe> recipe, bool pinned);
+    /// The crops of these images: the next planned batch, else cut now with `recipe`.
+    virtual CutCropBatch gatherCrops(const std::vector<int64_t>& indices,
+                                     const std::shared_ptr<const CropRecipe>& recipe);
+    /// The image training crops are cut from, uint8 [C, H, W]: the original for image folders
+    /// (for display), else the dataset image.
+    virtual at::Tensor original(int64_t index) { return gather({index}).images[0]; }
 };
 
 /// Everything is in memory: images uint8 [N, C, H, W], labels int64 [N] (or undefined).
@@ -87,8 +138,20 @@ public:
     std::string description() const override;
     int64_t skippedFiles() const override { return m_base->skippedFiles(); }
     void prefetch(const std::vector<std::vector<int64_t>>& batches) override;
+    bool cutsCropsFromOriginals() const override { return m_base->cutsCropsFromOriginals(); }
+    void prefetchCrops(const std::vector<std::vector<int64_t>>& batches,
+                       std::shared_ptr<const CropRecipe> recipe, bool pinned) override;
+    CutCropBatch gatherCrops(const std::vector<int64_t>& indices,
+                             const std::shared_ptr<const CropRecipe>& recipe) override;
+    at::Tensor original(int64_t index) override;
 
 private:
+    std::vector<int64_t> basePositions(const std::vector<int64_t>& indices) const;
+    std::vector<std::vector<int64_t>>
+    basePositions(const std::vector<std::vector<int64_t>>& batches) const;
+    /// The recipe seen by the base dataset: its positions mapped back to this subset's.
+    std::shared_ptr<const CropRecipe> baseRecipe(std::shared_ptr<const CropRecipe> recipe) const;
+
     std::shared_ptr<Dataset> m_base;
     std::vector<int64_t> m_positions;
     std::string m_what;
@@ -152,18 +215,24 @@ std::shared_ptr<InMemoryDataset> readMnistLike(const std::string& folder, bool t
 std::shared_ptr<InMemoryDataset> makeSyntheticShapes(int64_t count, int classes, int side,
                                                      int channels, uint64_t seed);
 
-/// Image folder: class sub-folders (labelled) or a flat folder (unlabelled). Images decoded
-/// with OpenCV, BGR->RGB, shorter side resized to `side` (area interpolation when shrinking,
-/// bilinear when enlarging), centre square crop -> uint8 [3, side, side]. Files are listed
+/// Image folder: class sub-folders (labelled) or a flat folder (unlabelled). Files are listed
 /// sorted; with class sub-folders (searched recursively) loose files at the top are ignored.
-/// Unreadable files are skipped and counted: at open, files whose header OpenCV does not
-/// recognise (cv::haveImageReader) are left out; a file that passes that check but fails to
-/// decode later is replaced by the next decodable file of the same class (else any) and
-/// counted, so size() and labels() stay valid. No readable image at all -> UserError.
-/// prefetch() decodes the planned batches in order on one background thread into a queue of
-/// about `prefetchImages` images; gather() takes the next planned batch from it when the
-/// indices match, and decodes any other request synchronously.
-/// Only available when built with OpenCV; otherwise throws UserError saying so.
-std::shared_ptr<Dataset> openImageFolder(const std::string& folder, int side, int prefetchImages);
+/// Images are decoded with OpenCV as stored (EXIF orientation is not applied, as with PIL in the
+/// reference pipeline), grey and palette images as RGB.
+/// - gather(): shorter side resized to `side` (area interpolation when shrinking, bilinear when
+///   enlarging), centre square -> uint8 [3, side, side] (evaluation images).
+/// - gatherCrops(): each crop cut from the full-resolution original at the recipe's box and
+///   resized to its size (area when shrinking, bilinear when enlarging). JPEGs are decoded at
+///   1/2, 1/4 or 1/8 of their size when every box still has at least its output's resolution.
+/// Unreadable files are skipped and counted: at open, files without the signature of a
+/// supported format are left out; a file that fails to decode later is replaced by the next
+/// decodable file of the same class (else any) and counted, so size() and labels() stay valid.
+/// No readable image at all -> UserError.
+/// prefetch() and prefetchCrops() decode the planned batches in order on `threads` threads (0 =
+/// one per core), keeping up to about `prefetchImages` images ready (at least two batches);
+/// gather() and gatherCrops() take the next planned batch when the indices match and decode any
+/// other request at once. Only available when built with OpenCV; otherwise throws UserError.
+std::shared_ptr<Dataset> openImageFolder(const std::string& folder, int side, int prefetchImages,
+                                         int threads = 0);
 
 } // namespace swav

@@ -1,13 +1,16 @@
 #include "data/ImageDecode.h"
 
+#include <ATen/ATen.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 
 namespace swav {
 
@@ -19,6 +22,13 @@ const bool g_pixelLimitSet = [] {
     ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "134217728", /*overwrite=*/0);
     return true;
 }();
+
+// Images are decoded on a pool of our own threads; OpenCV's threads inside each resize would
+// only compete with them.
+void prepareOpenCv() {
+    static std::once_flag once;
+    std::call_once(once, [] { cv::setNumThreads(1); });
+}
 
 bool startsWith(const uint8_t* bytes, size_t size, const char* prefix, size_t length,
                 size_t offset = 0) {
@@ -49,13 +59,134 @@ std::vector<uint8_t> readImageFile(const std::string& path) {
     return bytes;
 }
 
-bool decodeSquareImage(const std::vector<uint8_t>& bytes, int side, uint8_t* out) {
+bool encodedImageSize(const uint8_t* bytes, size_t size, int& height, int& width) {
+    auto be16 = [&](size_t at) { return (int(bytes[at]) << 8) | bytes[at + 1]; };
+    if (startsWith(bytes, size, "\x89PNG\r\n\x1a\n", 8)) {
+        if (size < 24 || std::memcmp(bytes + 12, "IHDR", 4) != 0)
+            return false;
+        auto be32 = [&](size_t at) {
+            return (uint32_t(bytes[at]) << 24) | (uint32_t(bytes[at + 1]) << 16) |
+                   (uint32_t(bytes[at + 2]) << 8) | bytes[at + 3];
+        };
+        const uint32_t w = be32(16), h = be32(20);
+        if (w == 0 || h == 0 || w > (1u << 30) || h > (1u << 30))
+            return false;
+        width = static_cast<int>(w), height = static_cast<int>(h);
+        return true;
+    }
+    if (!startsWith(bytes, size, "\xff\xd8", 2))
+        return false;
+    // Walk the JPEG markers up to the first start-of-frame (C0..CF except C4, C8, CC).
+    size_t at = 2;
+    while (at + 4 <= size) {
+        if (bytes[at] != 0xff)
+            return false;
+        const uint8_t marker = bytes[at + 1];
+        if (marker == 0xff) { // fill byte
+            ++at;
+            continue;
+        }
+        if (marker == 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker == 0x01) {
+            at += 2;
+            continue;
+        }
+        const size_t length = static_cast<size_t>(be16(at + 2));
+        if (length < 2)
+            return false;
+        const bool frame =
+            marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+        if (frame) {
+            if (at + 9 > size || length < 7)
+                return false;
+            height = be16(at + 5), width = be16(at + 7);
+            return height > 0 && width > 0;
+        }
+        if (marker == 0xd9 || marker == 0xda) // end of image or scan before any frame
+            return false;
+        at += 2 + length;
+    }
+    return false;
+}
+
+namespace {
+
+bool isJpeg(const std::vector<uint8_t>& bytes) {
+    return startsWith(bytes.data(), bytes.size(), "\xff\xd8\xff", 3);
+}
+
+/// The largest of 8, 4, 2 by which the original may shrink with every cut keeping at least its
+/// output resolution; 1 when none.
+int reductionFor(double smallestRatio) {
+    for (const int factor : {8, 4, 2})
+        if (smallestRatio >= factor)
+            return factor;
+    return 1;
+}
+
+/// Decodes to BGR (grey and palette images expanded), ignoring EXIF orientation, at 1/factor.
+cv::Mat decodeBgr(const std::vector<uint8_t>& bytes, int factor) {
+    int flags = cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION;
+    if (factor == 2)
+        flags = cv::IMREAD_REDUCED_COLOR_2 | cv::IMREAD_IGNORE_ORIENTATION;
+    else if (factor == 4)
+        flags = cv::IMREAD_REDUCED_COLOR_4 | cv::IMREAD_IGNORE_ORIENTATION;
+    else if (factor == 8)
+        flags = cv::IMREAD_REDUCED_COLOR_8 | cv::IMREAD_IGNORE_ORIENTATION;
+    cv::Mat bgr = cv::imdecode(bytes, flags);
+    if (bgr.empty() || bgr.type() != CV_8UC3)
+        return {};
+    return bgr;
+}
+
+/// Header size when known and within the pixel limit; 0 x 0 when unknown; false for a bomb.
+bool headerSize(const std::vector<uint8_t>& bytes, int& height, int& width) {
+    height = width = 0;
+    if (!encodedImageSize(bytes.data(), bytes.size(), height, width)) {
+        height = width = 0;
+        return true;
+    }
+    return int64_t(height) * width <= kMaxImagePixels;
+}
+
+void resizeInto(const cv::Mat& source, cv::Mat& target, int rows, int cols) {
+    const bool shrinking = source.rows >= rows && source.cols >= cols;
+    cv::resize(source, target, cv::Size(cols, rows), 0, 0,
+               shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+}
+
+void bgrToPlanarRgb(const cv::Mat& bgr, uint8_t* out) {
+    const int rows = bgr.rows, cols = bgr.cols;
+    const int64_t plane = int64_t(rows) * cols;
+    for (int y = 0; y < rows; ++y) {
+        const uint8_t* row = bgr.ptr<uint8_t>(y);
+        uint8_t* r = out + int64_t(y) * cols;
+        uint8_t* g = r + plane;
+        uint8_t* b = g + plane;
+        for (int x = 0; x < cols; ++x) {
+            b[x] = row[3 * x];
+            g[x] = row[3 * x + 1];
+            r[x] = row[3 * x + 2];
+        }
+    }
+}
+
+} // namespace
+
+bool decodeSquareImage(const std::vector<uint8_t>& bytes, int side, uint8_t* out,
+                       bool allowReduced) {
     (void)g_pixelLimitSet;
+    prepareOpenCv();
     if (side < 1 || !hasSupportedImageSignature(bytes.data(), bytes.size()))
         return false;
     try {
-        const cv::Mat bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
-        if (bgr.empty() || bgr.type() != CV_8UC3)
+        int height = 0, width = 0;
+        if (!headerSize(bytes, height, width))
+            return false;
+        const int factor = allowReduced && isJpeg(bytes) && height > 0
+                               ? reductionFor(static_cast<double>(std::min(height, width)) / side)
+                               : 1;
+        const cv::Mat bgr = decodeBgr(bytes, factor);
+        if (bgr.empty())
             return false;
         // Shorter side to `side` exactly; the longer side keeps the aspect ratio.
         const int rows = bgr.rows, cols = bgr.cols;
@@ -66,24 +197,127 @@ bool decodeSquareImage(const std::vector<uint8_t>& bytes, int side, uint8_t* out
             cols < rows ? side : std::max(side, static_cast<int>(std::lround(cols * scale)));
         cv::Mat resized = bgr;
         if (newRows != rows || newCols != cols)
-            cv::resize(bgr, resized, cv::Size(newCols, newRows), 0, 0,
-                       scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+            resizeInto(bgr, resized, newRows, newCols);
         const cv::Mat crop =
             resized(cv::Rect((newCols - side) / 2, (newRows - side) / 2, side, side));
-        cv::Mat rgb;
-        cv::cvtColor(crop, rgb, cv::COLOR_BGR2RGB);
-        // HWC -> CHW.
-        const int64_t plane = int64_t(side) * side;
-        for (int y = 0; y < side; ++y) {
-            const uint8_t* row = rgb.ptr<uint8_t>(y);
-            for (int x = 0; x < side; ++x)
-                for (int c = 0; c < 3; ++c)
-                    out[c * plane + int64_t(y) * side + x] = row[3 * x + c];
-        }
+        bgrToPlanarRgb(crop, out);
         return true;
-    } catch (...) {
+    } catch (const cv::Exception&) {
         return false; // OpenCV throws on some corrupt files and on its pixel limit
+    } catch (const std::bad_alloc&) {
+        return false;
     }
+}
+
+at::Tensor decodeOriginalImage(const std::vector<uint8_t>& bytes) {
+    (void)g_pixelLimitSet;
+    prepareOpenCv();
+    if (!hasSupportedImageSignature(bytes.data(), bytes.size()))
+        return {};
+    try {
+        int height = 0, width = 0;
+        if (!headerSize(bytes, height, width))
+            return {};
+        const cv::Mat bgr = decodeBgr(bytes, 1);
+        if (bgr.empty())
+            return {};
+        at::Tensor out = at::empty({3, bgr.rows, bgr.cols}, at::kByte);
+        bgrToPlanarRgb(bgr, out.data_ptr<uint8_t>());
+        return out;
+    } catch (const cv::Exception&) {
+        return {};
+    } catch (const std::bad_alloc&) {
+        return {};
+    }
+}
+
+namespace {
+
+/// The box of `cut` in the decoded image's pixels (which may be a reduced or mis-declared
+/// version of the original), at least one pixel, inside the image.
+cv::Rect decodedBox(const CropCut& cut, double scaleX, double scaleY, int cols, int rows) {
+    const int x0 = std::clamp(static_cast<int>(std::lround(cut.x * scaleX)), 0, cols - 1);
+    const int y0 = std::clamp(static_cast<int>(std::lround(cut.y * scaleY)), 0, rows - 1);
+    const int x1 =
+        std::clamp(static_cast<int>(std::lround((cut.x + cut.width) * scaleX)), x0 + 1, cols);
+    const int y1 =
+        std::clamp(static_cast<int>(std::lround((cut.y + cut.height) * scaleY)), y0 + 1, rows);
+    return cv::Rect(x0, y0, x1 - x0, y1 - y0);
+}
+
+} // namespace
+
+bool decodeCrops(const std::vector<uint8_t>& bytes, const CropRecipe& recipe, int64_t index,
+                 const std::vector<void*>& out, int originalSize[2], bool allowReduced,
+                 int* reducedBy) {
+    (void)g_pixelLimitSet;
+    prepareOpenCv();
+    if (!hasSupportedImageSignature(bytes.data(), bytes.size()))
+        return false;
+    cv::Mat bgr;
+    std::vector<CropCut> cuts;
+    int height = 0, width = 0;
+    try {
+        if (!headerSize(bytes, height, width))
+            return false;
+        int factor = 1;
+        if (height > 0) {
+            // The boxes are drawn from the declared size; the decode size follows from them.
+            cuts = recipe.cuts(height, width, index);
+            double smallest = 1e9;
+            for (const auto& cut : cuts)
+                smallest = std::min(smallest, std::min(cut.width, cut.height) / cut.size);
+            if (allowReduced && isJpeg(bytes))
+                factor = reductionFor(smallest);
+        }
+        bgr = decodeBgr(bytes, factor);
+        if (bgr.empty())
+            return false;
+        if (reducedBy)
+            *reducedBy = factor;
+        const int expectedRows = (height + factor - 1) / factor;
+        const int expectedCols = (width + factor - 1) / factor;
+        if (height == 0 ||
+            (factor == 1 && (bgr.rows != expectedRows || bgr.cols != expectedCols))) {
+            // No header size, or one that disagrees with the pixels: draw from what decoded.
+            height = bgr.rows, width = bgr.cols;
+            cuts = recipe.cuts(height, width, index);
+        }
+    } catch (const cv::Exception&) {
+        return false;
+    } catch (const std::bad_alloc&) {
+        return false;
+    }
+    if (cuts.size() != out.size())
+        throw UserError("crop recipe gave " + std::to_string(cuts.size()) + " cuts for " +
+                        std::to_string(out.size()) + " outputs");
+    originalSize[0] = height, originalSize[1] = width;
+    const double scaleX = static_cast<double>(bgr.cols) / width;
+    const double scaleY = static_cast<double>(bgr.rows) / height;
+    const bool finished = recipe.finishedInWorkers();
+    std::vector<cv::Mat> rgbCuts(cuts.size());
+    std::vector<const uint8_t*> cutPixels(cuts.size());
+    cv::Mat resized;
+    for (size_t c = 0; c < cuts.size(); ++c) {
+        const CropCut& cut = cuts[c];
+        const cv::Mat roi = bgr(decodedBox(cut, scaleX, scaleY, bgr.cols, bgr.rows));
+        resizeInto(roi, resized, cut.size, cut.size);
+        if (cut.flipped)
+            cv::flip(resized, resized, 1);
+        if (!finished) {
+            bgrToPlanarRgb(resized, static_cast<uint8_t*>(out[c]));
+            continue;
+        }
+        cv::cvtColor(resized, rgbCuts[c], cv::COLOR_BGR2RGB);
+        cutPixels[c] = rgbCuts[c].ptr<uint8_t>(0);
+    }
+    if (finished) {
+        std::vector<float*> floats(out.size());
+        for (size_t c = 0; c < out.size(); ++c)
+            floats[c] = static_cast<float*>(out[c]);
+        recipe.finish(index, height, width, cutPixels, floats);
+    }
+    return true;
 }
 
 } // namespace swav

@@ -1,5 +1,6 @@
-// Image folders decoded with OpenCV, streamed: prefetch() starts one background thread that
-// decodes the planned batches in order into a bounded queue; gather() takes them from it.
+// Image folders decoded with OpenCV, streamed: prefetch() and prefetchCrops() decode the planned
+// batches on a pool of threads (BatchFiller); gather() and gatherCrops() take them in order.
+#include "data/BatchFiller.h"
 #include "data/DataFiles.h"
 #include "data/Dataset.h"
 #include "data/ImageDecode.h"
@@ -9,13 +10,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <condition_variable>
-#include <deque>
-#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -75,8 +72,8 @@ bool looksReadable(const std::string& path) {
 
 class ImageFolderDataset final : public Dataset {
 public:
-    ImageFolderDataset(const std::string& folder, int side, int prefetchImages);
-    ~ImageFolderDataset() override { stopWorker(); }
+    ImageFolderDataset(const std::string& folder, int side, int prefetchImages, int threads);
+    ~ImageFolderDataset() override { m_filler.stop(); }
 
     int64_t size() const override { return static_cast<int64_t>(m_files.size()); }
     int channels() const override { return 3; }
@@ -88,48 +85,66 @@ public:
     std::string description() const override;
     int64_t skippedFiles() const override { return m_skippedAtOpen + m_skippedAtDecode.load(); }
     void prefetch(const std::vector<std::vector<int64_t>>& batches) override;
+    bool cutsCropsFromOriginals() const override { return true; }
+    void prefetchCrops(const std::vector<std::vector<int64_t>>& batches,
+                       std::shared_ptr<const CropRecipe> recipe, bool pinned) override;
+    CutCropBatch gatherCrops(const std::vector<int64_t>& indices,
+                             const std::shared_ptr<const CropRecipe>& recipe) override;
+    at::Tensor original(int64_t index) override;
 
 private:
-    bool decodeFile(int64_t index, uint8_t* out) const;
-    void decodeImage(int64_t index, uint8_t* out);
+    enum class PlanKind { None, Squares, Crops };
+
+    /// Runs `tryDecode(file)` on the file at `index`, else on a stand-in: the next decodable file
+    /// of the same class (else any), so that size() and labels() stay valid.
+    template <class TryDecode> void decodeOrStandIn(int64_t index, TryDecode&& tryDecode);
     bool isBad(int64_t index) const;
     void markBad(int64_t index);
-    /// Decodes a batch; returns false when `m_stop` interrupted it.
-    bool decodeBatch(const std::vector<int64_t>& indices, ImageBatch& batch);
     void checkIndices(const std::vector<int64_t>& indices) const;
-    void workerLoop();
-    void stopWorker();
+
+    ImageBatch allocateSquares(const std::vector<int64_t>& indices) const;
+    void fillSquare(ImageBatch& batch, const std::vector<int64_t>& indices, size_t i);
+    CutCropBatch allocateCrops(const std::vector<int64_t>& indices, const CropRecipe& recipe,
+                               bool pinned) const;
+    void fillCrops(CutCropBatch& batch, const std::vector<int64_t>& indices, size_t i,
+                   const CropRecipe& recipe);
+    /// Starts decoding the planned batches: `begin` allocates batch b, `fill` one image of it.
+    void startPlan(PlanKind kind, const std::vector<std::vector<int64_t>>& batches,
+                   BatchFiller::Begin begin, BatchFiller::Fill fill);
+    /// Whether `indices` are the next planned batch of this kind; if so, waits for it.
+    bool takeNextPlanned(PlanKind kind, const std::vector<int64_t>& indices, size_t& batch);
+    size_t planDepth(int64_t bytesPerImage) const;
 
     std::string m_folder;
     int m_side;
-    int64_t m_capacity;
+    int64_t m_prefetchImages;
     std::vector<std::string> m_files;
     std::vector<int64_t> m_fileLabels; // -1 for flat folders
     at::Tensor m_labels;
     std::vector<std::string> m_classNames;
     int64_t m_skippedAtOpen = 0;
 
-    mutable std::mutex m_badMutex; // files that passed the header check but failed to decode
+    mutable std::mutex m_badMutex; // files that passed the signature check but failed to decode
     std::vector<char> m_bad;
     std::atomic<int64_t> m_skippedAtDecode{0};
 
-    // Prefetch state, guarded by m_mutex. m_plan is written only while no worker runs.
-    std::mutex m_mutex;
-    std::condition_variable m_changed;
-    std::deque<ImageBatch> m_ready;
-    int64_t m_readyImages = 0;
+    // The plan: written only while the filler is stopped; slot b is written by the filler's
+    // `begin` and `fill` until waitFor(b) returns, then taken by the consumer.
+    BatchFiller m_filler;
+    PlanKind m_planKind = PlanKind::None;
     std::vector<std::vector<int64_t>> m_plan;
+    std::shared_ptr<const CropRecipe> m_planRecipe;
+    std::vector<ImageBatch> m_squareSlots;
+    std::vector<CutCropBatch> m_cropSlots;
     size_t m_consumed = 0;
-    std::atomic<bool> m_stop{false};
-    bool m_workerDone = true;
-    std::exception_ptr m_error;
-    std::thread m_worker;
 };
 
-ImageFolderDataset::ImageFolderDataset(const std::string& folder, int side, int prefetchImages)
+ImageFolderDataset::ImageFolderDataset(const std::string& folder, int side, int prefetchImages,
+                                       int threads)
     : m_folder(folder)
     , m_side(side)
-    , m_capacity(std::max(1, prefetchImages)) {
+    , m_prefetchImages(std::max(1, prefetchImages))
+    , m_filler(threads) {
     if (side < 1 || side > 4096)
         throw UserError("image-folder: image size " + std::to_string(side) +
                         " (expected 1..4096 pixels)");
@@ -187,10 +202,6 @@ std::string ImageFolderDataset::description() const {
     return text + ")";
 }
 
-bool ImageFolderDataset::decodeFile(int64_t index, uint8_t* out) const {
-    return decodeSquareImage(readImageFile(m_files[static_cast<size_t>(index)]), m_side, out);
-}
-
 bool ImageFolderDataset::isBad(int64_t index) const {
     std::lock_guard<std::mutex> lock(m_badMutex);
     return m_bad[static_cast<size_t>(index)] != 0;
@@ -204,12 +215,14 @@ void ImageFolderDataset::markBad(int64_t index) {
     }
 }
 
-void ImageFolderDataset::decodeImage(int64_t index, uint8_t* out) {
-    if (!isBad(index) && decodeFile(index, out))
+template <class TryDecode>
+void ImageFolderDataset::decodeOrStandIn(int64_t index, TryDecode&& tryDecode) {
+    auto attempt = [&](int64_t file) {
+        return tryDecode(readImageFile(m_files[static_cast<size_t>(file)]));
+    };
+    if (!isBad(index) && attempt(index))
         return;
     markBad(index);
-    // Stand-in: the next decodable file of the same class (else any), so size() and labels()
-    // stay valid after a file turns out corrupt.
     const int64_t count = size();
     const int64_t label = m_fileLabels[static_cast<size_t>(index)];
     for (const bool sameClass : {true, false})
@@ -217,32 +230,12 @@ void ImageFolderDataset::decodeImage(int64_t index, uint8_t* out) {
             const int64_t other = (index + step) % count;
             if (isBad(other) || (sameClass && m_fileLabels[static_cast<size_t>(other)] != label))
                 continue;
-            if (decodeFile(other, out))
+            if (attempt(other))
                 return;
             markBad(other);
         }
     throw UserError(m_folder + ": none of the " + std::to_string(count) +
                     " image files could be decoded");
-}
-
-bool ImageFolderDataset::decodeBatch(const std::vector<int64_t>& indices, ImageBatch& batch) {
-    const auto count = static_cast<int64_t>(indices.size());
-    batch.images = at::empty({count, 3, m_side, m_side}, at::kByte);
-    batch.labels = at::empty({count}, at::kLong);
-    batch.indices = at::empty({count}, at::kLong);
-    auto* pixels = batch.images.data_ptr<uint8_t>();
-    auto* labels = batch.labels.data_ptr<int64_t>();
-    auto* positions = batch.indices.data_ptr<int64_t>();
-    const int64_t imageBytes = 3 * int64_t(m_side) * m_side;
-    for (int64_t i = 0; i < count; ++i) {
-        if (m_stop.load())
-            return false;
-        const int64_t index = indices[static_cast<size_t>(i)];
-        decodeImage(index, pixels + i * imageBytes);
-        labels[i] = m_fileLabels[static_cast<size_t>(index)];
-        positions[i] = index;
-    }
-    return true;
 }
 
 void ImageFolderDataset::checkIndices(const std::vector<int64_t>& indices) const {
@@ -253,103 +246,171 @@ void ImageFolderDataset::checkIndices(const std::vector<int64_t>& indices) const
                             " images)");
 }
 
-ImageBatch ImageFolderDataset::gather(const std::vector<int64_t>& indices) {
-    checkIndices(indices);
-    {
-        std::unique_lock<std::mutex> lock(m_mutex);
-        // Only the next planned batch comes from the queue; anything else (an evaluation pass
-        // in between, say) is decoded here and leaves the plan alone.
-        if (m_consumed < m_plan.size() && m_plan[m_consumed] == indices) {
-            ++m_consumed;
-            m_changed.wait(lock, [this] { return !m_ready.empty() || m_workerDone; });
-            if (!m_ready.empty()) {
-                ImageBatch batch = std::move(m_ready.front());
-                m_ready.pop_front();
-                m_readyImages -= batch.images.size(0);
-                lock.unlock();
-                m_changed.notify_all();
-                return batch;
-            }
-            if (m_error) {
-                std::exception_ptr error = m_error;
-                m_error = nullptr;
-                m_plan.clear();
-                m_consumed = 0;
-                std::rethrow_exception(error);
-            }
-        }
-    }
+ImageBatch ImageFolderDataset::allocateSquares(const std::vector<int64_t>& indices) const {
+    const auto count = static_cast<int64_t>(indices.size());
     ImageBatch batch;
-    decodeBatch(indices, batch);
+    batch.images = at::empty({count, 3, m_side, m_side}, at::kByte);
+    batch.labels = at::empty({count}, at::kLong);
+    batch.indices = at::empty({count}, at::kLong);
     return batch;
 }
 
-void ImageFolderDataset::workerLoop() {
-    try {
-        for (const auto& indices : m_plan) {
-            const auto count = static_cast<int64_t>(indices.size());
-            {
-                std::unique_lock<std::mutex> lock(m_mutex);
-                // A batch larger than the capacity still goes in when the queue is empty.
-                m_changed.wait(lock, [&] {
-                    return m_stop.load() || m_ready.empty() || m_readyImages + count <= m_capacity;
-                });
-                if (m_stop.load())
-                    break;
-            }
-            ImageBatch batch;
-            if (!decodeBatch(indices, batch))
-                break;
-            std::lock_guard<std::mutex> lock(m_mutex);
-            m_ready.push_back(std::move(batch));
-            m_readyImages += count;
-            m_changed.notify_all();
-        }
-    } catch (...) {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_error = std::current_exception();
-    }
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_workerDone = true;
-    m_changed.notify_all();
+void ImageFolderDataset::fillSquare(ImageBatch& batch, const std::vector<int64_t>& indices,
+                                    size_t i) {
+    const int64_t index = indices[i];
+    const int64_t imageBytes = 3 * int64_t(m_side) * m_side;
+    uint8_t* out = batch.images.data_ptr<uint8_t>() + static_cast<int64_t>(i) * imageBytes;
+    decodeOrStandIn(index, [&](const std::vector<uint8_t>& bytes) {
+        return decodeSquareImage(bytes, m_side, out);
+    });
+    batch.labels.data_ptr<int64_t>()[i] = m_fileLabels[static_cast<size_t>(index)];
+    batch.indices.data_ptr<int64_t>()[i] = index;
 }
 
-void ImageFolderDataset::stopWorker() {
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_stop = true;
+CutCropBatch ImageFolderDataset::allocateCrops(const std::vector<int64_t>& indices,
+                                               const CropRecipe& recipe, bool pinned) const {
+    const auto count = static_cast<int64_t>(indices.size());
+    CutCropBatch batch;
+    batch.finished = recipe.finishedInWorkers();
+    const auto options =
+        at::TensorOptions().dtype(batch.finished ? at::kFloat : at::kByte).pinned_memory(pinned);
+    for (const int size : recipe.cutSizes())
+        batch.crops.push_back(at::empty({count, 3, size, size}, options));
+    batch.originalSizes = at::empty({count, 2}, at::kLong);
+    batch.labels = at::empty({count}, at::kLong);
+    batch.indices = at::empty({count}, at::kLong);
+    return batch;
+}
+
+void ImageFolderDataset::fillCrops(CutCropBatch& batch, const std::vector<int64_t>& indices,
+                                   size_t i, const CropRecipe& recipe) {
+    const int64_t index = indices[i];
+    std::vector<void*> out;
+    for (auto& crop : batch.crops) {
+        auto* base = static_cast<uint8_t*>(crop.data_ptr());
+        out.push_back(base + static_cast<int64_t>(i) * crop[0].numel() * crop.element_size());
     }
-    m_changed.notify_all();
-    if (m_worker.joinable())
-        m_worker.join();
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_ready.clear();
-    m_readyImages = 0;
-    m_plan.clear();
+    int originalSize[2] = {0, 0};
+    // A stand-in gets the crops drawn for the requested index, from its own size.
+    decodeOrStandIn(index, [&](const std::vector<uint8_t>& bytes) {
+        return decodeCrops(bytes, recipe, index, out, originalSize);
+    });
+    auto* sizes = batch.originalSizes.data_ptr<int64_t>() + 2 * static_cast<int64_t>(i);
+    sizes[0] = originalSize[0], sizes[1] = originalSize[1];
+    batch.labels.data_ptr<int64_t>()[i] = m_fileLabels[static_cast<size_t>(index)];
+    batch.indices.data_ptr<int64_t>()[i] = index;
+}
+
+size_t ImageFolderDataset::planDepth(int64_t bytesPerImage) const {
+    // prefetch_images counts evaluation-size images; crops take their own bytes.
+    const int64_t budget = m_prefetchImages * 3 * int64_t(m_side) * m_side;
+    const int64_t batch = m_plan.empty() ? 1 : std::max<int64_t>(1, m_plan[0].size());
+    return static_cast<size_t>(std::max<int64_t>(2, budget / (bytesPerImage * batch)));
+}
+
+void ImageFolderDataset::startPlan(PlanKind kind, const std::vector<std::vector<int64_t>>& batches,
+                                   BatchFiller::Begin begin, BatchFiller::Fill fill) {
+    std::vector<size_t> sizes;
+    for (const auto& batch : batches)
+        sizes.push_back(batch.size());
+    m_planKind = kind;
     m_consumed = 0;
-    m_workerDone = true;
-    m_error = nullptr;
-    m_stop = false;
+    int64_t bytesPerImage = 3 * int64_t(m_side) * m_side;
+    if (kind == PlanKind::Crops) {
+        bytesPerImage = 0;
+        for (const int size : m_planRecipe->cutSizes())
+            bytesPerImage += 3 * int64_t(size) * size * (m_planRecipe->finishedInWorkers() ? 4 : 1);
+    }
+    m_filler.start(std::move(sizes), planDepth(bytesPerImage), std::move(begin), std::move(fill));
+}
+
+bool ImageFolderDataset::takeNextPlanned(PlanKind kind, const std::vector<int64_t>& indices,
+                                         size_t& batch) {
+    if (m_planKind != kind || m_consumed >= m_plan.size() || m_plan[m_consumed] != indices)
+        return false;
+    batch = m_consumed++;
+    try {
+        m_filler.waitFor(batch);
+    } catch (...) {
+        m_filler.stop();
+        m_planKind = PlanKind::None;
+        throw;
+    }
+    m_filler.releaseBefore(batch + 1);
+    return true;
+}
+
+ImageBatch ImageFolderDataset::gather(const std::vector<int64_t>& indices) {
+    checkIndices(indices);
+    size_t planned = 0;
+    // Only the next planned batch comes from the filler; anything else (an evaluation pass in
+    // between, say) is decoded here and leaves the plan alone.
+    if (takeNextPlanned(PlanKind::Squares, indices, planned))
+        return std::move(m_squareSlots[planned]);
+    ImageBatch batch = allocateSquares(indices);
+    for (size_t i = 0; i < indices.size(); ++i)
+        fillSquare(batch, indices, i);
+    return batch;
 }
 
 void ImageFolderDataset::prefetch(const std::vector<std::vector<int64_t>>& batches) {
     for (const auto& batch : batches)
         checkIndices(batch);
-    stopWorker();
-    if (batches.empty())
-        return;
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_plan = batches;
-        m_workerDone = false;
-    }
-    m_worker = std::thread([this] { workerLoop(); });
+    m_filler.stop();
+    m_plan = batches;
+    m_planRecipe = nullptr;
+    m_cropSlots.clear();
+    m_squareSlots.assign(batches.size(), ImageBatch());
+    startPlan(
+        PlanKind::Squares, batches,
+        [this](size_t b) { m_squareSlots[b] = allocateSquares(m_plan[b]); },
+        [this](size_t b, size_t i) { fillSquare(m_squareSlots[b], m_plan[b], i); });
+}
+
+CutCropBatch ImageFolderDataset::gatherCrops(const std::vector<int64_t>& indices,
+                                             const std::shared_ptr<const CropRecipe>& recipe) {
+    checkIndices(indices);
+    size_t planned = 0;
+    if (takeNextPlanned(PlanKind::Crops, indices, planned))
+        return std::move(m_cropSlots[planned]);
+    CutCropBatch batch = allocateCrops(indices, *recipe, false);
+    for (size_t i = 0; i < indices.size(); ++i)
+        fillCrops(batch, indices, i, *recipe);
+    return batch;
+}
+
+void ImageFolderDataset::prefetchCrops(const std::vector<std::vector<int64_t>>& batches,
+                                       std::shared_ptr<const CropRecipe> recipe, bool pinned) {
+    for (const auto& batch : batches)
+        checkIndices(batch);
+    m_filler.stop();
+    m_plan = batches;
+    m_planRecipe = std::move(recipe);
+    m_squareSlots.clear();
+    m_cropSlots.assign(batches.size(), CutCropBatch());
+    startPlan(
+        PlanKind::Crops, batches,
+        [this, pinned](size_t b) {
+            m_cropSlots[b] = allocateCrops(m_plan[b], *m_planRecipe, pinned);
+        },
+        [this](size_t b, size_t i) { fillCrops(m_cropSlots[b], m_plan[b], i, *m_planRecipe); });
+}
+
+at::Tensor ImageFolderDataset::original(int64_t index) {
+    checkIndices({index});
+    at::Tensor image;
+    decodeOrStandIn(index, [&](const std::vector<uint8_t>& bytes) {
+        image = decodeOriginalImage(bytes);
+        return image.defined();
+    });
+    return image;
 }
 
 } // namespace
 
-std::shared_ptr<Dataset> openImageFolder(const std::string& folder, int side, int prefetchImages) {
-    return std::make_shared<ImageFolderDataset>(folder, side, prefetchImages);
+std::shared_ptr<Dataset> openImageFolder(const std::string& folder, int side, int prefetchImages,
+                                         int threads) {
+    return std::make_shared<ImageFolderDataset>(folder, side, prefetchImages, threads);
 }
 
 } // namespace swav

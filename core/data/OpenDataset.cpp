@@ -105,7 +105,7 @@ std::shared_ptr<Dataset> openImageFolderSplit(const DatasetConfig& config,
         folder = val;
     }
     requireSourceFolder(config, folder);
-    return openImageFolder(folder, config.imageSize, config.prefetchImages);
+    return openImageFolder(folder, config.imageSize, config.prefetchImages, config.decodeThreads);
 }
 
 std::shared_ptr<Dataset> openSource(const DatasetConfig& config, const std::string& split) {

@@ -1,7 +1,9 @@
 #include "eval/LinearProbe.h"
 
 #include "augment/MultiCrop.h"
+#include "train/MultiCropRecipe.h"
 #include "util/Expected.h"
+#include "util/SeedMix.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -151,9 +153,21 @@ LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, con
             at::Tensor features;
             {
                 torch::NoGradGuard noGrad;
-                const auto images = train.gather(positions).images.to(device);
-                const auto crops =
-                    augmenter.apply(images, options.seed * 1000003u + epoch * 7919u + s);
+                const uint64_t stepSeed = options.seed * 1000003u + epoch * 7919u + s;
+                MultiCropBatch crops;
+                if (train.cutsCropsFromOriginals()) {
+                    // Image folders: RandomResizedCrop from the full-resolution originals.
+                    const auto recipe = std::make_shared<MultiCropRecipe>(
+                        std::vector<CropGroupConfig>{crop}, transform.mean, transform.std,
+                        [stepSeed](int64_t index) {
+                            return mixSeed(stepSeed, static_cast<uint64_t>(index));
+                        },
+                        !device.is_cuda());
+                    crops = cropsForNetwork(augmenter, *recipe,
+                                            train.gatherCrops(positions, recipe), device);
+                } else {
+                    crops = augmenter.apply(train.gather(positions).images.to(device), stepSeed);
+                }
                 features = model->trunkFeatures(crops.crops[0]).to(at::kCPU, at::kFloat);
             }
             classifier.step((features - mean) / std, labels.index_select(0, index));

@@ -8,8 +8,7 @@
 namespace swav {
 
 SwavModelImpl::SwavModelImpl(const ModelConfig& config, int inChannels)
-    : m_numPrototypes(config.numPrototypes)
-    , m_channelsLast(config.channelsLast) {
+    : m_numPrototypes(config.numPrototypes) {
     m_trunk = register_module("trunk", ResNetTrunk(resolveResNetSpec(config, inChannels)));
     const int featureDim = m_trunk->featureDim();
     if (config.head.kind == "mlp") {

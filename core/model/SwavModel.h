@@ -39,7 +39,7 @@ public:
     int embeddingDim() const { return m_embeddingDim; }
     int numPrototypes() const { return m_numPrototypes; }
     int featureDim() const { return m_trunk->featureDim(); }
-    /// Switches parameters and inputs to the channels-last memory format.
+    /// Feeds the trunk channels-last inputs (its 4-D weights should be converted too).
     void setChannelsLast(bool enabled) { m_channelsLast = enabled; }
 
 private:

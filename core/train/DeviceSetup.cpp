@@ -5,6 +5,7 @@
 
 #include "util/Expected.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
@@ -38,6 +39,9 @@ DeviceChoice setUpDevice(const RuntimeConfig& runtime) {
         if (!choice.device.has_index())
             choice.device = at::Device(at::kCUDA, 0);
     }
+
+    if (choice.device.is_cuda()) // cuDNN picks the fastest kernel for each shape once
+        at::globalContext().setBenchmarkCuDNN(true);
 
     std::string precision = runtime.precision;
     if (precision == "auto")

@@ -18,6 +18,7 @@
 #include "train/DeviceSetup.h"
 #include "train/EpochStatistics.h"
 #include "train/MemoryBudget.h"
+#include "train/MultiCropRecipe.h"
 #include "util/AtomicFile.h"
 #include "util/ErrorText.h"
 #include "util/SeedMix.h"
@@ -247,8 +248,10 @@ RunOutcome Trainer::train(TrainingControl& control) {
     if (channels != data.channels())
         return fail("model.in_channels is " + std::to_string(channels) + " but the images have " +
                     std::to_string(data.channels()) + " channels");
+    // Readers that cut crops from the originals enlarge small ones as torchvision does.
+    const bool cutFromOriginals = data.cutsCropsFromOriginals();
     for (const auto& group : cfg.multicrop.crops)
-        if (group.size > std::min(data.height(), data.width()))
+        if (!cutFromOriginals && group.size > std::min(data.height(), data.width()))
             return fail("crop size " + std::to_string(group.size) + " is larger than the " +
                         std::to_string(data.height()) + "x" + std::to_string(data.width()) +
                         " images");
@@ -283,7 +286,8 @@ RunOutcome Trainer::train(TrainingControl& control) {
     at::manual_seed(static_cast<uint64_t>(cfg.runtime.seed));
     SwavModel model(cfg.model, channels);
     model->to(device);
-    if (cfg.model.channelsLast) {
+    if (cfg.model.channelsLast && device.is_cuda()) {
+        model->setChannelsLast(true);
         torch::NoGradGuard noGrad;
         for (auto& p : model->parameters())
             if (p.dim() == 4)
@@ -502,7 +506,17 @@ RunOutcome Trainer::train(TrainingControl& control) {
             std::vector<std::vector<int64_t>> batches;
             for (int64_t s = firstStep; s < stepsPerEpoch; ++s)
                 batches.emplace_back(shard.begin() + s * batch, shard.begin() + (s + 1) * batch);
-            data.prefetch(batches);
+            std::shared_ptr<MultiCropRecipe> recipe;
+            if (cutFromOriginals) {
+                const auto seed = static_cast<uint64_t>(cfg.runtime.seed);
+                recipe = std::make_shared<MultiCropRecipe>(
+                    cfg.multicrop.crops, mean, stdev,
+                    [seed, epoch](int64_t index) { return imageCropSeed(seed, epoch, index); },
+                    finishCropsInWorkers(cfg.dataset.cropFinish, device.is_cuda()));
+                data.prefetchCrops(batches, recipe, device.is_cuda());
+            } else {
+                data.prefetch(batches);
+            }
             if (epoch != startEpoch)
                 stats = EpochStatistics(cfg.model.numPrototypes, model->embeddingDim(), device);
 
@@ -543,19 +557,28 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 const auto stepStart = Clock::now();
                 st.timer.start();
                 const auto& indices = batches[static_cast<size_t>(stepInEpoch - firstStep)];
-                ImageBatch images = data.gather(indices);
-                at::Tensor input = images.images;
-                if (device.is_cuda())
-                    input = input.pin_memory().to(device, /*non_blocking=*/true);
-                st.timer.mark(Phase::Data);
-                const auto dataDone = Clock::now();
-
-                // An image's crops depend on (seed, epoch, index) only, whichever rank draws it.
-                std::vector<uint64_t> cropSeeds(indices.size());
-                for (size_t i = 0; i < indices.size(); ++i)
-                    cropSeeds[i] =
-                        imageCropSeed(static_cast<uint64_t>(cfg.runtime.seed), epoch, indices[i]);
-                const auto crops = augmenter.apply(input, cropSeeds);
+                MultiCropBatch crops;
+                auto dataDone = Clock::now();
+                if (recipe) {
+                    const CutCropBatch cut = data.gatherCrops(indices, recipe);
+                    st.timer.mark(Phase::Data);
+                    dataDone = Clock::now();
+                    crops = cropsForNetwork(augmenter, *recipe, cut, device);
+                } else {
+                    ImageBatch images = data.gather(indices);
+                    at::Tensor input = images.images;
+                    if (device.is_cuda())
+                        input = input.pin_memory().to(device, /*non_blocking=*/true);
+                    st.timer.mark(Phase::Data);
+                    dataDone = Clock::now();
+                    // An image's crops depend on (seed, epoch, index) only, whichever rank
+                    // draws it.
+                    std::vector<uint64_t> cropSeeds(indices.size());
+                    for (size_t i = 0; i < indices.size(); ++i)
+                        cropSeeds[i] = imageCropSeed(static_cast<uint64_t>(cfg.runtime.seed), epoch,
+                                                     indices[i]);
+                    crops = augmenter.apply(input, cropSeeds);
+                }
                 st.timer.mark(Phase::Augment);
 
                 model->normalizePrototypes();

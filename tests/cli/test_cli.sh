@@ -244,5 +244,14 @@ for name in "$work/abs/path" "../.."; do
 done
 check "issue 10: no folder appears where a run's name points" bash -c "! test -e '$work/abs' && test \"\$(ls -A '$work/owned/swav-workbench' | grep -v -E '^(runs|runs.db.*)$')\" = ''"
 
+# Image-folder benchmark data: made from photographs, never over anything of the user's.
+mkdir -p "$work/own-images" && echo keep > "$work/own-images/notes.txt"
+"$swav" make-images --out "$work/own-images" --count 3 --photos "$work" > "$work/own-images.txt" 2>&1
+check "make-images refuses a folder with files in it" grep -q "no colour photographs\|not an empty folder" "$work/own-images.txt"
+check "make-images leaves that folder as it was" test "$(ls -A "$work/own-images")" = notes.txt
+"$swav" bench data --preset imagenet-resnet50-800ep --images "$work/nothing-here" > "$work/benchdata.txt" 2>&1
+check "bench data on a missing folder exits with 2" test $? -eq 2
+check "bench data names the missing folder" grep -q "nothing-here" "$work/benchdata.txt"
+
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0

@@ -1,6 +1,9 @@
 // Runs only in CUDA builds (label gpu): the same engine on the GPU agrees with the CPU.
 #include "TestHarness.h"
 
+#include "model/SwavModel.h"
+#include "util/TorchCompat.h"
+
 #include "augment/MultiCrop.h"
 #include "data/Dataset.h"
 #include "swav/Sinkhorn.h"
@@ -85,4 +88,33 @@ SWAV_TEST(MixedPrecisionTrainingLearnsOnGpu) {
                    precision << ": loss " << losses.losses.front() << " -> "
                              << losses.losses.back());
     }
+}
+
+SWAV_TEST(CodesUnderBf16AutocastMatchFp32) {
+    // Autocast covers the trunk and head; the scores, Sinkhorn and the loss stay fp32. Same
+    // weights, same crops: the bf16 trunk moves the embeddings a little, and the codes stay
+    // within 0.02 of the fp32 run's (stated tolerance).
+    ExperimentConfig config = tinyGpuConfig("bf16");
+    SwavModel model(config.model, 3);
+    model->to(at::kCUDA);
+    model->eval(); // batch statistics of one batch, the same in both passes
+    at::manual_seed(6);
+    const std::vector<at::Tensor> crops{at::rand({128, 3, 32, 32}, at::kCUDA),
+                                        at::rand({128, 3, 32, 32}, at::kCUDA)};
+    torch::NoGradGuard noGrad;
+    const auto exact = model->forward(crops);
+    SwavForward mixed;
+    {
+        compat::CudaAutocastGuard autocast(true, at::kBFloat16);
+        mixed = model->forward(crops);
+    }
+    VERIFY(mixed.scores.scalar_type() == at::kFloat);
+    VERIFY(mixed.embeddings.scalar_type() == at::kFloat);
+    const auto exactCodes = sinkhornCodes(exact.scores.slice(0, 0, 128), 0.05, 3);
+    const auto mixedCodes = sinkhornCodes(mixed.scores.slice(0, 0, 128), 0.05, 3);
+    const double difference = (mixedCodes - exactCodes).abs().max().item<double>();
+    VERIFY_MSG(difference < 0.02, "codes differ by " + std::to_string(difference));
+    // The scores were computed in fp32 from the fp32 embeddings, not rounded to bf16.
+    const auto rescored = at::mm(mixed.embeddings, model->prototypes()->weight.t());
+    VERIFY((mixed.scores - rescored).abs().max().item<double>() < 1e-5);
 }

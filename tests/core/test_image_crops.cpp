@@ -1,0 +1,361 @@
+// Training crops cut from full-resolution originals: crop draws, the decoding threads' colour
+// steps against the tensor ones, the batch filler, and (with OpenCV) image folders.
+#include "TestHarness.h"
+
+#include "augment/CropPixels.h"
+#include "augment/CropSampling.h"
+#include "augment/MultiCrop.h"
+#include "data/BatchFiller.h"
+#include "data/Dataset.h"
+#include "train/MultiCropRecipe.h"
+#include "util/SeedMix.h"
+
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#ifdef SWAV_TEST_HAVE_OPENCV
+#include "data/BenchImages.h"
+#include "data/ImageDecode.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#endif
+
+using namespace swav;
+
+namespace {
+
+CropGroupConfig groupOf(int count, int size, double minScale, double maxScale) {
+    CropGroupConfig g;
+    g.count = count;
+    g.size = size;
+    g.minScale = minScale;
+    g.maxScale = maxScale;
+    return g;
+}
+
+std::shared_ptr<MultiCropRecipe> recipeOf(std::vector<CropGroupConfig> groups, bool inWorkers,
+                                          uint64_t seed = 5) {
+    return std::make_shared<MultiCropRecipe>(
+        std::move(groups), std::vector<double>{0.4, 0.5, 0.6}, std::vector<double>{0.2, 0.25, 0.3},
+        [seed](int64_t index) { return mixSeed(seed, static_cast<uint64_t>(index)); }, inWorkers);
+}
+
+} // namespace
+
+SWAV_TEST(CropBoxesReachEveryBorderOfANonSquareOriginal) {
+    // 500 x 375 original, as ImageNet photos: the boxes are drawn from the whole image.
+    const auto recipe = recipeOf({groupOf(2, 224, 0.14, 1.0), groupOf(6, 96, 0.05, 0.14)}, true);
+    const int height = 375, width = 500;
+    bool left = false, top = false, right = false, bottom = false;
+    double smallest[2] = {1, 1}, largest[2] = {0, 0};
+    for (int64_t index = 0; index < 3000; ++index) {
+        const auto cuts = recipe->cuts(height, width, index);
+        VERIFY_EQ(cuts.size(), size_t(8));
+        for (size_t c = 0; c < cuts.size(); ++c) {
+            const auto& cut = cuts[c];
+            VERIFY(cut.x >= 0 && cut.y >= 0 && cut.x + cut.width <= width &&
+                   cut.y + cut.height <= height);
+            left |= cut.x == 0;
+            top |= cut.y == 0;
+            right |= cut.x + cut.width == width;
+            bottom |= cut.y + cut.height == height;
+            const double fraction = cut.width * cut.height / (double(height) * width);
+            const int group = c < 2 ? 0 : 1;
+            smallest[group] = std::min(smallest[group], fraction);
+            largest[group] = std::max(largest[group], fraction);
+            VERIFY_EQ(cut.size, c < 2 ? 224 : 96);
+        }
+    }
+    VERIFY(left && top && right && bottom);
+    // Area fractions stay in the configured ranges (pixel rounding of the sides aside) and
+    // cover them.
+    VERIFY(smallest[0] >= 0.14 * 0.98 && smallest[0] < 0.16);
+    VERIFY(largest[0] <= 1.0 && largest[0] > 0.95);
+    VERIFY(smallest[1] >= 0.05 * 0.97 && smallest[1] < 0.06);
+    VERIFY(largest[1] <= 0.14 * 1.03 && largest[1] > 0.13);
+}
+
+SWAV_TEST(RecipeDrawsTheCropsTheAugmenterDrawsFromTheSameSeed) {
+    const std::vector<CropGroupConfig> groups{groupOf(2, 24, 0.3, 1.0), groupOf(3, 12, 0.1, 0.3)};
+    const auto recipe = recipeOf(groups, false, 17);
+    MultiCropAugmenter augmenter(groups, {0.4, 0.5, 0.6}, {0.2, 0.25, 0.3});
+    const auto images = at::randint(0, 256, {4, 3, 40, 56}, at::kByte);
+    std::vector<uint64_t> seeds;
+    for (int64_t i = 0; i < 4; ++i)
+        seeds.push_back(mixSeed(17, static_cast<uint64_t>(i)));
+    const auto batch = augmenter.apply(images, seeds);
+    for (int64_t i = 0; i < 4; ++i) {
+        const auto cuts = recipe->cuts(40, 56, i);
+        for (size_t c = 0; c < cuts.size(); ++c) {
+            const auto box = batch.params[c].boxes[i];
+            VERIFY_EQ(box[0].item<float>(), float(cuts[c].x));
+            VERIFY_EQ(box[1].item<float>(), float(cuts[c].y));
+            VERIFY_EQ(box[2].item<float>(), float(cuts[c].width));
+            VERIFY_EQ(box[3].item<float>(), float(cuts[c].height));
+            VERIFY_EQ(batch.params[c].flipped[i].item<bool>(), cuts[c].flipped);
+        }
+    }
+}
+
+SWAV_TEST(WorkerColourStepsMatchTheTensorOnes) {
+    // Every step switched on and off across 64 crops: jitter with hue, grayscale and blur.
+    CropGroupConfig g = groupOf(1, 32, 0.2, 1.0);
+    g.jitterProb = 0.7;
+    g.grayscaleProb = 0.3;
+    g.blurProb = 0.5;
+    const std::vector<double> mean{0.4, 0.5, 0.6}, stdev{0.2, 0.25, 0.3};
+    MultiCropAugmenter augmenter({g}, mean, stdev);
+    const int64_t count = 64;
+    const auto cut = at::randint(0, 256, {count, 3, 32, 32}, at::kByte);
+    std::vector<std::vector<CropDraw>> draws;
+    for (int64_t i = 0; i < count; ++i)
+        draws.push_back(drawImageCrops({g}, 100, 80, mixSeed(3, static_cast<uint64_t>(i))));
+    auto params = cropParamsFromDraws({g}, 0, draws);
+    VERIFY(params.jittered.any().item<bool>() && params.grayscale.any().item<bool>());
+    VERIFY((params.blurSigma > 0).any().item<bool>() && (params.blurSigma == 0).any().item<bool>());
+    const auto tensorCrops = augmenter.finish({cut}, {params}).crops[0];
+
+    CropPixelScratch scratch;
+    auto pixelCrops = at::empty({count, 3, 32, 32}, at::kFloat);
+    const auto hwc = cut.permute({0, 2, 3, 1}).contiguous();
+    for (int64_t i = 0; i < count; ++i)
+        finishCropPixels(hwc[i].data_ptr<uint8_t>(), 32, 3, draws[size_t(i)][0], g.blurSigmaMax,
+                         mean.data(), stdev.data(), pixelCrops[i].data_ptr<float>(), scratch);
+    const double worst = (pixelCrops - tensorCrops).abs().max().item<double>();
+    VERIFY_MSG(worst < 2e-4, "largest difference " + std::to_string(worst));
+}
+
+SWAV_TEST(BatchFillerFillsInOrderAndPassesErrors) {
+    BatchFiller filler(2);
+    std::vector<std::vector<int>> slots(5);
+    std::atomic<int> fills{0};
+    filler.start(
+        {3, 0, 4, 2, 1}, 2, [&](size_t b) { slots[b].assign(b == 1 ? 0 : (b == 2 ? 4 : 3), -1); },
+        [&](size_t b, size_t i) {
+            slots[b][i] = int(10 * b + i);
+            ++fills;
+        });
+    for (size_t b = 0; b < 4; ++b) {
+        filler.waitFor(b);
+        for (size_t i = 0; i < slots[b].size() && b != 3; ++i)
+            VERIFY_EQ(slots[b][i], int(10 * b + i));
+        filler.releaseBefore(b + 1);
+    }
+    filler.waitFor(4);
+    VERIFY_EQ(fills.load(), 10);
+    VERIFY_THROWS_WITH(filler.waitFor(5), "was not planned");
+
+    filler.start(
+        {2, 2}, 1, [](size_t) {},
+        [](size_t b, size_t i) {
+            if (b == 1 && i == 1)
+                throw std::runtime_error("image 1 of batch 1 is broken");
+        });
+    filler.waitFor(0);
+    filler.releaseBefore(1);
+    VERIFY_THROWS_WITH(filler.waitFor(1), "image 1 of batch 1 is broken");
+}
+
+#ifdef SWAV_TEST_HAVE_OPENCV
+
+namespace {
+
+namespace fs = std::filesystem;
+
+void writeImage(const std::string& path, const cv::Mat& bgr, int jpegQuality = 0) {
+    fs::create_directories(fs::path(path).parent_path());
+    std::vector<int> options;
+    if (jpegQuality > 0)
+        options = {cv::IMWRITE_JPEG_QUALITY, jpegQuality};
+    VERIFY(cv::imwrite(path, bgr, options));
+}
+
+/// Blue = column, green = row: a cut's pixels say where in the original they came from.
+cv::Mat coordinateImage(int rows, int cols) {
+    cv::Mat bgr(rows, cols, CV_8UC3);
+    for (int y = 0; y < rows; ++y)
+        for (int x = 0; x < cols; ++x)
+            bgr.at<cv::Vec3b>(y, x) = cv::Vec3b(uint8_t(x), uint8_t(y), 77);
+    return bgr;
+}
+
+/// Smooth colourful noise, as photographs have; `seed` 0 gives a grey one.
+cv::Mat photoLike(int rows, int cols, int seed) {
+    cv::Mat small(rows / 8, cols / 8, CV_8UC3);
+    cv::RNG rng(static_cast<uint64_t>(seed + 1));
+    rng.fill(small, cv::RNG::UNIFORM, 0, 256);
+    if (seed == 0)
+        for (int y = 0; y < small.rows; ++y)
+            for (int x = 0; x < small.cols; ++x) {
+                auto& p = small.at<cv::Vec3b>(y, x);
+                p[1] = p[2] = p[0];
+            }
+    cv::Mat out;
+    cv::resize(small, out, cv::Size(cols, rows), 0, 0, cv::INTER_CUBIC);
+    return out;
+}
+
+/// Fixed cuts, for checking where pixels come from.
+class FixedRecipe final : public CropRecipe {
+public:
+    explicit FixedRecipe(std::vector<CropCut> cuts)
+        : m_cuts(std::move(cuts)) {}
+    std::vector<CropCut> cuts(int, int, int64_t) const override { return m_cuts; }
+    std::vector<int> cutSizes() const override {
+        std::vector<int> sizes;
+        for (const auto& cut : m_cuts)
+            sizes.push_back(cut.size);
+        return sizes;
+    }
+    bool finishedInWorkers() const override { return false; }
+    void finish(int64_t, int, int, const std::vector<const uint8_t*>&,
+                const std::vector<float*>&) const override {}
+
+private:
+    std::vector<CropCut> m_cuts;
+};
+
+std::vector<uint8_t> fileBytes(const std::string& path) {
+    return readImageFile(path);
+}
+
+} // namespace
+
+SWAV_TEST(CropsAreCutFromTheFullResolutionOriginal) {
+    swav::test::TempDir dir;
+    // 120 rows x 200 columns, lossless: a cut at the right border keeps its coordinates.
+    writeImage(dir.file("wide.png"), coordinateImage(120, 200));
+    FixedRecipe recipe({CropCut{150, 0, 50, 40, 50, false}, CropCut{150, 80, 50, 40, 50, true}});
+    std::vector<uint8_t> first(3 * 50 * 50), second(3 * 50 * 50);
+    int originalSize[2] = {0, 0};
+    VERIFY(decodeCrops(fileBytes(dir.file("wide.png")), recipe, 0, {first.data(), second.data()},
+                       originalSize));
+    VERIFY_EQ(originalSize[0], 120);
+    VERIFY_EQ(originalSize[1], 200);
+    const auto a = at::from_blob(first.data(), {3, 50, 50}, at::kByte).to(at::kFloat);
+    const auto b = at::from_blob(second.data(), {3, 50, 50}, at::kByte).to(at::kFloat);
+    // Channel 2 (blue) holds the column: 150..199 from left to right, reversed when flipped.
+    VERIFY_EQ(a[2][0][0].item<float>(), 150.0f);
+    VERIFY_EQ(a[2][10][49].item<float>(), 199.0f);
+    VERIFY_EQ(b[2][0][0].item<float>(), 199.0f);
+    VERIFY_EQ(b[2][0][49].item<float>(), 150.0f);
+    // Green holds the row; 40 rows become 50 (enlarged), from row 80 to row 119.
+    VERIFY_NEAR(b[1][0][0].item<float>(), 80.0f, 1.0f);
+    VERIFY_NEAR(b[1][49][0].item<float>(), 119.0f, 1.0f);
+    VERIFY_EQ(a[0][5][5].item<float>(), 77.0f);
+}
+
+SWAV_TEST(ReducedJpegDecodingMatchesFullDecoding) {
+    swav::test::TempDir dir;
+    // A smooth 1600 x 1200 photograph-like image: gradients and low-frequency waves.
+    cv::Mat bgr(1200, 1600, CV_8UC3);
+    for (int y = 0; y < bgr.rows; ++y)
+        for (int x = 0; x < bgr.cols; ++x)
+            bgr.at<cv::Vec3b>(y, x) =
+                cv::Vec3b(uint8_t(128 + 100 * std::sin(x / 90.0)), uint8_t(y * 255 / 1200),
+                          uint8_t(128 + 90 * std::cos((x + y) / 140.0)));
+    writeImage(dir.file("big.jpg"), bgr, 92);
+    const auto bytes = fileBytes(dir.file("big.jpg"));
+    int height = 0, width = 0;
+    VERIFY(encodedImageSize(bytes.data(), bytes.size(), height, width));
+    VERIFY_EQ(height, 1200);
+    VERIFY_EQ(width, 1600);
+    // Boxes of at least 2x, 4x and 8x the output side: decoded at 1/2, 1/4 and 1/8.
+    for (const double side : {500.0, 900.0, 1100.0}) {
+        FixedRecipe recipe({CropCut{37, 51, side * 1.2, side, 112, false},
+                            CropCut{1600 - side, 1200 - side, side, side, 96, true}});
+        std::vector<uint8_t> reducedA(3 * 112 * 112), reducedB(3 * 96 * 96);
+        std::vector<uint8_t> fullA(3 * 112 * 112), fullB(3 * 96 * 96);
+        int size[2], factor = 0;
+        VERIFY(
+            decodeCrops(bytes, recipe, 0, {reducedA.data(), reducedB.data()}, size, true, &factor));
+        VERIFY_EQ(factor, side >= 96 * 8 ? 8 : (side >= 96 * 4 ? 4 : 2));
+        VERIFY(decodeCrops(bytes, recipe, 0, {fullA.data(), fullB.data()}, size, false, &factor));
+        VERIFY_EQ(factor, 1);
+        for (auto [reduced, full] : {std::pair{&reducedA, &fullA}, std::pair{&reducedB, &fullB}}) {
+            double sum = 0;
+            int worst = 0;
+            for (size_t i = 0; i < full->size(); ++i) {
+                const int d = std::abs(int((*reduced)[i]) - int((*full)[i]));
+                sum += d;
+                worst = std::max(worst, d);
+            }
+            // Stated tolerance: mean difference under 1.5 grey levels, none above 12.
+            const double meanDifference = sum / double(full->size());
+            VERIFY_MSG(meanDifference < 1.5 && worst <= 12,
+                       "mean " + std::to_string(meanDifference) + ", worst " +
+                           std::to_string(worst) + " at box side " + std::to_string(side));
+        }
+    }
+}
+
+SWAV_TEST(ImageFolderCropsArePlannedOnThreadsAndDeterministic) {
+    swav::test::TempDir dir;
+    for (int i = 0; i < 12; ++i)
+        writeImage(dir.file(std::string(i % 2 ? "cat/" : "dog/") + std::to_string(i) + ".jpg"),
+                   coordinateImage(90 + 7 * i, 140 - 3 * i), 90);
+    std::ofstream(dir.file("dog/corrupt.jpg")) << "\xff\xd8\xff not really";
+    auto data = openImageFolder(dir.path(), 32, 64, 2);
+    VERIFY(data->cutsCropsFromOriginals());
+    VERIFY_EQ(data->size(), 13);
+    for (const bool inWorkers : {true, false}) {
+        const auto recipe =
+            recipeOf({groupOf(2, 24, 0.3, 1.0), groupOf(2, 12, 0.1, 0.3)}, inWorkers);
+        const std::vector<std::vector<int64_t>> plan{{3, 1, 4}, {12, 5, 9}, {2, 6, 0}, {7}};
+        data->prefetchCrops(plan, recipe, false);
+        for (const auto& indices : plan) {
+            const CutCropBatch planned = data->gatherCrops(indices, recipe);
+            const CutCropBatch direct = data->gatherCrops(indices, recipe); // unplanned
+            VERIFY_EQ(planned.crops.size(), size_t(4));
+            VERIFY_EQ(planned.finished, inWorkers);
+            VERIFY_EQ(planned.crops[0].scalar_type(), inWorkers ? at::kFloat : at::kByte);
+            VERIFY_EQ(planned.crops[2].size(3), int64_t(12));
+            for (size_t c = 0; c < 4; ++c)
+                VERIFY(at::equal(planned.crops[c], direct.crops[c]));
+            VERIFY(at::equal(planned.indices, at::tensor(indices, at::kLong)));
+            for (size_t i = 0; i < indices.size(); ++i) {
+                const int64_t index = indices[i];
+                // Sorted names: 1, 11, 3, 5, 7, 9 are cats; 0, 10, 2, ... dogs (with corrupt).
+                VERIFY_EQ(planned.labels[int64_t(i)].item<int64_t>(), index < 6 ? 0 : 1);
+                if (index == 12) // dog/corrupt.jpg: a stand-in of the same class
+                    continue;
+                VERIFY(planned.originalSizes[int64_t(i)][0].item<int64_t>() > 32);
+            }
+        }
+    }
+    VERIFY_EQ(data->skippedFiles(), 1);
+}
+
+SWAV_TEST(BenchImagesAreImageNetLikeJpegsWithoutTouchingUserFiles) {
+    swav::test::TempDir dir;
+    writeImage(dir.file("photos/sunset.png"), photoLike(300, 420, 1));
+    writeImage(dir.file("photos/field.jpg"), photoLike(400, 300, 2), 95);
+    writeImage(dir.file("photos/grey.png"), photoLike(300, 300, 0));  // not colour: left out
+    writeImage(dir.file("photos/tiny.png"), coordinateImage(40, 40)); // too small: left out
+    const auto report = writeBenchImages(dir.file("photos"), dir.file("out"), 7, 3);
+    VERIFY_EQ(report.images, int64_t(7));
+    VERIFY(report.photos == std::vector<std::string>({"field", "sunset"}));
+    auto data = openImageFolder(dir.file("out"), 64, 8, 1);
+    VERIFY_EQ(data->size(), 7);
+    VERIFY(data->classNames() == std::vector<std::string>({"field", "sunset"}));
+    const auto bytes = readImageFile(dir.file("out/field/000000.jpg"));
+    int height = 0, width = 0;
+    VERIFY(encodedImageSize(bytes.data(), bytes.size(), height, width));
+    VERIFY(std::max(height, width) == 500 && std::min(height, width) >= 333);
+    // A folder with anything in it is refused, and left as it was.
+    fs::create_directories(dir.file("mine"));
+    std::ofstream(dir.file("mine/keep.txt")) << "mine";
+    VERIFY_THROWS_WITH(writeBenchImages(dir.file("photos"), dir.file("mine"), 2, 0),
+                       "is not an empty folder");
+    VERIFY(fs::exists(dir.file("mine/keep.txt")));
+    VERIFY_EQ(std::distance(fs::directory_iterator(dir.file("mine")), fs::directory_iterator()),
+              long(1));
+}
+
+#endif
