@@ -7,6 +7,13 @@
 
 namespace swav::augment {
 
+at::Tensor parametersOn(const at::Tensor& cpu, at::Device device, at::ScalarType dtype) {
+    const auto converted = cpu.to(dtype);
+    if (!device.is_cuda())
+        return converted;
+    return converted.pin_memory().to(device, /*non_blocking=*/true);
+}
+
 at::Tensor resizedCrop(const at::Tensor& images, const at::Tensor& boxes, const at::Tensor& flips,
                        int size) {
     const auto batch = images.size(0);
@@ -22,7 +29,7 @@ at::Tensor resizedCrop(const at::Tensor& images, const at::Tensor& boxes, const 
     theta.select(1, 0).select(1, 2).copy_((2 * x + w) / width - 1);
     theta.select(1, 1).select(1, 1).copy_(h / height);
     theta.select(1, 1).select(1, 2).copy_((2 * y + h) / height - 1);
-    theta = theta.to(images.device(), images.scalar_type());
+    theta = parametersOn(theta, images.device(), images.scalar_type());
     auto grid = at::affine_grid_generator(theta, {batch, images.size(1), size, size}, false);
     // mode 0 = bilinear, padding 1 = border.
     return at::grid_sampler(images, grid, 0, 1, false);
@@ -75,7 +82,7 @@ at::Tensor colourJitter(const at::Tensor& images, const at::Tensor& factors) {
     const auto batch = images.size(0);
     // Decided on the caller's (CPU) factors so that no device synchronisation is needed.
     const bool anyHueShift = factors.select(1, 3).abs().max().item<double>() > 0;
-    auto f = factors.to(images.device(), images.scalar_type());
+    auto f = parametersOn(factors, images.device(), images.scalar_type());
     auto perImage = [&](int column) { return f.select(1, column).view({batch, 1, 1, 1}); };
 
     auto out = at::clamp(images * perImage(0), 0.0, 1.0);
@@ -103,7 +110,8 @@ at::Tensor gaussianBlur(const at::Tensor& images, const at::Tensor& sigma, doubl
     radius = std::max<int64_t>(1, std::min({radius, height - 1, width - 1}));
     const int64_t taps = 2 * radius + 1;
 
-    auto s = sigma.to(images.device(), images.scalar_type()).clamp_min(1e-3).view({batch, 1});
+    auto s =
+        parametersOn(sigma, images.device(), images.scalar_type()).clamp_min(1e-3).view({batch, 1});
     auto offsets = at::arange(-radius, radius + 1, images.options()).view({1, taps});
     auto kernel = at::exp(-(offsets * offsets) / (2.0 * s * s));
     kernel = kernel / kernel.sum(1, true);          // [B, taps]
@@ -119,7 +127,7 @@ at::Tensor gaussianBlur(const at::Tensor& images, const at::Tensor& sigma, doubl
         at::conv2d(planes, kernel.view({batch * channels, 1, 1, taps}), at::Tensor(),
                    at::IntArrayRef{1}, at::IntArrayRef{0}, at::IntArrayRef{1}, batch * channels);
     auto blurred = planes.view({batch, channels, height, width});
-    auto apply = (sigma > 0).to(images.device()).view({batch, 1, 1, 1});
+    auto apply = parametersOn(sigma > 0, images.device(), at::kBool).view({batch, 1, 1, 1});
     return at::where(apply, blurred, images);
 }
 

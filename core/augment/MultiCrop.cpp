@@ -82,15 +82,18 @@ at::Tensor MultiCropAugmenter::finishCrop(at::Tensor crop, const CropParams& par
     const auto batch = crop.size(0);
     const int channels = static_cast<int>(crop.size(1));
     const auto& group = m_groups[static_cast<size_t>(params.group)];
-    const auto options = crop.options().dtype(at::kFloat);
-    const auto mean = at::tensor(m_mean, at::kDouble).to(options).view({1, channels, 1, 1});
+    const auto mean =
+        augment::parametersOn(at::tensor(m_mean, at::kDouble), crop.device(), at::kFloat)
+            .view({1, channels, 1, 1});
     const auto invStd =
-        (1.0 / at::tensor(m_std, at::kDouble)).to(options).view({1, channels, 1, 1});
+        augment::parametersOn(1.0 / at::tensor(m_std, at::kDouble), crop.device(), at::kFloat)
+            .view({1, channels, 1, 1});
     // The decisions are read from the CPU parameters: no device synchronisation.
     if (params.jittered.any().item<bool>())
         crop = augment::colourJitter(crop, params.jitterFactors);
     if (channels > 1 && params.grayscale.any().item<bool>()) {
-        auto mask = params.grayscale.to(crop.device()).view({batch, 1, 1, 1});
+        auto mask = augment::parametersOn(params.grayscale, crop.device(), at::kBool)
+                        .view({batch, 1, 1, 1});
         crop = at::where(mask, augment::toGrayscale(crop), crop);
     }
     if ((params.blurSigma > 0).any().item<bool>())

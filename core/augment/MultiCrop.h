@@ -64,6 +64,10 @@ private:
 namespace augment {
 // Building blocks, exposed for tests. All take float images in [0, 1], [B, C, H, W].
 
+/// A small CPU tensor (parameters of a batch) on `device`, as `dtype`: on a GPU through pinned
+/// memory and an asynchronous copy, so that the host does not wait for the GPU's queue.
+at::Tensor parametersOn(const at::Tensor& cpu, at::Device device, at::ScalarType dtype);
+
 /// Resized crops through an affine grid and bilinear sampling; boxes float32 [B, 4] (x, y, w, h
 /// in pixels), flips bool [B].
 at::Tensor resizedCrop(const at::Tensor& images, const at::Tensor& boxes, const at::Tensor& flips,
