@@ -74,23 +74,31 @@ void recordEpoch(LinearProbeResult& result, const at::Tensor& predictions, const
         throw Cancelled();
 }
 
-/// The epoch loop both variants share: shuffled batches of positions (own generator), one
-/// classifier step each via `stepOn(classifier, index, epoch, batch)`, test accuracy per epoch.
-template <class StepOn>
+/// The epoch loop both variants share: shuffled batches of positions (own generator), announced
+/// per epoch through `planEpoch(epoch, batches)`, one classifier step each via
+/// `stepOn(classifier, index, epoch, batch)`, test accuracy per epoch.
+template <class PlanEpoch, class StepOn>
 LinearProbeResult trainEpochs(int64_t n, int64_t dim, int classes, const at::Tensor& xTest,
                               const at::Tensor& testLabels, const LinearProbeOptions& options,
-                              const ProgressCallback& progress, StepOn&& stepOn) {
+                              const ProgressCallback& progress, PlanEpoch&& planEpoch,
+                              StepOn&& stepOn) {
     const int64_t stepsPerEpoch = std::max<int64_t>(1, n / options.batchSize);
     LinearClassifier classifier(classes, dim, options, stepsPerEpoch * options.epochs);
     auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed + 1);
     LinearProbeResult result;
     for (int epoch = 0; epoch < options.epochs; ++epoch) {
         const auto order = at::randperm(n, generator, at::kLong);
+        std::vector<at::Tensor> steps;
+        std::vector<std::vector<int64_t>> batches;
         for (int64_t s = 0; s < stepsPerEpoch; ++s) {
-            const auto index =
-                order.slice(0, s * options.batchSize, std::min(n, (s + 1) * options.batchSize));
-            stepOn(classifier, index, epoch, s);
+            steps.push_back(
+                order.slice(0, s * options.batchSize, std::min(n, (s + 1) * options.batchSize)));
+            const auto* first = steps.back().data_ptr<int64_t>();
+            batches.emplace_back(first, first + steps.back().numel());
         }
+        planEpoch(epoch, batches);
+        for (int64_t s = 0; s < stepsPerEpoch; ++s)
+            stepOn(classifier, steps[static_cast<size_t>(s)], epoch, s);
         recordEpoch(result, classifier.predict(xTest), testLabels, classes, epoch, options.epochs,
                     progress);
     }
@@ -111,10 +119,12 @@ LinearProbeResult trainLinearProbe(const FeatureSet& train, const FeatureSet& te
     const auto y = train.labels.to(at::kLong);
     const auto xTest = (test.features - mean) / std;
 
-    return trainEpochs(x.size(0), x.size(1), classes, xTest, test.labels, options, progress,
-                       [&](LinearClassifier& classifier, const at::Tensor& index, int, int64_t) {
-                           classifier.step(x.index_select(0, index), y.index_select(0, index));
-                       });
+    return trainEpochs(
+        x.size(0), x.size(1), classes, xTest, test.labels, options, progress,
+        [](int, const std::vector<std::vector<int64_t>>&) {},
+        [&](LinearClassifier& classifier, const at::Tensor& index, int, int64_t) {
+            classifier.step(x.index_select(0, index), y.index_select(0, index));
+        });
 }
 
 LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, const FeatureSet& test,
@@ -145,29 +155,33 @@ LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, con
         ~RestoreMode() { model->train(training); }
     } restore{model, model->is_training()};
     model->eval();
+    // Image folders: RandomResizedCrop from the full-resolution originals, each epoch's batches
+    // decoded ahead on the reader's threads.
+    std::shared_ptr<MultiCropRecipe> recipe;
+    auto planEpoch = [&](int epoch, const std::vector<std::vector<int64_t>>& batches) {
+        if (!train.cutsCropsFromOriginals())
+            return;
+        const uint64_t epochSeed = options.seed * 1000003u + epoch * 7919u;
+        recipe = std::make_shared<MultiCropRecipe>(
+            std::vector<CropGroupConfig>{crop}, transform.mean, transform.std,
+            [epochSeed](int64_t index) { return mixSeed(epochSeed, static_cast<uint64_t>(index)); },
+            !device.is_cuda());
+        train.prefetchCrops(batches, recipe, device.is_cuda());
+    };
     return trainEpochs(
         train.size(), plain.features.size(1), classes, xTest, test.labels, options, progress,
+        planEpoch,
         [&](LinearClassifier& classifier, const at::Tensor& index, int epoch, int64_t s) {
             const std::vector<int64_t> positions(index.data_ptr<int64_t>(),
                                                  index.data_ptr<int64_t>() + index.numel());
             at::Tensor features;
             {
                 torch::NoGradGuard noGrad;
-                const uint64_t stepSeed = options.seed * 1000003u + epoch * 7919u + s;
-                MultiCropBatch crops;
-                if (train.cutsCropsFromOriginals()) {
-                    // Image folders: RandomResizedCrop from the full-resolution originals.
-                    const auto recipe = std::make_shared<MultiCropRecipe>(
-                        std::vector<CropGroupConfig>{crop}, transform.mean, transform.std,
-                        [stepSeed](int64_t index) {
-                            return mixSeed(stepSeed, static_cast<uint64_t>(index));
-                        },
-                        !device.is_cuda());
-                    crops = cropsForNetwork(augmenter, *recipe,
-                                            train.gatherCrops(positions, recipe), device);
-                } else {
-                    crops = augmenter.apply(train.gather(positions).images.to(device), stepSeed);
-                }
+                const MultiCropBatch crops =
+                    recipe ? cropsForNetwork(augmenter, *recipe,
+                                             train.gatherCrops(positions, recipe), device)
+                           : augmenter.apply(train.gather(positions).images.to(device),
+                                             options.seed * 1000003u + epoch * 7919u + s);
                 features = model->trunkFeatures(crops.crops[0]).to(at::kCPU, at::kFloat);
             }
             classifier.step((features - mean) / std, labels.index_select(0, index));

@@ -47,22 +47,23 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
             at::cat({x.sum(dims), (x * x).sum(dims),
                      at::full({1}, static_cast<double>(x.numel() / channels), x.options())});
         collective->allReduceSum(packed);
-        const double count = packed[2 * channels].item<double>();
+        // The count stays on the device: reading it would make the host wait for the GPU.
+        const auto count = packed.slice(0, 2 * channels, 2 * channels + 1);
         const auto mean = packed.slice(0, 0, channels) / count;
         const auto variance =
             (packed.slice(0, channels, 2 * channels) / count - mean * mean).clamp_min(0.0);
         const auto invStd = (variance + eps).rsqrt();
         {
             at::NoGradGuard noGrad;
-            const double unbiased = count > 1 ? count / (count - 1) : 1.0;
+            const auto unbiased =
+                at::where(count > 1, count / (count - 1).clamp_min(1.0), at::ones_like(count));
             runningMean.mul_(1 - momentum).add_(mean.to(runningMean.scalar_type()), momentum);
             runningVar.mul_(1 - momentum)
                 .add_((variance * unbiased).to(runningVar.scalar_type()), momentum);
         }
         const auto shape = channelShape(x);
         const auto normalised = (x - mean.view(shape)) * invStd.view(shape);
-        ctx->save_for_backward({x, weight, mean, invStd});
-        ctx->saved_data["count"] = count;
+        ctx->save_for_backward({x, weight, mean, invStd, count});
         ctx->saved_data["collective"] =
             static_cast<int64_t>(reinterpret_cast<intptr_t>(collective));
         auto y = normalised;
@@ -77,7 +78,7 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
         const auto& weight = saved[1];
         const auto& mean = saved[2];
         const auto& invStd = saved[3];
-        const double count = ctx->saved_data["count"].toDouble();
+        const auto& count = saved[4];
         const auto dy = gradOutputs[0].to(at::kFloat);
         const auto dims = reducedDims(x);
         const auto shape = channelShape(x);

@@ -7,11 +7,15 @@
 #include "augment/MultiCrop.h"
 #include "data/BatchFiller.h"
 #include "data/Dataset.h"
+#include "eval/Features.h"
+#include "eval/LinearProbe.h"
+#include "model/SwavModel.h"
 #include "train/MultiCropRecipe.h"
 #include "util/SeedMix.h"
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -330,6 +334,65 @@ SWAV_TEST(ImageFolderCropsArePlannedOnThreadsAndDeterministic) {
         }
     }
     VERIFY_EQ(data->skippedFiles(), 1);
+}
+
+SWAV_TEST(SubsetCropsAreDrawnForTheSubsetsPositions) {
+    swav::test::TempDir dir;
+    for (int i = 0; i < 8; ++i)
+        writeImage(dir.file(std::to_string(i) + ".png"), coordinateImage(60 + 5 * i, 90));
+    auto base = openImageFolder(dir.path(), 32, 64, 2);
+    const std::vector<int64_t> positions{1, 4, 6, 7};
+    SubsetDataset subset(base, positions, "subset");
+    const std::vector<CropGroupConfig> groups{groupOf(2, 16, 0.2, 1.0)};
+    const auto recipe = recipeOf(groups, false, 9);
+    // The same seeds reach the base reader under its own positions.
+    const auto mapped = std::make_shared<MultiCropRecipe>(
+        groups, std::vector<double>{0.4, 0.5, 0.6}, std::vector<double>{0.2, 0.25, 0.3},
+        [&positions](int64_t base) {
+            const auto at = std::find(positions.begin(), positions.end(), base) - positions.begin();
+            return mixSeed(9, static_cast<uint64_t>(at));
+        },
+        false);
+    subset.prefetchCrops({{3, 0}, {2}}, recipe, false);
+    const auto planned = subset.gatherCrops({3, 0}, recipe);
+    const auto unplanned = subset.gatherCrops({2}, recipe);
+    const auto fromBase = base->gatherCrops({7, 1}, mapped);
+    VERIFY(at::equal(planned.indices, at::tensor(std::vector<int64_t>{3, 0}, at::kLong)));
+    for (size_t c = 0; c < 2; ++c)
+        VERIFY(at::equal(planned.crops[c], fromBase.crops[c]));
+    VERIFY(at::equal(unplanned.crops[0][0], base->gatherCrops({6}, mapped).crops[0][0]));
+    VERIFY(at::equal(subset.original(1), base->original(4)));
+    VERIFY_EQ(base->original(4).size(1), int64_t(80)); // the original's 80 rows, not 32
+}
+
+SWAV_TEST(OfficialProbeOnAnImageFolderCutsFromTheOriginals) {
+    swav::test::TempDir dir;
+    for (int i = 0; i < 24; ++i) // two classes told apart by colour
+        writeImage(
+            dir.file(std::string(i % 2 ? "red/" : "blue/") + std::to_string(i) + ".jpg"),
+            cv::Mat(50 + i, 70, CV_8UC3, i % 2 ? cv::Scalar(20, 30, 220) : cv::Scalar(220, 40, 30)),
+            90);
+    auto train = openImageFolder(dir.path(), 20, 64, 2);
+    ModelConfig mc;
+    mc.arch = "custom";
+    mc.block = "basic";
+    mc.stem = "cifar";
+    mc.stageDepths = {1};
+    mc.stageWidths = {8};
+    mc.stageStrides = {1};
+    mc.stemWidth = 8;
+    mc.numPrototypes = 4;
+    at::manual_seed(0);
+    SwavModel model(mc, 3);
+    EvalTransform transform{16, {0.5, 0.5, 0.5}, {0.25, 0.25, 0.25}};
+    const auto testFeatures = extractFeatures(model, *train, transform, 8, at::kCPU);
+    LinearProbeOptions options;
+    options.epochs = 6;
+    options.batchSize = 8;
+    const auto result =
+        trainLinearProbeOnImages(model, *train, testFeatures, 2, transform, options, at::kCPU);
+    VERIFY_EQ(result.top1PerEpoch.size(), size_t(6));
+    VERIFY_MSG(result.bestTop1 > 0.9, "best top-1 " << result.bestTop1); // colour is easy
 }
 
 SWAV_TEST(BenchImagesAreImageNetLikeJpegsWithoutTouchingUserFiles) {
