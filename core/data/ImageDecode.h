@@ -3,6 +3,7 @@
 // Built only with OpenCV (SWAV_HAVE_OPENCV). Any thread.
 
 #include "data/Dataset.h"
+#include "data/ImageHeader.h"
 
 #include <cstdint>
 #include <string>
@@ -17,9 +18,9 @@ constexpr int64_t kMaxImagePixels = int64_t(1) << 27;
 
 /// Decodes `bytes` and writes `side` x `side` RGB pixels, channels first, to `out` (3 * side *
 /// side bytes): the shorter side scaled to `side`, then the centre square. Returns false for
-/// bytes that are not a decodable image of a supported format or that declare more than
-/// kMaxImagePixels pixels; never throws. JPEGs are decoded at a reduced size when the shorter
-/// side still covers `side` (unless `allowReduced` is false).
+/// bytes that are not a decodable image of a supported format, whose header gives no size
+/// (encodedImageSize) or declares more than kMaxImagePixels pixels; never throws. JPEGs are decoded
+/// at a reduced size when the shorter side still covers `side` (unless `allowReduced` is false).
 bool decodeSquareImage(const std::vector<uint8_t>& bytes, int side, uint8_t* out,
                        bool allowReduced = true);
 
@@ -36,10 +37,6 @@ bool decodeCrops(const std::vector<uint8_t>& bytes, const CropRecipe& recipe, in
 /// The whole image as uint8 RGB, channels first, [3, H, W]; an undefined tensor for undecodable
 /// bytes (as decodeSquareImage).
 at::Tensor decodeOriginalImage(const std::vector<uint8_t>& bytes);
-
-/// Height and width that the image's header declares (JPEG, PNG); false when the format keeps
-/// it elsewhere or the header is malformed.
-bool encodedImageSize(const uint8_t* bytes, size_t size, int& height, int& width);
 
 /// Whether the first bytes are those of a format image folders read: JPEG, PNG, BMP, WebP or
 /// TIFF. Other decoders OpenCV carries (DICOM, JPEG 2000, OpenEXR, ...) are never reached: some

@@ -16,13 +16,6 @@ namespace swav {
 
 namespace {
 
-// OpenCV reads its pixel limit once, at the first decode; 2^27 pixels (384 MiB as BGR) still
-// admits 100-megapixel photographs. A limit the user set in the environment wins.
-const bool g_pixelLimitSet = [] {
-    ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "134217728", /*overwrite=*/0);
-    return true;
-}();
-
 // Images are decoded on a pool of our own threads; OpenCV's threads inside each resize would
 // only compete with them.
 void prepareOpenCv() {
@@ -59,55 +52,6 @@ std::vector<uint8_t> readImageFile(const std::string& path) {
     return bytes;
 }
 
-bool encodedImageSize(const uint8_t* bytes, size_t size, int& height, int& width) {
-    auto be16 = [&](size_t at) { return (int(bytes[at]) << 8) | bytes[at + 1]; };
-    if (startsWith(bytes, size, "\x89PNG\r\n\x1a\n", 8)) {
-        if (size < 24 || std::memcmp(bytes + 12, "IHDR", 4) != 0)
-            return false;
-        auto be32 = [&](size_t at) {
-            return (uint32_t(bytes[at]) << 24) | (uint32_t(bytes[at + 1]) << 16) |
-                   (uint32_t(bytes[at + 2]) << 8) | bytes[at + 3];
-        };
-        const uint32_t w = be32(16), h = be32(20);
-        if (w == 0 || h == 0 || w > (1u << 30) || h > (1u << 30))
-            return false;
-        width = static_cast<int>(w), height = static_cast<int>(h);
-        return true;
-    }
-    if (!startsWith(bytes, size, "\xff\xd8", 2))
-        return false;
-    // Walk the JPEG markers up to the first start-of-frame (C0..CF except C4, C8, CC).
-    size_t at = 2;
-    while (at + 4 <= size) {
-        if (bytes[at] != 0xff)
-            return false;
-        const uint8_t marker = bytes[at + 1];
-        if (marker == 0xff) { // fill byte
-            ++at;
-            continue;
-        }
-        if (marker == 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker == 0x01) {
-            at += 2;
-            continue;
-        }
-        const size_t length = static_cast<size_t>(be16(at + 2));
-        if (length < 2)
-            return false;
-        const bool frame =
-            marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
-        if (frame) {
-            if (at + 9 > size || length < 7)
-                return false;
-            height = be16(at + 5), width = be16(at + 7);
-            return height > 0 && width > 0;
-        }
-        if (marker == 0xd9 || marker == 0xda) // end of image or scan before any frame
-            return false;
-        at += 2 + length;
-    }
-    return false;
-}
-
 namespace {
 
 bool isJpeg(const std::vector<uint8_t>& bytes) {
@@ -138,14 +82,13 @@ cv::Mat decodeBgr(const std::vector<uint8_t>& bytes, int factor) {
     return bgr;
 }
 
-/// Header size when known and within the pixel limit; 0 x 0 when unknown; false for a bomb.
+/// The size the header declares; false when it declares none (malformed) or more than
+/// kMaxImagePixels: the decoder then never sees the bytes. (OpenCV reads its own pixel limit
+/// when its library loads, before any setting of ours could apply.)
 bool headerSize(const std::vector<uint8_t>& bytes, int& height, int& width) {
     height = width = 0;
-    if (!encodedImageSize(bytes.data(), bytes.size(), height, width)) {
-        height = width = 0;
-        return true;
-    }
-    return int64_t(height) * width <= kMaxImagePixels;
+    return encodedImageSize(bytes.data(), bytes.size(), height, width) &&
+           int64_t(height) * width <= kMaxImagePixels;
 }
 
 void resizeInto(const cv::Mat& source, cv::Mat& target, int rows, int cols) {
@@ -174,7 +117,6 @@ void bgrToPlanarRgb(const cv::Mat& bgr, uint8_t* out) {
 
 bool decodeSquareImage(const std::vector<uint8_t>& bytes, int side, uint8_t* out,
                        bool allowReduced) {
-    (void)g_pixelLimitSet;
     prepareOpenCv();
     if (side < 1 || !hasSupportedImageSignature(bytes.data(), bytes.size()))
         return false;
@@ -182,7 +124,7 @@ bool decodeSquareImage(const std::vector<uint8_t>& bytes, int side, uint8_t* out
         int height = 0, width = 0;
         if (!headerSize(bytes, height, width))
             return false;
-        const int factor = allowReduced && isJpeg(bytes) && height > 0
+        const int factor = allowReduced && isJpeg(bytes)
                                ? reductionFor(static_cast<double>(std::min(height, width)) / side)
                                : 1;
         const cv::Mat bgr = decodeBgr(bytes, factor);
@@ -210,7 +152,6 @@ bool decodeSquareImage(const std::vector<uint8_t>& bytes, int side, uint8_t* out
 }
 
 at::Tensor decodeOriginalImage(const std::vector<uint8_t>& bytes) {
-    (void)g_pixelLimitSet;
     prepareOpenCv();
     if (!hasSupportedImageSignature(bytes.data(), bytes.size()))
         return {};
@@ -250,7 +191,6 @@ cv::Rect decodedBox(const CropCut& cut, double scaleX, double scaleY, int cols, 
 bool decodeCrops(const std::vector<uint8_t>& bytes, const CropRecipe& recipe, int64_t index,
                  const std::vector<void*>& out, int originalSize[2], bool allowReduced,
                  int* reducedBy) {
-    (void)g_pixelLimitSet;
     prepareOpenCv();
     if (!hasSupportedImageSignature(bytes.data(), bytes.size()))
         return false;
@@ -260,16 +200,12 @@ bool decodeCrops(const std::vector<uint8_t>& bytes, const CropRecipe& recipe, in
     try {
         if (!headerSize(bytes, height, width))
             return false;
-        int factor = 1;
-        if (height > 0) {
-            // The boxes are drawn from the declared size; the decode size follows from them.
-            cuts = recipe.cuts(height, width, index);
-            double smallest = 1e9;
-            for (const auto& cut : cuts)
-                smallest = std::min(smallest, std::min(cut.width, cut.height) / cut.size);
-            if (allowReduced && isJpeg(bytes))
-                factor = reductionFor(smallest);
-        }
+        // The boxes are drawn from the declared size; the decode size follows from them.
+        cuts = recipe.cuts(height, width, index);
+        double smallest = 1e9;
+        for (const auto& cut : cuts)
+            smallest = std::min(smallest, std::min(cut.width, cut.height) / cut.size);
+        const int factor = allowReduced && isJpeg(bytes) ? reductionFor(smallest) : 1;
         bgr = decodeBgr(bytes, factor);
         if (bgr.empty())
             return false;
@@ -277,9 +213,8 @@ bool decodeCrops(const std::vector<uint8_t>& bytes, const CropRecipe& recipe, in
             *reducedBy = factor;
         const int expectedRows = (height + factor - 1) / factor;
         const int expectedCols = (width + factor - 1) / factor;
-        if (height == 0 ||
-            (factor == 1 && (bgr.rows != expectedRows || bgr.cols != expectedCols))) {
-            // No header size, or one that disagrees with the pixels: draw from what decoded.
+        if (factor == 1 && (bgr.rows != expectedRows || bgr.cols != expectedCols)) {
+            // A header that disagrees with the pixels: draw from what decoded.
             height = bgr.rows, width = bgr.cols;
             cuts = recipe.cuts(height, width, index);
         }

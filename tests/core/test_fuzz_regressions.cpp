@@ -53,6 +53,23 @@ SWAV_TEST(Utf8ValidationFollowsTheStandard) {
 }
 
 #ifdef SWAV_TEST_HAVE_OPENCV
+// fuzz_image: a 199-byte JPEG with stray bytes between its markers, which libjpeg skips, and a
+// frame declaring 65344 x 15064 pixels made OpenCV allocate 2.9 GB: its own pixel limit is read
+// when its library loads, and the header reader stopped at the stray bytes. Markers are now
+// searched as libjpeg does and every image needs a header size within kMaxImagePixels.
+SWAV_TEST(JpegBombsBehindStrayBytesAreRefusedBeforeDecoding) {
+    const auto bytes = readImageFile(std::string(SWAV_TEST_SOURCE_DIR) +
+                                     "/fuzz/corpus/fuzz_image/jpeg-garbage-before-huge-frame.jpg");
+    VERIFY_EQ(bytes.size(), size_t(199));
+    int height = 0, width = 0;
+    VERIFY(encodedImageSize(bytes.data(), bytes.size(), height, width));
+    VERIFY_EQ(height, 15064);
+    VERIFY_EQ(width, 65344);
+    std::vector<uint8_t> out(3 * 32 * 32);
+    VERIFY(!decodeSquareImage(bytes, 32, out.data()));
+    VERIFY(!decodeOriginalImage(bytes).defined());
+}
+
 // fuzz_image: a 134-byte file with a damaged PNG signature and "DICM" at byte 128 reached
 // OpenCV's DICOM decoder (GDCM), whose assert aborted the process. Only the formats image
 // folders read are handed to OpenCV now.

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -230,6 +231,34 @@ std::vector<uint8_t> fileBytes(const std::string& path) {
 }
 
 } // namespace
+
+SWAV_TEST(HeadersGiveTheSizeOfEveryFormatImageFoldersRead) {
+    swav::test::TempDir dir;
+    const cv::Mat image = coordinateImage(23, 37);
+    for (const char* name : {"a.jpg", "b.png", "c.bmp", "d.webp", "e.tif"}) {
+        std::vector<int> options;
+        if (std::string(name) == "d.webp")
+            options = {cv::IMWRITE_WEBP_QUALITY, 101}; // lossless: the VP8L header
+        VERIFY(cv::imwrite(dir.file(name), image, options));
+        const auto bytes = readImageFile(dir.file(name));
+        int height = 0, width = 0;
+        VERIFY_MSG(encodedImageSize(bytes.data(), bytes.size(), height, width), name);
+        VERIFY_MSG(height == 23 && width == 37, name << ": " << height << " x " << width);
+        // Truncated headers give no size, and such files are not decoded.
+        VERIFY(!encodedImageSize(bytes.data(), std::min<size_t>(bytes.size(), 12), height, width));
+    }
+    // Lossy WebP (VP8) and the extended format (VP8X) too.
+    std::vector<uint8_t> lossy;
+    VERIFY(cv::imencode(".webp", image, lossy, {cv::IMWRITE_WEBP_QUALITY, 80}));
+    int height = 0, width = 0;
+    VERIFY(encodedImageSize(lossy.data(), lossy.size(), height, width));
+    VERIFY(height == 23 && width == 37);
+    std::vector<uint8_t> extended(30, 0);
+    std::memcpy(extended.data(), "RIFF\0\0\0\0WEBPVP8X", 16);
+    extended[24] = 36, extended[27] = 22; // width - 1, height - 1 (24-bit little-endian)
+    VERIFY(encodedImageSize(extended.data(), extended.size(), height, width));
+    VERIFY(height == 23 && width == 37);
+}
 
 SWAV_TEST(CropsAreCutFromTheFullResolutionOriginal) {
     swav::test::TempDir dir;

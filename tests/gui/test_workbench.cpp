@@ -28,6 +28,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QImage>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -37,6 +38,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -405,6 +407,37 @@ private Q_SLOTS:
         window.crops()->resample();
         QVERIFY(view->crops()[0].box != before);
     }
+
+#ifdef SWAV_TEST_HAVE_OPENCV
+    void cropsOfAnImageFolderAreCutFromTheWholeOriginal() {
+        // Training cuts crops from the full-resolution original: the viewer shows that original
+        // (200 x 120 here, not the 32 px evaluation square) with every box inside it.
+        QTemporaryDir dir;
+        QImage photo(200, 120, QImage::Format_RGB888);
+        for (int y = 0; y < photo.height(); ++y)
+            for (int x = 0; x < photo.width(); ++x)
+                photo.setPixelColor(x, y, QColor(x, y, 90));
+        QVERIFY(photo.save(dir.filePath(QStringLiteral("wide.png"))));
+        ExperimentConfig config = tinyRun(1);
+        config.dataset.kind = "image-folder";
+        config.dataset.path = dir.path().toStdString();
+        config.dataset.imageSize = 32;
+        config.multicrop.mean = {0.5, 0.5, 0.5};
+        config.multicrop.std = {0.25, 0.25, 0.25};
+        MainWindow window(database());
+        loadIntoForm(window, config);
+        CropsView* view = window.crops()->view();
+        QTRY_COMPARE_WITH_TIMEOUT(view->cropCount(), 4, 30000);
+        QCOMPARE(view->originalSize(), QSize(200, 120));
+        const QRectF image(0, 0, 200, 120);
+        double largestWidth = 0;
+        for (const CropTile& crop : view->crops()) {
+            QVERIFY(image.adjusted(-1e-3, -1e-3, 1e-3, 1e-3).contains(crop.box));
+            largestWidth = std::max(largestWidth, crop.box.width());
+        }
+        QVERIFY2(largestWidth > 32, qPrintable(QString::number(largestWidth)));
+    }
+#endif
 
     void runsTableOverlaysTwoRunsAndDiffsTheirConfigs() {
         QTemporaryDir dir;
