@@ -143,7 +143,11 @@ QString ExperimentPanel::presetName() const {
 
 void ExperimentPanel::showPresetDescription() {
     const auto preset = findPreset(m_presets->currentText().toStdString());
-    m_description->setText(preset ? QString::fromStdString(preset->description) : QString());
+    QString text = preset ? QString::fromStdString(preset->description) : QString();
+    // Teaching presets say what to watch.
+    if (preset && !preset->lesson.empty())
+        text += QStringLiteral("\n\n") + QString::fromStdString(preset->lesson);
+    m_description->setText(text);
 }
 
 void ExperimentPanel::chooseFolder() {

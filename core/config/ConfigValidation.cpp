@@ -294,6 +294,10 @@ void validateSwav(const ExperimentConfig& c, int worldSize, ValidationReport& re
                 ": some prototypes will stay empty");
     if (s.epsilon < 0.01 && s.epsilon > 0)
         report.warning("swav.epsilon", "values below 0.01 risk overflow in exp(score / eps)");
+    if (s.assignment == "softmax")
+        report.warning("swav.assignment",
+                       "softmax codes drop the equal-partition constraint: an ablation that "
+                       "collapses onto a few prototypes (for teaching, not for features)");
 }
 
 void validateOptim(const OptimConfig& o, ValidationReport& report, Checker& check) {

@@ -182,6 +182,7 @@ struct SwavConfig {
     int queueLength = 0;                   // 0 = no queue
     int epochQueueStarts = 15;             // epoch at which the queue is created
     int freezePrototypesNiters = 313;      // iterations with prototype gradients dropped
+    std::string assignment = "sinkhorn";   // sinkhorn; softmax (ablation: no equal partition)
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("epsilon", s.epsilon,
@@ -198,6 +199,11 @@ struct SwavConfig {
           "Epoch at which the queue starts filling (15).");
         v("freeze_prototypes_niters", s.freezePrototypesNiters,
           "Iterations during which the prototypes do not learn (about one epoch).");
+        v("assignment", s.assignment,
+          "How codes are computed: 'sinkhorn' spreads the batch equally over the prototypes as "
+          "in the paper; 'softmax' (softmax of score / epsilon) drops that constraint, an "
+          "ablation that collapses, for teaching.",
+          Choices{"sinkhorn", "softmax"});
     }
 };
 

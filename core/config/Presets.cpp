@@ -15,11 +15,21 @@ namespace swav {
 
 namespace {
 
-std::string descriptionOf(const std::string& text) {
-    const auto parsed = nlohmann::json::parse(text, nullptr, false);
-    if (parsed.is_object() && parsed.contains("description") && parsed["description"].is_string())
-        return parsed["description"].get<std::string>();
+std::string stringField(const nlohmann::json& parsed, const char* key) {
+    if (parsed.is_object() && parsed.contains(key) && parsed[key].is_string())
+        return parsed[key].get<std::string>();
     return {};
+}
+
+/// A preset file's text as a Preset: the lesson is the preset's, not part of the configuration.
+Preset presetOf(const std::string& name, const std::string& text) {
+    auto parsed = nlohmann::json::parse(text, nullptr, false);
+    Preset preset{name, stringField(parsed, "description"), stringField(parsed, "lesson"), text};
+    if (parsed.is_object() && parsed.contains("lesson")) {
+        parsed.erase("lesson");
+        preset.json = parsed.dump(2);
+    }
+    return preset;
 }
 
 } // namespace
@@ -41,7 +51,7 @@ std::vector<Preset> allPresets() {
     }
     std::vector<Preset> presets;
     for (const auto& [name, text] : texts)
-        presets.push_back({name, descriptionOf(text), text});
+        presets.push_back(presetOf(name, text));
     return presets;
 }
 

@@ -13,7 +13,8 @@ namespace swav {
 struct Preset {
     std::string name;        // file name without .json
     std::string description; // the preset's "description" field
-    std::string json;        // the preset text (a partial config over the defaults)
+    std::string lesson;      // teaching presets: what to watch (the "lesson" field), else ""
+    std::string json;        // the configuration (a partial config over the defaults)
 };
 
 /// All presets, sorted by name. $SWAV_PRESETS_DIR, when set, adds or replaces presets.

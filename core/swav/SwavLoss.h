@@ -30,4 +30,23 @@ SwavLossOutput swavLoss(const at::Tensor& scores, const at::Tensor& embeddings, 
                         const at::Tensor& prototypes, Collective* collective = nullptr,
                         PhaseTimer* timer = nullptr);
 
+/// The codes of one assignment crop's scores [B, K], without gradient: Sinkhorn-Knopp (equal
+/// partition), or softmax(score / epsilon) for the swav.assignment = "softmax" ablation.
+at::Tensor assignmentCodes(const at::Tensor& scores, const SwavConfig& config,
+                           Collective* collective = nullptr);
+
+/// The swapped prediction of one batch image by image (one process, no queue), for teaching.
+struct SwappedPrediction {
+    std::vector<int> assignCrops;  // crops whose codes are the targets
+    std::vector<at::Tensor> codes; // per assignment crop: float32 [B, K]
+    at::Tensor predictions;        // float32 [crops, B, K]: softmax(score / temperature)
+    at::Tensor crossEntropy;       // float32 [B, assignment crops, crops]: -sum_k q log p; NaN
+                                   // where the crop would predict its own code
+    at::Tensor imageLoss;          // float32 [B]: each image's share; their mean is the loss
+};
+
+/// scores as for swavLoss; the mean of imageLoss equals swavLoss's loss without a queue.
+SwappedPrediction swappedPrediction(const at::Tensor& scores, int64_t batch,
+                                    const SwavConfig& config);
+
 } // namespace swav

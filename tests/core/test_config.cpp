@@ -138,7 +138,16 @@ SWAV_TEST(EveryPresetLoadsAndValidates) {
         auto config = loadPreset(preset.name, overrides);
         VERIFY_MSG(config, preset.name << ": " << (config ? "" : config.error().message));
         VERIFY_EQ(config->name, preset.name);
+        // Teaching presets, and only they, carry a lesson; it is not part of the config.
+        const bool teaching = preset.name.rfind("teach-", 0) == 0;
+        VERIFY_MSG(preset.lesson.size() > (teaching ? 200u : 0u) ||
+                       (!teaching && preset.lesson.empty()),
+                   preset.name << " lesson: " << preset.lesson);
+        VERIFY(preset.json.find("\"lesson\"") == std::string::npos);
     }
+    auto collapse = loadPreset("teach-no-equal-partition", {});
+    VERIFY(collapse && collapse->swav.assignment == "softmax");
+    VERIFY_EQ(loadPreset("teach-normal", {})->swav.assignment, std::string("sinkhorn"));
     auto fm = loadPreset("fashion-mnist", {});
     VERIFY_EQ(fm->model.numPrototypes, 100);
     VERIFY_EQ(fm->optim.batchSize, 256);

@@ -2,6 +2,7 @@
 // steps against the tensor ones, the batch filler, and (with OpenCV) image folders.
 #include "TestHarness.h"
 
+#include "TinySynthetic.h"
 #include "augment/CropPixels.h"
 #include "augment/CropSampling.h"
 #include "augment/MultiCrop.h"
@@ -11,12 +12,14 @@
 #include "eval/LinearProbe.h"
 #include "model/SwavModel.h"
 #include "train/MultiCropRecipe.h"
+#include "train/Trainer.h"
 #include "util/SeedMix.h"
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -422,6 +425,38 @@ SWAV_TEST(OfficialProbeOnAnImageFolderCutsFromTheOriginals) {
         trainLinearProbeOnImages(model, *train, testFeatures, 2, transform, options, at::kCPU);
     VERIFY_EQ(result.top1PerEpoch.size(), size_t(6));
     VERIFY_MSG(result.bestTop1 > 0.9, "best top-1 " << result.bestTop1); // colour is easy
+}
+
+SWAV_TEST(TrainingRunsOnAnImageFolderWithCropsFinishedEitherWay) {
+    swav::test::TempDir dir;
+    for (int i = 0; i < 16; ++i)
+        writeImage(dir.file(std::string(i % 2 ? "a/" : "b/") + std::to_string(i) + ".jpg"),
+                   photoLike(40 + 3 * i, 64 - i, i + 1), 90);
+    for (const char* finish : {"workers", "device"}) {
+        ExperimentConfig config = swav::test::tinySyntheticConfig(16);
+        config.dataset.kind = "image-folder";
+        config.dataset.path = dir.path();
+        config.dataset.imageSize = 24;
+        config.dataset.decodeThreads = 2;
+        config.dataset.cropFinish = finish;
+        CropGroupConfig large = groupOf(2, 16, 0.3, 1.0), small = groupOf(2, 8, 0.1, 0.3);
+        config.multicrop.crops = {large, small};
+        config.multicrop.mean = {0.5, 0.5, 0.5};
+        config.multicrop.std = {0.25, 0.25, 0.25};
+        config.optim.epochs = 2;
+        config.optim.batchSize = 8;
+        config.swav.freezePrototypesNiters = 0;
+        config.runtime.device = "cpu";
+        config.runtime.threads = 1;
+        auto split = openDataset(config.dataset);
+        VERIFY_MSG(split, split.error().message);
+        Trainer trainer(config, split->train, {});
+        TrainingControl control;
+        const auto outcome = trainer.run(control);
+        VERIFY_MSG(outcome.status == RunStatus::Finished, finish << ": " << outcome.message);
+        VERIFY_EQ(outcome.steps, int64_t(4));
+        VERIFY(std::isfinite(outcome.finalLoss) && outcome.finalLoss > 0);
+    }
 }
 
 SWAV_TEST(BenchImagesAreImageNetLikeJpegsWithoutTouchingUserFiles) {

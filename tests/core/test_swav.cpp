@@ -166,3 +166,64 @@ SWAV_TEST(QueueNotUsedUntilFull) {
     auto alone = sinkhornCodes(scores.slice(0, 0, b), config.epsilon, 3);
     VERIFY((out.codes[0] - alone).abs().max().item<double>() < 1e-7);
 }
+
+SWAV_TEST(SinkhornTraceEndsAtTheCodesAndEachStepEnforcesItsMarginal) {
+    const auto scores = randomScores(24, 10, 8);
+    const auto trace = sinkhornTrace(scores, 0.05, 3);
+    VERIFY(at::equal(trace.codes, sinkhornCodes(scores, 0.05, 3)));
+    VERIFY(at::allclose(trace.exponentiated, at::exp(scores / 0.05)));
+    VERIFY_EQ(trace.steps.size(), size_t(7)); // start, then prototypes and samples x 3
+    VERIFY(trace.steps[0].kind == SinkhornStep::Kind::Start);
+    VERIFY_NEAR(trace.steps[0].q.sum().item<double>(), 1.0, 1e-5);
+    for (size_t i = 1; i < trace.steps.size(); ++i) {
+        const auto& step = trace.steps[i];
+        VERIFY_EQ(step.iteration, int((i + 1) / 2));
+        if (step.kind == SinkhornStep::Kind::Prototypes) {
+            VERIFY((step.prototypeMass - 1.0 / 10).abs().max().item<double>() < 1e-6);
+        } else {
+            VERIFY(step.kind == SinkhornStep::Kind::Samples);
+            VERIFY((step.sampleMass - 1.0 / 24).abs().max().item<double>() < 1e-6);
+        }
+        VERIFY(at::allclose(step.prototypeMass, step.q.sum(0)));
+    }
+    // The last iterate, scaled by B, is the codes.
+    VERIFY(at::allclose(trace.steps.back().q * 24, trace.codes, 1e-5, 1e-7));
+    // The sample marginal was not yet exact after the first prototype step.
+    VERIFY((trace.steps[1].sampleMass - 1.0 / 24).abs().max().item<double>() > 1e-4);
+}
+
+SWAV_TEST(SwappedPredictionTableAveragesToTheLoss) {
+    SwavConfig config;
+    config.cropsForAssign = {0, 1};
+    const int64_t batch = 16, crops = 4, k = 12;
+    const auto scores = randomScores(batch * crops, k, 3);
+    const auto embeddings = at::randn({batch * crops, 16});
+    const auto loss = swavLoss(scores, embeddings, batch, config, nullptr, at::randn({k, 16}));
+    const auto table = swappedPrediction(scores, batch, config);
+    VERIFY_NEAR(table.imageLoss.mean().item<double>(), loss.loss.item<double>(), 1e-6);
+    VERIFY(table.crossEntropy.sizes() == at::IntArrayRef({batch, 2, crops}));
+    VERIFY(at::isnan(table.crossEntropy.select(1, 0).select(1, 0)).all().item<bool>());
+    VERIFY(at::isnan(table.crossEntropy.select(1, 1).select(1, 1)).all().item<bool>());
+    VERIFY(!at::isnan(table.crossEntropy.select(1, 0).select(1, 1)).any().item<bool>());
+    VERIFY(at::allclose(table.codes[1], loss.codes[1]));
+    // One cell by hand: image 5, code of crop 1, prediction of crop 3.
+    const auto q = table.codes[1][5];
+    const auto logP = at::log_softmax(scores[3 * batch + 5] / config.temperature, 0);
+    VERIFY_NEAR(table.crossEntropy[5][1][3].item<double>(), -(q * logP).sum().item<double>(), 1e-5);
+    VERIFY(at::allclose(table.predictions.sum(2), at::ones({crops, batch})));
+}
+
+SWAV_TEST(SoftmaxAssignmentDropsTheEqualPartition) {
+    // Scores that all favour prototype 0: Sinkhorn still spreads the batch, softmax does not.
+    auto scores = randomScores(32, 8, 5) * 0.2;
+    scores.select(1, 0).add_(0.5);
+    SwavConfig config;
+    const auto balanced = assignmentCodes(scores, config);
+    config.assignment = "softmax";
+    const auto greedy = assignmentCodes(scores, config);
+    VERIFY(at::allclose(greedy, at::softmax(scores / config.epsilon, 1)));
+    const double balancedShare = balanced.select(1, 0).sum().item<double>() / 32;
+    const double greedyShare = greedy.select(1, 0).sum().item<double>() / 32;
+    VERIFY_MSG(balancedShare < 0.2, "Sinkhorn gives prototype 0 " << balancedShare);
+    VERIFY_MSG(greedyShare > 0.9, "softmax gives prototype 0 " << greedyShare);
+}

@@ -1,0 +1,73 @@
+// The teaching presets do what their lessons say (label slow: each trains for about a minute on
+// 2 cores). Each failure must visibly happen, measured against the normal run, which must not
+// show it.
+#include "TestHarness.h"
+
+#include "config/Presets.h"
+#include "data/Dataset.h"
+#include "train/Trainer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+using namespace swav;
+
+namespace {
+
+struct LastEpoch : TrainingObserver {
+    EpochMetrics last;
+    void onEpoch(const EpochMetrics& m) override { last = m; }
+};
+
+/// The last epoch's metrics of a preset's run (cached: several tests compare the same runs).
+const EpochMetrics& lastEpochOf(const std::string& preset) {
+    static std::map<std::string, EpochMetrics> runs;
+    if (auto found = runs.find(preset); found != runs.end())
+        return found->second;
+    auto config = loadPreset(preset, {"runtime.threads=2"});
+    VERIFY_MSG(config, preset << ": " << (config ? "" : config.error().message));
+    auto split = openDataset(config->dataset);
+    VERIFY_MSG(split, preset << ": " << (split ? "" : split.error().message));
+    TrainerOptions options;
+    options.monitor = knnMonitorSet(config->dataset, *split);
+    Trainer trainer(*config, split->train, options);
+    LastEpoch observer;
+    trainer.addObserver(&observer);
+    TrainingControl control;
+    const auto outcome = trainer.run(control);
+    VERIFY_MSG(outcome.status == RunStatus::Finished, preset << ": " << outcome.message);
+    const auto& m = observer.last;
+    std::printf("%-28s loss %.3f (ln K %.3f)  usage entropy %.3f  code entropy %.3f  "
+                "empty %d  kNN %.3f  queue %d\n",
+                preset.c_str(), m.meanLoss, std::log(double(config->model.numPrototypes)),
+                m.usageEntropy, m.codeEntropy, m.emptyPrototypes, m.knnAccuracy,
+                m.queueActive ? 1 : 0);
+    return runs[preset] = m;
+}
+
+} // namespace
+
+SWAV_TEST(TheNormalRunUsesItsPrototypesAndLearns) {
+    const auto& normal = lastEpochOf("teach-normal");
+    VERIFY_MSG(normal.usageEntropy > 0.8, "usage entropy " << normal.usageEntropy);
+    VERIFY_MSG(normal.meanLoss < std::log(100.0) - 0.3, "loss " << normal.meanLoss);
+    VERIFY_MSG(normal.knnAccuracy > 0.6, "kNN " << normal.knnAccuracy);
+}
+
+SWAV_TEST(WithoutTheEqualPartitionTheRunCollapses) {
+    const auto& normal = lastEpochOf("teach-normal");
+    const auto& collapsed = lastEpochOf("teach-no-equal-partition");
+    VERIFY_MSG(collapsed.usageEntropy < 0.5, "usage entropy " << collapsed.usageEntropy);
+    VERIFY(collapsed.usageEntropy < normal.usageEntropy - 0.3);
+    VERIFY_MSG(collapsed.emptyPrototypes > normal.emptyPrototypes + 30,
+               collapsed.emptyPrototypes << " vs " << normal.emptyPrototypes << " empty");
+}
+
+SWAV_TEST(ALargeEpsilonGivesUniformCodes) {
+    const auto& normal = lastEpochOf("teach-normal");
+    const auto& uniform = lastEpochOf("teach-large-epsilon");
+    VERIFY_MSG(uniform.codeEntropy > 0.95, "code entropy " << uniform.codeEntropy);
+    VERIFY(uniform.codeEntropy > normal.codeEntropy + 0.2);
+    VERIFY_MSG(uniform.meanLoss > std::log(100.0) - 0.1, "loss " << uniform.meanLoss);
+}
