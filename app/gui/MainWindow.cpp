@@ -30,6 +30,7 @@
 #include <QPlainTextEdit>
 #include <QScrollArea>
 #include <QSettings>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QStyle>
 #include <QThread>
@@ -129,17 +130,27 @@ void MainWindow::buildActions() {
     m_pause->setToolTip(tr("Pause after the current step; press again to resume"));
     m_stop = new QAction(s->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this);
     m_stop->setToolTip(tr("Stop after the current step and write a checkpoint"));
+    m_step = new QAction(s->standardIcon(QStyle::SP_MediaSeekForward), tr("Ste&p"), this);
+    m_step->setToolTip(tr("Paused: train the number of iterations beside this button, show "
+                          "them, and pause again"));
+    m_stepCount = new QSpinBox(this);
+    m_stepCount->setRange(1, 1000);
+    m_stepCount->setSuffix(tr(" step(s)"));
+    m_stepCount->setToolTip(tr("Iterations that Step trains before pausing again"));
     m_evaluate = new QAction(s->standardIcon(QStyle::SP_DialogApplyButton), tr("&Evaluate"), this);
     m_evaluate->setToolTip(tr("kNN / linear probe of the current or selected run's checkpoint"));
 
     auto* toolbar = addToolBar(tr("Run"));
     toolbar->setObjectName(QStringLiteral("runToolbar"));
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    for (QAction* action : {m_new, m_start, m_pause, m_stop, m_evaluate})
+    for (QAction* action : {m_new, m_start, m_pause, m_step})
+        toolbar->addAction(action);
+    toolbar->addWidget(m_stepCount);
+    for (QAction* action : {m_stop, m_evaluate})
         toolbar->addAction(action);
 
     auto* runMenu = menuBar()->addMenu(tr("&Run"));
-    for (QAction* action : {m_new, m_start, m_pause, m_stop, m_evaluate})
+    for (QAction* action : {m_new, m_start, m_pause, m_step, m_stop, m_evaluate})
         runMenu->addAction(action);
     runMenu->addSeparator();
     runMenu->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -149,6 +160,7 @@ void MainWindow::buildActions() {
     connect(m_start, &QAction::triggered, this, &MainWindow::startFromForm);
     connect(m_pause, &QAction::toggled, this, &MainWindow::setPaused);
     connect(m_stop, &QAction::triggered, this, &MainWindow::stopRun);
+    connect(m_step, &QAction::triggered, this, &MainWindow::stepRun);
     connect(m_evaluate, &QAction::triggered, this, &MainWindow::evaluateCurrent);
 }
 
@@ -433,6 +445,17 @@ void MainWindow::setPaused(bool paused) {
     m_pause->setIcon(style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
     m_progressLabel->setText(paused ? tr("paused") : tr("resuming..."));
     log(paused ? tr("paused") : tr("resumed"));
+    updateActions();
+}
+
+void MainWindow::stepRun() {
+    auto* local = qobject_cast<TrainingWorker*>(m_worker);
+    if (!local || !local->paused())
+        return;
+    const int steps = m_stepCount->value();
+    local->stepThenPause(steps);
+    m_progressLabel->setText(tr("stepping %n iteration(s), then pausing", nullptr, steps));
+    log(tr("stepping %n iteration(s)", nullptr, steps));
 }
 
 QString MainWindow::recordedDigest(qint64 run, const QString& checkpoint) const {
@@ -456,8 +479,12 @@ void MainWindow::onStarted(const RunStarted& info) {
 
 void MainWindow::onStep(const StepMetrics& m) {
     m_dashboard->addStep(m);
-    if (m_worker && m_worker->paused())
+    updateActions(); // a stepped run may have paused again
+    if (m_worker && m_worker->paused()) {
+        m_progressLabel->setText(
+            tr("paused at step %1 (loss %2)").arg(m.step + 1).arg(m.loss, 0, 'f', 4));
         return;
+    }
     m_progressLabel->setText(
         tr("epoch %1/%2  step %3/%4  loss %5  %6 images/s  ETA %7%8")
             .arg(m.epoch + 1)
@@ -566,6 +593,10 @@ void MainWindow::updateActions() {
     m_new->setEnabled(!running);
     m_pause->setEnabled(running);
     m_stop->setEnabled(running);
+    // Stepping drives the trainer of this process; launched processes only pause and resume.
+    const bool canStep = running && m_worker->paused() && qobject_cast<TrainingWorker*>(m_worker);
+    m_step->setEnabled(canStep);
+    m_stepCount->setEnabled(canStep);
 }
 
 void MainWindow::stopAndWait() {

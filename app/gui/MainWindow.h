@@ -13,6 +13,7 @@
 #include <memory>
 
 class QAction;
+class QSpinBox;
 class QLabel;
 class QPlainTextEdit;
 class QThread;
@@ -45,6 +46,8 @@ public:
     bool resumeRun(qint64 runId);
     void stopRun();
     void setPaused(bool paused);
+    /// Paused runs in this process: train stepCount() iterations, then pause again.
+    void stepRun();
     bool isRunning() const { return m_worker != nullptr; }
     bool isPaused() const;
     qint64 currentRunId() const { return m_runId; }
@@ -60,6 +63,8 @@ public:
     QAction* startAction() const { return m_start; }
     QAction* pauseAction() const { return m_pause; }
     QAction* stopAction() const { return m_stop; }
+    QAction* stepAction() const { return m_step; }
+    QSpinBox* stepCount() const { return m_stepCount; }
     /// The last problem shown in the message bar ("" when none).
     QString lastProblem() const { return m_lastProblem; }
 
@@ -111,6 +116,8 @@ private:
     QAction* m_start = nullptr;
     QAction* m_pause = nullptr;
     QAction* m_stop = nullptr;
+    QAction* m_step = nullptr;       // paused runs in this process: N iterations, then pause
+    QSpinBox* m_stepCount = nullptr; // N
     QAction* m_evaluate = nullptr;
     QTimer* m_refreshRuns = nullptr;
     QThread* m_thread = nullptr;

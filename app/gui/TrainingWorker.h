@@ -37,6 +37,8 @@ public:
     void requestStop() override { m_control.requestStop(); }
     void setPaused(bool paused) override;
     bool paused() const override { return m_control.paused(); }
+    /// Trains `steps` more iterations, reports them, and pauses again. Thread: any.
+    void stepThenPause(int steps) { m_control.stepThenPause(steps); }
 
 public Q_SLOTS:
     /// Opens the dataset and trains; emits finished() at the end. Thread: the worker thread.

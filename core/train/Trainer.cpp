@@ -643,7 +643,9 @@ RunOutcome Trainer::train(TrainingControl& control) {
                     std::chrono::duration<double, std::milli>(stepEnd - dataDone).count();
 
                 const bool lastOfEpoch = stepInEpoch + 1 == stepsPerEpoch;
-                if (syncEveryStep || windowSteps >= metricsEvery || lastOfEpoch) {
+                // Stepping through training (one process): the metrics so far, then a pause.
+                const bool steppedToPause = !distributed && control.stepDone();
+                if (syncEveryStep || windowSteps >= metricsEvery || lastOfEpoch || steppedToPause) {
                     const double stepLoss = lossOut.loss.item<double>();
                     if (!std::isfinite(stepLoss)) {
                         std::ostringstream why;
@@ -659,7 +661,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
                     }
                     lastFiniteLoss = stepLoss;
                 }
-                if (windowSteps >= metricsEvery || lastOfEpoch) {
+                if (windowSteps >= metricsEvery || lastOfEpoch || steppedToPause) {
                     if (distributed) { // the mean over ranks
                         collective.allReduceSum(windowLoss);
                         windowLoss.div_(world);

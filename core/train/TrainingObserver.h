@@ -106,8 +106,28 @@ public:
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             m_paused = paused;
+            m_stepBudget = 0;
         }
         m_wake.notify_all();
+    }
+    /// Runs `steps` (>= 1) more iterations, then pauses again: stepping through training
+    /// (single-process runs; a multi-process trainer ignores the budget and simply resumes).
+    void stepThenPause(int steps) {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_stepBudget = steps < 1 ? 1 : steps;
+            m_paused = false;
+        }
+        m_wake.notify_all();
+    }
+    /// Trainer thread, after each iteration: true when a stepping budget just ran out, so that
+    /// the trainer reports its metrics and pauses.
+    bool stepDone() {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_stepBudget <= 0 || --m_stepBudget > 0)
+            return false;
+        m_paused = true;
+        return true;
     }
     /// Only sets the flag (no lock, no wake-up), so a signal handler may call it; the trainer
     /// sees it before its next step. A paused trainer is not woken: use requestStop() there.
@@ -134,6 +154,7 @@ private:
     static_assert(std::atomic<bool>::is_always_lock_free,
                   "requestStopFromSignal() needs a lock-free flag to be async-signal-safe");
     std::atomic<bool> m_stop{false};
+    int m_stepBudget = 0; // guarded by m_mutex; > 0 while stepping
     std::atomic<bool> m_paused{false};
     std::mutex m_mutex;
     std::condition_variable m_wake;

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <climits>
 #include <cmath>
+#include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <new>
@@ -337,6 +338,42 @@ SWAV_TEST(PauseBlocksBetweenStepsUntilResumed) {
     VERIFY_EQ(stepsWhilePaused, 1); // held after the first step
     VERIFY(outcome.status == RunStatus::Finished);
     VERIFY_EQ(observer.steps.load(), 4);
+}
+
+SWAV_TEST(SteppingRunsTheAskedStepsThenPausesWithTheirMetrics) {
+    auto config = tinyConfig();
+    config.optim.epochs = 1;
+    config.runtime.metricsEvery = 100;          // reports come from the pauses only
+    Trainer trainer(config, tinyData(256), {}); // 16 steps
+    struct Reports : TrainingObserver {
+        std::mutex mutex;
+        std::condition_variable changed;
+        std::vector<int64_t> steps;
+        void onStep(const StepMetrics& m) override {
+            std::lock_guard<std::mutex> lock(mutex);
+            steps.push_back(m.step);
+            changed.notify_all();
+        }
+        bool waitFor(size_t count) {
+            std::unique_lock<std::mutex> lock(mutex);
+            return changed.wait_for(lock, std::chrono::seconds(60),
+                                    [&] { return steps.size() >= count; });
+        }
+    } reports;
+    trainer.addObserver(&reports);
+    TrainingControl control;
+    control.stepThenPause(3);
+    RunOutcome outcome;
+    std::thread worker([&] { outcome = trainer.run(control); });
+    VERIFY(reports.waitFor(1));
+    VERIFY(control.paused());
+    control.stepThenPause(2);
+    VERIFY(reports.waitFor(2));
+    control.requestStop();
+    worker.join();
+    VERIFY(reports.steps == std::vector<int64_t>({2, 4})); // after steps 0-2, then 3-4
+    VERIFY(outcome.status == RunStatus::Stopped);
+    VERIFY_EQ(outcome.steps, int64_t(5)); // held at each pause until asked
 }
 
 SWAV_TEST(CheckpointListingIgnoresCachesAndPruningTakesThemAlong) {

@@ -34,6 +34,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -249,8 +250,20 @@ private Q_SLOTS:
         QTest::qWait(700);
         QCOMPARE(window.lossPlot()->pointCount(), pausedAt);
 
+        // Stepping: three iterations, shown, then paused again.
+        QVERIFY(waitUntilSteady([&] { return window.lossPlot()->pointCount(); }, 500, 10000));
+        const int beforeSteps = window.lossPlot()->pointCount();
+        QVERIFY(window.stepAction()->isEnabled());
+        window.stepCount()->setValue(3);
+        window.stepAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(window.lossPlot()->pointCount(), beforeSteps + 3, 30000);
+        QVERIFY(waitUntilSteady([&] { return window.lossPlot()->pointCount(); }, 700, 10000));
+        QCOMPARE(window.lossPlot()->pointCount(), beforeSteps + 3);
+        QVERIFY(window.isPaused());
+
         window.pauseAction()->trigger(); // resume
         QVERIFY(!window.isPaused());
+        QVERIFY(!window.stepAction()->isEnabled());
         QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > pausedAt + 3, 30000);
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("running"), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(window.dashboard()->usageChart()->barCount() == 8, 60000);
