@@ -294,16 +294,22 @@ void ClustersPanel::showImage(qint64 index) {
                        .arg(index)
                        .arg(label >= 0 && label < classes.size() ? tr(" (%1)").arg(classes[label])
                                                                  : QString());
-    const auto& codes = m_result->analysis["codes"];
     const std::string key = std::to_string(index);
-    if (codes.contains(key)) {
-        text += tr("prediction over the prototypes (softmax of scores / %1):\n")
-                    .arg(m_result->analysis.value("temperature", 0.1));
-        for (const auto& entry : codes[key])
+    auto listTop = [&](const char* field, const QString& title) {
+        const auto& entries = m_result->analysis.value(field, nlohmann::json::object());
+        if (!entries.contains(key))
+            return;
+        text += title;
+        for (const auto& entry : entries[key])
             text += tr("  prototype %1: %2 %\n")
                         .arg(entry[0].get<int>())
                         .arg(100 * entry[1].get<double>(), 0, 'f', 1);
-    }
+    };
+    listTop("codes", tr("Sinkhorn code (equal partition over the %1 images shown, epsilon %2):\n")
+                         .arg(m_result->analysis.value("codes_batch", 0))
+                         .arg(m_result->analysis.value("epsilon", 0.05)));
+    listTop("predictions", tr("prediction over the prototypes (softmax of scores / %1):\n")
+                               .arg(m_result->analysis.value("temperature", 0.1)));
     m_detail->setText(text);
 }
 

@@ -1,5 +1,7 @@
 #include "eval/AnalyzeCheckpoint.h"
 
+#include "swav/Sinkhorn.h"
+
 #include "config/ConfigJson.h"
 #include "model/ModelState.h"
 #include "train/Checkpoint.h"
@@ -12,6 +14,26 @@
 #include <algorithm>
 
 namespace swav {
+
+namespace {
+
+/// {"image": [[prototype, probability] x 5]} for the rows of `distributions` (one per image).
+nlohmann::json topPrototypes(const at::Tensor& distributions, const std::vector<int64_t>& images) {
+    const auto top = distributions.topk(std::min<int64_t>(5, distributions.size(1)), 1);
+    const auto values = std::get<0>(top).contiguous();
+    const auto indices = std::get<1>(top).contiguous();
+    nlohmann::json out = nlohmann::json::object();
+    for (size_t i = 0; i < images.size(); ++i) {
+        nlohmann::json entries = nlohmann::json::array();
+        for (int64_t j = 0; j < indices.size(1); ++j)
+            entries.push_back(
+                {indices[int64_t(i)][j].item<int64_t>(), values[int64_t(i)][j].item<float>()});
+        out[std::to_string(images[i])] = entries;
+    }
+    return out;
+}
+
+} // namespace
 
 Expected<nlohmann::json> analyzeCheckpoint(const std::string& checkpointPath,
                                            const AnalyzeRequest& request,
@@ -74,29 +96,23 @@ Expected<nlohmann::json> analyzeCheckpoint(const std::string& checkpointPath,
         result["projection"] = toJson(projection);
         result["projection"]["space"] = request.space;
 
-        // What the network predicts for the images shown (gallery and map): the top
-        // prototypes of softmax(scores / temperature), as in the swapped prediction.
+        // For the images shown (gallery and map): the top prototypes of the prediction,
+        // softmax(scores / temperature), and of the Sinkhorn code, computed over the shown
+        // images as one batch (the equal partition needs a batch to spread over).
         std::vector<int64_t> shown(chosen.data_ptr<int64_t>(), chosen.data_ptr<int64_t>() + n);
         for (const auto& cluster : result["gallery"]["clusters"])
             for (const auto& image : cluster["top_images"])
                 shown.push_back(image.get<int64_t>());
         std::sort(shown.begin(), shown.end());
         shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
-        const auto rows = at::tensor(shown, at::kLong);
-        const auto probabilities =
-            at::softmax(scores.index_select(0, rows) / config->swav.temperature, 1);
-        const auto top = probabilities.topk(std::min<int64_t>(5, probabilities.size(1)), 1);
-        const auto topValues = std::get<0>(top).contiguous();
-        const auto topIndices = std::get<1>(top).contiguous();
-        nlohmann::json codes = nlohmann::json::object();
-        for (size_t i = 0; i < shown.size(); ++i) {
-            nlohmann::json entries = nlohmann::json::array();
-            for (int64_t j = 0; j < topIndices.size(1); ++j)
-                entries.push_back({topIndices[int64_t(i)][j].item<int64_t>(),
-                                   topValues[int64_t(i)][j].item<float>()});
-            codes[std::to_string(shown[i])] = entries;
-        }
-        result["codes"] = codes;
+        const auto shownScores = scores.index_select(0, at::tensor(shown, at::kLong));
+        result["predictions"] =
+            topPrototypes(at::softmax(shownScores / config->swav.temperature, 1), shown);
+        result["codes"] = topPrototypes(
+            sinkhornCodes(shownScores, config->swav.epsilon, config->swav.sinkhornIterations),
+            shown);
+        result["codes_batch"] = static_cast<int64_t>(shown.size());
+        result["epsilon"] = config->swav.epsilon;
         result["temperature"] = config->swav.temperature;
         return result;
     });

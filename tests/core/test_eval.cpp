@@ -13,6 +13,8 @@
 
 #include <ATen/ATen.h>
 
+#include <set>
+
 using namespace swav;
 
 namespace {
@@ -189,8 +191,26 @@ SWAV_TEST(EvaluateCheckpointReportsTrainedAndBaselines) {
     VERIFY(!refused);
     VERIFY_CONTAINS(refused.error().message, "changed since it was written");
     analysis.expectedSha256 = sha256OfFile(checkpoint);
-    const auto analysed = analyzeCheckpoint(checkpoint, analysis);
+    auto analysed = analyzeCheckpoint(checkpoint, analysis);
     VERIFY_MSG(analysed, (analysed ? "" : analysed.error().message));
+    // Shown images carry both their Sinkhorn code (over the shown images as one batch) and
+    // their prediction; codes spread over the prototypes, each row's top-5 sums to at most 1.
+    const auto& codes = (*analysed)["codes"];
+    const auto& predictions = (*analysed)["predictions"];
+    VERIFY_EQ(codes.size(), predictions.size());
+    VERIFY_EQ((*analysed)["codes_batch"].get<size_t>(), codes.size());
+    VERIFY(codes.size() >= 64);
+    std::set<int> topCodePrototypes;
+    for (const auto& [image, entries] : codes.items()) {
+        VERIFY(predictions.contains(image));
+        double sum = 0;
+        for (const auto& entry : entries)
+            sum += entry[1].get<double>();
+        VERIFY(sum <= 1.0 + 1e-4);
+        topCodePrototypes.insert(entries[0][0].get<int>());
+    }
+    // The equal partition sends the shown images to more than one prototype.
+    VERIFY(topCodePrototypes.size() > 1);
 
     auto missing = evaluateCheckpoint(dir.file("none.pt"), request);
     VERIFY(!missing);

@@ -503,9 +503,10 @@ private Q_SLOTS:
         QCOMPARE(clusters->map()->pointCount(), 512);
         const qint64 image = clusters->gallery()->shownClusters().first().topImages.first();
         clusters->showImage(image);
-        // Its prediction: the top prototypes with probabilities.
+        // Its Sinkhorn code and its prediction: the top prototypes with probabilities.
         QVERIFY2(
             clusters->detailText().contains(QStringLiteral("prediction over the prototypes")) &&
+                clusters->detailText().contains(QStringLiteral("Sinkhorn code")) &&
                 clusters->detailText().contains(QStringLiteral(" %")),
             qPrintable(clusters->detailText()));
     }
