@@ -232,19 +232,25 @@ bool decodeCrops(const std::vector<uint8_t>& bytes, const CropRecipe& recipe, in
     const bool finished = recipe.finishedInWorkers();
     std::vector<cv::Mat> rgbCuts(cuts.size());
     std::vector<const uint8_t*> cutPixels(cuts.size());
-    cv::Mat resized;
-    for (size_t c = 0; c < cuts.size(); ++c) {
-        const CropCut& cut = cuts[c];
-        const cv::Mat roi = bgr(decodedBox(cut, scaleX, scaleY, bgr.cols, bgr.rows));
-        resizeInto(roi, resized, cut.size, cut.size);
-        if (cut.flipped)
-            cv::flip(resized, resized, 1);
-        if (!finished) {
-            bgrToPlanarRgb(resized, static_cast<uint8_t*>(out[c]));
-            continue;
+    try {
+        cv::Mat resized;
+        for (size_t c = 0; c < cuts.size(); ++c) {
+            const CropCut& cut = cuts[c];
+            const cv::Mat roi = bgr(decodedBox(cut, scaleX, scaleY, bgr.cols, bgr.rows));
+            resizeInto(roi, resized, cut.size, cut.size);
+            if (cut.flipped)
+                cv::flip(resized, resized, 1);
+            if (!finished) {
+                bgrToPlanarRgb(resized, static_cast<uint8_t*>(out[c]));
+                continue;
+            }
+            cv::cvtColor(resized, rgbCuts[c], cv::COLOR_BGR2RGB);
+            cutPixels[c] = rgbCuts[c].ptr<uint8_t>(0);
         }
-        cv::cvtColor(resized, rgbCuts[c], cv::COLOR_BGR2RGB);
-        cutPixels[c] = rgbCuts[c].ptr<uint8_t>(0);
+    } catch (const cv::Exception&) {
+        return false; // treated as an unreadable image, as a failed decode
+    } catch (const std::bad_alloc&) {
+        return false;
     }
     if (finished) {
         std::vector<float*> floats(out.size());
