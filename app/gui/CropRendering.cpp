@@ -24,12 +24,10 @@ CropPreview renderCrops(Dataset& dataset, qint64 index, const ExperimentConfig& 
         at::Tensor image;
         if (dataset.cutsCropsFromOriginals()) {
             // Image folders: the crops training cuts from the full-resolution original.
-            const MultiCropRecipe recipe(
+            const auto recipe = std::make_shared<MultiCropRecipe>(
                 groups, mean, stdev, [seed](int64_t) { return mixSeed(seed, 0); }, false);
-            const auto shared =
-                std::shared_ptr<const CropRecipe>(&recipe, [](const CropRecipe*) {});
-            const CutCropBatch cut = dataset.gatherCrops({index}, shared);
-            batch = augmenter.finish(cut.crops, recipe.params(cut));
+            const CutCropBatch cut = dataset.gatherCrops({index}, recipe);
+            batch = augmenter.finish(cut.crops, recipe->params(cut));
             image = dataset.original(index).unsqueeze(0);
         } else {
             image = dataset.gather({index}).images;

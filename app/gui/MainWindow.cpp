@@ -409,6 +409,10 @@ void MainWindow::watchWorker(const WorkerJob& job) {
     connect(m_worker, &RunWorker::started, this, &MainWindow::onStarted);
     connect(m_worker, &RunWorker::step, this, &MainWindow::onStep);
     connect(m_worker, &RunWorker::epoch, this, &MainWindow::onEpoch);
+    connect(m_worker, &RunWorker::held, this, [this](qint64 step) {
+        m_progressLabel->setText(tr("paused before step %1").arg(step + 1));
+        Q_EMIT runHeld(step);
+    });
     connect(m_worker, &RunWorker::checkpoint, this, [this](const CheckpointSaved& saved) {
         m_lastCheckpoint = QString::fromStdString(saved.path);
         log(tr("checkpoint %1 (%2)")
@@ -480,11 +484,8 @@ void MainWindow::onStarted(const RunStarted& info) {
 void MainWindow::onStep(const StepMetrics& m) {
     m_dashboard->addStep(m);
     updateActions(); // a stepped run may have paused again
-    if (m_worker && m_worker->paused()) {
-        m_progressLabel->setText(
-            tr("paused at step %1 (loss %2)").arg(m.step + 1).arg(m.loss, 0, 'f', 4));
+    if (m_worker && m_worker->paused())
         return;
-    }
     m_progressLabel->setText(
         tr("epoch %1/%2  step %3/%4  loss %5  %6 images/s  ETA %7%8")
             .arg(m.epoch + 1)

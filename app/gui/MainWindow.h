@@ -71,6 +71,8 @@ public:
 Q_SIGNALS:
     void runStarted(qint64 runId);
     void runFinished(const swav::RunOutcome& outcome);
+    /// A run of this process holds, paused, before `step`.
+    void runHeld(qint64 step);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

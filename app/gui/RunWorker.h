@@ -27,6 +27,8 @@ Q_SIGNALS:
     void step(const swav::StepMetrics& metrics);
     void epoch(const swav::EpochMetrics& metrics);
     void checkpoint(const swav::CheckpointSaved& saved);
+    /// The trainer holds, paused, before this global step (runs in this process only).
+    void held(qint64 step);
     /// A non-fatal problem (the database could not be written, ...).
     void problem(const QString& message);
     void finished(const swav::RunOutcome& outcome);

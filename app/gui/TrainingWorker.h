@@ -49,6 +49,7 @@ private:
     void onStep(const StepMetrics& m) override { Q_EMIT step(m); }
     void onEpoch(const EpochMetrics& m) override { Q_EMIT epoch(m); }
     void onCheckpoint(const CheckpointSaved& s) override { Q_EMIT checkpoint(s); }
+    void onPaused(int64_t step) override { Q_EMIT held(step); }
     void onFinished(const RunOutcome&) override {} // emitted by run() once everything is done
     void fail(const std::string& message);
 

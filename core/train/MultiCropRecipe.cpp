@@ -15,6 +15,8 @@ MultiCropRecipe::MultiCropRecipe(std::vector<CropGroupConfig> groups, std::vecto
     , m_std(std::move(std))
     , m_seedOf(std::move(seedOf))
     , m_finishInWorkers(finishInWorkers) {
+    for (const auto& group : m_groups)
+        m_cutSizes.insert(m_cutSizes.end(), static_cast<size_t>(group.count), group.size);
     if (m_mean.size() != 3 || m_std.size() != 3)
         throw UserError("image-folder crops are RGB: the normalisation needs 3 means and 3 "
                         "standard deviations");
@@ -22,20 +24,16 @@ MultiCropRecipe::MultiCropRecipe(std::vector<CropGroupConfig> groups, std::vecto
 
 std::vector<CropCut> MultiCropRecipe::cuts(int height, int width, int64_t index) const {
     const auto draws = drawImageCrops(m_groups, height, width, m_seedOf(index));
-    const auto sizes = cutSizes();
     std::vector<CropCut> out(draws.size());
     for (size_t c = 0; c < draws.size(); ++c) {
         const auto& d = draws[c];
-        out[c] = CropCut{d.box[0], d.box[1], d.box[2], d.box[3], sizes[c], d.flipped};
+        out[c] = CropCut{d.box[0], d.box[1], d.box[2], d.box[3], m_cutSizes[c], d.flipped};
     }
     return out;
 }
 
 std::vector<int> MultiCropRecipe::cutSizes() const {
-    std::vector<int> sizes;
-    for (const auto& group : m_groups)
-        sizes.insert(sizes.end(), static_cast<size_t>(group.count), group.size);
-    return sizes;
+    return m_cutSizes;
 }
 
 void MultiCropRecipe::finish(int64_t index, int height, int width,
@@ -60,7 +58,7 @@ std::vector<CropParams> MultiCropRecipe::params(const CutCropBatch& batch) const
             drawImageCrops(m_groups, static_cast<int>(sizes[2 * i]),
                            static_cast<int>(sizes[2 * i + 1]), m_seedOf(indices[i]));
     std::vector<CropParams> params;
-    const int total = static_cast<int>(cutSizes().size());
+    const int total = static_cast<int>(m_cutSizes.size());
     for (int c = 0; c < total; ++c)
         params.push_back(cropParamsFromDraws(m_groups, c, draws));
     return params;

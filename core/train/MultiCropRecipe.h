@@ -36,6 +36,7 @@ private:
     std::vector<double> m_std;
     std::function<uint64_t(int64_t)> m_seedOf;
     bool m_finishInWorkers;
+    std::vector<int> m_cutSizes; // groups[g].size, count times each
 };
 
 /// Whether a run on `device` finishes image-folder crops on the decoding threads, from

@@ -526,6 +526,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 auto flags = anyRank(collective,
                                      {control.stopRequested() ? 1 : 0, control.paused() ? 1 : 0});
                 if (flags[1] && !flags[0]) {
+                    st.notify([&](TrainingObserver& o) { o.onPaused(iteration); });
                     while (flags[1] && !flags[0]) {
                         // Polled: a pause may be lifted from a signal handler, which cannot
                         // wake a waiting thread; other ranks are asked again meanwhile.

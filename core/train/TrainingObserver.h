@@ -89,6 +89,8 @@ public:
     virtual void onStep(const StepMetrics&) {}
     virtual void onEpoch(const EpochMetrics&) {}
     virtual void onCheckpoint(const CheckpointSaved&) {}
+    /// The trainer holds, paused, before global step `step` (every earlier step is reported).
+    virtual void onPaused(int64_t step) { (void)step; }
     virtual void onFinished(const RunOutcome&) {}
 };
 

@@ -405,17 +405,8 @@ SWAV_TEST(OfficialProbeOnAnImageFolderCutsFromTheOriginals) {
             cv::Mat(50 + i, 70, CV_8UC3, i % 2 ? cv::Scalar(20, 30, 220) : cv::Scalar(220, 40, 30)),
             90);
     auto train = openImageFolder(dir.path(), 20, 64, 2);
-    ModelConfig mc;
-    mc.arch = "custom";
-    mc.block = "basic";
-    mc.stem = "cifar";
-    mc.stageDepths = {1};
-    mc.stageWidths = {8};
-    mc.stageStrides = {1};
-    mc.stemWidth = 8;
-    mc.numPrototypes = 4;
     at::manual_seed(0);
-    SwavModel model(mc, 3);
+    SwavModel model(swav::test::tinySyntheticConfig(24).model, 3);
     EvalTransform transform{16, {0.5, 0.5, 0.5}, {0.25, 0.25, 0.25}};
     const auto testFeatures = extractFeatures(model, *train, transform, 8, at::kCPU);
     LinearProbeOptions options;

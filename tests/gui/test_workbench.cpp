@@ -227,6 +227,7 @@ private Q_SLOTS:
         MainWindow window(database());
         QSignalSpy started(&window, &MainWindow::runStarted);
         QSignalSpy finished(&window, &MainWindow::runFinished);
+        QSignalSpy held(&window, &MainWindow::runHeld);
         loadIntoForm(window, tinyRun(1));
         // Change a field as a user would: many epochs, so that there is time to pause.
         window.experiment()->form()->setValue(QStringLiteral("optim.epochs"), 200);
@@ -245,19 +246,19 @@ private Q_SLOTS:
         window.pauseAction()->trigger();
         QVERIFY(window.isPaused());
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("paused"), 10000);
-        QTest::qWait(300); // a step in flight may still arrive
-        const int pausedAt = window.lossPlot()->pointCount();
-        QTest::qWait(700);
-        QCOMPARE(window.lossPlot()->pointCount(), pausedAt);
 
-        // Stepping: three iterations, shown, then paused again.
-        QVERIFY(waitUntilSteady([&] { return window.lossPlot()->pointCount(); }, 500, 10000));
+        // Stepping: three iterations, shown, then held again. A hold arrives after every step
+        // reported before it.
+        QTRY_VERIFY_WITH_TIMEOUT(held.count() >= 1, 10000);
+        const qint64 heldAt = held.last().first().toLongLong();
         const int beforeSteps = window.lossPlot()->pointCount();
+        QCOMPARE(qint64(beforeSteps), heldAt); // one point per step, every one before the hold
+        const int pausedAt = beforeSteps;
         QVERIFY(window.stepAction()->isEnabled());
         window.stepCount()->setValue(3);
         window.stepAction()->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(window.lossPlot()->pointCount(), beforeSteps + 3, 30000);
-        QVERIFY(waitUntilSteady([&] { return window.lossPlot()->pointCount(); }, 700, 10000));
+        QVERIFY(held.wait(30000));
+        QCOMPARE(held.last().first().toLongLong(), heldAt + 3);
         QCOMPARE(window.lossPlot()->pointCount(), beforeSteps + 3);
         QVERIFY(window.isPaused());
 
