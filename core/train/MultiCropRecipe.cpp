@@ -2,6 +2,7 @@
 
 #include "augment/CropPixels.h"
 #include "augment/CropSampling.h"
+#include "dist/EpochShards.h"
 
 #include <ATen/ATen.h>
 
@@ -83,6 +84,56 @@ MultiCropBatch cropsForNetwork(const MultiCropAugmenter& augmenter, const MultiC
         return out; // parameters are drawn again only when someone asks (recipe.params)
     }
     return augmenter.finish(onDevice, recipe.params(batch));
+}
+
+Normalisation trainingNormalisation(const ExperimentConfig& config, int channels) {
+    Normalisation n{config.multicrop.mean, config.multicrop.std};
+    if (n.mean.empty() || n.std.empty()) {
+        Normalisation defaults;
+        defaultNormalisation(config.dataset, defaults.mean, defaults.std);
+        if (n.mean.empty())
+            n.mean = defaults.mean;
+        if (n.std.empty())
+            n.std = defaults.std;
+    }
+    // One value given for several channels applies to each.
+    if (static_cast<int>(n.mean.size()) != channels)
+        n.mean.assign(channels, n.mean.empty() ? 0.5 : n.mean[0]);
+    if (static_cast<int>(n.std.size()) != channels)
+        n.std.assign(channels, n.std.empty() ? 0.25 : n.std[0]);
+    return n;
+}
+
+std::shared_ptr<MultiCropRecipe> trainingRecipe(std::vector<CropGroupConfig> groups,
+                                                std::vector<double> mean, std::vector<double> std,
+                                                uint64_t seed, int epoch, bool finishInWorkers) {
+    return std::make_shared<MultiCropRecipe>(
+        std::move(groups), std::move(mean), std::move(std),
+        [seed, epoch](int64_t index) { return imageCropSeed(seed, epoch, index); },
+        finishInWorkers);
+}
+
+MultiCropBatch trainingCrops(Dataset& data, const std::vector<int64_t>& indices,
+                             const MultiCropAugmenter& augmenter,
+                             const std::shared_ptr<MultiCropRecipe>& recipe, uint64_t seed,
+                             int epoch, at::Device device,
+                             const std::function<void()>& onGathered) {
+    if (recipe) {
+        const CutCropBatch cut = data.gatherCrops(indices, recipe);
+        if (onGathered)
+            onGathered();
+        return cropsForNetwork(augmenter, *recipe, cut, device);
+    }
+    at::Tensor input = data.gather(indices).images;
+    if (device.is_cuda())
+        input = input.pin_memory().to(device, /*non_blocking=*/true);
+    if (onGathered)
+        onGathered();
+    // An image's crops depend on (seed, epoch, index) only, whichever rank draws it.
+    std::vector<uint64_t> cropSeeds(indices.size());
+    for (size_t i = 0; i < indices.size(); ++i)
+        cropSeeds[i] = imageCropSeed(seed, epoch, indices[i]);
+    return augmenter.apply(input, cropSeeds);
 }
 
 } // namespace swav

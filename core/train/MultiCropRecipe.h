@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace swav {
@@ -48,5 +49,29 @@ bool finishCropsInWorkers(const std::string& cropFinish, bool deviceIsCuda);
 /// `augmenter` on the device.
 MultiCropBatch cropsForNetwork(const MultiCropAugmenter& augmenter, const MultiCropRecipe& recipe,
                                const CutCropBatch& batch, at::Device device);
+
+struct Normalisation {
+    std::vector<double> mean; // per channel
+    std::vector<double> std;
+};
+
+/// The crops' normalisation of a run on `channels`-channel images: multicrop.mean / std, or
+/// the dataset's defaults, one value per channel.
+Normalisation trainingNormalisation(const ExperimentConfig& config, int channels);
+
+/// The recipe of `epoch` in a run seeded `seed`: image i gets imageCropSeed(seed, epoch, i).
+std::shared_ptr<MultiCropRecipe> trainingRecipe(std::vector<CropGroupConfig> groups,
+                                                std::vector<double> mean, std::vector<double> std,
+                                                uint64_t seed, int epoch, bool finishInWorkers);
+
+/// The crops training feeds the network for the images `indices` of `epoch`, on `device`: cut
+/// from the originals by `recipe` (image folders, prefetched or not), or, without a recipe, made
+/// by `augmenter` from the stored images seeded imageCropSeed(seed, epoch, index).
+/// `onGathered` runs once the images (or cut crops) are read, before any augmentation.
+MultiCropBatch trainingCrops(Dataset& data, const std::vector<int64_t>& indices,
+                             const MultiCropAugmenter& augmenter,
+                             const std::shared_ptr<MultiCropRecipe>& recipe, uint64_t seed,
+                             int epoch, at::Device device,
+                             const std::function<void()>& onGathered = {});
 
 } // namespace swav

@@ -17,6 +17,7 @@
 #include "train/Checkpoint.h"
 #include "train/DeviceSetup.h"
 #include "train/EpochStatistics.h"
+#include "train/HeldModel.h"
 #include "train/MemoryBudget.h"
 #include "train/MultiCropRecipe.h"
 #include "util/AtomicFile.h"
@@ -73,6 +74,25 @@ double monitorKnn(SwavModel& model, const std::shared_ptr<Dataset>& train, Datas
     const auto predictions = knnPredict(bankFeatures.features, bankFeatures.labels,
                                         queryFeatures.features, classes, options);
     return predictions.eq(queryFeatures.labels).to(at::kDouble).mean().item<double>();
+}
+
+/// A CPU copy of the model for the observers that want one (copied only then: it costs a
+/// model's worth of memory and, on a GPU, a transfer).
+void shareHeldModel(const std::vector<TrainingObserver*>& observers, const ExperimentConfig& config,
+                    SwavModelImpl& model, int64_t step, int epoch) {
+    if (std::none_of(observers.begin(), observers.end(),
+                     [](const TrainingObserver* o) { return o->wantsHeldModel(); }))
+        return;
+    auto held = std::make_shared<HeldModel>();
+    held->step = step;
+    held->epoch = epoch;
+    held->configJson = toJson(config).dump();
+    for (const auto& [name, tensor] : modelState(model))
+        held->state[name] = tensor.detach().to(at::kCPU).clone();
+    std::shared_ptr<const HeldModel> shared = std::move(held);
+    for (auto* observer : observers)
+        if (observer->wantsHeldModel())
+            observer->onModelHeld(shared);
 }
 
 } // namespace
@@ -267,19 +287,9 @@ RunOutcome Trainer::train(TrainingControl& control) {
     if (!budget.ok())
         return fail(budget.errors.front().path + ": " + budget.errors.front().message);
 
-    std::vector<double> mean = cfg.multicrop.mean, stdev = cfg.multicrop.std;
-    if (mean.empty() || stdev.empty()) {
-        std::vector<double> defaultMean, defaultStd;
-        defaultNormalisation(cfg.dataset, defaultMean, defaultStd);
-        if (mean.empty())
-            mean = defaultMean;
-        if (stdev.empty())
-            stdev = defaultStd;
-    }
-    if (static_cast<int>(mean.size()) != channels)
-        mean.assign(channels, mean.empty() ? 0.5 : mean[0]);
-    if (static_cast<int>(stdev.size()) != channels)
-        stdev.assign(channels, stdev.empty() ? 0.25 : stdev[0]);
+    const Normalisation normalisation = trainingNormalisation(cfg, channels);
+    const std::vector<double>& mean = normalisation.mean;
+    const std::vector<double>& stdev = normalisation.std;
     const MultiCropAugmenter augmenter(cfg.multicrop.crops, mean, stdev);
 
     // Same seed, same initial weights.
@@ -508,11 +518,9 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 batches.emplace_back(shard.begin() + s * batch, shard.begin() + (s + 1) * batch);
             std::shared_ptr<MultiCropRecipe> recipe;
             if (cutFromOriginals) {
-                const auto seed = static_cast<uint64_t>(cfg.runtime.seed);
-                recipe = std::make_shared<MultiCropRecipe>(
-                    cfg.multicrop.crops, mean, stdev,
-                    [seed, epoch](int64_t index) { return imageCropSeed(seed, epoch, index); },
-                    finishCropsInWorkers(cfg.dataset.cropFinish, device.is_cuda()));
+                recipe = trainingRecipe(
+                    cfg.multicrop.crops, mean, stdev, static_cast<uint64_t>(cfg.runtime.seed),
+                    epoch, finishCropsInWorkers(cfg.dataset.cropFinish, device.is_cuda()));
                 data.prefetchCrops(batches, recipe, device.is_cuda());
             } else {
                 data.prefetch(batches);
@@ -527,6 +535,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
                                      {control.stopRequested() ? 1 : 0, control.paused() ? 1 : 0});
                 if (flags[1] && !flags[0]) {
                     st.notify([&](TrainingObserver& o) { o.onPaused(iteration); });
+                    shareHeldModel(st.observers, cfg, *model, iteration, epoch);
                     while (flags[1] && !flags[0]) {
                         // Polled: a pause may be lifted from a signal handler, which cannot
                         // wake a waiting thread; other ranks are asked again meanwhile.
@@ -558,28 +567,13 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 const auto stepStart = Clock::now();
                 st.timer.start();
                 const auto& indices = batches[static_cast<size_t>(stepInEpoch - firstStep)];
-                MultiCropBatch crops;
                 auto dataDone = Clock::now();
-                if (recipe) {
-                    const CutCropBatch cut = data.gatherCrops(indices, recipe);
-                    st.timer.mark(Phase::Data);
-                    dataDone = Clock::now();
-                    crops = cropsForNetwork(augmenter, *recipe, cut, device);
-                } else {
-                    ImageBatch images = data.gather(indices);
-                    at::Tensor input = images.images;
-                    if (device.is_cuda())
-                        input = input.pin_memory().to(device, /*non_blocking=*/true);
-                    st.timer.mark(Phase::Data);
-                    dataDone = Clock::now();
-                    // An image's crops depend on (seed, epoch, index) only, whichever rank
-                    // draws it.
-                    std::vector<uint64_t> cropSeeds(indices.size());
-                    for (size_t i = 0; i < indices.size(); ++i)
-                        cropSeeds[i] = imageCropSeed(static_cast<uint64_t>(cfg.runtime.seed), epoch,
-                                                     indices[i]);
-                    crops = augmenter.apply(input, cropSeeds);
-                }
+                MultiCropBatch crops =
+                    trainingCrops(data, indices, augmenter, recipe,
+                                  static_cast<uint64_t>(cfg.runtime.seed), epoch, device, [&] {
+                                      st.timer.mark(Phase::Data);
+                                      dataDone = Clock::now();
+                                  });
                 st.timer.mark(Phase::Augment);
 
                 model->normalizePrototypes();

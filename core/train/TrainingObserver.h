@@ -6,11 +6,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace swav {
+
+struct HeldModel; // train/HeldModel.h
 
 struct RunStarted {
     std::string runDir;
@@ -91,6 +94,9 @@ public:
     virtual void onCheckpoint(const CheckpointSaved&) {}
     /// The trainer holds, paused, before global step `step` (every earlier step is reported).
     virtual void onPaused(int64_t step) { (void)step; }
+    /// Observers answering true get a copy of the model after each onPaused.
+    virtual bool wantsHeldModel() const { return false; }
+    virtual void onModelHeld(const std::shared_ptr<const HeldModel>& model) { (void)model; }
     virtual void onFinished(const RunOutcome&) {}
 };
 

@@ -1,0 +1,19 @@
+#pragma once
+// A copy of the model a paused trainer holds, for views that look inside it (the teaching lab).
+
+#include <ATen/Tensor.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace swav {
+
+struct HeldModel {
+    int64_t step = 0;                        // the trainer holds before this global step
+    int epoch = 0;                           // 0-based epoch of that step
+    std::string configJson;                  // the run's full configuration
+    std::map<std::string, at::Tensor> state; // parameters and buffers, CPU copies
+};
+
+} // namespace swav
