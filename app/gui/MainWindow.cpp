@@ -9,6 +9,7 @@
 #include "DevicePicker.h"
 #include "EvaluationPanel.h"
 #include "ExperimentPanel.h"
+#include "LabPanel.h"
 #include "LossPlot.h"
 #include "RunsPanel.h"
 #include "Theme.h"
@@ -33,6 +34,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabWidget>
 #include <QThread>
 #include <QTimer>
 #include <QToolBar>
@@ -83,8 +85,16 @@ MainWindow::MainWindow(const QString& database, QWidget* parent)
     m_messageBar->setVisible(false);
     m_messageBar->installEventFilter(this);
     centralLayout->addWidget(m_messageBar);
-    m_dashboard = new DashboardPanel(central);
-    centralLayout->addWidget(m_dashboard, 1);
+    // The dashboard and the teaching lab share the large central area.
+    m_centralViews = new QTabWidget(central);
+    m_centralViews->setDocumentMode(true);
+    m_dashboard = new DashboardPanel(m_centralViews);
+    m_lab = new LabPanel(m_centralViews);
+    m_centralViews->addTab(m_dashboard, tr("Dashboard"));
+    m_centralViews->addTab(m_lab, tr("Lab"));
+    m_centralViews->setTabToolTip(1, tr("SwAV's mechanics on a real batch: Sinkhorn codes and "
+                                        "the swapped prediction"));
+    centralLayout->addWidget(m_centralViews, 1);
     setCentralWidget(central);
 
     buildActions();
@@ -223,8 +233,10 @@ void MainWindow::buildDocks() {
 
     connect(m_experiment, &ExperimentPanel::validityChanged, this, [this] {
         updateActions();
-        if (const auto config = m_experiment->validConfig())
+        if (const auto config = m_experiment->validConfig()) {
             m_crops->setConfig(*config);
+            m_lab->setFormConfig(*config);
+        }
     });
     connect(m_crops, &CropsPanel::applyRequested, this,
             [this](const std::vector<CropGroupConfig>& groups) {
@@ -249,7 +261,10 @@ void MainWindow::buildDocks() {
             [this, clustersDock](qint64 run, const QString& checkpoint) {
                 clustersDock->raise();
                 m_clusters->setCheckpoint(checkpoint, true, recordedDigest(run, checkpoint));
+                m_lab->setCheckpoint(checkpoint, recordedDigest(run, checkpoint));
             });
+    connect(m_lab, &LabPanel::problem, this, &MainWindow::showProblem);
+    connect(m_lab, &LabPanel::presenterModeChanged, this, &MainWindow::setPresenting);
     connect(m_runsPanel, &RunsPanel::problem, this, &MainWindow::showProblem);
     connect(m_evaluation, &EvaluationPanel::problem, this, &MainWindow::showProblem);
     connect(m_clusters, &ClustersPanel::problem, this, &MainWindow::showProblem);
@@ -411,6 +426,9 @@ void MainWindow::watchWorker(const WorkerJob& job) {
     connect(m_worker, &RunWorker::epoch, this, &MainWindow::onEpoch);
     connect(m_worker, &RunWorker::held, this, [this](qint64 step) {
         m_progressLabel->setText(tr("paused before step %1").arg(step + 1));
+        if (auto* local = qobject_cast<TrainingWorker*>(m_worker))
+            if (auto model = local->heldModel())
+                m_lab->setHeldModel(std::move(model));
         Q_EMIT runHeld(step);
     });
     connect(m_worker, &RunWorker::checkpoint, this, [this](const CheckpointSaved& saved) {
@@ -428,6 +446,24 @@ void MainWindow::watchWorker(const WorkerJob& job) {
     m_experiment->setEditable(false);
     m_refreshRuns->start();
     updateActions();
+}
+
+void MainWindow::showCentralView(int view) {
+    m_centralViews->setCurrentIndex(view);
+}
+
+void MainWindow::setPresenting(bool on) {
+    if (on) {
+        m_stateBeforePresenting = saveState();
+        for (auto* dock : findChildren<QDockWidget*>())
+            dock->hide();
+        for (auto* toolbar : findChildren<QToolBar*>())
+            toolbar->hide();
+        showCentralView(1);
+    } else if (!m_stateBeforePresenting.isEmpty()) {
+        restoreState(m_stateBeforePresenting);
+        m_stateBeforePresenting.clear();
+    }
 }
 
 void MainWindow::stopRun() {
@@ -556,6 +592,7 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
         m_evaluation->setCheckpoint(m_runId, m_lastCheckpoint);
         m_clusters->setCheckpoint(m_lastCheckpoint, false,
                                   recordedDigest(m_runId, m_lastCheckpoint));
+        m_lab->setCheckpoint(m_lastCheckpoint, recordedDigest(m_runId, m_lastCheckpoint));
     }
     updateActions();
     Q_EMIT runFinished(outcome);
@@ -620,7 +657,9 @@ void MainWindow::stopAndWait() {
 void MainWindow::saveLayout() {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/state"), saveState());
+    // Presenter mode's hidden docks are not the layout to come back to.
+    settings.setValue(QStringLiteral("window/state"),
+                      m_stateBeforePresenting.isEmpty() ? saveState() : m_stateBeforePresenting);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

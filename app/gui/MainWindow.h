@@ -15,6 +15,7 @@
 class QAction;
 class QSpinBox;
 class QLabel;
+class QTabWidget;
 class QPlainTextEdit;
 class QThread;
 class QTimer;
@@ -27,6 +28,7 @@ class DashboardPanel;
 class DatasetCache;
 class EvaluationPanel;
 class ExperimentPanel;
+class LabPanel;
 class LossPlot;
 class RunsPanel;
 namespace store {
@@ -59,6 +61,9 @@ public:
     ClustersPanel* clusters() const { return m_clusters; }
     RunsPanel* runs() const { return m_runsPanel; }
     EvaluationPanel* evaluation() const { return m_evaluation; }
+    LabPanel* lab() const { return m_lab; }
+    /// Brings the dashboard (0) or the lab (1) to the front of the central area.
+    void showCentralView(int view);
     store::RunStore* runStore() const { return m_store.get(); }
     QAction* startAction() const { return m_start; }
     QAction* pauseAction() const { return m_pause; }
@@ -99,6 +104,8 @@ private:
     /// Stops the run (checkpoint first) and blocks until its thread has ended.
     void stopAndWait();
     void saveLayout();
+    /// Presenter mode: the lab alone, every dock and the toolbar hidden meanwhile.
+    void setPresenting(bool on);
 
     std::unique_ptr<store::RunStore> m_store;
     QString m_database;
@@ -109,6 +116,9 @@ private:
     ClustersPanel* m_clusters = nullptr;
     RunsPanel* m_runsPanel = nullptr;
     EvaluationPanel* m_evaluation = nullptr;
+    LabPanel* m_lab = nullptr;
+    QTabWidget* m_centralViews = nullptr;
+    QByteArray m_stateBeforePresenting; // docks and toolbars, restored after presenter mode
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_messageBar = nullptr;
     QLabel* m_deviceLabel = nullptr;

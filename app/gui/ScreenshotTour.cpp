@@ -5,6 +5,8 @@
 #include "ConfigForm.h"
 #include "EvaluationPanel.h"
 #include "ExperimentPanel.h"
+#include "LabPanel.h"
+#include "LabSwapView.h"
 #include "MainWindow.h"
 #include "RunsPanel.h"
 #include "Theme.h"
@@ -14,6 +16,7 @@
 #include <QCheckBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -94,15 +97,44 @@ void ScreenshotTour::afterRun() {
                 m_window->experiment()->validateNow();
                 raiseDock(QStringLiteral("cropsDock"));
                 shoot(QStringLiteral("08-invalid-field-and-crops"));
-                applyTheme(ThemeChoice::Dark);
-                QTimer::singleShot(500, this, [this] {
-                    shoot(QStringLiteral("09-dark"));
-                    QApplication::quit();
-                });
+                tourLab();
             });
         });
     });
     m_window->clusters()->compute();
+}
+
+void ScreenshotTour::tourLab() {
+    // The finished run's checkpoint through the lab: both views, then presenter mode.
+    LabPanel* lab = m_window->lab();
+    m_window->showCentralView(1);
+    connect(lab, &LabPanel::computed, this, [this, lab](bool ok) {
+        if (!ok) {
+            std::fprintf(stderr, "the lab failed: %s\n", qPrintable(m_window->lastProblem()));
+            QApplication::exit(1);
+            return;
+        }
+        lab->views()->setCurrentIndex(0);
+        shoot(QStringLiteral("lab-sinkhorn"));
+        lab->views()->setCurrentIndex(1);
+        lab->swapView()->setImage(2);
+        lab->swapView()->selectCell(0, 2);
+        shoot(QStringLiteral("lab-swapped"));
+        lab->setPresenterMode(true);
+        QTimer::singleShot(500, this, [this, lab] {
+            lab->views()->setCurrentIndex(0);
+            shoot(QStringLiteral("lab-presenter"));
+            lab->setPresenterMode(false);
+            m_window->showCentralView(0);
+            applyTheme(ThemeChoice::Dark);
+            QTimer::singleShot(500, this, [this] {
+                shoot(QStringLiteral("09-dark"));
+                QApplication::quit();
+            });
+        });
+    });
+    lab->setSource(LabPanel::Source::Checkpoint);
+    lab->compute();
 }
 
 } // namespace swav

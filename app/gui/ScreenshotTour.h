@@ -18,6 +18,7 @@ public:
 
 private:
     void afterRun();
+    void tourLab();
     void shoot(const QString& name);
     void raiseDock(const QString& objectName);
 

@@ -93,4 +93,14 @@ void TrainingWorker::run() {
     Q_EMIT finished(outcome);
 }
 
+std::shared_ptr<const HeldModel> TrainingWorker::heldModel() const {
+    std::lock_guard<std::mutex> lock(m_heldMutex);
+    return m_held;
+}
+
+void TrainingWorker::onModelHeld(const std::shared_ptr<const HeldModel>& model) {
+    std::lock_guard<std::mutex> lock(m_heldMutex);
+    m_held = model;
+}
+
 } // namespace swav

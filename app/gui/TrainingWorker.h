@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 namespace swav {
 
@@ -39,6 +40,9 @@ public:
     bool paused() const override { return m_control.paused(); }
     /// Trains `steps` more iterations, reports them, and pauses again. Thread: any.
     void stepThenPause(int steps) { m_control.stepThenPause(steps); }
+    /// The model as the trainer held it at its latest pause (null before any). Thread: any;
+    /// a copy, so it stays valid after training goes on.
+    std::shared_ptr<const HeldModel> heldModel() const;
 
 public Q_SLOTS:
     /// Opens the dataset and trains; emits finished() at the end. Thread: the worker thread.
@@ -50,6 +54,8 @@ private:
     void onEpoch(const EpochMetrics& m) override { Q_EMIT epoch(m); }
     void onCheckpoint(const CheckpointSaved& s) override { Q_EMIT checkpoint(s); }
     void onPaused(int64_t step) override { Q_EMIT held(step); }
+    bool wantsHeldModel() const override { return true; }
+    void onModelHeld(const std::shared_ptr<const HeldModel>& model) override;
     void onFinished(const RunOutcome&) override {} // emitted by run() once everything is done
     void fail(const std::string& message);
 
@@ -57,6 +63,8 @@ private:
     TrainingControl m_control;
     std::unique_ptr<store::RunRecorder> m_recorder;
     std::atomic<store::RunRecorder*> m_liveRecorder{nullptr}; // for setPaused from the GUI
+    mutable std::mutex m_heldMutex;
+    std::shared_ptr<const HeldModel> m_held; // guarded by m_heldMutex
 };
 
 } // namespace swav

@@ -534,8 +534,9 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 auto flags = anyRank(collective,
                                      {control.stopRequested() ? 1 : 0, control.paused() ? 1 : 0});
                 if (flags[1] && !flags[0]) {
-                    st.notify([&](TrainingObserver& o) { o.onPaused(iteration); });
+                    // The model first: an observer told of the pause may look at it at once.
                     shareHeldModel(st.observers, cfg, *model, iteration, epoch);
+                    st.notify([&](TrainingObserver& o) { o.onPaused(iteration); });
                     while (flags[1] && !flags[0]) {
                         // Polled: a pause may be lifted from a signal handler, which cannot
                         // wake a waiting thread; other ranks are asked again meanwhile.

@@ -94,7 +94,7 @@ public:
     virtual void onCheckpoint(const CheckpointSaved&) {}
     /// The trainer holds, paused, before global step `step` (every earlier step is reported).
     virtual void onPaused(int64_t step) { (void)step; }
-    /// Observers answering true get a copy of the model after each onPaused.
+    /// Observers answering true get a copy of the model just before each onPaused.
     virtual bool wantsHeldModel() const { return false; }
     virtual void onModelHeld(const std::shared_ptr<const HeldModel>& model) { (void)model; }
     virtual void onFinished(const RunOutcome&) {}

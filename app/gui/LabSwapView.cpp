@@ -1,0 +1,310 @@
+#include "LabSwapView.h"
+
+#include "DistributionComparison.h"
+#include "LabExplanation.h"
+#include "LabResult.h"
+
+#include <ATen/ATen.h>
+
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace swav {
+
+namespace {
+
+constexpr int kImageSide = 56;    // the batch strip
+constexpr int kCropSide = 72;     // crops, whatever their resolution
+constexpr int kTypicalSide = 48;  // typical images of a prototype
+constexpr int kTopPrototypes = 2; // of q and of p each, for the typical images
+
+QVector<double> rowOf(const at::Tensor& t) {
+    const auto d = t.to(at::kDouble).contiguous();
+    return QVector<double>(d.data_ptr<double>(), d.data_ptr<double>() + d.numel());
+}
+
+const char* kExplanation = QT_TRANSLATE_NOOP(
+    "swav::LabSwapView",
+    "<p>SwAV never compares two crops' features directly. The <b>code</b> q of one large crop "
+    "(its Sinkhorn assignment, computed without gradient) is the target that every <i>other</i> "
+    "crop of the same image must predict from its own features: p = softmax(z·c / τ). The loss "
+    "of an image is the mean of the cross-entropies −Σ<sub>k</sub> q<sub>k</sub> log "
+    "p<sub>k</sub> in the table (paper, eq. 1-2), and the batch loss their mean.</p>"
+    "<p>Click a cell to compare q and p. Early in training p is nearly flat; as the run learns, "
+    "the crops of one image agree on the prototypes, and those prototypes' typical images look "
+    "alike.</p>");
+
+} // namespace
+
+LabSwapView::LabSwapView(QWidget* parent)
+    : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    m_images = new QListWidget(this);
+    m_images->setViewMode(QListView::IconMode);
+    m_images->setFlow(QListView::LeftToRight);
+    m_images->setWrapping(false);
+    m_images->setMovement(QListView::Static);
+    m_images->setToolTip(tr("The batch: pick an image"));
+    layout->addWidget(m_images);
+
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    auto* left = new QWidget(splitter);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    // The crops keep their size and scroll when the view is narrow.
+    auto* cropScroll = new QScrollArea(left);
+    cropScroll->setFrameShape(QFrame::NoFrame);
+    cropScroll->setWidgetResizable(true);
+    cropScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_cropBox = new QWidget(cropScroll);
+    m_cropLayout = new QHBoxLayout(m_cropBox);
+    m_cropLayout->setContentsMargins(0, 0, 0, 0);
+    cropScroll->setWidget(m_cropBox);
+    leftLayout->addWidget(cropScroll);
+    m_cropScroll = cropScroll;
+    m_table = new QTableWidget(left);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->setToolTip(tr("−Σ q log p: the code of the row's crop against the prediction of "
+                           "the column's crop"));
+    leftLayout->addWidget(m_table, 1);
+    m_loss = new QLabel(left);
+    m_loss->setWordWrap(true);
+    m_loss->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    leftLayout->addWidget(m_loss);
+
+    auto* right = new QWidget(splitter);
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    m_cellText = new QLabel(tr("Click a cell of the table."), right);
+    m_cellText->setWordWrap(true);
+    m_comparison = new DistributionComparison(right);
+    m_typicalBox = new QWidget(right);
+    m_typicalLayout = new QGridLayout(m_typicalBox);
+    m_typicalLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(m_cellText);
+    rightLayout->addWidget(m_comparison, 1);
+    rightLayout->addWidget(m_typicalBox);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    layout->addWidget(splitter, 1);
+    m_explanation = new LabExplanation(tr(kExplanation), this);
+    layout->addWidget(m_explanation);
+
+    connect(m_images, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0 && row != m_image)
+            setImage(row);
+    });
+    connect(m_table, &QTableWidget::cellClicked, this, &LabSwapView::selectCell);
+    setEnabled(false);
+}
+
+QPixmap LabSwapView::picture(const QImage& image, int side) const {
+    const int scaled = int(side * m_scale);
+    return QPixmap::fromImage(
+        image.scaled(scaled, scaled, Qt::KeepAspectRatio,
+                     image.width() < scaled ? Qt::FastTransformation : Qt::SmoothTransformation));
+}
+
+void LabSwapView::setPictureScale(double scale) {
+    m_scale = scale;
+    if (!m_result)
+        return;
+    setResult(m_result); // the strip and the crops at the new size
+}
+
+void LabSwapView::setResult(std::shared_ptr<const LabResult> result) {
+    m_result = std::move(result);
+    setEnabled(true);
+    const int side = int(kImageSide * m_scale);
+    m_images->blockSignals(true);
+    m_images->clear();
+    m_images->setIconSize(QSize(side, side));
+    m_images->setFixedHeight(side + m_images->fontMetrics().height() + 16);
+    for (int i = 0; i < m_result->images.size(); ++i) {
+        auto* item = new QListWidgetItem(QIcon(picture(m_result->images[i], kImageSide)),
+                                         QString::number(i + 1), m_images);
+        item->setToolTip(m_result->imageName(i));
+    }
+    m_images->blockSignals(false);
+    setImage(std::clamp(m_image, 0, int(m_result->images.size()) - 1));
+}
+
+void LabSwapView::setImage(int image) {
+    if (!m_result || image < 0 || image >= m_result->images.size())
+        return;
+    m_image = image;
+    m_images->blockSignals(true);
+    m_images->setCurrentRow(image);
+    m_images->blockSignals(false);
+    showCrops();
+    showTable();
+    const auto& assign = m_result->batch.swapped.assignCrops;
+    // A first cell to look at: the first code against the first crop that predicts it.
+    selectCell(m_row >= 0 && m_row < int(assign.size()) ? m_row : 0,
+               m_col >= 0 && m_col < m_result->batch.cropCount() && m_col != assign[0] ? m_col : 1);
+}
+
+void LabSwapView::showCrops() {
+    while (QLayoutItem* item = m_cropLayout->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+    const LabBatch& batch = m_result->batch;
+    const auto& assign = batch.swapped.assignCrops;
+    auto* original = new QLabel(m_cropBox);
+    original->setPixmap(picture(m_result->images[m_image], kCropSide));
+    original->setToolTip(tr("The stored image %1").arg(m_result->imageName(m_image)));
+    m_cropLayout->addWidget(original);
+    m_cropLayout->addSpacing(12);
+    for (int c = 0; c < batch.cropCount(); ++c) {
+        auto* tile = new QWidget(m_cropBox);
+        auto* tileLayout = new QVBoxLayout(tile);
+        tileLayout->setContentsMargins(2, 2, 2, 2);
+        auto* pixels = new QLabel(tile);
+        pixels->setPixmap(picture(m_result->crops[c][m_image], kCropSide));
+        pixels->setFixedSize(pixels->pixmap().size() + QSize(4, 4));
+        pixels->setAlignment(Qt::AlignCenter);
+        const bool assigns = std::find(assign.begin(), assign.end(), c) != assign.end();
+        auto* caption = new QLabel(tr("crop %1%3\n%2 px")
+                                       .arg(c + 1)
+                                       .arg(batch.crops[size_t(c)].size(2))
+                                       .arg(assigns ? tr(" · code") : QString()),
+                                   tile);
+        if (assigns)
+            pixels->setStyleSheet(QStringLiteral("border: 2px solid #d62728;"));
+        tileLayout->addWidget(pixels);
+        tileLayout->addWidget(caption);
+        tile->setObjectName(QStringLiteral("cropTile"));
+        m_cropLayout->addWidget(tile);
+    }
+    m_cropLayout->addStretch(1);
+    m_cropScroll->setFixedHeight(m_cropBox->sizeHint().height() +
+                                 m_cropScroll->horizontalScrollBar()->sizeHint().height());
+}
+
+int LabSwapView::cropPictureCount() const {
+    return int(m_cropBox->findChildren<QWidget*>(QStringLiteral("cropTile")).size());
+}
+
+void LabSwapView::showTable() {
+    const LabBatch& batch = m_result->batch;
+    const auto& assign = batch.swapped.assignCrops;
+    const int crops = batch.cropCount();
+    m_table->clear();
+    m_table->setRowCount(int(assign.size()));
+    m_table->setColumnCount(crops);
+    QStringList rows, cols;
+    for (int a : assign)
+        rows << tr("q of crop %1").arg(a + 1);
+    for (int c = 0; c < crops; ++c)
+        cols << tr("p of\ncrop %1").arg(c + 1);
+    m_table->setVerticalHeaderLabels(rows);
+    m_table->setHorizontalHeaderLabels(cols);
+    const auto table = batch.swapped.crossEntropy[m_image].to(at::kDouble).contiguous();
+    for (int r = 0; r < int(assign.size()); ++r)
+        for (int c = 0; c < crops; ++c) {
+            const double value = table[r][c].item<double>();
+            auto* item =
+                new QTableWidgetItem(std::isnan(value) ? tr("—") : QString::number(value, 'f', 3));
+            item->setTextAlignment(Qt::AlignCenter);
+            if (std::isnan(value)) {
+                item->setFlags(Qt::NoItemFlags);
+                item->setToolTip(tr("A crop does not predict its own code"));
+            }
+            m_table->setItem(r, c, item);
+        }
+    const double imageLoss = batch.swapped.imageLoss[m_image].item<double>();
+    const double batchMean = batch.swapped.imageLoss.mean().item<double>();
+    m_loss->setText(tr("<b>%1</b>: mean of the table = this image's loss %2. Over the %3 images "
+                       "of the batch the mean is %4; the training step's loss on the same "
+                       "crops is %5.")
+                        .arg(m_result->imageName(m_image))
+                        .arg(imageLoss, 0, 'f', 4)
+                        .arg(batch.batchSize())
+                        .arg(batchMean, 0, 'f', 4)
+                        .arg(batch.loss, 0, 'f', 4));
+}
+
+QString LabSwapView::lossText() const {
+    return m_loss->text();
+}
+
+void LabSwapView::selectCell(int row, int col) {
+    if (!m_result)
+        return;
+    const LabBatch& batch = m_result->batch;
+    const auto& assign = batch.swapped.assignCrops;
+    if (row < 0 || row >= int(assign.size()) || col < 0 || col >= batch.cropCount() ||
+        col == assign[size_t(row)])
+        return;
+    m_row = row;
+    m_col = col;
+    m_table->setCurrentCell(row, col);
+    const auto q = batch.swapped.codes[size_t(row)][m_image];
+    const auto p = batch.swapped.predictions[col][m_image];
+    m_comparison->setDistributions(tr("q: code of crop %1").arg(assign[size_t(row)] + 1), rowOf(q),
+                                   tr("p: prediction of crop %1").arg(col + 1), rowOf(p));
+    m_cellText->setText(
+        tr("Crop %1's code against crop %2's prediction: −Σ q log p = %3")
+            .arg(assign[size_t(row)] + 1)
+            .arg(col + 1)
+            .arg(batch.swapped.crossEntropy[m_image][row][col].item<double>(), 0, 'f', 4));
+    showTypical();
+}
+
+void LabSwapView::showTypical() {
+    while (QLayoutItem* item = m_typicalLayout->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+    const LabBatch& batch = m_result->batch;
+    const auto q = batch.swapped.codes[size_t(m_row)][m_image];
+    const auto p = batch.swapped.predictions[m_col][m_image];
+    QVector<int> prototypes;
+    for (const auto& distribution : {q, p}) {
+        const auto top = std::get<1>(distribution.topk(kTopPrototypes));
+        for (int64_t i = 0; i < top.numel(); ++i)
+            if (!prototypes.contains(int(top[i].item<int64_t>())))
+                prototypes << int(top[i].item<int64_t>());
+    }
+    for (int r = 0; r < prototypes.size(); ++r) {
+        const int k = prototypes[r];
+        auto* caption = new QLabel(tr("prototype %1: q %2, p %3")
+                                       .arg(k)
+                                       .arg(q[k].item<double>(), 0, 'f', 3)
+                                       .arg(p[k].item<double>(), 0, 'f', 3),
+                                   m_typicalBox);
+        caption->setObjectName(QStringLiteral("typicalCaption"));
+        m_typicalLayout->addWidget(caption, 2 * r, 0, 1, kTypicalPerPrototype);
+        const auto& best = m_result->typical.value(k);
+        for (int i = 0; i < best.size(); ++i) {
+            auto* thumb = new QLabel(m_typicalBox);
+            thumb->setPixmap(picture(m_result->typicalImages.value(best[i]), kTypicalSide));
+            thumb->setToolTip(
+                tr("Image #%1, among the pool's best on prototype %2").arg(best[i]).arg(k));
+            m_typicalLayout->addWidget(thumb, 2 * r + 1, i);
+        }
+    }
+}
+
+QStringList LabSwapView::typicalCaptions() const {
+    QStringList captions;
+    for (auto* label : m_typicalBox->findChildren<QLabel*>(QStringLiteral("typicalCaption")))
+        captions << label->text();
+    return captions;
+}
+
+} // namespace swav

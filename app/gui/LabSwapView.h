@@ -1,0 +1,72 @@
+#pragma once
+// The swapped prediction of one image of the lab batch: its crops as the trainer made them, the
+// cross-entropy between the code q of each assignment crop and the prediction p of every other
+// crop (the table's mean is the image's share of the loss), and for a clicked cell the two
+// distributions over the prototypes with the typical images of their top prototypes.
+
+#include <QWidget>
+
+#include <memory>
+
+class QGridLayout;
+class QHBoxLayout;
+class QLabel;
+class QListWidget;
+class QScrollArea;
+class QTableWidget;
+
+namespace swav {
+
+class DistributionComparison;
+class LabExplanation;
+struct LabResult;
+
+class LabSwapView : public QWidget {
+    Q_OBJECT
+public:
+    explicit LabSwapView(QWidget* parent = nullptr);
+
+    void setResult(std::shared_ptr<const LabResult> result);
+    /// Shows batch image `image` (0-based position in the batch).
+    void setImage(int image);
+    int image() const { return m_image; }
+    /// As clicking the table's cell: code of assignment crop `row`, prediction of crop `col`.
+    void selectCell(int row, int col);
+    int selectedRow() const { return m_row; }
+    int selectedCrop() const { return m_col; }
+
+    QListWidget* imageList() const { return m_images; }
+    QTableWidget* table() const { return m_table; }
+    DistributionComparison* comparison() const { return m_comparison; }
+    QString lossText() const;
+    /// "prototype k: ..." captions of the typical images on show.
+    QStringList typicalCaptions() const;
+    int cropPictureCount() const;
+    LabExplanation* explanation() const { return m_explanation; }
+    /// Pictures grow with the presenter mode.
+    void setPictureScale(double scale);
+
+private:
+    void showCrops();
+    void showTable();
+    void showTypical();
+    QPixmap picture(const QImage& image, int side) const;
+
+    std::shared_ptr<const LabResult> m_result;
+    int m_image = 0;
+    int m_row = -1, m_col = -1;
+    double m_scale = 1.0;
+    QListWidget* m_images = nullptr;
+    QWidget* m_cropBox = nullptr;
+    QScrollArea* m_cropScroll = nullptr;
+    QHBoxLayout* m_cropLayout = nullptr;
+    QTableWidget* m_table = nullptr;
+    QLabel* m_loss = nullptr;
+    DistributionComparison* m_comparison = nullptr;
+    QLabel* m_cellText = nullptr;
+    QWidget* m_typicalBox = nullptr;
+    QGridLayout* m_typicalLayout = nullptr;
+    LabExplanation* m_explanation = nullptr;
+};
+
+} // namespace swav
