@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSlider>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -54,13 +55,17 @@ const char* kExplanation = QT_TRANSLATE_NOOP(
     "<p>Step through the iterations and watch the bars: the column sums flatten onto the "
     "dashed 1/K line, then the rows onto 1/B; three iterations are enough. Move ε: small ε "
     "gives sharp, one-hot-like codes, large ε uniform ones. Softmax and argmax, below, have no "
-    "such constraint: their column sums are as uneven as the scores.</p>");
+    "such constraint: their column sums are as uneven as the scores.</p>"
+    "<p>Small batches: with B below K each image's code must spread over at least K/B "
+    "prototypes, so codes cannot be sharp. SwAV's queue adds the scores of earlier images as "
+    "extra rows; set <i>queue</i> above 0 and watch the code entropy fall.</p>");
 
 } // namespace
 
 struct LabSinkhornView::Computed {
-    at::Tensor scores; // [B, K] of the assignment crop
-    SinkhornTrace trace;
+    at::Tensor scores;           // [B, K] of the assignment crop
+    int64_t queue = 0;           // rows of pool images before the batch's
+    SinkhornTrace trace;         // over [queue + B, K]
     at::Tensor softmax;          // [B, K]
     at::Tensor argmax;           // [B, K] one-hot
     std::vector<int> rows, cols; // display order
@@ -79,6 +84,14 @@ LabSinkhornView::LabSinkhornView(QWidget* parent)
     m_epsilonSlider->setToolTip(
         tr("ε of the codes, %1 to %2 on a log scale").arg(kMinEpsilon).arg(kMaxEpsilon));
     m_epsilonText = new QLabel(this);
+    m_queue = new QSpinBox(this);
+    m_queue->setRange(0, 0);
+    m_queue->setSingleStep(128);
+    m_queue->setPrefix(tr("queue "));
+    m_queue->setSuffix(tr(" rows"));
+    m_queue->setToolTip(tr("Scores of other images (the lab's pool, as a queue of earlier "
+                           "batches) computed with the batch: the equal partition then spreads "
+                           "over B + N rows, and small batches get sharp codes again"));
     m_previous = new QPushButton(tr("◀ Previous"), this);
     m_next = new QPushButton(tr("Next ▶"), this);
     m_stage = new QSlider(Qt::Horizontal, this);
@@ -94,6 +107,7 @@ LabSinkhornView::LabSinkhornView(QWidget* parent)
         {tr("prototypes by index"), tr("prototypes by code mass"), tr("prototypes by mean score")});
     controls->addWidget(new QLabel(tr("Codes of"), this));
     controls->addWidget(m_crop);
+    controls->addWidget(m_queue);
     controls->addSpacing(12);
     controls->addWidget(new QLabel(tr("ε"), this));
     controls->addWidget(m_epsilonSlider, 1);
@@ -149,6 +163,7 @@ LabSinkhornView::LabSinkhornView(QWidget* parent)
     connect(m_previous, &QPushButton::clicked, this, [this] { setStage(stage() - 1); });
     connect(m_next, &QPushButton::clicked, this, [this] { setStage(stage() + 1); });
     connect(m_crop, &QComboBox::currentIndexChanged, this, &LabSinkhornView::recompute);
+    connect(m_queue, &QSpinBox::valueChanged, this, &LabSinkhornView::recompute);
     connect(m_rowOrder, &QComboBox::currentIndexChanged, this, &LabSinkhornView::showStage);
     connect(m_colOrder, &QComboBox::currentIndexChanged, this, &LabSinkhornView::showStage);
     setEnabled(false);
@@ -166,6 +181,10 @@ void LabSinkhornView::setResult(std::shared_ptr<const LabResult> result) {
         for (int crop : batch.swapped.assignCrops)
             m_crop->addItem(tr("crop %1 (%2 px)").arg(crop + 1).arg(batch.crops[crop].size(2)));
         m_crop->setCurrentIndex(std::clamp(previous, 0, m_crop->count() - 1));
+    }
+    {
+        const QSignalBlocker blockQueue(m_queue);
+        m_queue->setMaximum(int(batch.poolScores.size(0)));
     }
     {
         // A fresh batch starts at the run's settings: its epsilon, its last iteration.
@@ -204,7 +223,13 @@ void LabSinkhornView::recompute() {
     auto computed = std::make_unique<Computed>();
     const int crop = batch.swapped.assignCrops[size_t(m_crop->currentIndex())];
     computed->scores = batch.cropScores(crop);
-    computed->trace = sinkhornTrace(computed->scores, m_epsilon, kIterations);
+    computed->queue = std::min<int64_t>(m_queue->value(), batch.poolScores.size(0));
+    // As swavLoss does with its queue: the queue's rows first, only the batch's rows kept.
+    const at::Tensor rows =
+        computed->queue > 0
+            ? at::cat({batch.poolScores.slice(0, 0, computed->queue), computed->scores}, 0)
+            : computed->scores;
+    computed->trace = sinkhornTrace(rows, m_epsilon, kIterations);
     computed->softmax = at::softmax(computed->scores / batch.config.swav.temperature, 1);
     computed->argmax =
         at::one_hot(computed->scores.argmax(1), computed->scores.size(1)).to(at::kFloat);
@@ -220,8 +245,8 @@ void LabSinkhornView::recompute() {
 void LabSinkhornView::updateOrders() {
     Computed& c = *m_computed;
     const LabBatch& batch = m_result->batch;
-    const auto& q = c.trace.steps[size_t(stage())].q;
     const int64_t b = c.scores.size(0), k = c.scores.size(1);
+    const auto q = c.trace.steps[size_t(stage())].q.slice(0, c.queue, c.queue + b);
     c.rows.resize(size_t(b));
     std::iota(c.rows.begin(), c.rows.end(), 0);
     const auto codeOf = q.argmax(1).contiguous();
@@ -293,11 +318,24 @@ void LabSinkhornView::showStage() {
     };
     const SinkhornStep& step = c.trace.steps[size_t(stage())];
     const double tau = batch.config.swav.temperature;
+    const int64_t n = c.queue;
+    const at::Tensor q = step.q.slice(0, n, n + b); // the batch's rows
     m_scores->setMatrix(matrix(c.scores, tr("Scores z·c (cosines)"), false));
-    HeatMatrix exponential = matrix(c.trace.exponentiated, tr("exp(score / ε)"), false);
+    HeatMatrix exponential =
+        matrix(c.trace.exponentiated.slice(0, n, n + b), tr("exp(score / ε)"), false);
     exponential.logColours = true;
     m_exponential->setMatrix(exponential);
-    m_codes->setMatrix(matrix(step.q, tr("Q at this stage (total 1)"), true));
+    HeatMatrix codes =
+        matrix(q,
+               n > 0 ? tr("Q at this stage: the batch's %1 of %2 rows").arg(b).arg(n + b)
+                     : tr("Q at this stage (total 1)"),
+               true);
+    if (n > 0) { // the constraint holds over every row, queue included
+        codes.rowTarget = 1.0 / double(n + b);
+        codes.rowTargetName = tr("1/(B+N)");
+        codes.colSums = valuesOf(step.prototypeMass.index_select(0, cols));
+    }
+    m_codes->setMatrix(codes);
     m_softmax->setMatrix(
         matrix(c.softmax / double(b), tr("softmax(score / τ), τ = %1, ÷ B").arg(tau), true));
     m_argmax->setMatrix(matrix(c.argmax / double(b), tr("argmax (one-hot), ÷ B"), true));
@@ -308,17 +346,20 @@ void LabSinkhornView::showStage() {
         text = tr("<b>Start</b>: exp(score / ε), scaled to a total of 1. Nothing is balanced yet.");
     else if (step.kind == SinkhornStep::Kind::Prototypes)
         text = tr("<b>Iteration %1, columns</b>: each prototype's mass is set to 1/K; the rows "
-                  "drift off 1/B.")
-                   .arg(step.iteration);
+                  "drift off %2.")
+                   .arg(step.iteration)
+                   .arg(n > 0 ? tr("1/(B+N)") : tr("1/B"));
     else
-        text = tr("<b>Iteration %1, rows</b>: each image's mass is set to 1/B; the columns are "
+        text = tr("<b>Iteration %1, rows</b>: each image's mass is set to %2; the columns are "
                   "now close to 1/K.")
-                   .arg(step.iteration);
+                   .arg(step.iteration)
+                   .arg(n > 0 ? tr("1/(B+N)") : tr("1/B"));
     if (step.kind == SinkhornStep::Kind::Samples && step.iteration == runIterations)
-        text += tr(" <i>The run stops here (%1 iterations): Q × B are its codes.</i>")
-                    .arg(runIterations);
+        text += tr(" <i>The run stops here (%1 iterations): Q × %2 are its codes.</i>")
+                    .arg(runIterations)
+                    .arg(n > 0 ? tr("(B+N)") : tr("B"));
     const double maxColumnError = (step.prototypeMass - 1.0 / double(k)).abs().max().item<double>();
-    const double maxRowError = (step.sampleMass - 1.0 / double(b)).abs().max().item<double>();
+    const double maxRowError = (step.sampleMass - 1.0 / double(n + b)).abs().max().item<double>();
     if (!at::isfinite(step.q).all().item<bool>())
         text += tr(" <b>exp(score / ε) overflows float32 for ε below about 0.0113: these codes "
                    "are not numbers.</b>");
@@ -330,8 +371,8 @@ void LabSinkhornView::showStage() {
     m_next->setEnabled(stage() < 2 * kIterations);
 
     const double logK = std::log(double(k));
-    const AssignmentSummary summaries[] = {
-        summariseAssignment(step.q), summariseAssignment(c.softmax), summariseAssignment(c.argmax)};
+    const AssignmentSummary summaries[] = {summariseAssignment(q), summariseAssignment(c.softmax),
+                                           summariseAssignment(c.argmax)};
     for (int r = 0; r < 3; ++r) {
         const auto& s = summaries[r];
         m_summary->setItem(r, 0, new QTableWidgetItem(QString::number(s.codeEntropy, 'f', 3)));

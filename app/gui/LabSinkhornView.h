@@ -13,6 +13,7 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QSlider;
+class QSpinBox;
 class QTableWidget;
 
 namespace swav {
@@ -42,6 +43,8 @@ public:
     QPushButton* nextButton() const { return m_next; }
     QPushButton* previousButton() const { return m_previous; }
     QComboBox* assignCropBox() const { return m_crop; }
+    /// Pool images' scores prepended as a queue (0 = none).
+    QSpinBox* queueRows() const { return m_queue; }
     QComboBox* rowOrderBox() const { return m_rowOrder; }
     QComboBox* columnOrderBox() const { return m_colOrder; }
     /// The batch image shown in display row `row`, the prototype in display column `col`.
@@ -67,6 +70,7 @@ private:
     std::unique_ptr<Computed> m_computed;
     double m_epsilon = 0.05;
     QComboBox* m_crop = nullptr;
+    QSpinBox* m_queue = nullptr;
     QSlider* m_epsilonSlider = nullptr;
     QLabel* m_epsilonText = nullptr;
     QSlider* m_stage = nullptr;

@@ -155,6 +155,20 @@ private Q_SLOTS:
         trace = sinkhornTrace(batch.cropScores(0), view->epsilon(), 10);
         QVERIFY(maxDifference(view->codesMap(), trace.steps[1].q, view) < 1e-7);
 
+        // A queue: the pool's first rows join the partition; the batch's rows are shown, their
+        // sums aim at 1 / (B + N) and every column of all rows at 1/K.
+        view->columnOrderBox()->setCurrentIndex(0);
+        view->setStage(6);
+        view->queueRows()->setValue(64);
+        trace = sinkhornTrace(at::cat({batch.poolScores.slice(0, 0, 64), batch.cropScores(0)}, 0),
+                              view->epsilon(), 10);
+        QVERIFY(maxDifference(view->codesMap(), trace.steps[6].q.slice(0, 64, 64 + b), view) <
+                1e-7);
+        QCOMPARE(view->codesMap()->matrix().rowTarget, 1.0 / (64 + b));
+        for (double sum : view->codesMap()->matrix().rowSums)
+            QVERIFY(std::abs(sum - 1.0 / (64 + b)) < 1e-6);
+        view->queueRows()->setValue(0);
+
         // A click on a cell is reported with its position.
         MatrixHeatMap* map = view->codesMap();
         QSignalSpy clicked(map, &MatrixHeatMap::cellClicked);
