@@ -71,3 +71,23 @@ SWAV_TEST(ALargeEpsilonGivesUniformCodes) {
     VERIFY(uniform.codeEntropy > normal.codeEntropy + 0.2);
     VERIFY_MSG(uniform.meanLoss > std::log(100.0) - 0.1, "loss " << uniform.meanLoss);
 }
+
+SWAV_TEST(ASmallBatchWithoutAQueueGetsSoftCodesAndEmptyPrototypes) {
+    // 8 images over 500 prototypes: each code spreads over at least K / B of them.
+    const auto& normal = lastEpochOf("teach-normal");
+    const auto& small = lastEpochOf("teach-small-batch");
+    const double bound = std::log(500.0 / 8.0) / std::log(500.0);
+    VERIFY_MSG(small.codeEntropy > bound - 0.02, "code entropy " << small.codeEntropy);
+    VERIFY_MSG(small.emptyPrototypes > 500 / 4, small.emptyPrototypes << " of 500 empty");
+    VERIFY_MSG(normal.emptyPrototypes < 100 / 10, normal.emptyPrototypes << " of 100 empty");
+}
+
+SWAV_TEST(TheQueueSharpensSmallBatchCodesAndFillsPrototypes) {
+    const auto& small = lastEpochOf("teach-small-batch");
+    const auto& queued = lastEpochOf("teach-small-batch-queue");
+    VERIFY(queued.queueActive);
+    VERIFY_MSG(queued.codeEntropy < small.codeEntropy - 0.2,
+               queued.codeEntropy << " vs " << small.codeEntropy);
+    VERIFY_MSG(queued.emptyPrototypes < small.emptyPrototypes - 25,
+               queued.emptyPrototypes << " vs " << small.emptyPrototypes << " empty");
+}
