@@ -197,7 +197,7 @@ void LabPanel::setCheckpoint(const QString& checkpoint, const QString& sha256) {
 void LabPanel::setHeldModel(std::shared_ptr<const HeldModel> model) {
     m_held = std::move(model);
     updateSourceText();
-    if (source() == Source::PausedRun)
+    if (m_held && source() == Source::PausedRun)
         compute(); // the lab follows the stepping
 }
 
@@ -265,6 +265,9 @@ void LabPanel::compute() {
     job->request.images = m_images->value();
     job->request.seed = m_seed;
     if (job->model) {
+        // Typical images cost a forward pass each: fewer for large images (ImageNet-sized).
+        if (datasetImageSide(job->model->config.dataset) > 64)
+            job->request.poolImages = 256;
         job->key = datasetKey(job->model->config.dataset);
         if (job->key == m_datasetKey)
             job->dataset = m_dataset;

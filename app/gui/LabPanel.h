@@ -35,7 +35,8 @@ public:
 
     /// The selected run's checkpoint (`sha256`: its recorded digest, checked before reading).
     void setCheckpoint(const QString& checkpoint, const QString& sha256 = {});
-    /// The model a paused run of this window holds; recomputes when that is the source.
+    /// The model a paused run of this window holds (null once the run ended); recomputes when
+    /// that is the source.
     void setHeldModel(std::shared_ptr<const HeldModel> model);
     /// The form's configuration, for the initial-weights source.
     void setFormConfig(const ExperimentConfig& config);

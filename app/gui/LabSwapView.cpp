@@ -6,7 +6,6 @@
 
 #include <ATen/ATen.h>
 
-#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -79,11 +78,12 @@ LabSwapView::LabSwapView(QWidget* parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_table->setToolTip(tr("−Σ q log p: the code of the row's crop against the prediction of "
                            "the column's crop"));
-    leftLayout->addWidget(m_table, 1);
+    leftLayout->addWidget(m_table);
     m_loss = new QLabel(left);
     m_loss->setWordWrap(true);
     m_loss->setTextInteractionFlags(Qt::TextSelectableByMouse);
     leftLayout->addWidget(m_loss);
+    leftLayout->addStretch(1);
 
     auto* right = new QWidget(splitter);
     auto* rightLayout = new QVBoxLayout(right);
@@ -91,12 +91,17 @@ LabSwapView::LabSwapView(QWidget* parent)
     m_cellText = new QLabel(tr("Click a cell of the table."), right);
     m_cellText->setWordWrap(true);
     m_comparison = new DistributionComparison(right);
-    m_typicalBox = new QWidget(right);
-    m_typicalLayout = new QGridLayout(m_typicalBox);
+    // The typical images keep their size and scroll when the view is short.
+    auto* typicalScroll = new QScrollArea(right);
+    typicalScroll->setFrameShape(QFrame::NoFrame);
+    typicalScroll->setWidgetResizable(true);
+    m_typicalBox = new QWidget(typicalScroll);
+    m_typicalLayout = new QVBoxLayout(m_typicalBox);
     m_typicalLayout->setContentsMargins(0, 0, 0, 0);
+    typicalScroll->setWidget(m_typicalBox);
     rightLayout->addWidget(m_cellText);
     rightLayout->addWidget(m_comparison, 1);
-    rightLayout->addWidget(m_typicalBox);
+    rightLayout->addWidget(typicalScroll, 1);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     layout->addWidget(splitter, 1);
@@ -191,8 +196,9 @@ void LabSwapView::showCrops() {
         m_cropLayout->addWidget(tile);
     }
     m_cropLayout->addStretch(1);
-    m_cropScroll->setFixedHeight(m_cropBox->sizeHint().height() +
-                                 m_cropScroll->horizontalScrollBar()->sizeHint().height());
+    // Tall enough for a crop, its two caption lines and the scroll bar.
+    const int tile = int(kCropSide * m_scale) + 4 + 2 * fontMetrics().lineSpacing() + 16;
+    m_cropScroll->setFixedHeight(tile + m_cropScroll->horizontalScrollBar()->sizeHint().height());
 }
 
 int LabSwapView::cropPictureCount() const {
@@ -226,6 +232,12 @@ void LabSwapView::showTable() {
             }
             m_table->setItem(r, c, item);
         }
+    // As tall as its rows: the loss text sits right under it.
+    m_table->resizeRowsToContents();
+    int height = m_table->horizontalHeader()->sizeHint().height() + 2 * m_table->frameWidth();
+    for (int r = 0; r < m_table->rowCount(); ++r)
+        height += m_table->rowHeight(r);
+    m_table->setFixedHeight(height + 2);
     const double imageLoss = batch.swapped.imageLoss[m_image].item<double>();
     const double batchMean = batch.swapped.imageLoss.mean().item<double>();
     m_loss->setText(tr("<b>%1</b>: mean of the table = this image's loss %2. Over the %3 images "
@@ -267,7 +279,7 @@ void LabSwapView::selectCell(int row, int col) {
 
 void LabSwapView::showTypical() {
     while (QLayoutItem* item = m_typicalLayout->takeAt(0)) {
-        delete item->widget();
+        delete item->widget(); // null for the stretch
         delete item;
     }
     const LabBatch& batch = m_result->batch;
@@ -280,24 +292,33 @@ void LabSwapView::showTypical() {
             if (!prototypes.contains(int(top[i].item<int64_t>())))
                 prototypes << int(top[i].item<int64_t>());
     }
-    for (int r = 0; r < prototypes.size(); ++r) {
-        const int k = prototypes[r];
+    for (int k : prototypes) {
+        // One block per prototype: its caption over its typical images.
+        auto* block = new QWidget(m_typicalBox);
+        auto* blockLayout = new QVBoxLayout(block);
+        blockLayout->setContentsMargins(0, 0, 0, 4);
         auto* caption = new QLabel(tr("prototype %1: q %2, p %3")
                                        .arg(k)
                                        .arg(q[k].item<double>(), 0, 'f', 3)
                                        .arg(p[k].item<double>(), 0, 'f', 3),
-                                   m_typicalBox);
+                                   block);
         caption->setObjectName(QStringLiteral("typicalCaption"));
-        m_typicalLayout->addWidget(caption, 2 * r, 0, 1, kTypicalPerPrototype);
-        const auto& best = m_result->typical.value(k);
-        for (int i = 0; i < best.size(); ++i) {
-            auto* thumb = new QLabel(m_typicalBox);
-            thumb->setPixmap(picture(m_result->typicalImages.value(best[i]), kTypicalSide));
+        blockLayout->addWidget(caption);
+        auto* thumbs = new QHBoxLayout;
+        for (qint64 index : m_result->typical.value(k)) {
+            auto* thumb = new QLabel(block);
+            thumb->setPixmap(picture(m_result->typicalImages.value(index), kTypicalSide));
+            thumb->setFixedSize(thumb->pixmap().size());
             thumb->setToolTip(
-                tr("Image #%1, among the pool's best on prototype %2").arg(best[i]).arg(k));
-            m_typicalLayout->addWidget(thumb, 2 * r + 1, i);
+                tr("Image #%1, among the pool's best on prototype %2").arg(index).arg(k));
+            thumbs->addWidget(thumb);
         }
+        thumbs->addStretch(1);
+        blockLayout->addLayout(thumbs);
+        m_typicalLayout->addWidget(block);
     }
+    m_typicalLayout->addStretch(1);
+    m_typicalLayout->activate(); // sizes now, so the scroll area sees the blocks' height
 }
 
 QStringList LabSwapView::typicalCaptions() const {

@@ -8,10 +8,10 @@
 
 #include <memory>
 
-class QGridLayout;
 class QHBoxLayout;
 class QLabel;
 class QListWidget;
+class QVBoxLayout;
 class QScrollArea;
 class QTableWidget;
 
@@ -65,7 +65,7 @@ private:
     DistributionComparison* m_comparison = nullptr;
     QLabel* m_cellText = nullptr;
     QWidget* m_typicalBox = nullptr;
-    QGridLayout* m_typicalLayout = nullptr;
+    QVBoxLayout* m_typicalLayout = nullptr;
     LabExplanation* m_explanation = nullptr;
 };
 

@@ -577,6 +577,7 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
         m_worker->deleteLater();
     }
     m_worker = nullptr;
+    m_lab->setHeldModel(nullptr); // nothing holds any more
     m_refreshRuns->stop();
     m_runsPanel->setActiveRun(0);
     m_runsPanel->refresh();

@@ -119,9 +119,11 @@ void ScreenshotTour::tourLab() {
         lab->views()->setCurrentIndex(1);
         lab->swapView()->setImage(2);
         lab->swapView()->selectCell(0, 2);
-        shoot(QStringLiteral("lab-swapped"));
-        lab->setPresenterMode(true);
         QTimer::singleShot(500, this, [this, lab] {
+            shoot(QStringLiteral("lab-swapped"));
+            lab->setPresenterMode(true);
+        });
+        QTimer::singleShot(1000, this, [this, lab] {
             lab->views()->setCurrentIndex(0);
             shoot(QStringLiteral("lab-presenter"));
             lab->setPresenterMode(false);

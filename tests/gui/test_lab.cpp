@@ -292,6 +292,7 @@ private Q_SLOTS:
 
         window.stopAction()->trigger();
         QVERIFY(finished.wait(60000));
+        QVERIFY(lab->originText().contains(QStringLiteral("No paused run")));
     }
 };
 
