@@ -6,6 +6,7 @@
 #include "cli/DataBenchCommand.h"
 #include "cli/EvalCommand.h"
 #include "cli/ExportCommand.h"
+#include "cli/ImportCommand.h"
 #include "cli/RunsCommand.h"
 #include "cli/StoreLink.h"
 #include "cli/TrainCommand.h"
@@ -175,6 +176,20 @@ int run(int argc, char** argv) {
                                skimagePhotoFolder() + ")");
     makeImages->add_option("--seed", makeImagesOptions.seed, "Seed of the crops");
 
+    ImportOptions importOptions;
+    auto* importCommand = app.add_subcommand(
+        "import", "Make a run of released weights (SwAV release, torchvision ResNet, an export)");
+    importCommand->add_option("file", importOptions.file, "State dict or checkpoint file")
+        ->required()
+        ->check(CLI::ExistingFile);
+    // The configuration the weights belong to (default preset: imagenet-resnet50-800ep for
+    // resnet50, else fashion-mnist).
+    importOptions.config.addOptions(*importCommand);
+    importCommand->add_option("--arch", importOptions.arch, "model.arch of the weights");
+    importCommand->add_option("--name", importOptions.name, "Run name (default: the file's name)");
+    importCommand->add_option("--db", importOptions.database,
+                              "Run database (default: " + store::defaultDatabasePath() + ")");
+
     RunsOptions runsOptions;
     auto* runs = addRunsCommand(app, runsOptions);
 
@@ -206,6 +221,8 @@ int run(int argc, char** argv) {
         return runAnalyze(analyzeOptions);
     if (exportCommand->parsed())
         return runExport(exportOptions);
+    if (importCommand->parsed())
+        return runImport(importOptions);
     if (eval->parsed())
         return runEval(evalOptions);
     if (train->parsed())

@@ -81,6 +81,9 @@ Expected<RunPlan> continueRecorded(const store::RunRecord& record, const std::st
         return Error{"run " + std::to_string(record.id) + " is " + store::toString(record.status) +
                      " in another process (pid " + std::to_string(record.process.pid) + " on " +
                      record.process.host + "); stop it before resuming"};
+    if (record.status == store::RunState::Imported)
+        return Error{"run " + std::to_string(record.id) +
+                     " holds imported weights: it has no training state to continue"};
     auto config = configFromCheckpoint(resume);
     if (!config)
         return config.error();

@@ -18,6 +18,7 @@
 #include "store/RunStore.h"
 #include "train/RunHealth.h"
 #include "util/Strings.h"
+#include "workflow/ImportRun.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -25,6 +26,7 @@
 #include <QDateTime>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -39,6 +41,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 #include <filesystem>
@@ -159,8 +162,11 @@ void MainWindow::buildActions() {
     for (QAction* action : {m_stop, m_evaluate})
         toolbar->addAction(action);
 
+    m_import = new QAction(tr("&Import weights…"), this);
+    m_import->setToolTip(tr("Make a run of released weights (SwAV release, torchvision ResNet, "
+                            "an export) to evaluate, analyse and open in the Lab"));
     auto* runMenu = menuBar()->addMenu(tr("&Run"));
-    for (QAction* action : {m_new, m_start, m_pause, m_step, m_stop, m_evaluate})
+    for (QAction* action : {m_new, m_start, m_pause, m_step, m_stop, m_evaluate, m_import})
         runMenu->addAction(action);
     runMenu->addSeparator();
     runMenu->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -172,6 +178,11 @@ void MainWindow::buildActions() {
     connect(m_stop, &QAction::triggered, this, &MainWindow::stopRun);
     connect(m_step, &QAction::triggered, this, &MainWindow::stepRun);
     connect(m_evaluate, &QAction::triggered, this, &MainWindow::evaluateCurrent);
+    connect(m_import, &QAction::triggered, this, [this] {
+        ImportWeightsDialog dialog(this);
+        if (dialog.exec() == QDialog::Accepted)
+            importWeights(dialog.choice());
+    });
 }
 
 void MainWindow::buildDocks() {
@@ -252,6 +263,7 @@ void MainWindow::buildDocks() {
                 m_experiment->validateNow();
             });
     connect(m_runsPanel, &RunsPanel::resumeRequested, this, &MainWindow::resumeRun);
+    connect(m_runsPanel, &RunsPanel::importRequested, m_import, &QAction::trigger);
     connect(m_runsPanel, &RunsPanel::evaluateRequested, this,
             [this, evaluationDock](qint64 run, const QString& checkpoint) {
                 m_evaluation->setCheckpoint(run, checkpoint);
@@ -346,6 +358,11 @@ bool MainWindow::resumeRun(qint64 runId) {
         showProblem(tr("Run %1 is %2 in another process; stop it there first.")
                         .arg(runId)
                         .arg(QString::fromLatin1(store::toString(record->status))));
+        return false;
+    }
+    if (record->status == store::RunState::Imported) {
+        showProblem(tr("Run %1 holds imported weights: it has no training state to continue.")
+                        .arg(runId));
         return false;
     }
     // The configuration the run was recorded with (the same as in its checkpoints): no need to
@@ -446,6 +463,62 @@ void MainWindow::watchWorker(const WorkerJob& job) {
     m_experiment->setEditable(false);
     m_refreshRuns->start();
     updateActions();
+}
+
+void MainWindow::importWeights(const ImportChoice& choice) {
+    if (choice.file.isEmpty()) {
+        showProblem(tr("Import: choose a weights file"));
+        return;
+    }
+    std::vector<std::string> overrides;
+    for (const QString& assignment : choice.overrides)
+        overrides.push_back(assignment.toStdString());
+    ImportRequest request;
+    request.file = choice.file.toStdString();
+    request.preset = choice.preset.toStdString();
+    auto config = importConfig(request.preset, overrides, choice.name.toStdString(), request.file);
+    if (!config) {
+        showProblem(tr("Import: %1").arg(QString::fromStdString(config.error().message)));
+        return;
+    }
+    request.config = *config;
+    struct Outcome {
+        qint64 runId = 0;
+        QString text; // summary, or the error
+    };
+    // Loading and writing a ResNet-50 takes seconds: its own thread and database connection.
+    const std::string database = m_database.toStdString();
+    auto* watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher] {
+        const Outcome outcome = watcher->result();
+        watcher->deleteLater();
+        if (outcome.runId == 0) {
+            showProblem(tr("Import failed: %1").arg(outcome.text));
+            return;
+        }
+        log(tr("imported run %1: %2").arg(outcome.runId).arg(outcome.text));
+        statusBar()->showMessage(tr("Imported run %1").arg(outcome.runId), 10000);
+        m_runsPanel->refresh();
+        m_runsPanel->selectRuns({outcome.runId});
+        Q_EMIT weightsImported(outcome.runId);
+    });
+    log(tr("importing %1").arg(choice.file));
+    watcher->setFuture(QtConcurrent::run([database, request] {
+        Outcome outcome;
+        auto runs = store::RunStore::open(database);
+        if (!runs) {
+            outcome.text = QString::fromStdString(runs.error().message);
+            return outcome;
+        }
+        const auto imported = importRun(**runs, database, request);
+        if (!imported)
+            outcome.text = QString::fromStdString(imported.error().message);
+        else {
+            outcome.runId = imported->runId;
+            outcome.text = QString::fromStdString(imported->report.summary());
+        }
+        return outcome;
+    }));
 }
 
 void MainWindow::showCentralView(int view) {

@@ -3,6 +3,7 @@
 // evaluation as dockable panels (layout saved between sessions), a toolbar to start, pause,
 // resume and stop runs, and a status bar with the device, the run, its step, speed and ETA.
 
+#include "ImportWeightsDialog.h"
 #include "LaunchedRunWorker.h"
 #include "TrainingWorker.h" // the metatype declarations the signals below need
 #include "config/ExperimentConfig.h"
@@ -62,6 +63,9 @@ public:
     RunsPanel* runs() const { return m_runsPanel; }
     EvaluationPanel* evaluation() const { return m_evaluation; }
     LabPanel* lab() const { return m_lab; }
+    /// Imports released weights as a new run in the background (Run > Import weights...);
+    /// weightsImported() or a problem follows.
+    void importWeights(const ImportChoice& choice);
     /// Brings the dashboard (0) or the lab (1) to the front of the central area.
     void showCentralView(int view);
     store::RunStore* runStore() const { return m_store.get(); }
@@ -78,6 +82,7 @@ Q_SIGNALS:
     void runFinished(const swav::RunOutcome& outcome);
     /// A run of this process holds, paused, before `step`.
     void runHeld(qint64 step);
+    void weightsImported(qint64 runId);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -131,6 +136,7 @@ private:
     QAction* m_step = nullptr;       // paused runs in this process: N iterations, then pause
     QSpinBox* m_stepCount = nullptr; // N
     QAction* m_evaluate = nullptr;
+    QAction* m_import = nullptr;
     QTimer* m_refreshRuns = nullptr;
     QThread* m_thread = nullptr;
     RunWorker* m_worker = nullptr; // the run in progress (in this process or launched)

@@ -32,6 +32,12 @@ namespace swav {
 
 namespace {
 
+/// Stopped, failed and interrupted runs continue; finished and imported ones have nothing to.
+bool resumable(store::RunState status) {
+    return !store::isActive(status) && status != store::RunState::Finished &&
+           status != store::RunState::Imported;
+}
+
 /// Filters on status (exact) and on free text over name, preset and tags.
 class RunFilterProxy : public QSortFilterProxyModel {
 public:
@@ -70,12 +76,17 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     m_status = new QComboBox(this);
     m_status->addItem(tr("any status"), QString());
     for (const char* state :
-         {"running", "paused", "stopped", "finished", "failed", "interrupted", "queued"})
+         {"running", "paused", "stopped", "finished", "failed", "interrupted", "queued", "imported"})
         m_status->addItem(QString::fromLatin1(state), QString::fromLatin1(state));
     auto* refreshButton = new QPushButton(tr("Refresh"), this);
+    auto* importButton = new QPushButton(tr("Import weights…"), this);
+    importButton->setToolTip(tr("Make a run of released weights (SwAV release, torchvision "
+                                "ResNet, an export)"));
     filterRow->addWidget(m_filter, 1);
     filterRow->addWidget(m_status);
     filterRow->addWidget(refreshButton);
+    filterRow->addWidget(importButton);
+    connect(importButton, &QPushButton::clicked, this, &RunsPanel::importRequested);
     layout->addLayout(filterRow);
 
     auto* splitter = new QSplitter(Qt::Vertical, this);
@@ -209,8 +220,7 @@ void RunsPanel::refresh() {
             selectRuns(selected);
         if (m_detailRun > 0)
             if (const auto run = m_runs->run(m_detailRun)) {
-                m_resume->setEnabled(m_detailRun != m_activeRun && !store::isActive(run->status) &&
-                                     run->status != store::RunState::Finished);
+                m_resume->setEnabled(m_detailRun != m_activeRun && resumable(run->status));
                 m_delete->setEnabled(m_detailRun != m_activeRun && !store::isActive(run->status));
             }
     } catch (const std::exception& e) {
@@ -329,8 +339,7 @@ void RunsPanel::showDetails(qint64 id) {
                                    .arg(100 * value.get<double>(), 0, 'f', 2);
         item->setText(1, summary);
     }
-    m_resume->setEnabled(id != m_activeRun && !store::isActive(run->status) &&
-                         run->status != store::RunState::Finished);
+    m_resume->setEnabled(id != m_activeRun && resumable(run->status));
     m_delete->setEnabled(id != m_activeRun && !store::isActive(run->status));
 }
 

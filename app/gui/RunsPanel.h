@@ -45,6 +45,7 @@ public:
 
 Q_SIGNALS:
     void resumeRequested(qint64 runId);
+    void importRequested();
     void evaluateRequested(qint64 runId, const QString& checkpoint);
     void analyzeRequested(qint64 runId, const QString& checkpoint);
     void problem(const QString& message);

@@ -24,8 +24,8 @@ constexpr int kBusyTimeoutMs = 15000;
 // A run on another host is presumed dead when its writer has been silent this long.
 constexpr double kForeignHeartbeatTimeout = 300;
 
-const char* const kStateNames[] = {"queued",   "running", "paused",     "stopped",
-                                   "finished", "failed",  "interrupted"};
+const char* const kStateNames[] = {"queued",   "running", "paused",      "stopped",
+                                   "finished", "failed",  "interrupted", "imported"};
 
 const char* const kRunColumns =
     "id, name, status, created_at, started_at, finished_at, heartbeat_at, config_json, preset, "

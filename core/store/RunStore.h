@@ -24,7 +24,8 @@ class Database;
 
 namespace swav::store {
 
-enum class RunState { Queued, Running, Paused, Stopped, Finished, Failed, Interrupted };
+/// Imported: made from released weights, never trained here (one checkpoint, no metrics).
+enum class RunState { Queued, Running, Paused, Stopped, Finished, Failed, Interrupted, Imported };
 
 const char* toString(RunState state);
 std::optional<RunState> parseRunState(const std::string& text);

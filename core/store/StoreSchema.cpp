@@ -118,6 +118,18 @@ CREATE TABLE run_files(
 CREATE INDEX run_files_by_path ON run_files(path);
 )sql";
 
+// Runs made from released weights: status "imported". SQLite cannot alter a CHECK constraint;
+// the documented way for a change that leaves the stored rows valid is to edit the table's
+// definition in sqlite_schema and bump schema_version so that every connection reloads it.
+void allowImportedRuns(SQLite::Database& db) {
+    const int schemaVersion = db.execAndGet("PRAGMA schema_version").getInt();
+    db.exec("PRAGMA writable_schema = ON");
+    db.exec("UPDATE sqlite_schema SET sql = replace(sql, '''interrupted'')', "
+            "'''interrupted'', ''imported'')') WHERE type = 'table' AND name = 'runs'");
+    db.exec("PRAGMA schema_version = " + std::to_string(schemaVersion + 1));
+    db.exec("PRAGMA writable_schema = OFF");
+}
+
 using Migration = std::function<void(SQLite::Database&)>;
 
 const std::vector<Migration>& migrations() {
@@ -128,6 +140,7 @@ const std::vector<Migration>& migrations() {
             rebuildBlocks(db, 0, 0);
         },
         [](SQLite::Database& db) { db.exec(kVersion3); },
+        allowImportedRuns,
     };
     return steps;
 }

@@ -224,6 +224,20 @@ snapshot "$f2" > "$work/twin2.before"
 check "issue 10: runs rm of one twin removes its folder with its export" bash -c "! test -e '$f1'"
 check "issue 10: ... and leaves the other's files byte-identical" diff <(snapshot "$f2") "$work/twin2.before"
 
+# Issue 14: an exported trunk comes back as an imported run that evaluates.
+"$swav" export --run "$(id_in "$work/twin2.txt")" --format pytorch --out "$work/exported.pt" > /dev/null 2>&1
+"$swav" import "$work/exported.pt" "${tiny[@]}" --name reimported > "$work/import.txt" 2>&1
+check "import makes a run of exported weights" grep -q -E '^run [0-9]+ \(reimported\), imported: ' "$work/import.txt"
+imported=$(sed -n 's/^run \([0-9]*\) (reimported).*/\1/p' "$work/import.txt")
+"$swav" runs list > "$work/imported-list.txt" 2>&1
+check "runs list shows it as imported" grep -q -E "^ +$imported  reimported +imported" "$work/imported-list.txt"
+"$swav" eval --run "$imported" --knn > "$work/imported-eval.txt" 2>&1
+check "an imported run evaluates" bash -c "test $? -eq 0 && grep -q -i 'knn' '$work/imported-eval.txt'"
+"$swav" train --resume "$imported" > "$work/imported-resume.txt" 2>&1
+check "an imported run cannot be resumed" bash -c "test $? -ne 0 && grep -q 'imported weights' '$work/imported-resume.txt'"
+"$swav" import "$work/presets.txt" "${tiny[@]}" > "$work/import-bad.txt" 2>&1
+check "importing a file that holds no weights fails and names it" bash -c "test $? -eq 1 && grep -q 'presets.txt' '$work/import-bad.txt'"
+
 # --no-store runs started together: their own folders too.
 "$swav" train "${tiny[@]}" --no-store > "$work/ns1.txt" 2>&1 &
 ns1=$!

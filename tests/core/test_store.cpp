@@ -183,6 +183,44 @@ SWAV_TEST(MigrationFromVersionOneKeepsEveryRecordAndBuildsBlocks) {
     VERIFY_EQ(highest, 9.0);
 }
 
+SWAV_TEST(AVersion3DatabaseLearnsTheImportedStatus) {
+    test::TempDir dir;
+    const std::string path = dir.file("runs.db");
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("BEGIN");
+        migrateSchema(db, 0, 3);
+        db.exec("INSERT INTO runs(name, status, created_at, config_json) VALUES('old', "
+                "'interrupted', 1.0, '{}')");
+        db.exec("COMMIT");
+        // Version 3 refuses the status.
+        bool refused = false;
+        try {
+            db.exec("UPDATE runs SET status = 'imported' WHERE id = 1");
+        } catch (const SQLite::Exception&) {
+            refused = true;
+        }
+        VERIFY(refused);
+    }
+    auto store = openStore(path);
+    VERIFY_EQ(store->schemaVersion(), kSchemaVersion);
+    VERIFY(store->run(1)->status == RunState::Interrupted);
+    store->setStatus(1, RunState::Imported, "from a file");
+    VERIFY(store->run(1)->status == RunState::Imported);
+    VERIFY(!isActive(RunState::Imported));
+    // Unknown statuses are still refused, and a second connection sees the new rule too.
+    bool refused = false;
+    try {
+        store->database().exec("UPDATE runs SET status = 'bogus' WHERE id = 1");
+    } catch (const SQLite::Exception&) {
+        refused = true;
+    }
+    VERIFY(refused);
+    VERIFY(openStore(path)->run(1)->status == RunState::Imported);
+    SQLite::Database check(path, SQLite::OPEN_READONLY);
+    VERIFY_EQ(check.execAndGet("PRAGMA integrity_check").getString(), std::string("ok"));
+}
+
 SWAV_TEST(RunsAreCreatedTaggedNotedFilteredAndListed) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));

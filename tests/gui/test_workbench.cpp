@@ -23,11 +23,14 @@
 #include "config/ConfigJson.h"
 #include "config/Presets.h"
 #include "store/RunStore.h"
+#include "eval/TorchInterop.h"
 #include "train/Checkpoint.h"
+#include "workflow/ImportRun.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QMessageBox>
@@ -510,6 +513,59 @@ private Q_SLOTS:
                 clusters->detailText().contains(QStringLiteral("Sinkhorn code")) &&
                 clusters->detailText().contains(QStringLiteral(" %")),
             qPrintable(clusters->detailText()));
+    }
+
+    // Issue 14: released weights (here a torchvision-style trunk) become a run that evaluates.
+    void importedWeightsBecomeARunThatEvaluates() {
+        MainWindow window(database());
+        QTemporaryDir dir;
+        const QStringList settings = {
+            QStringLiteral("dataset.kind=synthetic"), QStringLiteral("dataset.synthetic_count=256"),
+            QStringLiteral("dataset.synthetic_size=16"),
+            QStringLiteral("dataset.synthetic_channels=1"), QStringLiteral("dataset.holdout=0"),
+            QStringLiteral("multicrop.crops.0.size=16"), QStringLiteral("multicrop.crops.1.size=8"),
+            QStringLiteral("eval.feature_batch_size=128")};
+        std::vector<std::string> overrides;
+        for (const QString& setting : settings)
+            overrides.push_back(setting.toStdString());
+        const std::string file = dir.filePath(QStringLiteral("released.pt")).toStdString();
+        const auto config = importConfig("fashion-mnist", overrides, "", file);
+        QVERIFY2(config, config ? "" : config.error().message.c_str());
+        SwavModel model(config->model, 1);
+        saveStateDict(torchvisionStateDict(model), file);
+
+        QSignalSpy imported(&window, &MainWindow::weightsImported);
+        ImportChoice choice;
+        choice.file = QString::fromStdString(file);
+        choice.preset = QStringLiteral("fashion-mnist");
+        choice.overrides = settings;
+        window.importWeights(choice);
+        QVERIFY(imported.wait(60000));
+        const qint64 run = imported.first().first().toLongLong();
+        QCOMPARE(stateOf(window, run), QStringLiteral("imported"));
+        QCOMPARE(window.runs()->selectedRuns(), QList<qint64>{run});
+        const auto checkpoints = window.runStore()->checkpoints(run);
+        QCOMPARE(int(checkpoints.size()), 1);
+
+        EvaluationPanel* evaluation = window.evaluation();
+        QSignalSpy evaluated(evaluation, &EvaluationPanel::finished);
+        evaluation->setCheckpoint(run, QString::fromStdString(checkpoints.front().path));
+        evaluation->start();
+        QVERIFY(evaluated.wait(120000));
+        QVERIFY2(evaluated.first().first().toBool(), qPrintable(window.lastProblem()));
+        QVERIFY(evaluation->resultText().contains(QStringLiteral("trained network")));
+        QCOMPARE(int(window.runStore()->evaluations(run).size()), 1);
+
+        // A file that holds no weights: a problem naming it, and no new run.
+        const int runsBefore = int(window.runStore()->listRuns().size());
+        choice.file = dir.filePath(QStringLiteral("notes.txt"));
+        QFile notes(choice.file);
+        QVERIFY(notes.open(QIODevice::WriteOnly));
+        notes.write("not weights");
+        notes.close();
+        window.importWeights(choice);
+        QTRY_VERIFY_WITH_TIMEOUT(window.lastProblem().contains(QStringLiteral("notes.txt")), 30000);
+        QCOMPARE(int(window.runStore()->listRuns().size()), runsBefore);
     }
 
     void closingDuringARunAsksThenStopsWithACheckpoint() {

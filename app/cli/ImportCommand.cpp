@@ -1,0 +1,50 @@
+#include "cli/ImportCommand.h"
+
+#include "cli/Commands.h"
+#include "cli/StoreLink.h"
+#include "store/RunStore.h"
+#include "workflow/ImportRun.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace swav::cli {
+
+int runImport(const ImportOptions& options) {
+    const std::string database = databaseOrDefault(options.database);
+    auto store = store::RunStore::open(database);
+    if (!store) {
+        std::cerr << store.error().message << "\n";
+        return ExitRunFailed;
+    }
+    ConfigSource source = options.config;
+    if (!options.arch.empty())
+        source.overrides.insert(source.overrides.begin(), "model.arch=" + options.arch);
+    if (source.preset.empty() && source.configFile.empty())
+        source.preset = defaultImportPreset(options.arch);
+    auto config = source.load();
+    if (!config) {
+        std::cerr << "importing " << options.file << ": " << config.error().message << "\n";
+        return ExitBadUsage;
+    }
+    ImportRequest request;
+    request.file = options.file;
+    request.config = *config;
+    request.config.name =
+        options.name.empty() ? std::filesystem::path(options.file).stem().string() : options.name;
+    request.preset = source.preset;
+    const auto imported = importRun(**store, database, request);
+    if (!imported) {
+        std::cerr << imported.error().message << "\n";
+        return ExitRunFailed;
+    }
+    std::cout << "run " << imported->runId << " (" << imported->config.name << "), imported: "
+              << imported->report.summary() << "\n"
+              << "checkpoint " << imported->checkpoint << "\n";
+    for (const auto& note : imported->report.notes)
+        std::cout << "note: " << note << "\n";
+    std::cout << "evaluate it with: swav eval --run " << imported->runId << " --knn\n";
+    return ExitOk;
+}
+
+} // namespace swav::cli

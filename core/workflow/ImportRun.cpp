@@ -1,0 +1,91 @@
+#include "workflow/ImportRun.h"
+
+#include "config/ConfigJson.h"
+#include "config/Presets.h"
+#include "model/ModelState.h"
+#include "model/SwavModel.h"
+#include "store/RunStore.h"
+#include "train/Checkpoint.h"
+#include "util/Sha256.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+namespace swav {
+
+namespace {
+
+/// The weights in a model of `config`, or a UserError saying why they do not fit.
+std::map<std::string, at::Tensor> importedWeights(const ExperimentConfig& config,
+                                                  const std::string& file, ImportReport& report) {
+    const auto dict = loadStateDict(file);
+    at::manual_seed(static_cast<uint64_t>(config.runtime.seed)); // parts the file lacks
+    SwavModel model(config.model, datasetChannels(config.dataset));
+    report = importWeights(model, dict, file);
+    std::map<std::string, at::Tensor> state;
+    for (const auto& [name, tensor] : modelState(*model))
+        state[name] = tensor.detach().clone();
+    return state;
+}
+
+} // namespace
+
+std::string defaultImportPreset(const std::string& arch) {
+    return arch.empty() || arch == "resnet50" ? "imagenet-resnet50-800ep" : "fashion-mnist";
+}
+
+Expected<ExperimentConfig> importConfig(const std::string& preset,
+                                        const std::vector<std::string>& overrides,
+                                        const std::string& name, const std::string& file) {
+    auto config = loadPreset(preset, overrides);
+    if (!config)
+        return Error{"importing " + file + " with preset " + preset + ": " +
+                     config.error().message};
+    config->name = name.empty() ? std::filesystem::path(file).stem().string() : name;
+    return config;
+}
+
+Expected<ImportedRun> importRun(store::RunStore& store, const std::string& databasePath,
+                                const ImportRequest& request) {
+    return catchUserError([&] {
+        ImportedRun out;
+        out.config = request.config;
+        // Checked before anything is made on disk or in the database.
+        const auto weights = importedWeights(out.config, request.file, out.report);
+
+        auto folder = store::newRunFolder(databasePath, out.config.name);
+        if (!folder)
+            throw UserError(folder.error().message);
+        try {
+            out.runDir = folder->path;
+            out.checkpoint = checkpointPath(folder->path, 0, 0);
+            CheckpointState state;
+            state.configJson = toJson(out.config).dump();
+            state.model = weights;
+            saveCheckpoint(state, out.checkpoint);
+            const auto bytes = static_cast<int64_t>(std::filesystem::file_size(out.checkpoint));
+            const std::string digest = sha256OfFile(out.checkpoint);
+            out.runId = store.createRun(store::newRunFor(out.config, request.preset, *folder));
+            store.addCheckpoint(out.runId, 0, 0, out.checkpoint, bytes, digest);
+            store.addRunFiles(out.runId, {out.checkpoint});
+            store.setStatus(out.runId, store::RunState::Imported,
+                            "imported from " + request.file + ": " + out.report.summary());
+        } catch (...) {
+            // Nothing half-made stays behind: the record (with its files) or the folder.
+            if (out.runId != 0) {
+                try {
+                    store.deleteRun(out.runId);
+                } catch (const std::exception&) {
+                }
+            }
+            std::error_code ignored;
+            std::filesystem::remove(out.checkpoint, ignored);
+            store::releaseRunFolder(*folder);
+            throw;
+        }
+        return out;
+    });
+}
+
+} // namespace swav

@@ -1,0 +1,49 @@
+#pragma once
+// Released weights become a run: a state dict (the authors' SwAV release, a torchvision ResNet,
+// or this program's export) is loaded into the model of a configuration, written as the first
+// checkpoint of a new run folder, and recorded in the run database with status "imported", so
+// that evaluation, analysis, the cluster views and the lab work on it as on a trained run.
+
+#include "config/ExperimentConfig.h"
+#include "eval/TorchInterop.h"
+#include "util/Expected.h"
+
+#include <string>
+#include <vector>
+
+namespace swav {
+
+namespace store {
+class RunStore;
+}
+
+struct ImportRequest {
+    std::string file;        // the weights
+    ExperimentConfig config; // the configuration they belong to; its name is the run's
+    std::string preset;      // recorded with the run ("" = none)
+};
+
+struct ImportedRun {
+    int64_t runId = 0;
+    std::string runDir;
+    std::string checkpoint;
+    ImportReport report;
+    ExperimentConfig config;
+};
+
+/// The preset an architecture's weights are imported with when none is named: the paper's
+/// ImageNet ResNet-50 setup for resnet50 (what the authors released), Fashion-MNIST otherwise.
+std::string defaultImportPreset(const std::string& arch);
+
+/// A preset's configuration for imported weights: `overrides` applied, the run named `name`
+/// or, when empty, after the weights file.
+Expected<ExperimentConfig> importConfig(const std::string& preset,
+                                        const std::vector<std::string>& overrides,
+                                        const std::string& name, const std::string& file);
+
+/// Imports `request.file` into a new run of `store` (whose file is at `databasePath`). Nothing
+/// is recorded, and the new folder is removed again, when the weights do not fit the model.
+Expected<ImportedRun> importRun(store::RunStore& store, const std::string& databasePath,
+                                const ImportRequest& request);
+
+} // namespace swav
