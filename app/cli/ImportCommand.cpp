@@ -38,8 +38,8 @@ int runImport(const ImportOptions& options) {
         std::cerr << imported.error().message << "\n";
         return ExitRunFailed;
     }
-    std::cout << "run " << imported->runId << " (" << imported->config.name << "), imported: "
-              << imported->report.summary() << "\n"
+    std::cout << "run " << imported->runId << " (" << imported->config.name
+              << "), imported: " << imported->report.summary() << "\n"
               << "checkpoint " << imported->checkpoint << "\n";
     for (const auto& note : imported->report.notes)
         std::cout << "note: " << note << "\n";

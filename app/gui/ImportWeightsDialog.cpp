@@ -68,8 +68,8 @@ ImportChoice ImportWeightsDialog::choice() const {
     c.file = m_file->text().trimmed();
     c.preset = m_preset->currentText();
     c.name = m_name->text().trimmed();
-    c.overrides = m_overrides->text().split(QRegularExpression(QStringLiteral("\\s+")),
-                                            Qt::SkipEmptyParts);
+    c.overrides =
+        m_overrides->text().split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts);
     return c;
 }
 

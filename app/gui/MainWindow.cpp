@@ -114,6 +114,10 @@ MainWindow::MainWindow(const QString& database, QWidget* parent)
     m_refreshRuns = new QTimer(this);
     m_refreshRuns->setInterval(2000);
     connect(m_refreshRuns, &QTimer::timeout, m_runsPanel, &RunsPanel::refresh);
+    m_liveness = new QTimer(this);
+    m_liveness->setInterval(5000);
+    connect(m_liveness, &QTimer::timeout, this, &MainWindow::checkRunLiveness);
+    m_liveness->start();
 
     if (!opened)
         showProblem(
@@ -361,8 +365,8 @@ bool MainWindow::resumeRun(qint64 runId) {
         return false;
     }
     if (record->status == store::RunState::Imported) {
-        showProblem(tr("Run %1 holds imported weights: it has no training state to continue.")
-                        .arg(runId));
+        showProblem(
+            tr("Run %1 holds imported weights: it has no training state to continue.").arg(runId));
         return false;
     }
     // The configuration the run was recorded with (the same as in its checkpoints): no need to
@@ -519,6 +523,22 @@ void MainWindow::importWeights(const ImportChoice& choice) {
         }
         return outcome;
     }));
+}
+
+int MainWindow::checkRunLiveness() {
+    if (!m_store)
+        return 0;
+    try {
+        const int dead = m_store->markInterruptedRuns();
+        if (dead > 0) {
+            log(tr("%n run(s) found interrupted: their process is gone", nullptr, dead));
+            m_runsPanel->refresh();
+        }
+        return dead;
+    } catch (const std::exception& e) {
+        showProblem(QString::fromStdString(e.what()));
+        return 0;
+    }
 }
 
 void MainWindow::showCentralView(int view) {

@@ -66,6 +66,9 @@ public:
     /// Imports released weights as a new run in the background (Run > Import weights...);
     /// weightsImported() or a problem follows.
     void importWeights(const ImportChoice& choice);
+    /// Marks runs whose process died (here or elsewhere) as interrupted; the window does this
+    /// every few seconds. Returns how many it found.
+    int checkRunLiveness();
     /// Brings the dashboard (0) or the lab (1) to the front of the central area.
     void showCentralView(int view);
     store::RunStore* runStore() const { return m_store.get(); }
@@ -138,6 +141,7 @@ private:
     QAction* m_evaluate = nullptr;
     QAction* m_import = nullptr;
     QTimer* m_refreshRuns = nullptr;
+    QTimer* m_liveness = nullptr; // finds runs whose process died while the window is open
     QThread* m_thread = nullptr;
     RunWorker* m_worker = nullptr; // the run in progress (in this process or launched)
     qint64 m_runId = 0;

@@ -75,8 +75,8 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     m_filter->setClearButtonEnabled(true);
     m_status = new QComboBox(this);
     m_status->addItem(tr("any status"), QString());
-    for (const char* state :
-         {"running", "paused", "stopped", "finished", "failed", "interrupted", "queued", "imported"})
+    for (const char* state : {"running", "paused", "stopped", "finished", "failed", "interrupted",
+                              "queued", "imported"})
         m_status->addItem(QString::fromLatin1(state), QString::fromLatin1(state));
     auto* refreshButton = new QPushButton(tr("Refresh"), this);
     auto* importButton = new QPushButton(tr("Import weights…"), this);

@@ -22,8 +22,8 @@
 #include "TinySynthetic.h"
 #include "config/ConfigJson.h"
 #include "config/Presets.h"
-#include "store/RunStore.h"
 #include "eval/TorchInterop.h"
+#include "store/RunStore.h"
 #include "train/Checkpoint.h"
 #include "workflow/ImportRun.h"
 
@@ -34,6 +34,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QMessageBox>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
@@ -42,12 +43,15 @@
 #include <QTest>
 #include <QTimer>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 
 using namespace swav;
@@ -519,12 +523,14 @@ private Q_SLOTS:
     void importedWeightsBecomeARunThatEvaluates() {
         MainWindow window(database());
         QTemporaryDir dir;
-        const QStringList settings = {
-            QStringLiteral("dataset.kind=synthetic"), QStringLiteral("dataset.synthetic_count=256"),
-            QStringLiteral("dataset.synthetic_size=16"),
-            QStringLiteral("dataset.synthetic_channels=1"), QStringLiteral("dataset.holdout=0"),
-            QStringLiteral("multicrop.crops.0.size=16"), QStringLiteral("multicrop.crops.1.size=8"),
-            QStringLiteral("eval.feature_batch_size=128")};
+        const QStringList settings = {QStringLiteral("dataset.kind=synthetic"),
+                                      QStringLiteral("dataset.synthetic_count=256"),
+                                      QStringLiteral("dataset.synthetic_size=16"),
+                                      QStringLiteral("dataset.synthetic_channels=1"),
+                                      QStringLiteral("dataset.holdout=0"),
+                                      QStringLiteral("multicrop.crops.0.size=16"),
+                                      QStringLiteral("multicrop.crops.1.size=8"),
+                                      QStringLiteral("eval.feature_batch_size=128")};
         std::vector<std::string> overrides;
         for (const QString& setting : settings)
             overrides.push_back(setting.toStdString());
@@ -566,6 +572,39 @@ private Q_SLOTS:
         window.importWeights(choice);
         QTRY_VERIFY_WITH_TIMEOUT(window.lastProblem().contains(QStringLiteral("notes.txt")), 30000);
         QCOMPARE(int(window.runStore()->listRuns().size()), runsBefore);
+    }
+
+    // Issue 14: a run of another process that dies while the window is open becomes
+    // interrupted without restarting the window (Resume and Delete become possible).
+    void aRunWhoseProcessDiesBecomesInterruptedWhileTheWindowIsOpen() {
+        MainWindow window(database());
+        QTemporaryDir dir;
+        const QString configFile = dir.filePath(QStringLiteral("config.json"));
+        {
+            std::ofstream out(configFile.toStdString());
+            out << toJson(tinyRun(200)).dump();
+        }
+        auto newest = [&]() -> std::optional<store::RunRecord> {
+            std::optional<store::RunRecord> found;
+            for (const auto& entry : window.runStore()->listRuns())
+                if (!found || entry.run.id > found->id)
+                    found = entry.run;
+            return found;
+        };
+        const qint64 before = newest() ? newest()->id : 0;
+        QProcess train;
+        train.start(LaunchedRunWorker::launcherProgram(),
+                    {QStringLiteral("train"), QStringLiteral("--config"), configFile,
+                     QStringLiteral("--db"), database()});
+        QVERIFY(train.waitForStarted(30000));
+        QTRY_VERIFY_WITH_TIMEOUT(newest() && newest()->id > before &&
+                                     newest()->status == store::RunState::Running,
+                                 60000);
+        const qint64 run = newest()->id;
+        ::kill(pid_t(train.processId()), SIGKILL);
+        QVERIFY(train.waitForFinished(30000));
+        QCOMPARE(stateOf(window, run), QStringLiteral("running")); // nobody has looked yet
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("interrupted"), 30000);
     }
 
     void closingDuringARunAsksThenStopsWithACheckpoint() {
