@@ -1,5 +1,7 @@
 #include "MetricPlot.h"
 
+#include <cmath>
+
 #include <qcustomplot.h>
 
 namespace swav {
@@ -26,7 +28,13 @@ QColor MetricPlot::paletteColour(int index) {
     static const QColor colours[] = {
         {31, 119, 180}, {255, 127, 14},  {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
         {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
-    return colours[index % 10];
+    if (index >= 0 && index < 10)
+        return colours[index];
+    // Beyond ten (prototypes of a map): hues a golden angle apart, in three brightness bands,
+    // so that neighbouring indices never share a colour.
+    const int hue = int(std::fmod(std::abs(index) * 137.50776405, 360.0));
+    const int band = (std::abs(index) / 7) % 3;
+    return QColor::fromHsv(hue, 200 - 40 * band, 230 - 50 * band);
 }
 
 QCPGraph* MetricPlot::graphFor(const QString& series) {

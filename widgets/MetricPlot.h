@@ -31,6 +31,7 @@ public:
     int seriesCount() const { return m_graphs.size(); }
     int pointCount(const QString& series) const;
 
+    /// Tableau 10 for the first ten series, then distinct generated hues.
     static QColor paletteColour(int index);
 
 private:

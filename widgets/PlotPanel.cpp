@@ -107,19 +107,54 @@ void PlotPanel::setLogScale(bool logarithmic) {
     scheduleRedraw();
 }
 
+namespace {
+
+/// One CSV field: quoted (quotes doubled) when it holds a comma, quote or line break.
+QString csvField(const QString& text) {
+    if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) &&
+        !text.contains(QLatin1Char('\n')) && !text.contains(QLatin1Char('\r')))
+        return text;
+    QString quoted = text;
+    quoted.replace(QStringLiteral("\""), QStringLiteral("\"\""));
+    return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+
+QString csvNumber(double value) {
+    return QString::number(value, 'g', 12);
+}
+
+} // namespace
+
 bool PlotPanel::exportCsv(const QString& file) const {
     QFile out(file);
     if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
         return false;
     QTextStream text(&out);
-    text << "graph," << m_plot->xAxis->label() << ',' << m_plot->yAxis->label() << '\n';
-    for (int g = 0; g < m_plot->graphCount(); ++g) {
-        const QCPGraph* graph = m_plot->graph(g);
-        QString name = graph->name();
-        name.replace(QLatin1Char(','), QLatin1Char(' '));
-        for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it)
-            text << name << ',' << QString::number(it->key, 'g', 12) << ','
-                 << QString::number(it->value, 'g', 12) << '\n';
+    // Curves and bars: one row per point; a heat map: one row per cell with its value.
+    bool map = false;
+    for (int i = 0; i < m_plot->plottableCount(); ++i)
+        map = map || qobject_cast<QCPColorMap*>(m_plot->plottable(i));
+    text << (map ? "map," : "graph,") << csvField(m_plot->xAxis->label()) << ','
+         << csvField(m_plot->yAxis->label()) << (map ? ",value\n" : "\n");
+    for (int i = 0; i < m_plot->plottableCount(); ++i) {
+        QCPAbstractPlottable* plottable = m_plot->plottable(i);
+        const QString name = csvField(plottable->name());
+        if (auto* graph = qobject_cast<QCPGraph*>(plottable)) {
+            for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it)
+                text << name << ',' << csvNumber(it->key) << ',' << csvNumber(it->value) << '\n';
+        } else if (auto* bars = qobject_cast<QCPBars*>(plottable)) {
+            for (auto it = bars->data()->constBegin(); it != bars->data()->constEnd(); ++it)
+                text << name << ',' << csvNumber(it->key) << ',' << csvNumber(it->value) << '\n';
+        } else if (auto* colours = qobject_cast<QCPColorMap*>(plottable)) {
+            QCPColorMapData* data = colours->data(); // cell() is not const
+            for (int y = 0; y < data->valueSize(); ++y)
+                for (int x = 0; x < data->keySize(); ++x) {
+                    double key = 0, value = 0;
+                    data->cellToCoord(x, y, &key, &value);
+                    text << name << ',' << csvNumber(key) << ',' << csvNumber(value) << ','
+                         << csvNumber(data->cell(x, y)) << '\n';
+                }
+        }
     }
     return text.status() == QTextStream::Ok && out.flush();
 }
@@ -151,7 +186,38 @@ QString PlotPanel::readoutAt(const QPointF& position) const {
             }
         }
     }
-    return text;
+    if (!text.isEmpty())
+        return text;
+    // Bars and heat maps: the bar or cell under the cursor.
+    const double key = m_plot->xAxis->pixelToCoord(position.x());
+    const double value = m_plot->yAxis->pixelToCoord(position.y());
+    for (int i = 0; i < m_plot->plottableCount(); ++i) {
+        QCPAbstractPlottable* plottable = m_plot->plottable(i);
+        if (!plottable->visible())
+            continue;
+        if (auto* bars = qobject_cast<QCPBars*>(plottable)) {
+            auto it = bars->data()->findBegin(key - bars->width() / 2, false);
+            for (; it != bars->data()->constEnd() && it->key <= key + bars->width() / 2; ++it)
+                if (std::abs(it->key - key) <= bars->width() / 2)
+                    return QStringLiteral("%1\n%2 %3\n%4 %5")
+                        .arg(bars->name(), m_plot->xAxis->label(), QString::number(it->key, 'g', 8),
+                             m_plot->yAxis->label(), QString::number(it->value, 'g', 6));
+        } else if (auto* colours = qobject_cast<QCPColorMap*>(plottable)) {
+            int x = 0, y = 0;
+            QCPColorMapData* data = colours->data(); // cell() is not const
+            data->coordToCell(key, value, &x, &y);
+            if (x >= 0 && y >= 0 && x < data->keySize() && y < data->valueSize())
+                return QStringLiteral("%1 %2\n%3 %4\nvalue %5")
+                    .arg(m_plot->xAxis->label(), QString::number(x), m_plot->yAxis->label(),
+                         QString::number(y), QString::number(data->cell(x, y), 'g', 6));
+        }
+    }
+    return {};
+}
+
+QPointF PlotPanel::pixelOf(double x, double y) const {
+    m_plot->replot(QCustomPlot::rpImmediateRefresh); // lays out the axes
+    return {m_plot->xAxis->coordToPixel(x), m_plot->yAxis->coordToPixel(y)};
 }
 
 void PlotPanel::showReadout(QMouseEvent* event) {

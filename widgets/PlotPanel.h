@@ -31,6 +31,8 @@ public:
     bool exportPng(const QString& file, int width = 1200, int height = 700) const;
     /// The text of the hover read-out for a position in widget coordinates ("" = none).
     QString readoutAt(const QPointF& position) const;
+    /// Where plot coordinates (x, y) are drawn, in the plot widget's pixels (laid out first).
+    QPointF pixelOf(double x, double y) const;
 
 Q_SIGNALS:
     /// Emitted by redraw timers and by tests waiting for the plot to have drawn.

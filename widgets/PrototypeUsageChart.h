@@ -37,6 +37,8 @@ public:
     QString statsText() const;
     QString healthText() const;
     int healthLevel() const { return m_level; }
+    /// The bar chart (export, hover read-out).
+    PlotPanel* panel() const { return m_panel; }
 
 private:
     PlotPanel* m_panel = nullptr;

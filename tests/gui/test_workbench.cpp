@@ -36,6 +36,7 @@
 #include <QMessageBox>
 #include <QProcess>
 #include <QPushButton>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -148,6 +149,34 @@ private Q_SLOTS:
         QVERIFY(QImage(dir.filePath(QStringLiteral("loss.png"))).width() > 100);
     }
 
+    void heatMapsExportTheirCellsAndNamesAreQuoted() {
+        ConfusionMatrixView view;
+        view.setMatrix({{3, 1}, {0, 4}}, {QStringLiteral("cat"), QStringLiteral("dog")});
+        QTemporaryDir dir;
+        QVERIFY(view.exportCsv(dir.filePath(QStringLiteral("confusion.csv"))));
+        QFile csv(dir.filePath(QStringLiteral("confusion.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(csv.readAll());
+        QVERIFY2(text.startsWith(QStringLiteral("map,predicted class,true class,value\n")) &&
+                     text.contains(QStringLiteral(",0,0,0.75\n")) &&
+                     text.contains(QStringLiteral(",1,0,0.25\n")) &&
+                     text.contains(QStringLiteral(",1,1,1\n")),
+                 qPrintable(text));
+        // A series name with a comma stays one field.
+        MetricPlot plot(QStringLiteral("step"), QStringLiteral("loss, smoothed"));
+        plot.append(QStringLiteral("run 1, seed 2"), 0, 1.5);
+        QVERIFY(plot.exportCsv(dir.filePath(QStringLiteral("quoted.csv"))));
+        QFile quoted(dir.filePath(QStringLiteral("quoted.csv")));
+        QVERIFY(quoted.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromUtf8(quoted.readAll()),
+                 QStringLiteral("graph,step,\"loss, smoothed\"\n\"run 1, seed 2\",0,1.5\n"));
+        // Map colours stay distinct beyond ten groups.
+        QSet<QRgb> colours;
+        for (int i = 0; i < 100; ++i)
+            colours.insert(MetricPlot::paletteColour(i).rgb());
+        QCOMPARE(int(colours.size()), 100);
+    }
+
     void usageChartTurnsRedWithAHint() {
         PrototypeUsageChart chart;
         UsageSummary summary;
@@ -158,6 +187,22 @@ private Q_SLOTS:
         chart.setSummary(summary);
         QCOMPARE(chart.barCount(), 4);
         QCOMPARE(chart.healthLevel(), 2);
+        // Its CSV holds the bars (sorted, most used first), and hovering a bar reads it out.
+        QTemporaryDir dir;
+        const QString csvFile = dir.filePath(QStringLiteral("usage.csv"));
+        QVERIFY(chart.panel()->exportCsv(csvFile));
+        QFile csv(csvFile);
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QString csvText = QString::fromUtf8(csv.readAll());
+        QVERIFY2(csvText.contains(QStringLiteral("assignments per prototype (sorted),0,9\n")) &&
+                     csvText.contains(QStringLiteral("assignments per prototype (sorted),3,0\n")),
+                 qPrintable(csvText));
+        chart.resize(600, 400);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        const QPointF firstBar = chart.panel()->pixelOf(0, 4);
+        QVERIFY2(chart.panel()->readoutAt(firstBar).contains(QStringLiteral("assignments 9")),
+                 qPrintable(chart.panel()->readoutAt(firstBar)));
         QVERIFY(chart.healthText().contains(QStringLiteral("ln K")));
         QVERIFY(chart.statsText().contains(QStringLiteral("empty prototypes 1 of 4")));
     }
