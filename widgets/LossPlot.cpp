@@ -54,8 +54,14 @@ LossPlot::LossPlot(QWidget* parent)
     addLegendGraph(tr("queue in use"), Qt::NoPen, QColor(44, 160, 44, 70));
     p->xAxis->setLabel(tr("step"));
     p->yAxis->setLabel(tr("loss (nats)"));
-    // A falling curve leaves the lower left empty.
-    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
+    // The legend in a column beside the data: wherever the curve goes, it is never covered.
+    auto* legendColumn = new QCPLayoutGrid;
+    p->plotLayout()->addElement(0, 1, legendColumn);
+    p->axisRect()->insetLayout()->take(p->legend);
+    legendColumn->addElement(0, 0, p->legend);
+    legendColumn->addElement(1, 0, new QCPLayoutElement(p)); // pushes the legend up
+    legendColumn->setRowStretchFactor(1, 10);
+    p->plotLayout()->setColumnStretchFactor(1, 0.001);
 }
 
 void LossPlot::clear() {
@@ -131,6 +137,12 @@ void LossPlot::afterFit() {
     const auto range = plot()->yAxis->range();
     plot()->yAxis->setRange(std::min(range.lower, m_guide * 0.95),
                             std::max(range.upper, m_guide * 1.05));
+}
+
+bool LossPlot::legendCoversData() const {
+    const QCustomPlot* p = plot();
+    p->legend->parentPlot()->replot(QCustomPlot::rpImmediateRefresh);
+    return p->legend->visible() && p->axisRect()->rect().intersects(p->legend->outerRect());
 }
 
 } // namespace swav

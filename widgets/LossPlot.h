@@ -32,6 +32,8 @@ public:
     /// [first, last] step of the shaded spans; first > last when there is none.
     QPair<double, double> frozenSpan() const { return {m_frozenFirst, m_frozenLast}; }
     double queueStart() const { return m_queueStart; }
+    /// Whether the legend lies over the plotted data (it sits beside it).
+    bool legendCoversData() const;
 
 protected:
     void beforeRedraw() override;

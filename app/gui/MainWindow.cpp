@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "AppIcon.h"
 #include "ClustersPanel.h"
 #include "ConfigForm.h"
 #include "CropsPanel.h"
@@ -71,6 +72,7 @@ MainWindow::MainWindow(const QString& database, QWidget* parent)
     , m_database(database.isEmpty() ? QString::fromStdString(store::defaultDatabasePath())
                                     : database) {
     setWindowTitle(tr("SwAV Workbench"));
+    setWindowIcon(applicationIcon());
     registerTrainingMetaTypes();
     auto opened = store::RunStore::open(m_database.toStdString());
     if (opened)

@@ -1,4 +1,5 @@
 // swav-workbench: the desktop application.
+#include "AppIcon.h"
 #include "MainWindow.h"
 #include "ScreenshotTour.h"
 #include "Theme.h"
@@ -12,6 +13,9 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName(QStringLiteral("swav-workbench"));
     QApplication::setOrganizationName(QStringLiteral("swav-workbench"));
     QApplication::setApplicationVersion(QStringLiteral(SWAV_VERSION));
+    QApplication::setWindowIcon(swav::applicationIcon());
+    // Ties the windows to the installed swav-workbench.desktop (its name and icon).
+    QGuiApplication::setDesktopFileName(QStringLiteral("swav-workbench"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

@@ -136,6 +136,8 @@ private Q_SLOTS:
         QCOMPARE(plot.frozenSpan().first, 0.0);
         QCOMPARE(plot.frozenSpan().second, 1.0);
         QCOMPARE(plot.queueStart(), 2.0);
+        plot.resize(800, 300);
+        QVERIFY(!plot.legendCoversData());
         plot.setSmoothingWindow(1);
         QCOMPARE(plot.smoothedValue(2), 6.0);
         QTemporaryDir dir;
@@ -147,6 +149,14 @@ private Q_SLOTS:
         QVERIFY(text.contains(QStringLiteral("loss (each report),2,6\n")));
         QVERIFY(plot.exportPng(dir.filePath(QStringLiteral("loss.png"))));
         QVERIFY(QImage(dir.filePath(QStringLiteral("loss.png"))).width() > 100);
+    }
+
+    void theWindowHasItsIcon() {
+        MainWindow window(m_home.filePath(QStringLiteral("icon.db")));
+        const QImage icon = window.windowIcon().pixmap(32, 32).toImage();
+        QVERIFY(!icon.isNull());
+        QVERIFY(qAlpha(icon.pixel(16, 16)) == 255); // painted, not an empty pixmap
+        QVERIFY(qAlpha(icon.pixel(0, 0)) < 255);    // rounded corners
     }
 
     void heatMapsExportTheirCellsAndNamesAreQuoted() {
