@@ -16,6 +16,7 @@
 #include <QVBoxLayout>
 
 #include <climits>
+#include <cmath>
 
 namespace swav {
 
@@ -23,10 +24,20 @@ using nlohmann::json;
 
 namespace {
 
+/// A number as a person writes it: 3072 rather than 3072.0, 0.05 rather than 0.050000000000000003.
+QString numberText(const json& value) {
+    if (!value.is_number_float())
+        return QString::fromStdString(value.dump());
+    const double v = value.get<double>();
+    if (std::isfinite(v) && v == std::floor(v) && std::abs(v) < 1e15)
+        return QString::number(v, 'f', 0);
+    return QString::number(v, 'g', 15);
+}
+
 QString listText(const json& array) {
     QStringList parts;
     for (const json& v : array)
-        parts << QString::fromStdString(v.dump());
+        parts << numberText(v);
     return parts.join(QStringLiteral(", "));
 }
 
@@ -121,7 +132,7 @@ void ConfigForm::addFields(QVBoxLayout* layout, const std::vector<FieldInfo>& fi
         label->setToolTip(help);
         label->setBuddy(editor);
         form->addRow(label, cell);
-        m_fields.insert(path, Field{&field, editor, message});
+        m_fields.insert(path, Field{&field, editor, message, label});
         m_order << path;
     }
 }
@@ -187,7 +198,7 @@ QWidget* ConfigForm::makeEditor(const FieldInfo& field, const json& value) {
             line->setText(
                 QString::fromStdString(value.is_string() ? value.get<std::string>() : ""));
         else if (field.type == FieldType::Real)
-            line->setText(QString::fromStdString(value.dump()));
+            line->setText(numberText(value));
         else
             line->setText(listText(value));
         connect(line, &QLineEdit::editingFinished, this, &ConfigForm::edited);
@@ -307,10 +318,25 @@ bool ConfigForm::setValue(const QString& path, const json& value) {
     else if (auto* line = qobject_cast<QLineEdit*>(field.editor)) {
         line->setText(value.is_string()  ? QString::fromStdString(value.get<std::string>())
                       : value.is_array() ? listText(value)
-                                         : QString::fromStdString(value.dump()));
+                                         : numberText(value));
         Q_EMIT edited();
     }
     return true;
+}
+
+void ConfigForm::setFieldShown(const QString& path, bool shown) {
+    auto it = m_fields.find(path);
+    if (it == m_fields.end())
+        return;
+    it->shown = shown;
+    it->label->setVisible(shown);
+    it->editor->setVisible(shown);
+    if (!shown)
+        it->message->setVisible(false);
+}
+
+bool ConfigForm::fieldShown(const QString& path) const {
+    return m_fields.value(path).shown;
 }
 
 } // namespace swav

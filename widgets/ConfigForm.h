@@ -38,6 +38,9 @@ public:
     /// Sets a field's editor from a JSON value (as the user would type it).
     bool setValue(const QString& path, const nlohmann::json& value);
     QStringList paths() const { return m_order; }
+    /// Shows or hides a field's row (label, editor, message); its value stays in the config.
+    void setFieldShown(const QString& path, bool shown);
+    bool fieldShown(const QString& path) const;
 
 Q_SIGNALS:
     /// Any field changed (by the user or by setValue).
@@ -48,6 +51,8 @@ private:
         const FieldInfo* info = nullptr;
         QWidget* editor = nullptr;
         QLabel* message = nullptr;
+        QLabel* label = nullptr;
+        bool shown = true;
     };
 
     void addFields(QVBoxLayout* layout, const std::vector<FieldInfo>& fields,

@@ -4,6 +4,7 @@
 #include "DatasetCache.h"
 #include "DevicePicker.h"
 #include "config/ConfigJson.h"
+#include "config/ConfigSchema.h"
 #include "config/Presets.h"
 #include "train/DeviceSetup.h"
 
@@ -184,6 +185,15 @@ void ExperimentPanel::validateNow() {
     m_problems->setStyleSheet(report.ok() ? QStringLiteral("color: #b07000;")
                                           : QStringLiteral("color: #d62728;"));
     m_problems->setVisible(!lines.isEmpty());
+
+    // Only the dataset fields that mean something for its kind.
+    const std::string kind = json.value("dataset", nlohmann::json::object()).value("kind", "");
+    for (const auto& field : configSchema())
+        if (field.key == "dataset")
+            for (const auto& child : field.children)
+                m_form->setFieldShown(QStringLiteral("dataset.") +
+                                          QString::fromStdString(child.key),
+                                      datasetFieldApplies(kind, child.key));
 
     const bool valid = report.ok();
     m_config = valid ? std::optional<ExperimentConfig>(config) : std::nullopt;

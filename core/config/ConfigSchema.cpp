@@ -67,4 +67,16 @@ const std::vector<FieldInfo>& configSchema() {
     return schema;
 }
 
+bool datasetFieldApplies(const std::string& kind, const std::string& field) {
+    const bool synthetic = kind == "synthetic";
+    if (field.rfind("synthetic_", 0) == 0)
+        return synthetic;
+    if (field == "image_size" || field == "prefetch_images" || field == "decode_threads" ||
+        field == "crop_finish")
+        return kind == "image-folder";
+    if (field == "path" || field == "split")
+        return !synthetic;
+    return true;
+}
+
 } // namespace swav

@@ -20,4 +20,9 @@ struct FieldInfo {
 /// The top-level fields of ExperimentConfig, in declaration order.
 const std::vector<FieldInfo>& configSchema();
 
+/// Whether a field of DatasetConfig ("synthetic_count", "image_size", ...) means anything for
+/// datasets of `kind`: synthetic_* for synthetic data, the image-folder settings for folders,
+/// path and split for everything read from files.
+bool datasetFieldApplies(const std::string& kind, const std::string& field);
+
 } // namespace swav

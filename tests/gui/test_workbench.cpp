@@ -33,6 +33,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QProcess>
 #include <QPushButton>
@@ -238,6 +239,31 @@ private Q_SLOTS:
         form.configJson(&typed);
         QCOMPARE(int(typed.errors.size()), 1);
         QCOMPARE(typed.errors[0].path, std::string("optim.base_lr"));
+    }
+
+    void theFormShowsTheDatasetFieldsThatApplyAndCountsAsIntegers() {
+        MainWindow window(database());
+        window.experiment()->selectPreset(QStringLiteral("fashion-mnist"));
+        ConfigForm* form = window.experiment()->form();
+        form->setValue(QStringLiteral("dataset.subset"), 3072.0);
+        window.experiment()->validateNow();
+        QCOMPARE(qobject_cast<QLineEdit*>(form->editor(QStringLiteral("dataset.subset")))->text(),
+                 QStringLiteral("3072"));
+        QCOMPARE(form->configJson()["dataset"]["subset"].get<double>(), 3072.0);
+        QVERIFY(form->fieldShown(QStringLiteral("dataset.subset")));
+        QVERIFY(form->fieldShown(QStringLiteral("dataset.path")));
+        QVERIFY(!form->fieldShown(QStringLiteral("dataset.synthetic_count")));
+        QVERIFY(!form->fieldShown(QStringLiteral("dataset.image_size")));
+        QVERIFY(!form->editor(QStringLiteral("dataset.image_size"))->isVisibleTo(form));
+        form->setValue(QStringLiteral("dataset.kind"), std::string("synthetic"));
+        window.experiment()->validateNow();
+        QVERIFY(form->fieldShown(QStringLiteral("dataset.synthetic_count")));
+        QVERIFY(!form->fieldShown(QStringLiteral("dataset.path")));
+        form->setValue(QStringLiteral("dataset.kind"), std::string("image-folder"));
+        window.experiment()->validateNow();
+        QVERIFY(form->fieldShown(QStringLiteral("dataset.image_size")));
+        QVERIFY(form->fieldShown(QStringLiteral("dataset.crop_finish")));
+        QVERIFY(!form->fieldShown(QStringLiteral("dataset.synthetic_size")));
     }
 
     void invalidFieldBlocksStartWithTheMessage() {
