@@ -6,20 +6,28 @@
 #include "config/ConfigJson.h"
 #include "config/ConfigSchema.h"
 #include "config/Presets.h"
+#include "config/TrainCommandLine.h"
 #include "train/DeviceSetup.h"
 
 #include <nlohmann/json.hpp>
 
+#include <QClipboard>
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QScrollArea>
+#include <QSettings>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace swav {
@@ -51,6 +59,15 @@ ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
                              "every field below."));
     presetRow->addWidget(new QLabel(tr("Preset:"), this));
     presetRow->addWidget(m_presets, 1);
+    auto* configButton = new QToolButton(this);
+    configButton->setText(tr("Configuration"));
+    configButton->setToolTip(tr("Save or load the configuration as JSON, or copy the equivalent "
+                                "command line"));
+    configButton->setPopupMode(QToolButton::InstantPopup);
+    m_configMenu = new QMenu(configButton);
+    configButton->setMenu(m_configMenu);
+    connect(m_configMenu, &QMenu::aboutToShow, this, &ExperimentPanel::fillConfigMenu);
+    presetRow->addWidget(configButton);
     layout->addLayout(presetRow);
     m_description = new QLabel(this);
     m_description->setWordWrap(true);
@@ -258,6 +275,95 @@ void ExperimentPanel::updatePreview() {
         m_thumbnails->addWidget(thumb);
     }
     m_thumbnails->addStretch(1);
+}
+
+namespace {
+
+const QString kRecentKey = QStringLiteral("experiment/recent_configs");
+constexpr int kRecentCount = 8;
+
+} // namespace
+
+void ExperimentPanel::fillConfigMenu() {
+    m_configMenu->clear();
+    m_configMenu->addAction(tr("Save as JSON…"), this, [this] {
+        const QString file = QFileDialog::getSaveFileName(
+            this, tr("Save the configuration"),
+            QString::fromStdString(m_form->configJson().value("name", "config")) +
+                QStringLiteral(".json"),
+            tr("JSON (*.json)"));
+        if (!file.isEmpty())
+            saveConfig(file);
+    });
+    m_configMenu->addAction(tr("Load JSON…"), this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Load a configuration"),
+                                                          QString(), tr("JSON (*.json)"));
+        if (!file.isEmpty())
+            loadConfig(file);
+    });
+    QMenu* recent = m_configMenu->addMenu(tr("Recent"));
+    for (const QString& file : recentConfigs())
+        recent->addAction(file, this, [this, file] { loadConfig(file); });
+    recent->setEnabled(!recent->isEmpty());
+    m_configMenu->addSeparator();
+    m_configMenu->addAction(tr("Copy as command"), this,
+                            [this] { QGuiApplication::clipboard()->setText(commandLine()); });
+}
+
+bool ExperimentPanel::saveConfig(const QString& file) {
+    QSaveFile out(file); // written whole or not at all
+    const QByteArray text = QByteArray::fromStdString(m_form->configJson().dump(2) + "\n");
+    if (!out.open(QIODevice::WriteOnly) || out.write(text) != text.size() || !out.commit()) {
+        Q_EMIT problem(tr("Could not write %1: %2").arg(file, out.errorString()));
+        return false;
+    }
+    rememberConfig(file);
+    return true;
+}
+
+bool ExperimentPanel::loadConfig(const QString& file) {
+    // Read and checked like swav train --config: bounded, regular files only, every field.
+    const auto loaded = loadConfigFile(file.toStdString(), {});
+    if (!loaded) {
+        Q_EMIT problem(QString::fromStdString(loaded.error().message));
+        return false;
+    }
+    m_form->setConfigJson(toJson(loaded.value()));
+    rememberConfig(file);
+    validateNow();
+    return true;
+}
+
+void ExperimentPanel::loadConfigJson(const QString& json, const QString& origin) {
+    const auto loaded = swav::loadConfig(json.toStdString(), origin.toStdString(), {});
+    if (!loaded) {
+        Q_EMIT problem(QString::fromStdString(loaded.error().message));
+        return;
+    }
+    m_form->setConfigJson(toJson(loaded.value()));
+    validateNow();
+}
+
+QString ExperimentPanel::commandLine() const {
+    ValidationReport ignored;
+    const ExperimentConfig config = configFromJson(m_form->configJson(), ignored);
+    try {
+        return QString::fromStdString(trainCommandLine(config, presetName().toStdString()));
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+}
+
+QStringList ExperimentPanel::recentConfigs() const {
+    return QSettings().value(kRecentKey).toStringList();
+}
+
+void ExperimentPanel::rememberConfig(const QString& file) {
+    QStringList recent = recentConfigs();
+    const QString absolute = QFileInfo(file).absoluteFilePath();
+    recent.removeAll(absolute);
+    recent.prepend(absolute);
+    QSettings().setValue(kRecentKey, recent.mid(0, kRecentCount));
 }
 
 } // namespace swav

@@ -12,6 +12,7 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QHBoxLayout;
 class QTimer;
 
@@ -43,16 +44,31 @@ public:
     /// Locks editing while a run uses the configuration.
     void setEditable(bool editable);
 
+    /// Writes the form's configuration (valid or not) as JSON; false and a problem on failure.
+    bool saveConfig(const QString& file);
+    /// Fills the form from a JSON configuration file (checked as swav train --config does).
+    bool loadConfig(const QString& file);
+    /// Fills the form with a configuration (a stored run's: "New run from this run").
+    void loadConfigJson(const QString& json, const QString& origin);
+    /// The `swav train` line for the form: its preset and a --set per changed field.
+    QString commandLine() const;
+    /// Recently saved or loaded configuration files, newest first.
+    QStringList recentConfigs() const;
+
 Q_SIGNALS:
     void validityChanged(bool valid);
+    void problem(const QString& message);
 
 private:
     void showPresetDescription();
     void chooseFolder();
     void updatePreview();
+    void rememberConfig(const QString& file);
+    void fillConfigMenu();
 
     DatasetCache* m_datasets;
     QComboBox* m_presets = nullptr;
+    QMenu* m_configMenu = nullptr;
     QLabel* m_description = nullptr;
     QComboBox* m_datasetKind = nullptr;
     QLineEdit* m_datasetPath = nullptr;

@@ -270,6 +270,8 @@ void MainWindow::buildDocks() {
             });
     connect(m_runsPanel, &RunsPanel::resumeRequested, this, &MainWindow::resumeRun);
     connect(m_runsPanel, &RunsPanel::importRequested, m_import, &QAction::trigger);
+    connect(m_runsPanel, &RunsPanel::newRunRequested, this, &MainWindow::newRunFrom);
+    connect(m_experiment, &ExperimentPanel::problem, this, &MainWindow::showProblem);
     connect(m_runsPanel, &RunsPanel::evaluateRequested, this,
             [this, evaluationDock](qint64 run, const QString& checkpoint) {
                 m_evaluation->setCheckpoint(run, checkpoint);
@@ -540,6 +542,23 @@ int MainWindow::checkRunLiveness() {
     } catch (const std::exception& e) {
         showProblem(QString::fromStdString(e.what()));
         return 0;
+    }
+}
+
+void MainWindow::newRunFrom(qint64 runId) {
+    try {
+        const auto record = m_store ? m_store->run(runId) : std::nullopt;
+        if (!record) {
+            showProblem(tr("No run %1 in the database").arg(runId));
+            return;
+        }
+        m_experiment->loadConfigJson(QString::fromStdString(record->configJson),
+                                     tr("run %1").arg(runId));
+        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("experimentDock")))
+            dock->raise();
+        log(tr("the form holds run %1's configuration").arg(runId));
+    } catch (const std::exception& e) { // the database may fail under us
+        showProblem(QString::fromStdString(e.what()));
     }
 }
 

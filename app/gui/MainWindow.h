@@ -69,6 +69,8 @@ public:
     /// Marks runs whose process died (here or elsewhere) as interrupted; the window does this
     /// every few seconds. Returns how many it found.
     int checkRunLiveness();
+    /// Fills the experiment form with a stored run's configuration.
+    void newRunFrom(qint64 runId);
     /// Brings the dashboard (0) or the lab (1) to the front of the central area.
     void showCentralView(int view);
     store::RunStore* runStore() const { return m_store.get(); }

@@ -155,10 +155,12 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     auto* exportMetrics = new QPushButton(tr("Export metrics CSV..."), this);
     auto* exportList = new QPushButton(tr("Export list CSV..."), this);
     m_delete = new QPushButton(tr("Delete..."), this);
+    auto* again = new QPushButton(tr("New run from this"), this);
+    again->setToolTip(tr("Fill the Experiment form with this run's configuration"));
     // Two rows, so that the panel fits a narrow dock column.
     int slot = 0;
     for (auto* button :
-         {m_resume, evaluate, analyze, m_delete, openFolder, exportMetrics, exportList}) {
+         {m_resume, evaluate, analyze, again, m_delete, openFolder, exportMetrics, exportList}) {
         buttons->addWidget(button, slot / 4, slot % 4);
         ++slot;
     }
@@ -183,6 +185,10 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     connect(m_resume, &QPushButton::clicked, this, [this] {
         if (m_detailRun > 0)
             Q_EMIT resumeRequested(m_detailRun);
+    });
+    connect(again, &QPushButton::clicked, this, [this] {
+        if (m_detailRun > 0)
+            Q_EMIT newRunRequested(m_detailRun);
     });
     connect(evaluate, &QPushButton::clicked, this, [this] {
         if (m_detailRun > 0)

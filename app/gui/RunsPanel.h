@@ -46,6 +46,8 @@ public:
 Q_SIGNALS:
     void resumeRequested(qint64 runId);
     void importRequested();
+    /// "New run from this": the form should take this run's configuration.
+    void newRunRequested(qint64 runId);
     void evaluateRequested(qint64 runId, const QString& checkpoint);
     void analyzeRequested(qint64 runId, const QString& checkpoint);
     void problem(const QString& message);

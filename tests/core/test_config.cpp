@@ -3,6 +3,7 @@
 #include "config/ConfigJson.h"
 #include "config/ConfigSchema.h"
 #include "config/Presets.h"
+#include "config/TrainCommandLine.h"
 
 #include <nlohmann/json.hpp>
 
@@ -326,4 +327,34 @@ SWAV_TEST(CropCountsSummingPastIntMaxDoNotOverflow) {
     config.multicrop.crops[1].count = std::numeric_limits<int>::max();
     VERIFY_EQ(config.totalCrops(), std::numeric_limits<int>::max());
     VERIFY(!validateConfig(config).ok());
+}
+
+SWAV_TEST(TheTrainCommandLineReproducesTheConfig) {
+    auto config = loadPreset("fashion-mnist", {});
+    VERIFY(config);
+    config->name = "my run, v2";
+    config->optim.epochs = 2;
+    config->dataset.subset = 3072;
+    config->swav.epsilon = 0.03;
+    config->dataset.kind = "mnist";
+    config->runtime.device = "true"; // a string that reads as JSON
+    config->multicrop.crops.push_back(config->multicrop.crops.back()); // a third group
+    config->multicrop.crops.back().size = 10;
+    const auto overrides = overridesFromPreset(*config, "fashion-mnist");
+    VERIFY(std::find(overrides.begin(), overrides.end(), "optim.epochs=2") != overrides.end());
+    VERIFY(std::find(overrides.begin(), overrides.end(), "dataset.kind=mnist") != overrides.end());
+    // The preset with these overrides is the configuration again, field for field.
+    ValidationReport ignored;
+    json rebuilt = toJson(configFromJson(json::parse(findPreset("fashion-mnist")->json), ignored));
+    for (const auto& assignment : overrides)
+        applyOverride(rebuilt, assignment, ignored);
+    VERIFY_MSG(ignored.ok(), ignored.format());
+    VERIFY_EQ(rebuilt.dump(), toJson(*config).dump());
+    // Nothing to set for the preset itself; quotes where the shell needs them.
+    auto plain = loadPreset("fashion-mnist", {});
+    VERIFY(overridesFromPreset(*plain, "fashion-mnist").empty());
+    const std::string line = trainCommandLine(*config, "fashion-mnist");
+    VERIFY_CONTAINS(line, "swav train --preset fashion-mnist --set ");
+    VERIFY_CONTAINS(line, "--set 'name=my run, v2'");
+    VERIFY_CONTAINS(line, "--set optim.epochs=2");
 }

@@ -266,6 +266,53 @@ private Q_SLOTS:
         QVERIFY(!form->fieldShown(QStringLiteral("dataset.synthetic_size")));
     }
 
+    // Issue 14: configurations travel: saved and loaded as JSON, copied as a command line that
+    // the shell and `swav config` turn back into the same configuration, taken from a stored run.
+    void configurationsSaveLoadCopyAndComeFromRuns() {
+        MainWindow window(database());
+        ExperimentConfig config = tinyRun(3);
+        config.name = "travelling config, v2";
+        config.swav.epsilon = 0.04;
+        loadIntoForm(window, config);
+        ExperimentPanel* experiment = window.experiment();
+        const nlohmann::json edited = experiment->form()->configJson();
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("travel.json"));
+        QVERIFY(experiment->saveConfig(file));
+        experiment->selectPreset(QStringLiteral("fashion-mnist"));
+        QVERIFY(experiment->form()->configJson() != edited);
+        QVERIFY(experiment->loadConfig(file));
+        QCOMPARE(experiment->form()->configJson().dump(), edited.dump());
+        QCOMPARE(experiment->recentConfigs().value(0), QFileInfo(file).absoluteFilePath());
+        QSignalSpy problems(experiment, &ExperimentPanel::problem);
+        QVERIFY(!experiment->loadConfig(dir.filePath(QStringLiteral("missing.json"))));
+        QCOMPARE(problems.count(), 1);
+
+        // The command, run by a shell with `swav config` in place of `swav train`.
+        const QString command = experiment->commandLine();
+        QVERIFY2(command.startsWith(QStringLiteral("swav train --preset ")), qPrintable(command));
+        QProcess shell;
+        shell.start(QStringLiteral("bash"),
+                    {QStringLiteral("-c"), QStringLiteral("\"$SWAV_CLI\" config") +
+                                               command.mid(QStringLiteral("swav train").size())});
+        QVERIFY(shell.waitForFinished(60000));
+        QCOMPARE(shell.exitCode(), 0);
+        const auto printed = nlohmann::json::parse(shell.readAllStandardOutput().toStdString());
+        ValidationReport ignored;
+        QCOMPARE(printed.dump(), toJson(configFromJson(edited, ignored)).dump());
+
+        // New run from a stored run: the form takes its configuration.
+        ExperimentConfig stored = tinyRun(7);
+        stored.name = "stored";
+        auto folder = store::newRunFolder(database().toStdString(), stored.name);
+        QVERIFY(folder);
+        const qint64 run = window.runStore()->createRun(store::newRunFor(stored, "", *folder));
+        window.newRunFrom(run);
+        QCOMPARE(experiment->form()->configJson()["optim"]["epochs"].get<int>(), 7);
+        QCOMPARE(experiment->form()->configJson()["name"].get<std::string>(),
+                 std::string("stored"));
+    }
+
     void invalidFieldBlocksStartWithTheMessage() {
         MainWindow window(database());
         loadIntoForm(window, tinyRun(1));
