@@ -451,7 +451,7 @@ SWAV_TEST(Issue10_MigrationToTheFileListKeepsRunsAndMarksThemUnlisted) {
         db.exec("COMMIT");
     }
     auto store = openStore(path);
-    VERIFY_EQ(store->schemaVersion(), 3);
+    VERIFY_EQ(store->schemaVersion(), kSchemaVersion); // through version 3
     VERIFY(store->database().tableExists("run_files"));
     const auto old = store->run(1);
     VERIFY_EQ(old->runDir, std::string("/somewhere"));
