@@ -47,8 +47,12 @@ ClustersPanel::ClustersPanel(QWidget* parent)
     m_compute->setEnabled(false);
     m_follow = new QCheckBox(tr("Follow training"), this);
     m_follow->setToolTip(tr("Recompute from every new checkpoint of the running run"));
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->setToolTip(tr("Stop the computation in progress"));
+    m_cancel->setVisible(false);
     row->addWidget(m_source, 1);
     row->addWidget(m_compute);
+    row->addWidget(m_cancel);
     layout->addLayout(row);
     auto* options = new QHBoxLayout;
     options->addWidget(m_space);
@@ -97,6 +101,7 @@ ClustersPanel::ClustersPanel(QWidget* parent)
     layout->addWidget(splitter, 1);
 
     connect(m_compute, &QPushButton::clicked, this, &ClustersPanel::compute);
+    connect(m_cancel, &QPushButton::clicked, this, &ClustersPanel::cancel);
     connect(&m_watcher, &QFutureWatcher<std::shared_ptr<Result>>::finished, this,
             &ClustersPanel::showResult);
     connect(m_gallery, &ClusterGalleryView::prototypeClicked, this, &ClustersPanel::showPrototype);
@@ -111,7 +116,14 @@ ClustersPanel::ClustersPanel(QWidget* parent)
 }
 
 ClustersPanel::~ClustersPanel() {
+    cancel(); // closing the window does not wait for a whole analysis
     m_watcher.waitForFinished();
+}
+
+void ClustersPanel::cancel() {
+    if (m_cancelRequested)
+        m_cancelRequested->store(true);
+    m_pending = false;
 }
 
 void ClustersPanel::setCheckpoint(const QString& checkpoint, bool computeNow,
@@ -143,13 +155,15 @@ void ClustersPanel::compute() {
     request.galleryTop = 24;
     request.space = m_space->currentData().toString().toStdString();
     request.expectedSha256 = m_checkpointSha256.toStdString();
-    const ProgressCallback progress = [relay = progressRelay(m_progress)](int64_t done,
-                                                                          int64_t total) {
+    m_cancelRequested = std::make_shared<std::atomic<bool>>(false);
+    const ProgressCallback progress = [relay = progressRelay(m_progress),
+                                       cancelled = m_cancelRequested](int64_t done, int64_t total) {
         relay({}, done, total);
-        return true;
+        return !cancelled->load(); // false stops the feature extraction
     };
     const std::string checkpoint = m_checkpoint.toStdString();
     m_compute->setEnabled(false);
+    m_cancel->setVisible(true);
     m_watcher.setFuture(QtConcurrent::run([checkpoint, request, progress] {
         auto result = std::make_shared<Result>();
         auto analysis = analyzeCheckpoint(checkpoint, request, progress);
@@ -170,7 +184,14 @@ void ClustersPanel::compute() {
 void ClustersPanel::showResult() {
     const auto result = m_watcher.result();
     m_compute->setEnabled(!m_checkpoint.isEmpty());
-    if (!result->error.isEmpty()) {
+    m_cancel->setVisible(false);
+    const bool cancelled = m_cancelRequested && m_cancelRequested->load();
+    m_cancelRequested.reset();
+    if (cancelled && !result->error.isEmpty()) {
+        m_progress->setValue(0);
+        m_source->setText(tr("Cancelled: %1").arg(QFileInfo(m_checkpoint).fileName()));
+        Q_EMIT computed(false);
+    } else if (!result->error.isEmpty()) {
         Q_EMIT problem(tr("Clusters could not be computed: %1").arg(result->error));
         Q_EMIT computed(false);
     } else {

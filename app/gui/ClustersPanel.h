@@ -7,6 +7,7 @@
 #include <QFutureWatcher>
 #include <QWidget>
 
+#include <atomic>
 #include <memory>
 
 class QCheckBox;
@@ -35,6 +36,8 @@ public:
     void onNewCheckpoint(const QString& checkpoint);
     void compute();
     bool computing() const { return m_watcher.isRunning(); }
+    /// Stops the computation in progress at its next batch; computed(false) follows.
+    void cancel();
     ClusterGalleryView* gallery() const { return m_gallery; }
     EmbeddingMap* map() const { return m_map; }
     /// Shows one image's prediction (after a computation).
@@ -58,6 +61,8 @@ private:
     QString m_checkpointSha256;
     QLabel* m_source = nullptr;
     QPushButton* m_compute = nullptr;
+    QPushButton* m_cancel = nullptr;
+    std::shared_ptr<std::atomic<bool>> m_cancelRequested; // of the computation in progress
     QCheckBox* m_follow = nullptr;
     QComboBox* m_space = nullptr;
     QComboBox* m_colouring = nullptr;

@@ -22,10 +22,12 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QScrollArea>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -119,7 +121,7 @@ ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
     m_validateTimer->setInterval(150);
     connect(m_validateTimer, &QTimer::timeout, this, &ExperimentPanel::validateNow);
     connect(m_form, &ConfigForm::edited, m_validateTimer, qOverload<>(&QTimer::start));
-    connect(m_presets, &QComboBox::currentTextChanged, this, &ExperimentPanel::selectPreset);
+    connect(m_presets, &QComboBox::currentTextChanged, this, &ExperimentPanel::onPresetPicked);
     // The global batch, and with it the queue and tuned-batch warnings, follow the processes.
     connect(m_devices, &DevicePicker::changed, this, &ExperimentPanel::validateNow);
     connect(browse, &QPushButton::clicked, this, &ExperimentPanel::chooseFolder);
@@ -144,7 +146,9 @@ void ExperimentPanel::selectPreset(const QString& name) {
     if (!preset)
         return;
     if (m_presets->currentText() != name) {
+        m_selectingPreset = true;
         m_presets->setCurrentText(name); // re-enters through the signal
+        m_selectingPreset = false;
         return;
     }
     ValidationReport ignored;
@@ -152,7 +156,34 @@ void ExperimentPanel::selectPreset(const QString& name) {
     if (config)
         m_form->setConfigJson(toJson(*config));
     showPresetDescription();
+    markLoaded();
     validateNow();
+}
+
+void ExperimentPanel::onPresetPicked(const QString& name) {
+    if (!m_selectingPreset && hasEdits()) {
+        const auto answer = QMessageBox::question(
+            this, tr("Replace your edits?"),
+            tr("The form has changes that preset %1 would replace. Keep them (save them with "
+               "Configuration > Save as JSON), or discard them?")
+                .arg(name),
+            QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
+        if (answer != QMessageBox::Discard) {
+            const QSignalBlocker block(m_presets);
+            m_presets->setCurrentText(m_loadedPreset);
+            return;
+        }
+    }
+    selectPreset(name);
+}
+
+void ExperimentPanel::markLoaded() {
+    m_loaded = m_form->configJson().dump();
+    m_loadedPreset = m_presets->currentText();
+}
+
+bool ExperimentPanel::hasEdits() const {
+    return !m_loaded.empty() && m_form->configJson().dump() != m_loaded;
 }
 
 QString ExperimentPanel::presetName() const {
@@ -329,6 +360,7 @@ bool ExperimentPanel::loadConfig(const QString& file) {
         return false;
     }
     m_form->setConfigJson(toJson(loaded.value()));
+    markLoaded();
     rememberConfig(file);
     validateNow();
     return true;
@@ -341,6 +373,7 @@ void ExperimentPanel::loadConfigJson(const QString& json, const QString& origin)
         return;
     }
     m_form->setConfigJson(toJson(loaded.value()));
+    markLoaded();
     validateNow();
 }
 

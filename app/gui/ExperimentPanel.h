@@ -8,6 +8,7 @@
 #include <QWidget>
 
 #include <optional>
+#include <string>
 
 class QComboBox;
 class QLabel;
@@ -54,6 +55,9 @@ public:
     QString commandLine() const;
     /// Recently saved or loaded configuration files, newest first.
     QStringList recentConfigs() const;
+    /// The form differs from what was last loaded into it (preset, file or run).
+    bool hasEdits() const;
+    QComboBox* presetBox() const { return m_presets; }
 
 Q_SIGNALS:
     void validityChanged(bool valid);
@@ -64,6 +68,10 @@ private:
     void chooseFolder();
     void updatePreview();
     void rememberConfig(const QString& file);
+    /// The user picked another preset: asks before edits are replaced.
+    void onPresetPicked(const QString& name);
+    /// The form as loaded, to tell edits from it.
+    void markLoaded();
     void fillConfigMenu();
 
     DatasetCache* m_datasets;
@@ -82,6 +90,9 @@ private:
     QString m_problemsText;
     bool m_valid = false;
     bool m_syncing = false;
+    bool m_selectingPreset = false; // selectPreset() changes the preset box itself
+    QString m_loadedPreset;         // the preset the box showed when the form was loaded
+    std::string m_loaded;           // the form's JSON as loaded
 };
 
 } // namespace swav

@@ -357,7 +357,13 @@ bool MainWindow::startFromForm() {
 bool MainWindow::resumeRun(qint64 runId) {
     if (m_worker || !m_store)
         return false;
-    const auto record = m_store->run(runId);
+    std::optional<store::RunRecord> record;
+    try {
+        record = m_store->run(runId);
+    } catch (const std::exception& e) { // a damaged or vanished database
+        showProblem(QString::fromStdString(e.what()));
+        return false;
+    }
     if (!record) {
         showProblem(tr("No run %1 in the database").arg(runId));
         return false;
@@ -615,7 +621,12 @@ void MainWindow::stepRun() {
 QString MainWindow::recordedDigest(qint64 run, const QString& checkpoint) const {
     if (!m_store)
         return {};
-    return QString::fromStdString(store::recordedDigest(*m_store, run, checkpoint.toStdString()));
+    try {
+        return QString::fromStdString(
+            store::recordedDigest(*m_store, run, checkpoint.toStdString()));
+    } catch (const std::exception&) {
+        return {}; // the file is then read without the recorded digest to compare
+    }
 }
 
 void MainWindow::onStarted(const RunStarted& info) {
@@ -720,9 +731,14 @@ void MainWindow::evaluateCurrent() {
         const auto selected = m_runsPanel->selectedRuns();
         if (!selected.isEmpty()) {
             run = selected.last();
-            for (const auto& c : m_store->checkpoints(run))
-                if (c.exists)
-                    checkpoint = QString::fromStdString(c.path);
+            try {
+                for (const auto& c : m_store->checkpoints(run))
+                    if (c.exists)
+                        checkpoint = QString::fromStdString(c.path);
+            } catch (const std::exception& e) {
+                showProblem(QString::fromStdString(e.what()));
+                return;
+            }
         }
     }
     if (checkpoint.isEmpty()) {

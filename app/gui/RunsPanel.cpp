@@ -199,9 +199,14 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
             Q_EMIT analyzeRequested(m_detailRun, selectedCheckpoint());
     });
     connect(openFolder, &QPushButton::clicked, this, [this] {
-        if (m_runs && m_detailRun > 0)
+        if (!m_runs || m_detailRun <= 0)
+            return;
+        try {
             if (const auto run = m_runs->run(m_detailRun))
                 QDesktopServices::openUrl(QUrl::fromLocalFile(QString::fromStdString(run->runDir)));
+        } catch (const std::exception& e) {
+            Q_EMIT problem(QString::fromStdString(e.what()));
+        }
     });
     connect(m_files, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
         const QString path = item->data(0, Qt::UserRole).toString();

@@ -27,8 +27,11 @@
 #include "train/Checkpoint.h"
 #include "workflow/ImportRun.h"
 
+#include <SQLiteCpp/Database.h>
+
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
@@ -287,6 +290,33 @@ private Q_SLOTS:
         QSignalSpy problems(experiment, &ExperimentPanel::problem);
         QVERIFY(!experiment->loadConfig(dir.filePath(QStringLiteral("missing.json"))));
         QCOMPARE(problems.count(), 1);
+
+        // Picking another preset over edits asks first: Cancel keeps them, Discard replaces them.
+        experiment->form()->setValue(QStringLiteral("optim.epochs"), 9);
+        QVERIFY(experiment->hasEdits());
+        const QString before = experiment->presetName();
+        auto answerWith = [](QMessageBox::StandardButton button, bool* asked) {
+            QTimer::singleShot(200, [button, asked] {
+                for (QWidget* widget : QApplication::topLevelWidgets())
+                    if (auto* box = qobject_cast<QMessageBox*>(widget)) {
+                        *asked = true;
+                        box->button(button)->click();
+                    }
+            });
+        };
+        bool asked = false;
+        answerWith(QMessageBox::Cancel, &asked);
+        experiment->presetBox()->setCurrentText(QStringLiteral("fashion-mnist-quick"));
+        QVERIFY(asked);
+        QCOMPARE(experiment->presetName(), before);
+        QCOMPARE(experiment->form()->configJson()["optim"]["epochs"].get<int>(), 9);
+        asked = false;
+        answerWith(QMessageBox::Discard, &asked);
+        experiment->presetBox()->setCurrentText(QStringLiteral("fashion-mnist-quick"));
+        QVERIFY(asked);
+        QCOMPARE(experiment->presetName(), QStringLiteral("fashion-mnist-quick"));
+        QVERIFY(!experiment->hasEdits());
+        QVERIFY(experiment->loadConfig(file));
 
         // The command, run by a shell with `swav config` in place of `swav train`.
         const QString command = experiment->commandLine();
@@ -733,6 +763,47 @@ private Q_SLOTS:
         QVERIFY(train.waitForFinished(30000));
         QCOMPARE(stateOf(window, run), QStringLiteral("running")); // nobody has looked yet
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("interrupted"), 30000);
+    }
+
+    // Issue 14: cluster analysis can be cancelled; database failures become messages.
+    void clusterAnalysisCancelsAndDatabaseErrorsAreShown() {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("runs.db"));
+        MainWindow window(db);
+        // A run to analyse: imported weights of a small synthetic configuration.
+        ExperimentConfig config = tinyRun(1);
+        config.name = "to-analyse";
+        const std::string file = dir.filePath(QStringLiteral("weights.pt")).toStdString();
+        SwavModel model(config.model, 1);
+        saveStateDict(torchvisionStateDict(model), file);
+        ImportRequest request;
+        request.file = file;
+        request.config = config;
+        const auto imported = importRun(*window.runStore(), db.toStdString(), request);
+        QVERIFY2(imported, imported ? "" : imported.error().message.c_str());
+
+        ClustersPanel* clusters = window.clusters();
+        QSignalSpy computed(clusters, &ClustersPanel::computed);
+        QSignalSpy problems(clusters, &ClustersPanel::problem);
+        clusters->setCheckpoint(QString::fromStdString(imported->checkpoint), true);
+        QVERIFY(clusters->computing());
+        clusters->cancel();
+        QVERIFY(computed.wait(60000));
+        QCOMPARE(computed.first().first().toBool(), false);
+        QCOMPARE(problems.count(), 0); // a cancel is not a problem
+        clusters->compute();
+        QVERIFY(computed.wait(60000));
+        QCOMPARE(computed.last().first().toBool(), true);
+
+        // The database loses a table under the window: resuming says so instead of crashing.
+        {
+            SQLite::Database raw(db.toStdString(), SQLite::OPEN_READWRITE);
+            raw.exec("DROP TABLE run_tags");
+        }
+        QVERIFY(!window.resumeRun(imported->runId));
+        QVERIFY2(window.lastProblem().contains(QStringLiteral("run_tags")) ||
+                     window.lastProblem().contains(db),
+                 qPrintable(window.lastProblem()));
     }
 
     void closingDuringARunAsksThenStopsWithACheckpoint() {
