@@ -37,6 +37,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QStyle>
+#include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QThread>
 #include <QTimer>
@@ -129,7 +130,8 @@ MainWindow::MainWindow(const QString& database, QWidget* parent)
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-    m_experiment->selectPreset(QStringLiteral("fashion-mnist"));
+    // A first run shows results within about two minutes on a CPU.
+    m_experiment->selectPreset(QStringLiteral("fashion-mnist-quick"));
     updateActions();
 }
 
@@ -568,6 +570,28 @@ void MainWindow::newRunFrom(qint64 runId) {
     }
 }
 
+void MainWindow::notifyIfAway(const RunOutcome& outcome) {
+    if (isActiveWindow())
+        return; // the user is looking
+    const QString title = outcome.status == RunStatus::Finished  ? tr("Run finished")
+                          : outcome.status == RunStatus::Stopped ? tr("Run stopped")
+                                                                 : tr("Run failed");
+    const QString text = tr("%1: %2").arg(m_runName, QString::fromStdString(outcome.message));
+    if (QSystemTrayIcon::isSystemTrayAvailable()) {
+        if (!m_tray) {
+            m_tray = new QSystemTrayIcon(windowIcon(), this);
+            m_tray->setToolTip(windowTitle());
+        }
+        m_tray->show();
+        m_tray->showMessage(title, text,
+                            outcome.status == RunStatus::Failed ? QSystemTrayIcon::Critical
+                                                                : QSystemTrayIcon::Information,
+                            15000);
+    }
+    QApplication::alert(this); // the taskbar entry asks for attention
+    m_lastNotification = title + QStringLiteral(" — ") + text;
+}
+
 void MainWindow::showCentralView(int view) {
     m_centralViews->setCurrentIndex(view);
 }
@@ -693,6 +717,7 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
         break;
     }
     m_progressLabel->setText(tr("idle"));
+    notifyIfAway(outcome);
     if (m_thread) { // the in-process worker goes with its thread
         m_thread->quit();
         m_thread->wait();

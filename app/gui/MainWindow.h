@@ -16,6 +16,7 @@
 class QAction;
 class QSpinBox;
 class QLabel;
+class QSystemTrayIcon;
 class QTabWidget;
 class QPlainTextEdit;
 class QThread;
@@ -79,6 +80,8 @@ public:
     QAction* stopAction() const { return m_stop; }
     QAction* stepAction() const { return m_step; }
     QSpinBox* stepCount() const { return m_stepCount; }
+    /// The last desktop notification (a run ended while the window was in the background).
+    QString lastNotification() const { return m_lastNotification; }
     /// The last problem shown in the message bar ("" when none).
     QString lastProblem() const { return m_lastProblem; }
 
@@ -114,6 +117,9 @@ private:
     /// Stops the run (checkpoint first) and blocks until its thread has ended.
     void stopAndWait();
     void saveLayout();
+    /// A desktop notification (tray message where a tray exists, taskbar alert) when a run
+    /// ends while the window is not the active one.
+    void notifyIfAway(const RunOutcome& outcome);
     /// Presenter mode: the lab alone, every dock and the toolbar hidden meanwhile.
     void setPresenting(bool on);
 
@@ -151,6 +157,8 @@ private:
     QString m_runDir;
     QString m_lastCheckpoint;
     QString m_lastProblem;
+    QString m_lastNotification;
+    QSystemTrayIcon* m_tray = nullptr;
     int m_epochs = 0;
     int m_prototypes = 0;
 };

@@ -443,6 +443,9 @@ private Q_SLOTS:
         QVERIFY(finished.wait(60000));
         const auto outcome = finished.first().first().value<RunOutcome>();
         QCOMPARE(int(outcome.status), int(RunStatus::Stopped));
+        // The window was not the active one: a notification went out.
+        QVERIFY2(window.lastNotification().startsWith(QStringLiteral("Run stopped")),
+                 qPrintable(window.lastNotification()));
         QVERIFY(QFileInfo::exists(QString::fromStdString(outcome.lastCheckpoint)));
         QCOMPARE(stateOf(window, run), QStringLiteral("stopped"));
         QVERIFY(!window.runStore()->checkpoints(run).empty());
