@@ -61,6 +61,7 @@ LossPlot::LossPlot(QWidget* parent)
     legendColumn->addElement(0, 0, p->legend);
     legendColumn->addElement(1, 0, new QCPLayoutElement(p)); // pushes the legend up
     legendColumn->setRowStretchFactor(1, 10);
+    legendColumn->setMargins(QMargins(0, 0, 6, 0)); // the legend's frame stays inside the widget
     p->plotLayout()->setColumnStretchFactor(1, 0.001);
 }
 

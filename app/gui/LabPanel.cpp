@@ -194,6 +194,13 @@ void LabPanel::setCheckpoint(const QString& checkpoint, const QString& sha256) {
         compute();
 }
 
+void LabPanel::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (source() == Source::Checkpoint && !m_checkpoint.isEmpty() &&
+        m_checkpoint != m_computedCheckpoint && !computing())
+        compute();
+}
+
 void LabPanel::setHeldModel(std::shared_ptr<const HeldModel> model) {
     m_held = std::move(model);
     updateSourceText();
@@ -254,6 +261,7 @@ void LabPanel::compute() {
     case Source::Checkpoint:
         job->model =
             labModelFromCheckpoint(m_checkpoint.toStdString(), m_checkpointSha256.toStdString());
+        m_computedCheckpoint = m_checkpoint;
         break;
     case Source::PausedRun:
         job->model = labModelFromHeld(*m_held);

@@ -65,6 +65,10 @@ Q_SIGNALS:
     void problem(const QString& message);
     void presenterModeChanged(bool on);
 
+protected:
+    /// A checkpoint that arrived while the lab was hidden is computed when it is shown.
+    void showEvent(QShowEvent* event) override;
+
 private:
     struct Job;
     void showResult();
@@ -84,6 +88,7 @@ private:
     LabSwapView* m_swap = nullptr;
 
     QString m_checkpoint, m_checkpointSha256;
+    QString m_computedCheckpoint; // the checkpoint of the batch on show
     std::shared_ptr<const HeldModel> m_held;
     std::unique_ptr<ExperimentConfig> m_formConfig;
     quint64 m_seed = 1;

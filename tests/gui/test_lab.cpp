@@ -13,7 +13,9 @@
 #include "config/ConfigJson.h"
 #include "data/Dataset.h"
 #include "eval/LabBatch.h"
+#include "model/ModelState.h"
 #include "swav/Sinkhorn.h"
+#include "train/Checkpoint.h"
 
 #include <ATen/ATen.h>
 
@@ -257,6 +259,29 @@ private Q_SLOTS:
         lab->setPresenterMode(false);
         QCOMPARE(lab->font().pointSizeF(), normal);
         QVERIFY(experimentDock->isVisible());
+    }
+
+    void aCheckpointGivenWhileHiddenIsComputedWhenShown() {
+        QTemporaryDir dir;
+        const ExperimentConfig config = labRun();
+        SwavModel model(config.model, 1);
+        CheckpointState state;
+        state.configJson = toJson(config).dump();
+        state.model = modelState(*model);
+        const QString file = dir.filePath(QStringLiteral("epoch-0001.pt"));
+        saveCheckpoint(state, file.toStdString());
+        LabPanel panel;
+        QSignalSpy computed(&panel, &LabPanel::computed);
+        panel.setCheckpoint(file);
+        QVERIFY(!panel.computing()); // hidden: nothing to show it to
+        panel.show();
+        QVERIFY(panel.computing());
+        QVERIFY(computed.wait(60000));
+        QVERIFY(computed.last().first().toBool());
+        QVERIFY(panel.originText().contains(QStringLiteral("epoch-0001.pt")));
+        panel.hide();
+        panel.show(); // the same checkpoint: not again
+        QVERIFY(!panel.computing());
     }
 
     void theLabFollowsAPausedRunStepByStep() {
