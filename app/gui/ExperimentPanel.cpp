@@ -161,20 +161,25 @@ void ExperimentPanel::selectPreset(const QString& name) {
 }
 
 void ExperimentPanel::onPresetPicked(const QString& name) {
-    if (!m_selectingPreset && hasEdits()) {
-        const auto answer = QMessageBox::question(
-            this, tr("Replace your edits?"),
-            tr("The form has changes that preset %1 would replace. Keep them (save them with "
-               "Configuration > Save as JSON), or discard them?")
-                .arg(name),
-            QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
-        if (answer != QMessageBox::Discard) {
-            const QSignalBlocker block(m_presets);
-            m_presets->setCurrentText(m_loadedPreset);
-            return;
-        }
+    if (!m_selectingPreset &&
+        !confirmDiscardEdits(tr("Preset %1 replaces every field.").arg(name))) {
+        const QSignalBlocker block(m_presets);
+        m_presets->setCurrentText(m_loadedPreset);
+        return;
     }
     selectPreset(name);
+}
+
+bool ExperimentPanel::confirmDiscardEdits(const QString& why) {
+    if (!hasEdits())
+        return true;
+    const auto answer = QMessageBox::question(
+        this, tr("Discard your edits?"),
+        tr("%1 Discard the changes made in the form (save them first with Configuration > Save "
+           "as JSON)?")
+            .arg(why),
+        QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
+    return answer == QMessageBox::Discard;
 }
 
 void ExperimentPanel::markLoaded() {

@@ -57,6 +57,8 @@ public:
     QStringList recentConfigs() const;
     /// The form differs from what was last loaded into it (preset, file or run).
     bool hasEdits() const;
+    /// True when there are no edits, or the user agrees to lose them (asked, giving `why`).
+    bool confirmDiscardEdits(const QString& why);
     QComboBox* presetBox() const { return m_presets; }
 
 Q_SIGNALS:

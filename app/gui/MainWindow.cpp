@@ -142,7 +142,8 @@ MainWindow::~MainWindow() {
 void MainWindow::buildActions() {
     QStyle* s = style();
     m_new = new QAction(s->standardIcon(QStyle::SP_FileIcon), tr("&New run"), this);
-    m_new->setToolTip(tr("Reset the form to the selected preset"));
+    m_new->setToolTip(tr("Start over: the selected preset in the form (asks before discarding "
+                         "edits) and an empty dashboard"));
     m_start = new QAction(s->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this);
     m_start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     m_start->setToolTip(tr("Train the configured experiment (Ctrl+R)"));
@@ -179,8 +180,7 @@ void MainWindow::buildActions() {
     runMenu->addSeparator();
     runMenu->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
-    connect(m_new, &QAction::triggered, this,
-            [this] { m_experiment->selectPreset(m_experiment->presetName()); });
+    connect(m_new, &QAction::triggered, this, &MainWindow::newRun);
     connect(m_start, &QAction::triggered, this, &MainWindow::startFromForm);
     connect(m_pause, &QAction::toggled, this, &MainWindow::setPaused);
     connect(m_stop, &QAction::triggered, this, &MainWindow::stopRun);
@@ -590,6 +590,23 @@ void MainWindow::notifyIfAway(const RunOutcome& outcome) {
     }
     QApplication::alert(this); // the taskbar entry asks for attention
     m_lastNotification = title + QStringLiteral(" — ") + text;
+}
+
+bool MainWindow::newRun() {
+    if (m_worker)
+        return false;
+    if (!m_experiment->confirmDiscardEdits(
+            tr("New run puts preset %1 back into the form.").arg(m_experiment->presetName())))
+        return false;
+    m_experiment->selectPreset(m_experiment->presetName());
+    // The previous run's curves leave the dashboard; it stays in Runs.
+    const auto config = m_experiment->validConfig();
+    m_dashboard->startRun(config ? config->model.numPrototypes : 0);
+    m_runLabel->setText(tr("no run"));
+    m_messageBar->setVisible(false);
+    m_lastCheckpoint.clear();
+    m_runId = 0;
+    return true;
 }
 
 void MainWindow::showCentralView(int view) {

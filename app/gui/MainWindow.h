@@ -46,6 +46,9 @@ public:
 
     /// Starts a run of the experiment form (Start on the toolbar). False when it cannot start.
     bool startFromForm();
+    /// New run: the selected preset in the form again (asking before edits are discarded) and
+    /// an empty dashboard. False when a run is in progress or the user keeps the edits.
+    bool newRun();
     /// Continues a stopped or interrupted run of the database as the same run.
     bool resumeRun(qint64 runId);
     void stopRun();

@@ -316,6 +316,20 @@ private Q_SLOTS:
         QVERIFY(asked);
         QCOMPARE(experiment->presetName(), QStringLiteral("fashion-mnist-quick"));
         QVERIFY(!experiment->hasEdits());
+        // New run asks too, then empties the form's edits and the dashboard.
+        experiment->form()->setValue(QStringLiteral("optim.epochs"), 11);
+        window.lossPlot()->appendLoss(0, 4.0, false, false);
+        asked = false;
+        answerWith(QMessageBox::Cancel, &asked);
+        QVERIFY(!window.newRun());
+        QVERIFY(asked);
+        QCOMPARE(experiment->form()->configJson()["optim"]["epochs"].get<int>(), 11);
+        QCOMPARE(window.lossPlot()->pointCount(), 1);
+        asked = false;
+        answerWith(QMessageBox::Discard, &asked);
+        QVERIFY(window.newRun());
+        QVERIFY(!experiment->hasEdits());
+        QCOMPARE(window.lossPlot()->pointCount(), 0);
         QVERIFY(experiment->loadConfig(file));
 
         // The command, run by a shell with `swav config` in place of `swav train`.
