@@ -5,7 +5,6 @@
 #include "store/RunStore.h"
 #include "workflow/ImportRun.h"
 
-#include <filesystem>
 #include <iostream>
 
 namespace swav::cli {
@@ -30,8 +29,7 @@ int runImport(const ImportOptions& options) {
     ImportRequest request;
     request.file = options.file;
     request.config = *config;
-    request.config.name =
-        options.name.empty() ? std::filesystem::path(options.file).stem().string() : options.name;
+    request.config.name = importRunName(options.name, options.file);
     request.preset = source.preset;
     const auto imported = importRun(**store, database, request);
     if (!imported) {

@@ -28,6 +28,14 @@ constexpr int kCropSide = 72;     // crops, whatever their resolution
 constexpr int kTypicalSide = 48;  // typical images of a prototype
 constexpr int kTopPrototypes = 2; // of q and of p each, for the typical images
 
+/// Removes and deletes every item of `layout` and its widgets (stretches have none).
+void clearLayout(QLayout* layout) {
+    while (QLayoutItem* item = layout->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+}
+
 QVector<double> rowOf(const at::Tensor& t) {
     const auto d = t.to(at::kDouble).contiguous();
     return QVector<double>(d.data_ptr<double>(), d.data_ptr<double>() + d.numel());
@@ -163,10 +171,7 @@ void LabSwapView::setImage(int image) {
 }
 
 void LabSwapView::showCrops() {
-    while (QLayoutItem* item = m_cropLayout->takeAt(0)) {
-        delete item->widget();
-        delete item;
-    }
+    clearLayout(m_cropLayout);
     const LabBatch& batch = m_result->batch;
     const auto& assign = batch.swapped.assignCrops;
     auto* original = new QLabel(m_cropBox);
@@ -278,10 +283,7 @@ void LabSwapView::selectCell(int row, int col) {
 }
 
 void LabSwapView::showTypical() {
-    while (QLayoutItem* item = m_typicalLayout->takeAt(0)) {
-        delete item->widget(); // null for the stretch
-        delete item;
-    }
+    clearLayout(m_typicalLayout);
     const LabBatch& batch = m_result->batch;
     const auto q = batch.swapped.codes[size_t(m_row)][m_image];
     const auto p = batch.swapped.predictions[m_col][m_image];

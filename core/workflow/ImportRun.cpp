@@ -35,6 +35,10 @@ std::string defaultImportPreset(const std::string& arch) {
     return arch.empty() || arch == "resnet50" ? "imagenet-resnet50-800ep" : "fashion-mnist";
 }
 
+std::string importRunName(const std::string& name, const std::string& file) {
+    return name.empty() ? std::filesystem::path(file).stem().string() : name;
+}
+
 Expected<ExperimentConfig> importConfig(const std::string& preset,
                                         const std::vector<std::string>& overrides,
                                         const std::string& name, const std::string& file) {
@@ -42,7 +46,7 @@ Expected<ExperimentConfig> importConfig(const std::string& preset,
     if (!config)
         return Error{"importing " + file + " with preset " + preset + ": " +
                      config.error().message};
-    config->name = name.empty() ? std::filesystem::path(file).stem().string() : name;
+    config->name = importRunName(name, file);
     return config;
 }
 

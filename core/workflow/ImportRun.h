@@ -35,6 +35,9 @@ struct ImportedRun {
 /// ImageNet ResNet-50 setup for resnet50 (what the authors released), Fashion-MNIST otherwise.
 std::string defaultImportPreset(const std::string& arch);
 
+/// The run name of imported weights: `name`, or the weights file's name without extension.
+std::string importRunName(const std::string& name, const std::string& file);
+
 /// A preset's configuration for imported weights: `overrides` applied, the run named `name`
 /// or, when empty, after the weights file.
 Expected<ExperimentConfig> importConfig(const std::string& preset,
