@@ -1,6 +1,7 @@
 #include "DashboardPanel.h"
 
 #include "LossPlot.h"
+#include "MatrixHeatMap.h"
 #include "MetricPlot.h"
 #include "PrototypeUsageChart.h"
 #include "train/RunHealth.h"
@@ -11,12 +12,58 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <numeric>
+
 namespace swav {
+
+namespace {
+
+/// Rows = epochs, columns = prototypes by decreasing use over the run; each cell the prototype's
+/// share of its epoch's assignments (epochs of different lengths compare).
+HeatMatrix usageOverEpochs(const std::vector<std::vector<int64_t>>& perEpoch) {
+    HeatMatrix m;
+    size_t prototypes = 0;
+    for (const auto& counts : perEpoch)
+        prototypes = std::max(prototypes, counts.size());
+    if (perEpoch.empty() || prototypes == 0)
+        return m;
+    std::vector<int64_t> total(prototypes, 0);
+    for (const auto& counts : perEpoch)
+        for (size_t k = 0; k < counts.size(); ++k)
+            total[k] += counts[k];
+    std::vector<int> order(prototypes);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return total[a] > total[b]; });
+    m.rows = int(perEpoch.size());
+    m.cols = int(prototypes);
+    m.values.resize(m.rows * m.cols);
+    for (int e = 0; e < m.rows; ++e) {
+        const auto& counts = perEpoch[e];
+        const double sum = double(std::accumulate(counts.begin(), counts.end(), int64_t(0)));
+        for (int c = 0; c < m.cols; ++c) {
+            const size_t k = size_t(order[c]);
+            m.values[e * m.cols + c] = sum > 0 && k < counts.size() ? counts[k] / sum : 0.0;
+        }
+        m.rowLabels << QString::number(e + 1);
+    }
+    m.colIds = QVector<int>(order.begin(), order.end());
+    m.rowName = QStringLiteral("epoch");
+    m.colName = QStringLiteral("prototype");
+    m.title = QObject::tr("Share of each epoch's assignments (prototypes by use over the run)");
+    return m;
+}
+
+} // namespace
 
 DashboardPanel::DashboardPanel(QWidget* parent)
     : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
+    m_title = new QLabel(this);
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_title->hide();
+    layout->addWidget(m_title);
     auto* vertical = new QSplitter(Qt::Vertical, this);
 
     auto* lossBox = new QWidget(vertical);
@@ -44,7 +91,13 @@ DashboardPanel::DashboardPanel(QWidget* parent)
     m_knn->setMarkers(true);
     m_knn->setIntegerX();
 
-    m_usage = new PrototypeUsageChart(vertical);
+    auto* usageRow = new QSplitter(Qt::Horizontal, vertical);
+    m_usage = new PrototypeUsageChart(usageRow);
+    m_history = new MatrixHeatMap(usageRow);
+    m_history->setToolTip(tr("Prototype usage of every epoch: a healthy run spreads over many "
+                             "columns; a collapse shows as one bright column."));
+    usageRow->setStretchFactor(0, 1);
+    usageRow->setStretchFactor(1, 1);
     vertical->setStretchFactor(0, 3);
     vertical->setStretchFactor(1, 2);
     vertical->setStretchFactor(2, 2);
@@ -54,14 +107,26 @@ DashboardPanel::DashboardPanel(QWidget* parent)
             &LossPlot::setSmoothingWindow);
 }
 
-void DashboardPanel::startRun(int prototypes) {
+void DashboardPanel::startRun(int prototypes, const QString& title) {
+    setTitle(title);
     m_prototypes = prototypes;
+    m_epochUsage.clear();
+    m_history->setMatrix({});
     m_loss->clear();
     m_loss->setPrototypeCount(prototypes);
     m_lr->clear();
     m_speed->clear();
     m_knn->clear();
     m_usage->clear();
+}
+
+void DashboardPanel::setTitle(const QString& title) {
+    m_title->setText(title);
+    m_title->setVisible(!title.isEmpty());
+}
+
+QString DashboardPanel::title() const {
+    return m_title->text();
 }
 
 void DashboardPanel::addStep(const StepMetrics& m) {
@@ -86,6 +151,16 @@ void DashboardPanel::addEpoch(const EpochMetrics& m) {
     for (const auto& hint : health.hints)
         summary.hints << QString::fromStdString(hint);
     m_usage->setSummary(summary);
+    if (m.epoch >= 0) {
+        // A resumed run reports its epochs again from the checkpoint on.
+        m_epochUsage.resize(size_t(m.epoch) + 1);
+        m_epochUsage[size_t(m.epoch)] = m.prototypeUsage;
+        updateUsageHistory();
+    }
+}
+
+void DashboardPanel::updateUsageHistory() {
+    m_history->setMatrix(usageOverEpochs(m_epochUsage));
 }
 
 } // namespace swav

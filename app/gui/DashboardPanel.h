@@ -1,16 +1,23 @@
 #pragma once
 // The live dashboard: loss (raw, smoothed, ln K, frozen/queue spans), learning rate, images/s,
-// online kNN accuracy, and the prototype usage chart with its health line.
+// online kNN accuracy, the latest epoch's prototype usage with its health line, and the usage of
+// every epoch as a heat map (epoch x prototype). Fed by a run of this window or by a stored run
+// read back from the database (RunReplay).
 
 #include "train/TrainingObserver.h"
 
 #include <QWidget>
 
+#include <cstdint>
+#include <vector>
+
+class QLabel;
 class QSpinBox;
 
 namespace swav {
 
 class LossPlot;
+class MatrixHeatMap;
 class MetricPlot;
 class PrototypeUsageChart;
 
@@ -19,7 +26,10 @@ class DashboardPanel : public QWidget {
 public:
     explicit DashboardPanel(QWidget* parent = nullptr);
 
-    void startRun(int prototypes);
+    /// Empties every chart for a run with `prototypes` prototypes; `title` names the run.
+    void startRun(int prototypes, const QString& title = {});
+    void setTitle(const QString& title);
+    QString title() const;
     void addStep(const StepMetrics& m);
     void addEpoch(const EpochMetrics& m);
 
@@ -28,14 +38,22 @@ public:
     MetricPlot* speedPlot() const { return m_speed; }
     MetricPlot* knnPlot() const { return m_knn; }
     PrototypeUsageChart* usageChart() const { return m_usage; }
+    /// Epoch x prototype: each epoch's share of the assignments, prototypes sorted by their use
+    /// over the whole run.
+    MatrixHeatMap* usageHistory() const { return m_history; }
 
 private:
+    void updateUsageHistory();
+
+    QLabel* m_title = nullptr;
     LossPlot* m_loss = nullptr;
     QSpinBox* m_smoothing = nullptr;
     MetricPlot* m_lr = nullptr;
     MetricPlot* m_speed = nullptr;
     MetricPlot* m_knn = nullptr;
     PrototypeUsageChart* m_usage = nullptr;
+    MatrixHeatMap* m_history = nullptr;
+    std::vector<std::vector<int64_t>> m_epochUsage; // [epoch][prototype]
     int m_prototypes = 0;
 };
 

@@ -13,6 +13,7 @@
 #include "LabPanel.h"
 #include "LossPlot.h"
 #include "RunsPanel.h"
+#include "StoredRunFollower.h"
 #include "Theme.h"
 #include "config/ConfigJson.h"
 #include "store/CheckpointDigests.h"
@@ -121,6 +122,11 @@ MainWindow::MainWindow(const QString& database, QWidget* parent)
     m_liveness->setInterval(5000);
     connect(m_liveness, &QTimer::timeout, this, &MainWindow::checkRunLiveness);
     m_liveness->start();
+    m_follower = new StoredRunFollower(m_store.get(), m_dashboard, 1000, this);
+    connect(m_follower, &StoredRunFollower::problem, this, &MainWindow::showProblem);
+    connect(m_follower, &StoredRunFollower::updated, this,
+            [this](qint64, const QString& summary) { m_runLabel->setText(summary); });
+    connect(m_follower, &StoredRunFollower::ended, m_runsPanel, &RunsPanel::refresh);
 
     if (!opened)
         showProblem(
@@ -273,6 +279,7 @@ void MainWindow::buildDocks() {
     connect(m_runsPanel, &RunsPanel::resumeRequested, this, &MainWindow::resumeRun);
     connect(m_runsPanel, &RunsPanel::importRequested, m_import, &QAction::trigger);
     connect(m_runsPanel, &RunsPanel::newRunRequested, this, &MainWindow::newRunFrom);
+    connect(m_runsPanel, &RunsPanel::showRequested, this, &MainWindow::showStoredRun);
     connect(m_experiment, &ExperimentPanel::problem, this, &MainWindow::showProblem);
     connect(m_runsPanel, &RunsPanel::evaluateRequested, this,
             [this, evaluationDock](qint64 run, const QString& checkpoint) {
@@ -439,6 +446,7 @@ void MainWindow::startLaunched(LaunchJob launch) {
 }
 
 void MainWindow::watchWorker(const WorkerJob& job) {
+    m_follower->stop();
     m_dashboard->startRun(job.config.model.numPrototypes);
     m_prototypes = job.config.model.numPrototypes;
     m_epochs = job.config.optim.epochs;
@@ -600,6 +608,7 @@ bool MainWindow::newRun() {
         return false;
     m_experiment->selectPreset(m_experiment->presetName());
     // The previous run's curves leave the dashboard; it stays in Runs.
+    m_follower->stop();
     const auto config = m_experiment->validConfig();
     m_dashboard->startRun(config ? config->model.numPrototypes : 0);
     m_runLabel->setText(tr("no run"));
@@ -607,6 +616,29 @@ bool MainWindow::newRun() {
     m_lastCheckpoint.clear();
     m_runId = 0;
     return true;
+}
+
+bool MainWindow::showStoredRun(qint64 runId) {
+    if (m_worker) {
+        showProblem(tr("The dashboard shows this window's run while it trains; run %1 stays in "
+                       "Runs until then.")
+                        .arg(runId));
+        return false;
+    }
+    QString error;
+    if (!m_follower->follow(runId, &error)) {
+        showProblem(error);
+        return false;
+    }
+    // The window's own last run leaves the dashboard: Evaluate takes the run selected in Runs.
+    m_runId = 0;
+    m_lastCheckpoint.clear();
+    showCentralView(0);
+    return true;
+}
+
+qint64 MainWindow::shownStoredRun() const {
+    return m_follower->runId();
 }
 
 void MainWindow::showCentralView(int view) {

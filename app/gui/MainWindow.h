@@ -33,6 +33,7 @@ class ExperimentPanel;
 class LabPanel;
 class LossPlot;
 class RunsPanel;
+class StoredRunFollower;
 namespace store {
 class RunStore;
 }
@@ -75,6 +76,11 @@ public:
     int checkRunLiveness();
     /// Fills the experiment form with a stored run's configuration.
     void newRunFrom(qint64 runId);
+    /// Shows a run of the database on the dashboard, followed live while another process
+    /// trains it. Refused (false, a problem shown) while this window trains a run.
+    bool showStoredRun(qint64 runId);
+    /// The run the dashboard follows from the database (0 = none).
+    qint64 shownStoredRun() const;
     /// Brings the dashboard (0) or the lab (1) to the front of the central area.
     void showCentralView(int view);
     store::RunStore* runStore() const { return m_store.get(); }
@@ -153,6 +159,7 @@ private:
     QAction* m_import = nullptr;
     QTimer* m_refreshRuns = nullptr;
     QTimer* m_liveness = nullptr; // finds runs whose process died while the window is open
+    StoredRunFollower* m_follower = nullptr; // a run of the database on the dashboard
     QThread* m_thread = nullptr;
     RunWorker* m_worker = nullptr; // the run in progress (in this process or launched)
     qint64 m_runId = 0;

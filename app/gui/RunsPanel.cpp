@@ -157,11 +157,14 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     m_delete = new QPushButton(tr("Delete..."), this);
     auto* again = new QPushButton(tr("New run from this"), this);
     again->setToolTip(tr("Fill the Experiment form with this run's configuration"));
-    // Two rows, so that the panel fits a narrow dock column.
+    auto* show = new QPushButton(tr("Show on dashboard"), this);
+    show->setToolTip(tr("Draw this run's curves and prototype usage on the dashboard, following it "
+                        "live while another process trains it (also: double-click the row)."));
+    // Three rows, so that the panel fits a narrow dock column.
     int slot = 0;
-    for (auto* button :
-         {m_resume, evaluate, analyze, again, m_delete, openFolder, exportMetrics, exportList}) {
-        buttons->addWidget(button, slot / 4, slot % 4);
+    for (auto* button : {show, m_resume, evaluate, analyze, again, m_delete, openFolder,
+                         exportMetrics, exportList}) {
+        buttons->addWidget(button, slot / 3, slot % 3);
         ++slot;
     }
     layout->addLayout(buttons);
@@ -185,6 +188,14 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     connect(m_resume, &QPushButton::clicked, this, [this] {
         if (m_detailRun > 0)
             Q_EMIT resumeRequested(m_detailRun);
+    });
+    connect(show, &QPushButton::clicked, this, [this] {
+        if (m_detailRun > 0)
+            Q_EMIT showRequested(m_detailRun);
+    });
+    connect(m_table, &QTableView::doubleClicked, this, [this] {
+        if (m_detailRun > 0)
+            Q_EMIT showRequested(m_detailRun);
     });
     connect(again, &QPushButton::clicked, this, [this] {
         if (m_detailRun > 0)

@@ -48,6 +48,8 @@ Q_SIGNALS:
     void importRequested();
     /// "New run from this": the form should take this run's configuration.
     void newRunRequested(qint64 runId);
+    /// "Show on dashboard" or a double-click on the run's row.
+    void showRequested(qint64 runId);
     void evaluateRequested(qint64 runId, const QString& checkpoint);
     void analyzeRequested(qint64 runId, const QString& checkpoint);
     void problem(const QString& message);

@@ -6,6 +6,7 @@
 #include "config/ConfigDiff.h"
 #include "store/MetricBlocks.h"
 #include "store/RunRecorder.h"
+#include "store/RunReplay.h"
 #include "store/RunStore.h"
 #include "store/StoreSchema.h"
 #include "util/Sha256.h"
@@ -609,4 +610,94 @@ SWAV_TEST(RecorderRefusesAMissingRun) {
     test::TempDir dir;
     openStore(dir.file("runs.db")).reset();
     VERIFY_THROWS_WITH(RunRecorder(dir.file("runs.db"), 7), "no run with id 7");
+}
+
+// Issue 14: a stored run is read back as its trainer reported it, a little more at each poll,
+// and starts over when a resume rewrote steps already read.
+SWAV_TEST(RunReplayReadsWhatTheRecorderWroteOnceAndInOrder) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t run = newRun(*store, "followed");
+    ExperimentConfig config;
+    config.swav.freezePrototypesNiters = 3;
+    config.swav.queueLength = 64;
+    config.swav.epochQueueStarts = 1;
+    config.model.head.outputDim = 16;
+    RunReplay replay(run, config);
+    VERIFY(replay.readNew(*store).steps.empty());
+
+    auto step = [](int64_t s) {
+        StepMetrics m;
+        m.step = s;
+        m.epoch = int(s / 5);
+        m.loss = 5.0 - 0.1 * double(s);
+        m.lr = 0.01 * double(s);
+        m.imagesPerSecond = 100 + double(s);
+        return m;
+    };
+    auto epoch = [](int e, std::vector<int64_t> usage) {
+        EpochMetrics m;
+        m.epoch = e;
+        m.step = 5 * e + 4;
+        m.meanLoss = 4.0 - e;
+        m.prototypeUsage = std::move(usage);
+        m.emptyPrototypes = 1;
+        m.knnAccuracy = 0.5 + 0.1 * e;
+        return m;
+    };
+    {
+        RunRecorder recorder(store->path(), run);
+        for (int64_t s = 0; s < 7; ++s)
+            recorder.onStep(step(s));
+        recorder.onEpoch(epoch(0, {6, 0, 4}));
+        recorder.flush();
+        VERIFY(recorder.firstError().empty());
+    }
+    StoredProgress first = replay.readNew(*store);
+    VERIFY(!first.restarted);
+    VERIFY_EQ(first.steps.size(), size_t(7));
+    for (size_t i = 0; i < first.steps.size(); ++i) {
+        const StepMetrics& m = first.steps[i];
+        VERIFY_EQ(m.step, int64_t(i));
+        VERIFY_NEAR(m.loss, step(int64_t(i)).loss, 1e-12);
+        VERIFY_NEAR(m.lr, step(int64_t(i)).lr, 1e-12);
+        VERIFY_NEAR(m.imagesPerSecond, step(int64_t(i)).imagesPerSecond, 1e-12);
+        VERIFY_EQ(m.prototypesFrozen, i < 3);
+        VERIFY_EQ(m.queueActive, m.epoch >= 1);
+    }
+    VERIFY_EQ(first.epochs.size(), size_t(1));
+    VERIFY_EQ(first.epochs[0].prototypeUsage, (std::vector<int64_t>{6, 0, 4}));
+    VERIFY_NEAR(first.epochs[0].knnAccuracy, 0.5, 1e-12);
+    VERIFY_NEAR(first.epochs[0].meanLoss, 4.0, 1e-12);
+    VERIFY_EQ(first.epochs[0].emptyPrototypes, 1);
+    VERIFY_NEAR(first.epochs[0].embeddingStdReference, 0.25, 1e-12);
+    // Nothing new: nothing returned twice.
+    const StoredProgress again = replay.readNew(*store);
+    VERIFY(again.steps.empty() && again.epochs.empty());
+
+    // Epoch 1's metrics before its histogram: its steps now, the epoch once the counts exist.
+    std::vector<MetricPoint> points;
+    for (int64_t s = 7; s < 10; ++s)
+        points.push_back({"loss", s, 1, step(s).loss, 0.0});
+    points.push_back({"epoch/loss", 9, 1, 3.0, 0.0});
+    store->appendMetrics(run, points);
+    const StoredProgress partial = replay.readNew(*store);
+    VERIFY_EQ(partial.steps.size(), size_t(3));
+    VERIFY_EQ(partial.steps.front().step, int64_t(7));
+    VERIFY(partial.epochs.empty());
+    store->putHistogram(run, 1, "prototype_usage", {1, 2, 7});
+    const StoredProgress complete = replay.readNew(*store);
+    VERIFY(complete.steps.empty());
+    VERIFY_EQ(complete.epochs.size(), size_t(1));
+    VERIFY_EQ(complete.epochs[0].epoch, 1);
+    VERIFY_EQ(complete.epochs[0].prototypeUsage, (std::vector<int64_t>{1, 2, 7}));
+    VERIFY(complete.epochs[0].queueActive);
+
+    // A resume from the end of epoch 0 drops steps 5.. and epoch 1: the replay starts over.
+    store->truncateMetrics(run, 5, 1);
+    const StoredProgress restarted = replay.readNew(*store);
+    VERIFY(restarted.restarted);
+    VERIFY_EQ(restarted.steps.size(), size_t(5));
+    VERIFY_EQ(restarted.epochs.size(), size_t(1));
+    VERIFY_EQ(restarted.epochs[0].epoch, 0);
 }

@@ -15,6 +15,7 @@
 #include "ExperimentPanel.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
+#include "MatrixHeatMap.h"
 #include "MetricPlot.h"
 #include "PrototypeUsageChart.h"
 #include "RunsPanel.h"
@@ -780,6 +781,97 @@ private Q_SLOTS:
         QVERIFY(train.waitForFinished(30000));
         QCOMPARE(stateOf(window, run), QStringLiteral("running")); // nobody has looked yet
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(window, run), QStringLiteral("interrupted"), 30000);
+    }
+
+    // Issue 14: a run that a separate `swav train` process writes into the window's database
+    // shows on the dashboard and keeps updating while it trains; its usage over the epochs
+    // becomes a heat map; the dashboard stops following once the run has ended.
+    void aRunOfAnotherProcessIsFollowedLive() {
+        MainWindow window(database());
+        QTemporaryDir dir;
+        const QString configFile = dir.filePath(QStringLiteral("config.json"));
+        ExperimentConfig config = tinyRun(200);
+        config.name = "followed";
+        {
+            std::ofstream out(configFile.toStdString());
+            out << toJson(config).dump();
+        }
+        qint64 before = 0;
+        for (const auto& entry : window.runStore()->listRuns())
+            before = std::max<qint64>(before, entry.run.id);
+        QProcess train;
+        train.start(LaunchedRunWorker::launcherProgram(),
+                    {QStringLiteral("train"), QStringLiteral("--config"), configFile,
+                     QStringLiteral("--db"), database()});
+        QVERIFY(train.waitForStarted(30000));
+        qint64 run = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (const auto& entry : window.runStore()->listRuns())
+                    if (entry.run.id > before && entry.run.name == "followed")
+                        run = entry.run.id;
+                return run > 0;
+            }(),
+            60000);
+        QVERIFY(window.showStoredRun(run));
+        QCOMPARE(window.shownStoredRun(), run);
+        QVERIFY(window.dashboard()->title().contains(QStringLiteral("followed")));
+
+        // Live: more steps arrive while the other process is still training.
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > 0, 60000);
+        const int firstSeen = window.lossPlot()->pointCount();
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > firstSeen + 10, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.dashboard()->usageHistory()->matrix().rows >= 2, 120000);
+        QCOMPARE(stateOf(window, run), QStringLiteral("running"));
+        const HeatMatrix history = window.dashboard()->usageHistory()->matrix();
+        QCOMPARE(history.cols, config.model.numPrototypes);
+        for (int e = 0; e < history.rows; ++e) {
+            double share = 0;
+            for (int c = 0; c < history.cols; ++c)
+                share += history.values[e * history.cols + c];
+            QVERIFY2(std::abs(share - 1.0) < 1e-9, "each epoch's shares sum to one");
+        }
+        // Columns by decreasing use over the run.
+        std::vector<double> total(size_t(history.cols), 0.0);
+        for (int e = 0; e < history.rows; ++e)
+            for (int c = 0; c < history.cols; ++c)
+                total[size_t(c)] += history.values[e * history.cols + c];
+        QVERIFY(std::is_sorted(total.rbegin(), total.rend()));
+        QVERIFY(window.dashboard()->usageChart()->barCount() > 0);
+
+        // The run is stopped in its own process: the dashboard shows it to the end, then rests.
+        ::kill(pid_t(train.processId()), SIGTERM);
+        QVERIFY(train.waitForFinished(60000));
+        QTRY_COMPARE_WITH_TIMEOUT(window.dashboard()->title().contains(QStringLiteral("stopped")),
+                                  true, 30000);
+        const auto metrics = window.runStore()->metricSummaries(run, {"loss"});
+        QCOMPARE(qint64(window.lossPlot()->pointCount()), qint64(metrics.at("loss").count));
+    }
+
+    // A finished run of the database shows at once; the window's own run keeps the dashboard.
+    void aStoredRunShowsOnTheDashboardUnlessThisWindowTrains() {
+        QTemporaryDir dir;
+        MainWindow window(dir.filePath(QStringLiteral("runs.db")));
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        loadIntoForm(window, tinyRun(2));
+        QVERIFY(window.startFromForm());
+        QVERIFY(finished.wait(120000));
+        const qint64 done = window.runStore()->listRuns().front().run.id;
+        const int points = window.lossPlot()->pointCount();
+        QVERIFY(points > 0);
+        window.dashboard()->startRun(0); // as New run leaves it
+        QVERIFY(window.showStoredRun(done));
+        QCOMPARE(window.lossPlot()->pointCount(), points);
+        QCOMPARE(window.dashboard()->usageHistory()->matrix().rows, 2);
+
+        QSignalSpy started(&window, &MainWindow::runStarted);
+        loadIntoForm(window, tinyRun(200));
+        QVERIFY(window.startFromForm());
+        QVERIFY(started.wait(60000));
+        QVERIFY(!window.showStoredRun(done));
+        QVERIFY(window.lastProblem().contains(QStringLiteral("this window's run")));
+        window.stopRun();
+        QVERIFY(finished.wait(120000));
     }
 
     // Issue 14: cluster analysis can be cancelled; database failures become messages.

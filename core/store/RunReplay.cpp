@@ -1,0 +1,124 @@
+#include "store/RunReplay.h"
+
+#include "store/RunStore.h"
+
+#include <cmath>
+#include <map>
+
+namespace swav::store {
+
+namespace {
+
+/// The stored per-epoch keys, each with the field of EpochMetrics it fills.
+void setEpochField(EpochMetrics& m, const std::string& key, double value) {
+    if (key == "epoch/loss")
+        m.meanLoss = value;
+    else if (key == "epoch/empty_prototypes")
+        m.emptyPrototypes = int(value);
+    else if (key == "epoch/code_entropy")
+        m.codeEntropy = value;
+    else if (key == "epoch/usage_entropy")
+        m.usageEntropy = value;
+    else if (key == "epoch/max_prototype_cosine")
+        m.maxPrototypeCosine = value;
+    else if (key == "epoch/near_duplicate_prototypes")
+        m.nearDuplicatePrototypes = int(value);
+    else if (key == "epoch/embedding_std")
+        m.embeddingStd = value;
+    else if (key == "epoch/seconds")
+        m.seconds = value;
+    else if (key == "epoch/knn_accuracy")
+        m.knnAccuracy = value;
+}
+
+/// False for keys that are not per-step metrics.
+bool setStepField(StepMetrics& m, const std::string& key, double value) {
+    if (key == "loss")
+        m.loss = value;
+    else if (key == "lr")
+        m.lr = value;
+    else if (key == "images_per_second")
+        m.imagesPerSecond = value;
+    else if (key == "data_ms")
+        m.dataMs = value;
+    else if (key == "compute_ms")
+        m.computeMs = value;
+    else
+        return false;
+    return true;
+}
+
+} // namespace
+
+RunReplay::RunReplay(int64_t runId, const ExperimentConfig& config)
+    : m_run(runId)
+    , m_freezeIterations(config.swav.freezePrototypesNiters)
+    , m_queueStartEpoch(config.swav.queueLength > 0 ? config.swav.epochQueueStarts : -1)
+    , m_embeddingStdReference(1.0 / std::sqrt(double(std::max(1, config.model.head.outputDim)))) {}
+
+StoredProgress RunReplay::readNew(RunStore& store) {
+    StoredProgress out;
+    const auto summary = store.metricSummaries(m_run, {"loss"});
+    const auto loss = summary.find("loss");
+    const int64_t newest = loss == summary.end() ? -1 : loss->second.lastStep;
+    if (newest < m_lastStep) {
+        // Resumed from an earlier checkpoint: the store dropped the steps it replays.
+        m_lastStep = -1;
+        m_nextEpoch = 0;
+        m_lastEpochStep = -1;
+        out.restarted = true;
+    }
+    // From the newest epoch's step on: an epoch's points are written after its last step's.
+    readSince(store, std::min(m_lastStep, m_lastEpochStep) + 1, out);
+    return out;
+}
+
+void RunReplay::readSince(RunStore& store, int64_t fromStep, StoredProgress& out) {
+    std::map<int64_t, StepMetrics> steps;
+    std::map<int, EpochMetrics> epochs;
+    store.forEachMetric(
+        m_run,
+        [&](const MetricPoint& p) {
+            if (p.key.rfind("epoch/", 0) == 0) {
+                if (p.epoch < m_nextEpoch)
+                    return;
+                EpochMetrics& e = epochs[p.epoch];
+                e.epoch = p.epoch;
+                e.step = p.step;
+                setEpochField(e, p.key, p.value);
+                return;
+            }
+            if (p.step <= m_lastStep)
+                return;
+            StepMetrics s = steps.count(p.step) ? steps[p.step] : StepMetrics{};
+            if (!setStepField(s, p.key, p.value))
+                return;
+            s.step = p.step;
+            s.epoch = p.epoch;
+            // Not stored per step; what the configuration implies.
+            s.prototypesFrozen = p.step < m_freezeIterations;
+            s.queueActive = m_queueStartEpoch >= 0 && p.epoch >= m_queueStartEpoch;
+            steps[p.step] = s;
+        },
+        fromStep);
+
+    for (auto& [step, metrics] : steps)
+        out.steps.push_back(metrics);
+    if (!out.steps.empty())
+        m_lastStep = out.steps.back().step;
+
+    for (auto& [epoch, metrics] : epochs) {
+        metrics.prototypeUsage = store.histogram(m_run, "prototype_usage", epoch);
+        const bool later = epochs.count(epoch + 1) > 0;
+        // The histogram follows the epoch's metrics; wait for it unless a later epoch came.
+        if (metrics.prototypeUsage.empty() && !later)
+            break;
+        metrics.embeddingStdReference = m_embeddingStdReference;
+        metrics.queueActive = m_queueStartEpoch >= 0 && epoch >= m_queueStartEpoch;
+        m_nextEpoch = epoch + 1;
+        m_lastEpochStep = metrics.step;
+        out.epochs.push_back(std::move(metrics));
+    }
+}
+
+} // namespace swav::store
