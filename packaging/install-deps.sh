@@ -19,8 +19,8 @@ packages=(
   dataset-fashion-mnist
   # GUI tests and screenshots
   xvfb xauth imagemagick
-  # interop tests (PyTorch round trip)
-  python3-torch python3-torchvision
+  # interop tests (PyTorch round trip, `swav embed` read by NumPy)
+  python3-torch python3-torchvision python3-numpy
 )
 
 # `--sanitizers`: clang with its sanitizer and libFuzzer runtimes (make test-asan, make fuzz).

@@ -4,6 +4,7 @@
 #include "cli/BenchCommand.h"
 #include "cli/ConfigSource.h"
 #include "cli/DataBenchCommand.h"
+#include "cli/EmbedCommand.h"
 #include "cli/EvalCommand.h"
 #include "cli/ExportCommand.h"
 #include "cli/ImportCommand.h"
@@ -43,6 +44,15 @@ int printConfig(const ConfigSource& source) {
 }
 
 /// The multi-process options of train and bench (the launcher of dist/WorkerLauncher.h).
+/// --run, --db and --checkpoint: which checkpoint of which run a command reads.
+void addCheckpointChoice(CLI::App& command, std::string& runDir, std::string& database,
+                         int& checkpointEpoch) {
+    command.add_option("--run", runDir, "Run folder or run id")->required();
+    command.add_option("--db", database, "Run database (for run ids, digests and records)");
+    command.add_option("--checkpoint", checkpointEpoch,
+                       "Epoch of the checkpoint (default: the newest)");
+}
+
 void addLaunchOptions(CLI::App& command, LaunchPlan& launch) {
     command
         .add_option("--nproc-per-node", launch.processesPerNode,
@@ -118,10 +128,8 @@ int run(int argc, char** argv) {
 
     EvalOptions evalOptions;
     auto* eval = app.add_subcommand("eval", "Evaluate a run's features: kNN and linear probe");
-    eval->add_option("--run", evalOptions.runDir, "Run folder or run id")->required();
-    eval->add_option("--db", evalOptions.database, "Run database (for run ids and records)");
-    eval->add_option("--checkpoint", evalOptions.checkpointEpoch,
-                     "Epoch of the checkpoint (default: the newest)");
+    addCheckpointChoice(*eval, evalOptions.runDir, evalOptions.database,
+                        evalOptions.checkpointEpoch);
     eval->add_flag("--knn", evalOptions.knn, "Weighted kNN (default when nothing is chosen)");
     eval->add_flag("--linear", evalOptions.linear, "Linear probe on frozen features");
     eval->add_flag("--baselines", evalOptions.baselines,
@@ -137,10 +145,8 @@ int run(int argc, char** argv) {
     AnalyzeOptions analyzeOptions;
     auto* analyze = app.add_subcommand(
         "analyze", "Write the 2-D feature map, cluster gallery and prototype health as JSON");
-    analyze->add_option("--run", analyzeOptions.runDir, "Run folder or run id")->required();
-    analyze->add_option("--db", analyzeOptions.database, "Run database (for run ids and records)");
-    analyze->add_option("--checkpoint", analyzeOptions.checkpointEpoch,
-                        "Epoch of the checkpoint (default: the newest)");
+    addCheckpointChoice(*analyze, analyzeOptions.runDir, analyzeOptions.database,
+                        analyzeOptions.checkpointEpoch);
     analyze->add_option("--images", analyzeOptions.images, "Images in the 2-D map")
         ->check(CLI::PositiveNumber);
     analyze->add_option("--top", analyzeOptions.top, "Images kept per prototype")
@@ -149,13 +155,41 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"features", "embeddings"}));
     analyze->add_option("--device", analyzeOptions.device, "auto, cpu, cuda or cuda:N");
 
+    EmbedOptions embedOptions;
+    auto* embed = app.add_subcommand(
+        "embed", "Write what a run's network makes of images as a NumPy .npy array (+ row names)");
+    addCheckpointChoice(*embed, embedOptions.runDir, embedOptions.database,
+                        embedOptions.checkpointEpoch);
+    embed
+        ->add_option("--images", embedOptions.images,
+                     "Folder of images (flat, or one sub-folder per class)")
+        ->check(CLI::ExistingDirectory);
+    embed
+        ->add_option("--dataset", embedOptions.dataset,
+                     "The run's own dataset: train (the whole labelled split) or test")
+        ->check(CLI::IsMember({"train", "test"}));
+    embed
+        ->add_option("--out", embedOptions.outFile,
+                     "Output FILE.npy (float32 rows); the row names go to FILE.csv")
+        ->required();
+    embed
+        ->add_option("--what", embedOptions.what,
+                     "features (trunk, as kNN and the probe use), embeddings (normalised head "
+                     "output), scores (against the prototypes) or codes (Sinkhorn per batch)")
+        ->check(CLI::IsMember({"features", "embeddings", "scores", "codes"}));
+    embed
+        ->add_option("--batch", embedOptions.batchSize,
+                     "Images per batch (default: eval.feature_batch_size; codes: the training "
+                     "batch)")
+        ->check(CLI::PositiveNumber);
+    embed->add_option("--device", embedOptions.device, "auto, cpu, cuda or cuda:N");
+    embed->add_flag("--overwrite", embedOptions.overwrite, "Replace existing output files");
+
     ExportOptions exportOptions;
     auto* exportCommand = app.add_subcommand(
         "export", "Write a run's trained trunk as a torchvision ResNet state dict for PyTorch");
-    exportCommand->add_option("--run", exportOptions.runDir, "Run folder or run id")->required();
-    exportCommand->add_option("--db", exportOptions.database, "Run database (for run ids)");
-    exportCommand->add_option("--checkpoint", exportOptions.checkpointEpoch,
-                              "Epoch of the checkpoint (default: the newest)");
+    addCheckpointChoice(*exportCommand, exportOptions.runDir, exportOptions.database,
+                        exportOptions.checkpointEpoch);
     exportCommand
         ->add_option("--format", exportOptions.format,
                      "pytorch (state dict for torch.load); torchscript is not available from C++")
@@ -203,6 +237,7 @@ int run(int argc, char** argv) {
     // --run takes a folder or a run id of the database.
     for (auto [runDir, database] : {std::pair{&evalOptions.runDir, &evalOptions.database},
                                     std::pair{&analyzeOptions.runDir, &analyzeOptions.database},
+                                    std::pair{&embedOptions.runDir, &embedOptions.database},
                                     std::pair{&exportOptions.runDir, &exportOptions.database}}) {
         if (runDir->empty())
             continue;
@@ -219,6 +254,8 @@ int run(int argc, char** argv) {
         return printConfig(configSource);
     if (analyze->parsed())
         return runAnalyze(analyzeOptions);
+    if (embed->parsed())
+        return runEmbed(embedOptions);
     if (exportCommand->parsed())
         return runExport(exportOptions);
     if (importCommand->parsed())

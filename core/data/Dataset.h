@@ -79,6 +79,16 @@ public:
     virtual std::string description() const = 0;
     /// Files that could not be read and were skipped (image folders); 0 for binary formats.
     virtual int64_t skippedFiles() const { return 0; }
+    /// The file an image came from, relative to the dataset's folder; "" for binary formats.
+    virtual std::string itemName(int64_t index) const {
+        (void)index;
+        return {};
+    }
+    /// Whether the image at `index` failed to decode and gather() gave another image in its place.
+    virtual bool replacedByStandIn(int64_t index) const {
+        (void)index;
+        return false;
+    }
 
     /// Asks the dataset to prepare these batches in this order (streaming readers decode ahead
     /// in a background thread). In-memory datasets ignore it. Call before a run of gather().
@@ -137,6 +147,8 @@ public:
     ImageBatch gather(const std::vector<int64_t>& indices) override;
     std::string description() const override;
     int64_t skippedFiles() const override { return m_base->skippedFiles(); }
+    std::string itemName(int64_t index) const override;
+    bool replacedByStandIn(int64_t index) const override;
     void prefetch(const std::vector<std::vector<int64_t>>& batches) override;
     bool cutsCropsFromOriginals() const override { return m_base->cutsCropsFromOriginals(); }
     void prefetchCrops(const std::vector<std::vector<int64_t>>& batches,

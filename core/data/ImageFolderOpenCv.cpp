@@ -84,6 +84,8 @@ public:
     ImageBatch gather(const std::vector<int64_t>& indices) override;
     std::string description() const override;
     int64_t skippedFiles() const override { return m_skippedAtOpen + m_skippedAtDecode.load(); }
+    std::string itemName(int64_t index) const override;
+    bool replacedByStandIn(int64_t index) const override;
     void prefetch(const std::vector<std::vector<int64_t>>& batches) override;
     bool cutsCropsFromOriginals() const override { return true; }
     void prefetchCrops(const std::vector<std::vector<int64_t>>& batches,
@@ -200,6 +202,16 @@ std::string ImageFolderDataset::description() const {
     if (const int64_t skipped = skippedFiles())
         text += ", " + std::to_string(skipped) + " unreadable skipped";
     return text + ")";
+}
+
+std::string ImageFolderDataset::itemName(int64_t index) const {
+    checkIndices({index});
+    return fs::path(m_files[size_t(index)]).lexically_relative(m_folder).generic_string();
+}
+
+bool ImageFolderDataset::replacedByStandIn(int64_t index) const {
+    checkIndices({index});
+    return isBad(index);
 }
 
 bool ImageFolderDataset::isBad(int64_t index) const {

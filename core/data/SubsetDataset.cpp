@@ -57,6 +57,14 @@ ImageBatch SubsetDataset::gather(const std::vector<int64_t>& indices) {
     return batch;
 }
 
+std::string SubsetDataset::itemName(int64_t index) const {
+    return m_base->itemName(basePositions(std::vector<int64_t>{index})[0]);
+}
+
+bool SubsetDataset::replacedByStandIn(int64_t index) const {
+    return m_base->replacedByStandIn(basePositions(std::vector<int64_t>{index})[0]);
+}
+
 at::Tensor SubsetDataset::original(int64_t index) {
     return m_base->original(basePositions(std::vector<int64_t>{index})[0]);
 }

@@ -27,6 +27,22 @@ int classCount(const FeatureSet& train, const FeatureSet& test) {
 
 } // namespace
 
+EvaluationSplits openEvaluationSplits(const DatasetConfig& dataset) {
+    // The whole labelled train split, whatever subset trained the model.
+    DatasetConfig trainData = dataset;
+    trainData.subset = 0;
+    trainData.holdout = 0;
+    if (trainData.split == "train+unlabeled" || trainData.split == "unlabeled")
+        trainData.split = "train";
+    auto split = openDataset(trainData);
+    if (!split)
+        throw UserError(split.error().message);
+    auto test = openTestSplit(dataset);
+    if (!test)
+        throw UserError(test.error().message);
+    return {split->train, *test};
+}
+
 EvalRequest evalRequestFor(const ExperimentConfig& config) {
     EvalRequest r;
     r.knnOptions.k = config.eval.knnK;
@@ -57,20 +73,9 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
         runtime.precision = "auto";
         const auto device = setUpDevice(runtime).device;
 
-        // Evaluation uses the whole labelled train split, whatever subset trained the model.
-        DatasetConfig trainData = config.dataset;
-        trainData.subset = 0;
-        trainData.holdout = 0;
-        if (trainData.split == "train+unlabeled" || trainData.split == "unlabeled")
-            trainData.split = "train";
-        auto split = openDataset(trainData);
-        if (!split)
-            throw UserError(split.error().message);
-        auto testData = openTestSplit(config.dataset);
-        if (!testData)
-            throw UserError(testData.error().message);
-        Dataset& train = *split->train;
-        Dataset& test = **testData;
+        const EvaluationSplits splits = openEvaluationSplits(config.dataset);
+        Dataset& train = *splits.train;
+        Dataset& test = *splits.test;
         if (!train.labels().defined() || !test.labels().defined())
             throw UserError("evaluation needs labelled images; " + train.description() +
                             " has none");

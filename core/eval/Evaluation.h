@@ -48,6 +48,14 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
 /// recorded in the run database).
 std::string evaluationKind(const nlohmann::json& result);
 
+/// The images a run is evaluated on: the whole labelled train split of its dataset (whatever
+/// subset or hold-out trained it) and the test split. Throws UserError naming what is missing.
+struct EvaluationSplits {
+    std::shared_ptr<Dataset> train;
+    std::shared_ptr<Dataset> test;
+};
+EvaluationSplits openEvaluationSplits(const DatasetConfig& dataset);
+
 /// An EvalRequest filled from a run's eval config.
 EvalRequest evalRequestFor(const ExperimentConfig& config);
 

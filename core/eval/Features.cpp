@@ -51,8 +51,10 @@ std::vector<int64_t> positions(int64_t begin, int64_t end) {
     return out;
 }
 
-template <class Embed>
-FeatureSet extract(Dataset& data, int batchSize, const ProgressCallback& progress, Embed&& embed) {
+} // namespace
+
+FeatureSet extractRows(Dataset& data, int batchSize, const RowFunction& embed,
+                       const ProgressCallback& progress) {
     torch::NoGradGuard noGrad;
     const int64_t n = data.size();
     std::vector<std::vector<int64_t>> batches;
@@ -73,8 +75,6 @@ FeatureSet extract(Dataset& data, int batchSize, const ProgressCallback& progres
     return out;
 }
 
-} // namespace
-
 FeatureSet extractFeatures(SwavModel& model, Dataset& data, const EvalTransform& transform,
                            int batchSize, at::Device device, const ProgressCallback& progress) {
     const bool wasTraining = model->is_training();
@@ -84,20 +84,26 @@ FeatureSet extractFeatures(SwavModel& model, Dataset& data, const EvalTransform&
         bool training;
         ~RestoreMode() { model->train(training); }
     } restore{model, wasTraining};
-    return extract(data, batchSize, progress, [&](const at::Tensor& images) {
-        return model->trunkFeatures(transform.apply(images.to(device)));
-    });
+    return extractRows(
+        data, batchSize,
+        [&](const at::Tensor& images) {
+            return model->trunkFeatures(transform.apply(images.to(device)));
+        },
+        progress);
 }
 
 FeatureSet rawPixelFeatures(Dataset& data, const EvalTransform& transform, int batchSize,
                             const ProgressCallback& progress) {
-    return extract(data, batchSize, progress, [&](const at::Tensor& images) {
-        auto x = transform.apply(images);
-        if (x.size(2) > 32 || x.size(3) > 32)
-            x = at::adaptive_avg_pool2d(
-                x, {std::min<int64_t>(32, x.size(2)), std::min<int64_t>(32, x.size(3))});
-        return x.flatten(1);
-    });
+    return extractRows(
+        data, batchSize,
+        [&](const at::Tensor& images) {
+            auto x = transform.apply(images);
+            if (x.size(2) > 32 || x.size(3) > 32)
+                x = at::adaptive_avg_pool2d(
+                    x, {std::min<int64_t>(32, x.size(2)), std::min<int64_t>(32, x.size(3))});
+            return x.flatten(1);
+        },
+        progress);
 }
 
 std::string fileIdentity(const std::string& path) {

@@ -39,6 +39,14 @@ struct EvalTransform {
 /// The transform matching a run's config: the largest crop size, the run's normalisation.
 EvalTransform evalTransformFor(const ExperimentConfig& config);
 
+/// uint8 images [B, C, H, W] -> float rows [B, D].
+using RowFunction = std::function<at::Tensor(const at::Tensor&)>;
+
+/// `embed` of every image in dataset order, batch by batch, without gradient; rows on the CPU
+/// as float32, labels from the dataset.
+FeatureSet extractRows(Dataset& data, int batchSize, const RowFunction& embed,
+                       const ProgressCallback& progress = {});
+
 /// Global-average-pooled trunk features of every image, in dataset order; the model is put in
 /// eval mode (its previous mode is restored) and no gradient is recorded.
 FeatureSet extractFeatures(SwavModel& model, Dataset& data, const EvalTransform& transform,

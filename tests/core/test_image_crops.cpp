@@ -6,11 +6,15 @@
 #include "augment/CropPixels.h"
 #include "augment/CropSampling.h"
 #include "augment/MultiCrop.h"
+#include "config/ConfigJson.h"
 #include "data/BatchFiller.h"
 #include "data/Dataset.h"
+#include "eval/Embedding.h"
 #include "eval/Features.h"
 #include "eval/LinearProbe.h"
+#include "model/ModelState.h"
 #include "model/SwavModel.h"
+#include "train/Checkpoint.h"
 #include "train/MultiCropRecipe.h"
 #include "train/Trainer.h"
 #include "util/SeedMix.h"
@@ -23,6 +27,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <stdexcept>
 
 #ifdef SWAV_TEST_HAVE_OPENCV
@@ -474,6 +479,77 @@ SWAV_TEST(BenchImagesAreImageNetLikeJpegsWithoutTouchingUserFiles) {
     VERIFY(fs::exists(dir.file("mine/keep.txt")));
     VERIFY_EQ(std::distance(fs::directory_iterator(dir.file("mine")), fs::directory_iterator()),
               long(1));
+}
+
+// Issue 14: `swav embed --images DIR` reads a folder in name order; images already at the
+// evaluation size are not resized, so PNGs of a dataset's images embed exactly like the dataset.
+SWAV_TEST(EmbeddingAFolderOfTheDatasetsImagesGivesTheDatasetsRows) {
+    test::TempDir dir;
+    ExperimentConfig config = test::tinySyntheticConfig(24);
+    config.dataset.syntheticChannels = 3;
+    config.name = "embed";
+    config.multicrop.crops[0].size = 16;
+    config.multicrop.crops[1].size = 8;
+    SwavModel model(config.model, 3);
+    CheckpointState state;
+    state.configJson = toJson(config).dump();
+    state.model = modelState(*model);
+    const std::string checkpoint = dir.file("run/checkpoints/epoch-0001.pt");
+    saveCheckpoint(state, checkpoint);
+
+    EmbedRequest fromDataset;
+    fromDataset.checkpoint = checkpoint;
+    fromDataset.split = "test";
+    fromDataset.device = "cpu";
+    fromDataset.what = EmbedOutput::Embeddings;
+    auto expected = embedImages(fromDataset);
+    VERIFY_MSG(expected.hasValue(), (expected ? "" : expected.error().message));
+
+    // The test images as lossless PNGs, one class folder each, names in dataset order.
+    auto test = openTestSplit(config.dataset);
+    VERIFY(test.hasValue());
+    const int64_t n = (*test)->size();
+    const auto images = (*test)->gather([&] {
+        std::vector<int64_t> all(static_cast<size_t>(n));
+        std::iota(all.begin(), all.end(), 0);
+        return all;
+    }());
+    for (int64_t i = 0; i < n; ++i) {
+        const at::Tensor hwc = images.images[i].permute({1, 2, 0}).contiguous();
+        cv::Mat rgb(int(hwc.size(0)), int(hwc.size(1)), CV_8UC3, hwc.data_ptr<uint8_t>());
+        cv::Mat bgr;
+        cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+        char name[32];
+        std::snprintf(name, sizeof name, "%03lld.png", static_cast<long long>(i));
+        fs::create_directories(dir.file("images/all"));
+        VERIFY(cv::imwrite(dir.file("images/all/") + name, bgr));
+    }
+    EmbedRequest fromFolder = fromDataset;
+    fromFolder.imagesFolder = dir.file("images");
+    auto folder = embedImages(fromFolder);
+    VERIFY_MSG(folder.hasValue(), (folder ? "" : folder.error().message));
+    VERIFY_EQ(folder->values.sizes(), expected->values.sizes());
+    VERIFY_NEAR((folder->values - expected->values).abs().max().item<double>(), 0.0, 1e-6);
+    VERIFY_EQ(folder->names.front(), std::string("all/000.png"));
+    VERIFY_EQ(folder->labels.front(), int64_t(0)); // the one class folder
+    VERIFY_EQ(folder->classNames, std::vector<std::string>{"all"});
+    VERIFY(folder->preprocessing.find("not resized") != std::string::npos);
+
+    // Both files written; an existing output is refused and left as it was.
+    const std::string out = dir.file("out/rows.npy");
+    writeEmbedding(*folder, out, false);
+    std::ifstream npy(out, std::ios::binary);
+    std::string magic(6, '\0');
+    npy.read(&magic[0], 6);
+    VERIFY_EQ(magic, std::string("\x93NUMPY", 6));
+    VERIFY(fs::file_size(out) % 4 == 0 && fs::file_size(out) >= 64 + 4 * size_t(n) * 8);
+    std::ifstream csv(dir.file("out/rows.csv"));
+    std::string header, first;
+    std::getline(csv, header);
+    std::getline(csv, first);
+    VERIFY_EQ(header, std::string("row,name,label,class,replaced"));
+    VERIFY_EQ(first, std::string("0,all/000.png,0,all,0"));
+    VERIFY_THROWS_WITH(writeEmbedding(*folder, out, false), "already exists");
 }
 
 #endif
