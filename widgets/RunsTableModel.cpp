@@ -8,6 +8,14 @@
 
 namespace swav {
 
+namespace {
+
+QString percentOrBlank(double fraction) {
+    return fraction >= 0 ? QStringLiteral("%1 %").arg(100 * fraction, 0, 'f', 2) : QString();
+}
+
+} // namespace
+
 std::vector<std::string> RunsTableModel::listedMetrics() {
     return {"loss", "epoch/knn_accuracy"};
 }
@@ -50,8 +58,9 @@ int RunsTableModel::columnCount(const QModelIndex& parent) const {
 QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char* const names[] = {"ID",       "Name",      "Status",   "Preset", "Started",
-                                        "Duration", "Last loss", "Best kNN", "Tags"};
+    static const char* const names[] = {"ID",         "Name",          "Status",    "Preset",
+                                        "Started",    "Duration",      "Last loss", "Online kNN",
+                                        "kNN (eval)", "Linear (eval)", "Tags"};
     return tr(names[section]);
 }
 
@@ -77,6 +86,10 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
             return metric("loss") ? metric("loss")->last : 1e300;
         case BestKnn:
             return metric("epoch/knn_accuracy") ? metric("epoch/knn_accuracy")->max : -1.0;
+        case EvalKnn:
+            return e->evaluation.knn;
+        case EvalLinear:
+            return e->evaluation.linear;
         default:
             return data(index, Qt::DisplayRole);
         }
@@ -95,8 +108,13 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
             return {};
         }
     }
-    if (role == Qt::ToolTipRole)
+    if (role == Qt::ToolTipRole) {
+        if (index.column() == BestKnn)
+            return tr("Best kNN top-1 measured on the hold-out images during training");
+        if (index.column() == EvalKnn || index.column() == EvalLinear)
+            return tr("Newest evaluation of the trained features (Evaluate, or swav eval)");
         return r.message.empty() ? QVariant() : QString::fromStdString(r.message);
+    }
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
@@ -115,9 +133,12 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
     case LastLoss:
         return metric("loss") ? QString::number(metric("loss")->last, 'f', 4) : QString();
     case BestKnn:
-        return metric("epoch/knn_accuracy")
-                   ? QStringLiteral("%1 %").arg(100 * metric("epoch/knn_accuracy")->max, 0, 'f', 2)
-                   : QString();
+        return percentOrBlank(metric("epoch/knn_accuracy") ? metric("epoch/knn_accuracy")->max
+                                                           : -1.0);
+    case EvalKnn:
+        return percentOrBlank(e->evaluation.knn);
+    case EvalLinear:
+        return percentOrBlank(e->evaluation.linear);
     case Tags: {
         QStringList tags;
         for (const auto& tag : r.tags)

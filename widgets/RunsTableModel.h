@@ -1,6 +1,7 @@
 #pragma once
 // The run list of the run database as a table: name, status, preset, started, duration, last
-// loss, best kNN, tags. Sortable through a QSortFilterProxyModel (numbers sort as numbers).
+// loss, best online kNN, the newest kNN and linear-probe evaluations, tags. Sortable through a
+// QSortFilterProxyModel (numbers sort as numbers).
 
 #include "store/RunStore.h"
 
@@ -13,7 +14,20 @@ namespace swav {
 class RunsTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Id, Name, Status, Preset, Started, Duration, LastLoss, BestKnn, Tags, Count };
+    enum Column {
+        Id,
+        Name,
+        Status,
+        Preset,
+        Started,
+        Duration,
+        LastLoss,
+        BestKnn,
+        EvalKnn,
+        EvalLinear,
+        Tags,
+        Count
+    };
 
     using QAbstractTableModel::QAbstractTableModel;
 

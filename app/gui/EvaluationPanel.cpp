@@ -1,35 +1,56 @@
 #include "EvaluationPanel.h"
 
 #include "ConfusionMatrixView.h"
+#include "MetricPlot.h"
 #include "ProgressRelay.h"
+#include "config/ConfigJson.h"
 #include "eval/Evaluation.h"
 #include "store/CheckpointDigests.h"
 #include "store/RunStore.h"
 #include "train/Checkpoint.h"
+#include "train/DeviceSetup.h"
 #include "train/Trainer.h"
 
 #include <nlohmann/json.hpp>
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <cmath>
+
 namespace swav {
 
+struct EvaluationPanel::Target {
+    QString checkpoint;
+    std::string digest; // recorded SHA-256, "" = none
+    int epoch = -1;     // epochs completed when it was written; -1 = unknown
+};
+
 struct EvaluationPanel::Outcome {
-    nlohmann::json result;
-    std::vector<std::string> filesWritten; // feature caches
+    struct Item {
+        QString checkpoint;
+        int epoch = -1;
+        nlohmann::json result;
+        std::vector<std::string> filesWritten; // feature caches
+    };
+    bool curve = false; // every checkpoint of a run
+    std::vector<Item> items;
     QString error;
     bool cancelled = false;
 };
@@ -39,6 +60,57 @@ namespace {
 const char* const kCandidates[][2] = {{"trained", "trained network"},
                                       {"random_init", "same network, random init"},
                                       {"raw_pixels", "raw pixels"}};
+
+/// What the options ask for, read on the GUI thread and applied on the worker's.
+struct EvalChoices {
+    bool knn = true, linear = false, baselines = false;
+    int k = 20;
+    double temperature = 0.07;
+    int probeEpochs = 100;
+    double probeLr = 0.3;
+    int probeBatch = 256;
+    std::string protocol = "cached";
+    std::string device = "auto";
+    bool writeCache = false;
+
+    /// The run's request (weight decay, seed, feature batch) with the choices applied.
+    EvalRequest requestFor(const ExperimentConfig& config, const std::string& digest) const {
+        EvalRequest request = evalRequestFor(config);
+        request.knn = knn;
+        request.linear = linear;
+        request.baselines = baselines;
+        request.knnOptions.k = k;
+        request.knnOptions.temperature = temperature;
+        request.linearOptions.epochs = probeEpochs;
+        request.linearOptions.lr = probeLr;
+        request.linearOptions.batchSize = probeBatch;
+        request.linearProtocol = protocol;
+        request.device = device;
+        request.expectedSha256 = digest;
+        request.writeCache = writeCache;
+        return request;
+    }
+};
+
+QString percent(double fraction) {
+    return QStringLiteral("%1 %").arg(100 * fraction, 0, 'f', 2);
+}
+
+/// A cell shown as text, sorted by a number (accuracy "85.20 %", image counts).
+class NumberItem : public QTableWidgetItem {
+public:
+    NumberItem(const QString& text, double value)
+        : QTableWidgetItem(text) {
+        setData(Qt::UserRole, value);
+    }
+    bool operator<(const QTableWidgetItem& other) const override {
+        return data(Qt::UserRole).toDouble() < other.data(Qt::UserRole).toDouble();
+    }
+};
+
+template <class Box> void setTip(Box* box, const char* text) {
+    box->setToolTip(EvaluationPanel::tr(text));
+}
 
 } // namespace
 
@@ -53,28 +125,20 @@ EvaluationPanel::EvaluationPanel(store::RunStore* runs, QWidget* parent)
     row->addWidget(m_checkpoint, 1);
     row->addWidget(browseButton);
     layout->addLayout(row);
+    layout->addWidget(buildOptions());
 
-    auto* options = new QHBoxLayout;
-    m_knn = new QCheckBox(tr("kNN"), this);
-    m_knn->setChecked(true);
-    m_knn->setToolTip(tr("Weighted k-nearest-neighbour vote on frozen, normalised features "
-                         "(k and temperature from the run's eval settings)."));
-    m_linear = new QCheckBox(tr("Linear probe"), this);
-    m_linear->setToolTip(tr("A linear classifier trained on frozen features (the run's "
-                            "eval.linear_* settings)."));
-    m_baselines = new QCheckBox(tr("Baselines"), this);
-    m_baselines->setChecked(true);
-    m_baselines->setToolTip(tr("Also evaluate the same network at random initialisation and raw "
-                               "pixels, to see what training added."));
+    auto* buttons = new QHBoxLayout;
     m_run = new QPushButton(tr("Evaluate"), this);
+    m_every = new QPushButton(tr("Every checkpoint"), this);
+    m_every->setToolTip(tr("Evaluate each checkpoint of the run still on disk (kNN and/or linear "
+                           "as chosen, no baselines) and draw the accuracy over the epochs."));
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->setEnabled(false);
-    for (QWidget* w : std::initializer_list<QWidget*>{m_knn, m_linear, m_baselines})
-        options->addWidget(w);
-    options->addStretch(1);
-    options->addWidget(m_run);
-    options->addWidget(m_cancel);
-    layout->addLayout(options);
+    buttons->addStretch(1);
+    buttons->addWidget(m_run);
+    buttons->addWidget(m_every);
+    buttons->addWidget(m_cancel);
+    layout->addLayout(buttons);
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
@@ -88,40 +152,130 @@ EvaluationPanel::EvaluationPanel(store::RunStore* runs, QWidget* parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    auto* confusionBox = new QWidget(splitter);
-    auto* confusionLayout = new QVBoxLayout(confusionBox);
-    confusionLayout->setContentsMargins(0, 0, 0, 0);
-    m_confusionOf = new QComboBox(confusionBox);
-    confusionLayout->addWidget(m_confusionOf);
-    m_confusion = new ConfusionMatrixView(confusionBox);
-    confusionLayout->addWidget(m_confusion, 1);
+    auto* detailBox = new QWidget(splitter);
+    auto* detailLayout = new QVBoxLayout(detailBox);
+    detailLayout->setContentsMargins(0, 0, 0, 0);
+    m_confusionOf = new QComboBox(detailBox);
+    m_confusionOf->setToolTip(tr("Which result the confusion matrix and per-class table show"));
+    detailLayout->addWidget(m_confusionOf);
+    m_details = new QTabWidget(detailBox);
+    m_confusion = new ConfusionMatrixView(m_details);
+    m_perClass = new QTableWidget(0, 3, m_details);
+    m_perClass->setHorizontalHeaderLabels({tr("Class"), tr("Accuracy"), tr("Test images")});
+    m_perClass->horizontalHeader()->setStretchLastSection(true);
+    m_perClass->verticalHeader()->hide();
+    m_perClass->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_perClass->setSortingEnabled(true);
+    m_curve = new MetricPlot(tr("epoch"), tr("top-1 (%)"), m_details);
+    m_curve->setMarkers(true);
+    m_curve->setIntegerX();
+    m_details->addTab(m_confusion, tr("Confusion matrix"));
+    m_details->addTab(m_perClass, tr("Per class"));
+    m_details->addTab(m_curve, tr("Checkpoints"));
+    detailLayout->addWidget(m_details, 1);
     layout->addWidget(splitter, 1);
 
     connect(browseButton, &QPushButton::clicked, this, &EvaluationPanel::browse);
     connect(m_run, &QPushButton::clicked, this, &EvaluationPanel::start);
+    connect(m_every, &QPushButton::clicked, this, &EvaluationPanel::startEveryCheckpoint);
     connect(m_cancel, &QPushButton::clicked, this, &EvaluationPanel::cancel);
     connect(&m_watcher, &QFutureWatcher<std::shared_ptr<Outcome>>::finished, this,
             &EvaluationPanel::showOutcome);
-    connect(m_confusionOf, &QComboBox::currentIndexChanged, this, [this] {
-        if (!m_last)
-            return;
-        const auto& details = m_last->result["details"];
-        const QStringList parts = m_confusionOf->currentData().toStringList();
-        if (parts.size() != 2 || !details.contains(parts[0].toStdString()))
-            return;
-        const auto& report = details[parts[0].toStdString()][parts[1].toStdString()];
-        QStringList names;
-        for (const auto& name : details["class_names"])
-            names << QString::fromStdString(name.get<std::string>());
-        m_confusion->setMatrix(report["confusion"].get<std::vector<std::vector<long long>>>(),
-                               names);
-    });
+    connect(m_confusionOf, &QComboBox::currentIndexChanged, this, &EvaluationPanel::showPerClass);
     m_run->setEnabled(false);
+    m_every->setEnabled(false);
+}
+
+QWidget* EvaluationPanel::buildOptions() {
+    auto* box = new QWidget(this);
+    auto* grid = new QGridLayout(box);
+    grid->setContentsMargins(0, 0, 0, 0);
+    m_knn = new QCheckBox(tr("kNN"), box);
+    m_knn->setChecked(true);
+    setTip(m_knn, "Weighted k-nearest-neighbour vote on frozen, normalised features.");
+    m_k = new QSpinBox(box);
+    m_k->setRange(1, 1000);
+    m_k->setValue(20);
+    setTip(m_k, "Neighbours that vote (20 in the paper's kNN evaluations).");
+    m_temperature = new QDoubleSpinBox(box);
+    m_temperature->setDecimals(3);
+    m_temperature->setRange(0.001, 10);
+    m_temperature->setSingleStep(0.01);
+    m_temperature->setValue(0.07);
+    setTip(m_temperature, "Votes are weighted by exp(cosine / T).");
+    m_linear = new QCheckBox(tr("Linear probe"), box);
+    setTip(m_linear, "A linear classifier trained on the frozen features.");
+    m_probeEpochs = new QSpinBox(box);
+    m_probeEpochs->setRange(1, 1000);
+    m_probeEpochs->setValue(100);
+    m_probeEpochs->setSuffix(tr(" epochs"));
+    m_probeLr = new QDoubleSpinBox(box);
+    m_probeLr->setDecimals(4);
+    m_probeLr->setRange(0.0001, 100);
+    m_probeLr->setValue(0.3);
+    setTip(m_probeLr, "Learning rate at batch 256, scaled linearly with the batch.");
+    m_probeBatch = new QSpinBox(box);
+    m_probeBatch->setRange(1, 65536);
+    m_probeBatch->setValue(256);
+    m_probeBatch->setPrefix(tr("batch "));
+    m_protocol = new QComboBox(box);
+    m_protocol->addItem(tr("cached features"), QStringLiteral("cached"));
+    m_protocol->addItem(tr("fresh crops (official)"), QStringLiteral("official"));
+    setTip(m_protocol, "Cached: the probe trains on features of the plain images (fast). "
+                       "Official: random-resized crops and flips through the frozen trunk every "
+                       "epoch, as in the paper.");
+    m_baselines = new QCheckBox(tr("Baselines"), box);
+    m_baselines->setChecked(true);
+    setTip(m_baselines, "Also evaluate the same network at random initialisation and raw "
+                        "pixels, to see what training added.");
+    m_device = new QComboBox(box);
+    m_device->addItem(tr("auto (a GPU when present)"), QStringLiteral("auto"));
+    for (const ComputeDevice& device : computeDevices())
+        m_device->addItem(QString::fromStdString(device.description),
+                          QString::fromStdString(device.id));
+    setTip(m_device, "Where features are computed and the probe trains.");
+
+    grid->addWidget(m_knn, 0, 0);
+    grid->addWidget(new QLabel(tr("k"), box), 0, 1, Qt::AlignRight);
+    grid->addWidget(m_k, 0, 2);
+    grid->addWidget(new QLabel(tr("T"), box), 0, 3, Qt::AlignRight);
+    grid->addWidget(m_temperature, 0, 4);
+    grid->addWidget(m_baselines, 0, 5);
+    grid->addWidget(m_linear, 1, 0);
+    grid->addWidget(m_probeEpochs, 1, 1, 1, 2);
+    grid->addWidget(new QLabel(tr("lr"), box), 1, 3, Qt::AlignRight);
+    grid->addWidget(m_probeLr, 1, 4);
+    grid->addWidget(m_probeBatch, 1, 5);
+    grid->addWidget(new QLabel(tr("Protocol"), box), 2, 0);
+    grid->addWidget(m_protocol, 2, 1, 1, 2);
+    grid->addWidget(new QLabel(tr("Device"), box), 2, 3, Qt::AlignRight);
+    grid->addWidget(m_device, 2, 4, 1, 2);
+    grid->setColumnStretch(6, 1);
+    const auto linearOn = [this] {
+        for (QWidget* w :
+             std::initializer_list<QWidget*>{m_probeEpochs, m_probeLr, m_probeBatch, m_protocol})
+            w->setEnabled(m_linear->isChecked());
+    };
+    connect(m_linear, &QCheckBox::toggled, this, linearOn);
+    connect(m_knn, &QCheckBox::toggled, this, [this] {
+        m_k->setEnabled(m_knn->isChecked());
+        m_temperature->setEnabled(m_knn->isChecked());
+    });
+    linearOn();
+    return box;
 }
 
 EvaluationPanel::~EvaluationPanel() {
     cancel();
     m_watcher.waitForFinished();
+}
+
+void EvaluationPanel::useRunSettings(const ExperimentConfig& config) {
+    m_k->setValue(config.eval.knnK);
+    m_temperature->setValue(config.eval.knnTemperature);
+    m_probeEpochs->setValue(config.eval.linearEpochs);
+    m_probeLr->setValue(config.eval.linearLr);
+    m_probeBatch->setValue(config.eval.linearBatchSize);
 }
 
 void EvaluationPanel::setCheckpoint(qint64 runId, const QString& checkpoint) {
@@ -133,6 +287,17 @@ void EvaluationPanel::setCheckpoint(qint64 runId, const QString& checkpoint) {
             : tr("Checkpoint: %1%2")
                   .arg(checkpoint, runId > 0 ? tr(" (run %1)").arg(runId) : QString()));
     m_run->setEnabled(!checkpoint.isEmpty() && !running());
+    m_every->setEnabled(m_runs && runId > 0 && !running());
+    if (!m_runs || runId <= 0)
+        return;
+    try {
+        // The run's own evaluation settings (its stored configuration: no file to load).
+        if (const auto record = m_runs->run(runId))
+            if (auto config = loadConfig(record->configJson, m_runs->path(), {}))
+                useRunSettings(*config);
+    } catch (const std::exception& e) {
+        Q_EMIT problem(QString::fromStdString(e.what()));
+    }
 }
 
 void EvaluationPanel::browse() {
@@ -141,9 +306,13 @@ void EvaluationPanel::browse() {
     if (file.isEmpty())
         return;
     qint64 run = 0;
-    if (m_runs)
-        if (const auto record = m_runs->runOfCheckpoint(file.toStdString()))
-            run = record->id;
+    try {
+        if (m_runs)
+            if (const auto record = m_runs->runOfCheckpoint(file.toStdString()))
+                run = record->id;
+    } catch (const std::exception& e) {
+        Q_EMIT problem(QString::fromStdString(e.what()));
+    }
     setCheckpoint(run, file);
 }
 
@@ -155,71 +324,149 @@ void EvaluationPanel::cancel() {
 void EvaluationPanel::start() {
     if (running() || m_checkpointPath.isEmpty())
         return;
-    const bool knn = m_knn->isChecked() || !m_linear->isChecked();
-    const bool linear = m_linear->isChecked();
-    const bool baselines = m_baselines->isChecked();
-    m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
-    const auto cancelled = m_cancelFlag;
-    const EvalProgress progress = [relay = progressRelay(m_progress, m_stage), cancelled](
-                                      const std::string& stage, int64_t done, int64_t total) {
-        relay(QString::fromStdString(stage), done, total);
-        return !cancelled->load();
-    };
-    const std::string checkpoint = m_checkpointPath.toStdString();
-    const std::string digest = m_runs ? store::recordedDigest(*m_runs, m_runId, checkpoint) : "";
+    Target target;
+    target.checkpoint = m_checkpointPath;
+    try {
+        if (m_runs)
+            target.digest = store::recordedDigest(*m_runs, m_runId, m_checkpointPath.toStdString());
+    } catch (const std::exception& e) {
+        Q_EMIT problem(QString::fromStdString(e.what()));
+        return;
+    }
+    launch({target});
+}
+
+void EvaluationPanel::startEveryCheckpoint() {
+    if (running() || !m_runs || m_runId <= 0)
+        return;
+    std::vector<Target> targets;
+    try {
+        for (const store::CheckpointRecord& c : m_runs->checkpoints(m_runId))
+            if (c.exists)
+                targets.push_back({QString::fromStdString(c.path), c.sha256, c.epoch});
+    } catch (const std::exception& e) {
+        Q_EMIT problem(QString::fromStdString(e.what()));
+        return;
+    }
+    if (targets.empty()) {
+        Q_EMIT problem(tr("Run %1 has no checkpoint on disk to evaluate.").arg(m_runId));
+        return;
+    }
+    launch(std::move(targets));
+}
+
+void EvaluationPanel::launch(std::vector<Target> targets) {
+    EvalChoices choices;
+    choices.knn = m_knn->isChecked() || !m_linear->isChecked();
+    choices.linear = m_linear->isChecked();
+    const bool curve = targets.size() > 1 || targets.front().epoch >= 0;
+    choices.baselines = m_baselines->isChecked() && !curve;
+    choices.k = m_k->value();
+    choices.temperature = m_temperature->value();
+    choices.probeEpochs = m_probeEpochs->value();
+    choices.probeLr = m_probeLr->value();
+    choices.probeBatch = m_probeBatch->value();
+    choices.protocol = m_protocol->currentData().toString().toStdString();
+    choices.device = m_device->currentData().toString().toStdString();
     // Feature caches go beside a recorded run's checkpoint only: a checkpoint elsewhere (a
     // download folder) is read, never written next to.
-    const bool writeCache = m_runs && m_runId > 0;
+    choices.writeCache = m_runs && m_runId > 0;
+
+    m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
+    const auto cancelled = m_cancelFlag;
+    const auto relay = progressRelay(m_progress, m_stage);
     m_run->setEnabled(false);
+    m_every->setEnabled(false);
     m_cancel->setEnabled(true);
     m_stage->setText(tr("starting..."));
-    m_watcher.setFuture(QtConcurrent::run(
-        [checkpoint, digest, knn, linear, baselines, writeCache, progress, cancelled] {
-            auto outcome = std::make_shared<Outcome>();
+    m_watcher.setFuture(QtConcurrent::run([targets, choices, curve, relay, cancelled] {
+        auto outcome = std::make_shared<Outcome>();
+        outcome->curve = curve;
+        for (size_t i = 0; i < targets.size() && !cancelled->load(); ++i) {
+            const Target& target = targets[i];
+            const QString prefix =
+                targets.size() > 1
+                    ? EvaluationPanel::tr("checkpoint %1/%2: ").arg(i + 1).arg(targets.size())
+                    : QString();
+            const EvalProgress progress = [&](const std::string& stage, int64_t done,
+                                              int64_t total) {
+                relay(prefix + QString::fromStdString(stage), done, total);
+                return !cancelled->load();
+            };
+            const std::string checkpoint = target.checkpoint.toStdString();
             // Reading the checkpoint's settings loads the file: not on the GUI thread.
             auto config = configFromCheckpoint(checkpoint);
             if (!config) {
                 outcome->error = QString::fromStdString(config.error().message);
-                return outcome;
+                break;
             }
-            EvalRequest request = evalRequestFor(*config);
-            request.knn = knn;
-            request.linear = linear;
-            request.baselines = baselines;
-            request.expectedSha256 = digest;
-            request.writeCache = writeCache;
-            auto result = evaluateCheckpoint(checkpoint, request, progress, &outcome->filesWritten);
-            if (result)
-                outcome->result = *result;
-            else if (cancelled->load())
-                outcome->cancelled = true;
-            else
-                outcome->error = QString::fromStdString(result.error().message);
-            return outcome;
-        }));
+            Outcome::Item item;
+            auto result = evaluateCheckpoint(checkpoint, choices.requestFor(*config, target.digest),
+                                             progress, &item.filesWritten);
+            if (!result) {
+                if (!cancelled->load())
+                    outcome->error = QString::fromStdString(result.error().message);
+                break;
+            }
+            item.checkpoint = target.checkpoint;
+            item.epoch = target.epoch;
+            item.result = *result;
+            outcome->items.push_back(std::move(item));
+        }
+        outcome->cancelled = cancelled->load();
+        return outcome;
+    }));
 }
 
 void EvaluationPanel::showOutcome() {
     const auto outcome = m_watcher.result();
     m_run->setEnabled(!m_checkpointPath.isEmpty());
+    m_every->setEnabled(m_runs && m_runId > 0);
     m_cancel->setEnabled(false);
     m_progress->setRange(0, 1);
-    m_progress->setValue(outcome->error.isEmpty() && !outcome->cancelled ? 1 : 0);
+    const bool ok = outcome->error.isEmpty() && !outcome->cancelled;
+    m_progress->setValue(ok ? 1 : 0);
+    // What was computed is kept, also when a later checkpoint failed or the user cancelled.
+    record(*outcome);
+    if (!outcome->items.empty()) {
+        m_last = outcome;
+        showResult(*outcome);
+        if (outcome->curve)
+            showCurve(*outcome);
+    }
     if (outcome->cancelled) {
         m_stage->setText(tr("cancelled"));
-        Q_EMIT finished(false);
-        return;
-    }
-    if (!outcome->error.isEmpty()) {
+    } else if (!outcome->error.isEmpty()) {
         m_stage->setText(tr("failed"));
         Q_EMIT problem(tr("Evaluation failed: %1").arg(outcome->error));
-        Q_EMIT finished(false);
-        return;
+    } else {
+        m_stage->setText(tr("done"));
     }
-    m_last = outcome;
-    const auto& result = outcome->result;
+    Q_EMIT finished(ok);
+}
+
+void EvaluationPanel::record(const Outcome& outcome) {
+    if (!m_runs || m_runId <= 0)
+        return;
+    try {
+        for (const Outcome::Item& item : outcome.items) {
+            m_runs->addRunFiles(m_runId, item.filesWritten);
+            m_runs->addEvaluation(m_runId, item.checkpoint.toStdString(),
+                                  evaluationKind(item.result), item.result.dump());
+        }
+    } catch (const std::exception& e) {
+        Q_EMIT problem(QString::fromStdString(e.what()));
+    }
+}
+
+void EvaluationPanel::showResult(const Outcome& outcome) {
+    // The newest checkpoint's result (the only one unless this was a curve).
+    const auto& result = outcome.items.back().result;
     m_table->setRowCount(0);
-    m_confusionOf->clear();
+    {
+        const QSignalBlocker block(m_confusionOf);
+        m_confusionOf->clear();
+    }
     for (const auto& [key, label] : kCandidates) {
         const bool haveKnn = result.contains("knn") && result["knn"].contains(key);
         const bool haveLinear = result.contains("linear") && result["linear"].contains(key);
@@ -228,21 +475,16 @@ void EvaluationPanel::showOutcome() {
         const int row = m_table->rowCount();
         m_table->insertRow(row);
         m_table->setItem(row, 0, new QTableWidgetItem(tr(label)));
-        const auto percent = [](double v) {
-            return QStringLiteral("%1 %").arg(100 * v, 0, 'f', 2);
-        };
         if (haveKnn) {
-            m_table->setItem(row, 1,
-                             new QTableWidgetItem(percent(result["knn"][key].get<double>())));
+            m_table->setItem(row, 1, new QTableWidgetItem(percent(result["knn"][key])));
             m_confusionOf->addItem(tr("kNN, %1").arg(tr(label)),
                                    QStringList{QStringLiteral("knn"), QString::fromLatin1(key)});
         }
         if (haveLinear) {
-            m_table->setItem(
-                row, 2,
-                new QTableWidgetItem(tr("%1 (best %2)")
-                                         .arg(percent(result["linear"][key].get<double>()),
-                                              percent(result["linear_best"][key].get<double>()))));
+            m_table->setItem(row, 2,
+                             new QTableWidgetItem(tr("%1 (best %2)")
+                                                      .arg(percent(result["linear"][key]),
+                                                           percent(result["linear_best"][key]))));
             m_confusionOf->addItem(tr("linear, %1").arg(tr(label)),
                                    QStringList{QStringLiteral("linear"), QString::fromLatin1(key)});
         }
@@ -250,17 +492,53 @@ void EvaluationPanel::showOutcome() {
     // Only the columns of what was asked.
     m_table->setColumnHidden(1, !result.contains("knn"));
     m_table->setColumnHidden(2, !result.contains("linear"));
-    m_stage->setText(tr("done"));
-    if (m_runs && m_runId > 0) {
-        try {
-            m_runs->addRunFiles(m_runId, outcome->filesWritten);
-            m_runs->addEvaluation(m_runId, m_checkpointPath.toStdString(), evaluationKind(result),
-                                  result.dump());
-        } catch (const std::exception& e) {
-            Q_EMIT problem(QString::fromStdString(e.what()));
-        }
+    showPerClass();
+}
+
+void EvaluationPanel::showPerClass() {
+    if (!m_last || m_last->items.empty())
+        return;
+    const auto& details = m_last->items.back().result["details"];
+    const QStringList parts = m_confusionOf->currentData().toStringList();
+    if (parts.size() != 2 || !details.contains(parts[0].toStdString()))
+        return;
+    const auto& report = details[parts[0].toStdString()][parts[1].toStdString()];
+    const auto confusion = report["confusion"].get<std::vector<std::vector<long long>>>();
+    QStringList names;
+    for (const auto& name : details["class_names"])
+        names << QString::fromStdString(name.get<std::string>());
+    m_confusion->setMatrix(confusion, names);
+    m_perClass->setSortingEnabled(false);
+    m_perClass->setRowCount(int(confusion.size()));
+    for (int c = 0; c < int(confusion.size()); ++c) {
+        // per_class is keyed by class name (or index when the data names none).
+        const std::string key = c < names.size() ? names[c].toStdString() : std::to_string(c);
+        const auto& value =
+            report["per_class"].contains(key) ? report["per_class"][key] : nlohmann::json();
+        long long images = 0;
+        for (long long n : confusion[size_t(c)])
+            images += n;
+        auto* name = new QTableWidgetItem(c < names.size() ? names[c] : QString::number(c));
+        // A class absent from the test images has no accuracy: it sorts first.
+        auto* accuracy = value.is_number()
+                             ? new NumberItem(percent(value.get<double>()), value.get<double>())
+                             : new NumberItem(tr("no test images"), -1.0);
+        auto* count = new NumberItem(QString::number(images), double(images));
+        m_perClass->setItem(c, 0, name);
+        m_perClass->setItem(c, 1, accuracy);
+        m_perClass->setItem(c, 2, count);
     }
-    Q_EMIT finished(true);
+    m_perClass->setSortingEnabled(true);
+}
+
+void EvaluationPanel::showCurve(const Outcome& outcome) {
+    m_curve->clear();
+    for (const Outcome::Item& item : outcome.items)
+        for (const char* kind : {"knn", "linear"})
+            if (item.result.contains(kind) && item.result[kind].contains("trained"))
+                m_curve->append(kind == std::string("knn") ? tr("kNN") : tr("linear probe"),
+                                item.epoch, 100.0 * item.result[kind]["trained"].get<double>());
+    m_details->setCurrentWidget(m_curve);
 }
 
 QString EvaluationPanel::resultText() const {

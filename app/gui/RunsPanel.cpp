@@ -300,6 +300,7 @@ void RunsPanel::selectionChanged() {
         }
         QString diff;
         if (records.size() >= 2) {
+            diff += resultsText(ids);
             const auto base = nlohmann::json::parse(records[0].configJson, nullptr, false);
             for (size_t i = 1; i < records.size(); ++i) {
                 const auto other = nlohmann::json::parse(records[i].configJson, nullptr, false);
@@ -320,6 +321,29 @@ void RunsPanel::selectionChanged() {
     } catch (const std::exception& e) {
         Q_EMIT problem(QString::fromStdString(e.what()));
     }
+}
+
+QString RunsPanel::resultsText(const QList<qint64>& ids) const {
+    const auto percent = [](double fraction) {
+        return fraction >= 0 ? QStringLiteral("%1 %").arg(100 * fraction, 0, 'f', 2)
+                             : QStringLiteral("-");
+    };
+    QString text = tr("results (kNN eval | linear eval | best online kNN | last loss)\n");
+    for (qint64 id : ids) {
+        const store::RunListEntry* e = m_model->entry(m_model->rowOf(id));
+        if (!e)
+            continue;
+        const auto knn = e->metrics.find("epoch/knn_accuracy");
+        const auto loss = e->metrics.find("loss");
+        text += QStringLiteral("  run %1 %2: %3 | %4 | %5 | %6\n")
+                    .arg(id)
+                    .arg(QString::fromStdString(e->run.name), percent(e->evaluation.knn),
+                         percent(e->evaluation.linear),
+                         percent(knn == e->metrics.end() ? -1.0 : knn->second.max),
+                         loss == e->metrics.end() ? QStringLiteral("-")
+                                                  : QString::number(loss->second.last, 'f', 4));
+    }
+    return text;
 }
 
 QString RunsPanel::diffText() const {

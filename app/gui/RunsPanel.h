@@ -62,6 +62,8 @@ private:
     void exportMetrics();
     void exportList();
     QString selectedCheckpoint() const;
+    /// Each run's evaluations and training figures, one line per run (run comparisons).
+    QString resultsText(const QList<qint64>& ids) const;
 
     store::RunStore* m_runs;
     RunsTableModel* m_model = nullptr;

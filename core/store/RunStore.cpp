@@ -270,12 +270,29 @@ std::vector<RunListEntry> RunStore::listRuns(const RunFilter& filter,
         std::map<int64_t, size_t> position;
         while (query.executeStep()) {
             position[query.getColumn(0).getInt64()] = found.size();
-            found.push_back({readRun(query), {}});
+            found.push_back({readRun(query), {}, {}});
         }
         SQLite::Statement tags(*m_db, "SELECT run, tag FROM run_tags ORDER BY run, tag");
         while (tags.executeStep())
             if (const auto it = position.find(tags.getColumn(0).getInt64()); it != position.end())
                 found[it->second].run.tags.push_back(tags.getColumn(1).getString());
+        // Newest last; a damaged result (not JSON) counts as none instead of failing the list.
+        SQLite::Statement evaluations(
+            *m_db, "SELECT run, CASE WHEN json_valid(metrics_json) THEN "
+                   "json_extract(metrics_json, '$.knn.trained') END, CASE WHEN "
+                   "json_valid(metrics_json) THEN json_extract(metrics_json, '$.linear.trained') "
+                   "END FROM evaluations ORDER BY created_at, id");
+        while (evaluations.executeStep()) {
+            const auto it = position.find(evaluations.getColumn(0).getInt64());
+            if (it == position.end())
+                continue;
+            EvaluationSummary& summary = found[it->second].evaluation;
+            for (int column : {1, 2}) {
+                const auto value = evaluations.getColumn(column);
+                if (value.isFloat() || value.isInteger())
+                    (column == 1 ? summary.knn : summary.linear) = value.getDouble();
+            }
+        }
         return found;
     });
     for (RunListEntry& entry : entries)

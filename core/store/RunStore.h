@@ -84,9 +84,17 @@ struct MetricSummary {
     double max = 0;
 };
 
+/// The newest top-1 accuracies of a run's trained features among its evaluations (fractions;
+/// -1 = never evaluated that way).
+struct EvaluationSummary {
+    double knn = -1;
+    double linear = -1;
+};
+
 struct RunListEntry {
     RunRecord run;
     std::map<std::string, MetricSummary> metrics; // the requested keys that have points
+    EvaluationSummary evaluation;
 };
 
 struct MetricPoint {

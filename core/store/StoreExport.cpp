@@ -19,6 +19,10 @@ std::string number(double value) {
     return text;
 }
 
+std::string fractionOrBlank(double value) {
+    return value >= 0 ? number(value) : std::string();
+}
+
 std::string joined(const std::vector<std::string>& items, const char* separator) {
     std::string text;
     for (const std::string& item : items)
@@ -44,7 +48,8 @@ void RunStore::exportMetricsCsv(int64_t run, const std::string& file) {
 void RunStore::exportRunsCsv(const std::vector<RunListEntry>& runs,
                              const std::vector<std::string>& metricKeys, const std::string& file) {
     writeFileAtomically(file, "run table", [&](std::ostream& out) {
-        out << "id,name,status,preset,created,started,finished,duration_s,device,host,tags,notes";
+        out << "id,name,status,preset,created,started,finished,duration_s,device,host,tags,notes,"
+               "eval_knn,eval_linear";
         for (const std::string& key : metricKeys)
             out << ',' << csvField(key + " last") << ',' << csvField(key + " min") << ','
                 << csvField(key + " max");
@@ -57,7 +62,8 @@ void RunStore::exportRunsCsv(const std::vector<RunListEntry>& runs,
                 << formatLocalTime(r.startedAt) << ',' << formatLocalTime(r.finishedAt) << ','
                 << (duration >= 0 ? number(duration) : "") << ',' << csvField(r.device) << ','
                 << csvField(r.process.host) << ',' << csvField(joined(r.tags, ";")) << ','
-                << csvField(r.notes);
+                << csvField(r.notes) << ',' << fractionOrBlank(entry.evaluation.knn) << ','
+                << fractionOrBlank(entry.evaluation.linear);
             for (const std::string& key : metricKeys) {
                 const auto found = entry.metrics.find(key);
                 if (found == entry.metrics.end())

@@ -701,3 +701,31 @@ SWAV_TEST(RunReplayReadsWhatTheRecorderWroteOnceAndInOrder) {
     VERIFY_EQ(restarted.epochs.size(), size_t(1));
     VERIFY_EQ(restarted.epochs[0].epoch, 0);
 }
+
+// Issue 14: the run list carries each run's newest kNN and linear results; a damaged result
+// counts as none instead of failing the list.
+SWAV_TEST(RunListCarriesTheNewestEvaluations) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t evaluated = newRun(*store, "evaluated");
+    const int64_t untouched = newRun(*store, "untouched");
+    store->addEvaluation(evaluated, "", "knn", R"({"knn": {"trained": 0.5, "raw_pixels": 0.9}})");
+    store->addEvaluation(evaluated, "", "linear", R"({"linear": {"trained": 0.75}})");
+    store->addEvaluation(evaluated, "", "knn", R"({"knn": {"trained": 0.625}})");
+    store->addEvaluation(evaluated, "", "knn", "not json {");
+    const auto runs = store->listRuns();
+    VERIFY_EQ(runs.size(), size_t(2));
+    for (const auto& entry : runs) {
+        if (entry.run.id == evaluated) {
+            VERIFY_NEAR(entry.evaluation.knn, 0.625, 1e-12);
+            VERIFY_NEAR(entry.evaluation.linear, 0.75, 1e-12);
+        } else {
+            VERIFY_EQ(entry.run.id, untouched);
+            VERIFY_EQ(entry.evaluation.knn, -1.0);
+            VERIFY_EQ(entry.evaluation.linear, -1.0);
+        }
+    }
+    const std::string csv = dir.file("runs.csv");
+    store->exportRunsCsv(runs, {}, csv);
+    VERIFY(readAll(csv).find(",0.625,0.75\n") != std::string::npos);
+}

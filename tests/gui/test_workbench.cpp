@@ -29,10 +29,13 @@
 #include "workflow/ImportRun.h"
 
 #include <SQLiteCpp/Database.h>
+#include <nlohmann/json.hpp>
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
@@ -45,6 +48,7 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -872,6 +876,87 @@ private Q_SLOTS:
         QVERIFY(window.lastProblem().contains(QStringLiteral("this window's run")));
         window.stopRun();
         QVERIFY(finished.wait(120000));
+    }
+
+    // Issue 14: the Evaluation panel's settings reach the evaluation; per-class accuracy; every
+    // checkpoint as a curve; results as sortable Runs columns and in comparisons.
+    void evaluationSettingsPerClassCurveAndRunsColumns() {
+        QTemporaryDir dir;
+        MainWindow window(dir.filePath(QStringLiteral("runs.db")));
+        QSignalSpy finished(&window, &MainWindow::runFinished);
+        ExperimentConfig config = tinyRun(3);
+        config.runtime.keepCheckpoints = 3;
+        config.eval.knnK = 7;
+        loadIntoForm(window, config);
+        QVERIFY(window.startFromForm());
+        QVERIFY(finished.wait(120000));
+        const qint64 run = window.runStore()->listRuns().back().run.id;
+        const auto checkpoints = window.runStore()->checkpoints(run);
+        QCOMPARE(int(checkpoints.size()), 3);
+
+        EvaluationPanel* evaluation = window.evaluation();
+        evaluation->setCheckpoint(run, QString::fromStdString(checkpoints.back().path));
+        QCOMPARE(evaluation->kBox()->value(), 7); // the run's own settings
+        evaluation->kBox()->setValue(3);
+        evaluation->temperatureBox()->setValue(0.2);
+        evaluation->baselinesBox()->setChecked(false);
+        QCOMPARE(evaluation->deviceBox()->currentData().toString(), QStringLiteral("auto"));
+        QVERIFY(evaluation->deviceBox()->findData(QStringLiteral("cpu")) >= 0);
+        evaluation->deviceBox()->setCurrentIndex(
+            evaluation->deviceBox()->findData(QStringLiteral("cpu")));
+        QSignalSpy evaluated(evaluation, &EvaluationPanel::finished);
+        evaluation->start();
+        QVERIFY(evaluated.wait(120000));
+        QVERIFY2(evaluated.last().first().toBool(), qPrintable(window.lastProblem()));
+        const auto records = window.runStore()->evaluations(run);
+        QCOMPARE(int(records.size()), 1);
+        const auto result = nlohmann::json::parse(records.front().metricsJson);
+        QCOMPARE(result["knn_settings"]["k"].get<int>(), 3);
+        QCOMPARE(result["knn_settings"]["temperature"].get<double>(), 0.2);
+        QVERIFY(!result["knn"].contains("raw_pixels"));
+
+        // Per class: one row per class; the accuracies weighted by the images give top-1.
+        QTableWidget* perClass = evaluation->perClass();
+        QCOMPARE(perClass->rowCount(), 4);
+        double correct = 0, images = 0;
+        for (int r = 0; r < perClass->rowCount(); ++r) {
+            const double n = perClass->item(r, 2)->data(Qt::UserRole).toDouble();
+            correct += perClass->item(r, 1)->data(Qt::UserRole).toDouble() * n;
+            images += n;
+        }
+        QVERIFY(images > 0);
+        QVERIFY(std::abs(correct / images - result["knn"]["trained"].get<double>()) < 1e-9);
+
+        // The newest evaluation is a sortable column of the Runs table and part of comparisons.
+        RunsPanel* runs = window.runs();
+        runs->refresh();
+        const int row = runs->model()->rowOf(run);
+        QVERIFY(row >= 0);
+        const QModelIndex knnCell = runs->model()->index(row, RunsTableModel::EvalKnn);
+        QCOMPARE(knnCell.data(Qt::UserRole).toDouble(), result["knn"]["trained"].get<double>());
+        QVERIFY(knnCell.data().toString().endsWith(QStringLiteral(" %")));
+        QVERIFY(runs->model()->index(row, RunsTableModel::EvalLinear).data().toString().isEmpty());
+
+        // Every checkpoint: one point per checkpoint on disk, each recorded.
+        evaluation->linearBox()->setChecked(false);
+        QVERIFY(evaluation->everyCheckpointButton()->isEnabled());
+        evaluation->startEveryCheckpoint();
+        QVERIFY(evaluated.wait(240000));
+        QVERIFY2(evaluated.last().first().toBool(), qPrintable(window.lastProblem()));
+        QCOMPARE(evaluation->checkpointCurve()->pointCount(QStringLiteral("kNN")), 3);
+        QCOMPARE(int(window.runStore()->evaluations(run).size()), 4);
+
+        // A second run to compare with: its results line beside the first one's.
+        loadIntoForm(window, tinyRun(1));
+        QVERIFY(window.startFromForm());
+        QVERIFY(finished.wait(120000));
+        runs->refresh();
+        const qint64 other = window.runStore()->listRuns().back().run.id;
+        runs->selectRuns({run, other});
+        QVERIFY2(runs->diffText().contains(QStringLiteral("results (kNN eval")),
+                 qPrintable(runs->diffText()));
+        QVERIFY(runs->diffText().contains(
+            QStringLiteral("run %1 gui-tiny: %2").arg(run).arg(knnCell.data().toString())));
     }
 
     // Issue 14: cluster analysis can be cancelled; database failures become messages.
