@@ -3,6 +3,7 @@
 #include "ConfigForm.h"
 #include "DatasetCache.h"
 #include "DevicePicker.h"
+#include "DurationLabel.h"
 #include "config/ConfigJson.h"
 #include "config/ConfigSchema.h"
 #include "config/Presets.h"
@@ -74,6 +75,8 @@ ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
     m_description = new QLabel(this);
     m_description->setWordWrap(true);
     layout->addWidget(m_description);
+    m_duration = new DurationLabel(this);
+    layout->addWidget(m_duration);
 
     auto* data = new QGroupBox(tr("Dataset"), this);
     auto* dataLayout = new QVBoxLayout(data);
@@ -261,6 +264,7 @@ void ExperimentPanel::validateNow() {
     if (valid)
         m_datasets->request(config.dataset);
     m_valid = valid;
+    m_duration->setConfig(m_config);
     Q_EMIT validityChanged(valid);
     updatePreview();
 }
@@ -279,6 +283,7 @@ void ExperimentPanel::setEditable(bool editable) {
     m_datasetKind->setEnabled(editable);
     m_datasetPath->setEnabled(editable);
     m_devices->setEnabled(editable);
+    m_duration->setActive(editable);
 }
 
 void ExperimentPanel::updatePreview() {

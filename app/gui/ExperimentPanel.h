@@ -22,6 +22,7 @@ namespace swav {
 class ConfigForm;
 class DatasetCache;
 class DevicePicker;
+class DurationLabel;
 struct DevicePlan;
 
 class ExperimentPanel : public QWidget {
@@ -60,6 +61,8 @@ public:
     /// True when there are no edits, or the user agrees to lose them (asked, giving `why`).
     bool confirmDiscardEdits(const QString& why);
     QComboBox* presetBox() const { return m_presets; }
+    /// The expected duration of the form's configuration, measured on this machine.
+    DurationLabel* duration() const { return m_duration; }
 
 Q_SIGNALS:
     void validityChanged(bool valid);
@@ -80,6 +83,7 @@ private:
     QComboBox* m_presets = nullptr;
     QMenu* m_configMenu = nullptr;
     QLabel* m_description = nullptr;
+    DurationLabel* m_duration = nullptr;
     QComboBox* m_datasetKind = nullptr;
     QLineEdit* m_datasetPath = nullptr;
     QLabel* m_datasetInfo = nullptr;

@@ -1,6 +1,7 @@
 #include "LaunchedRunWorker.h"
 
 #include "config/ConfigJson.h"
+#include "store/RunReplay.h"
 #include "store/RunStore.h"
 
 #include <nlohmann/json.hpp>
@@ -21,26 +22,6 @@ namespace swav {
 namespace {
 
 constexpr int kPollMilliseconds = 500;
-
-EpochMetrics epochFrom(const std::map<std::string, double>& values, int epoch, int64_t step) {
-    EpochMetrics m;
-    m.epoch = epoch;
-    m.step = step;
-    auto value = [&](const char* key, double fallback) {
-        const auto it = values.find(key);
-        return it == values.end() ? fallback : it->second;
-    };
-    m.meanLoss = value("epoch/loss", 0);
-    m.emptyPrototypes = static_cast<int>(value("epoch/empty_prototypes", 0));
-    m.codeEntropy = value("epoch/code_entropy", 0);
-    m.usageEntropy = value("epoch/usage_entropy", 0);
-    m.maxPrototypeCosine = value("epoch/max_prototype_cosine", 0);
-    m.nearDuplicatePrototypes = static_cast<int>(value("epoch/near_duplicate_prototypes", 0));
-    m.embeddingStd = value("epoch/embedding_std", 0);
-    m.seconds = value("epoch/seconds", 0);
-    m.knnAccuracy = value("epoch/knn_accuracy", -1);
-    return m;
-}
 
 } // namespace
 
@@ -192,56 +173,22 @@ void LaunchedRunWorker::poll() {
 }
 
 void LaunchedRunWorker::emitNewMetrics() {
-    // Steps and epochs committed since the last poll, read from the last epoch's step on (its
-    // epoch rows may be committed after the step rows of the same step).
-    std::map<int64_t, StepMetrics> steps;
-    std::map<int64_t, std::pair<int, std::map<std::string, double>>> epochs;
-    m_store->forEachMetric(
-        m_runId,
-        [&](const store::MetricPoint& p) {
-            if (p.key.rfind("epoch/", 0) == 0) {
-                if (p.epoch > m_lastEpoch) {
-                    epochs[p.step].first = p.epoch;
-                    epochs[p.step].second[p.key] = p.value;
-                }
-                return;
-            }
-            if (p.step <= m_lastStep)
-                return;
-            auto& m = steps[p.step];
-            m.step = p.step, m.epoch = p.epoch;
-            m.stepsPerEpoch = m_startInfo.stepsPerEpoch;
-            m.stepInEpoch = p.step - int64_t(p.epoch) * m_startInfo.stepsPerEpoch;
-            if (p.key == "loss")
-                m.loss = p.value;
-            else if (p.key == "lr")
-                m.lr = p.value;
-            else if (p.key == "images_per_second")
-                m.imagesPerSecond = p.value;
-            else if (p.key == "data_ms")
-                m.dataMs = p.value;
-            else if (p.key == "compute_ms")
-                m.computeMs = p.value;
-        },
-        std::max<int64_t>(0, m_epochStep));
+    if (!m_replay)
+        m_replay = std::make_unique<store::RunReplay>(m_runId, m_job.job.config);
+    store::StoredProgress progress = m_replay->readNew(*m_store);
     const double globalBatch =
         double(m_job.job.config.optim.batchSize) * double(std::max(1, m_job.processes));
-    for (auto& [step, m] : steps) {
-        m.etaSeconds = m.imagesPerSecond > 0 ? double(m_startInfo.totalSteps - step - 1) *
+    for (StepMetrics& m : progress.steps) {
+        // What the store does not hold: the position in the epoch and the time left.
+        m.stepsPerEpoch = m_startInfo.stepsPerEpoch;
+        m.stepInEpoch = m.step - int64_t(m.epoch) * m_startInfo.stepsPerEpoch;
+        m.etaSeconds = m.imagesPerSecond > 0 ? double(m_startInfo.totalSteps - m.step - 1) *
                                                    globalBatch / m.imagesPerSecond
                                              : 0;
-        m_lastStep = step;
-        Q_EMIT this->step(m);
+        Q_EMIT step(m);
     }
-    for (auto& [step, entry] : epochs) {
-        EpochMetrics m = epochFrom(entry.second, entry.first, step);
-        m.prototypeUsage = m_store->histogram(m_runId, "prototype_usage", entry.first);
-        if (m.prototypeUsage.empty())
-            break; // written just after the values: the next poll
-        m_lastEpoch = entry.first;
-        m_epochStep = step;
+    for (const EpochMetrics& m : progress.epochs)
         Q_EMIT epoch(m);
-    }
 }
 
 void LaunchedRunWorker::emitNewCheckpoints() {

@@ -19,8 +19,9 @@ class QTimer;
 namespace swav {
 
 namespace store {
+class RunReplay;
 class RunStore;
-}
+} // namespace store
 
 struct LaunchJob {
     WorkerJob job;     // configuration, database, run to resume (no folder: the launcher makes it)
@@ -60,9 +61,7 @@ private:
     qint64 m_runId = 0;
     bool m_startedSent = false;
     RunStarted m_startInfo;
-    int64_t m_lastStep = -1;  // newest step metric emitted
-    int m_lastEpoch = -1;     // newest epoch emitted
-    int64_t m_epochStep = -1; // its step: the next poll reads from there on
+    std::unique_ptr<store::RunReplay> m_replay; // the run's metrics as the store receives them
     std::set<std::string> m_checkpoints;
     QStringList m_outputTail; // the last lines, for a failure without a record
     QByteArray m_partialLine;

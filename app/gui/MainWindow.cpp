@@ -113,6 +113,10 @@ MainWindow::MainWindow(const QString& database, QWidget* parent)
     m_progressLabel = new QLabel(this);
     statusBar()->addWidget(m_deviceLabel);
     statusBar()->addWidget(m_runLabel);
+    m_memoryLabel = new QLabel(this);
+    m_memoryLabel->setToolTip(tr("Memory of the training device: tensors held on the GPU, or "
+                                 "this process's resident memory when training on the CPU"));
+    statusBar()->addWidget(m_memoryLabel);
     statusBar()->addPermanentWidget(m_progressLabel, 1);
 
     m_refreshRuns = new QTimer(this);
@@ -618,6 +622,10 @@ bool MainWindow::newRun() {
     return true;
 }
 
+QString MainWindow::memoryText() const {
+    return m_memoryLabel->text();
+}
+
 bool MainWindow::showStoredRun(qint64 runId) {
     if (m_worker) {
         showProblem(tr("The dashboard shows this window's run while it trains; run %1 stays in "
@@ -705,6 +713,8 @@ QString MainWindow::recordedDigest(qint64 run, const QString& checkpoint) const 
 void MainWindow::onStarted(const RunStarted& info) {
     m_epochs = info.epochs;
     m_deviceLabel->setText(QString::fromStdString(info.device));
+    m_onGpu = info.device.rfind("cuda", 0) == 0;
+    m_memoryLabel->clear();
     log(tr("training on %1: %L2 images, %3 steps per epoch, %4%5")
             .arg(QString::fromStdString(info.device))
             .arg(info.datasetSize)
@@ -718,6 +728,12 @@ void MainWindow::onStarted(const RunStarted& info) {
 void MainWindow::onStep(const StepMetrics& m) {
     m_dashboard->addStep(m);
     updateActions(); // a stepped run may have paused again
+    if (m.memoryBytes >= 0)
+        m_memoryLabel->setText(tr("%1 %2, peak %3")
+                                   .arg(m_onGpu ? tr("GPU memory") : tr("memory"),
+                                        QString::fromStdString(formatBytes(double(m.memoryBytes))),
+                                        QString::fromStdString(formatBytes(
+                                            double(std::max(m.memoryPeakBytes, m.memoryBytes))))));
     if (m_worker && m_worker->paused())
         return;
     m_progressLabel->setText(

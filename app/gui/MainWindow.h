@@ -91,6 +91,8 @@ public:
     QSpinBox* stepCount() const { return m_stepCount; }
     /// The last desktop notification (a run ended while the window was in the background).
     QString lastNotification() const { return m_lastNotification; }
+    /// "GPU memory 3.1 GiB, peak 4.0 GiB" (or the process's memory on the CPU) during a run.
+    QString memoryText() const;
     /// The last problem shown in the message bar ("" when none).
     QString lastProblem() const { return m_lastProblem; }
 
@@ -149,6 +151,8 @@ private:
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_runLabel = nullptr;
     QLabel* m_progressLabel = nullptr;
+    QLabel* m_memoryLabel = nullptr; // the training device's memory in use and its peak
+    bool m_onGpu = false;            // the run trains on a CUDA device
     QAction* m_new = nullptr;
     QAction* m_start = nullptr;
     QAction* m_pause = nullptr;

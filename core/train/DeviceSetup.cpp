@@ -106,4 +106,21 @@ int64_t peakCudaMemoryBytes(const at::Device& device) {
     return 0;
 }
 
+DeviceMemoryUse deviceMemoryUse(const at::Device& device) {
+    DeviceMemoryUse use;
+#ifdef SWAV_WITH_CUDA
+    if (device.is_cuda()) {
+        const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+        use.inUse = stats.allocated_bytes[0].current; // StatType::AGGREGATE
+        use.peak = stats.allocated_bytes[0].peak;
+        return use;
+    }
+#endif
+    if (device.is_cpu()) {
+        use.inUse = processResidentBytes();
+        use.peak = processPeakResidentBytes();
+    }
+    return use;
+}
+
 } // namespace swav

@@ -41,4 +41,12 @@ double cudaDeviceMemoryBytes(const at::Device& device);
 /// Peak memory allocated by tensors on a CUDA device since the start (0 elsewhere).
 int64_t peakCudaMemoryBytes(const at::Device& device);
 
+struct DeviceMemoryUse {
+    int64_t inUse = -1;
+    int64_t peak = -1;
+};
+/// A CUDA device: bytes its caching allocator holds for tensors now and at peak. The CPU: this
+/// process's resident memory now and at peak.
+DeviceMemoryUse deviceMemoryUse(const at::Device& device);
+
 } // namespace swav

@@ -678,6 +678,9 @@ RunOutcome Trainer::train(TrainingControl& control) {
                         seconds / windowSteps * static_cast<double>(totalSteps - iteration);
                     m.prototypesFrozen = iteration - 1 < cfg.swav.freezePrototypesNiters;
                     m.queueActive = lossOut.queueUsed;
+                    const DeviceMemoryUse memory = deviceMemoryUse(device);
+                    m.memoryBytes = memory.inUse;
+                    m.memoryPeakBytes = memory.peak;
                     st.notify([&](TrainingObserver& o) { o.onStep(m); });
                     windowLoss.zero_();
                     windowSteps = 0;

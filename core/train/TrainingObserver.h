@@ -46,6 +46,10 @@ struct StepMetrics {
     double etaSeconds = 0; // to the end of training
     bool prototypesFrozen = false;
     bool queueActive = false;
+    // Memory of the training device: the CUDA allocator's on a GPU, the process's resident
+    // memory on the CPU; -1 = unknown.
+    int64_t memoryBytes = -1;
+    int64_t memoryPeakBytes = -1; // the most since the process started
 };
 
 struct EpochMetrics {

@@ -31,3 +31,35 @@ uint64_t loadBudgetBytes() {
 }
 
 } // namespace swav
+
+namespace swav {
+
+namespace {
+
+/// A "Name:   1234 kB" line of /proc/self/status, in bytes; -1 when absent.
+int64_t statusKilobytes(const char* name) {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    const std::string prefix = std::string(name) + ":";
+    while (std::getline(status, line))
+        if (line.rfind(prefix, 0) == 0) {
+            try {
+                return std::stoll(line.substr(prefix.size())) * 1024;
+            } catch (const std::exception&) {
+                return -1;
+            }
+        }
+    return -1;
+}
+
+} // namespace
+
+int64_t processResidentBytes() {
+    return statusKilobytes("VmRSS");
+}
+
+int64_t processPeakResidentBytes() {
+    return statusKilobytes("VmHWM");
+}
+
+} // namespace swav

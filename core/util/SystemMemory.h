@@ -12,6 +12,10 @@ int hardwareThreads();
 /// Physical memory of this machine, lowered to a cgroup limit when one applies; 0 if unknown.
 double hostMemoryBytes();
 
+/// This process's resident memory now and at its peak (VmRSS, VmHWM); -1 when unknown.
+int64_t processResidentBytes();
+int64_t processPeakResidentBytes();
+
 /// The most a single file or dataset may make the program allocate: 3/4 of hostMemoryBytes()
 /// (4 GiB when that is unknown).
 uint64_t loadBudgetBytes();

@@ -526,7 +526,8 @@ SWAV_TEST(CsvExportsAreCompleteAndQuoted) {
     const std::string table = readAll(dir.file("runs.csv"));
     VERIFY_CONTAINS(table, "loss last,loss min,loss max\n");
     VERIFY_CONTAINS(table, "\"name, with \"\"quotes\"\"\"");
-    VERIFY_CONTAINS(table, "\"line one\nline two\",4.25,4.25,4.5\n");
+    // Notes, then the (empty) evaluation columns, then the metric's last, min and max.
+    VERIFY_CONTAINS(table, "\"line one\nline two\",,,4.25,4.25,4.5\n");
     // The parent "folder" is a file: nothing can be written there, and nothing is left behind.
     VERIFY_THROWS_WITH(store->exportMetricsCsv(run, dir.file("runs.db/metrics.csv")), "cannot");
     VERIFY_THROWS_WITH(store->exportMetricsCsv(run + 1, dir.file("x.csv")), "no run with id");

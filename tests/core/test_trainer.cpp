@@ -7,6 +7,7 @@
 #include "store/RunRecorder.h"
 #include "store/RunStore.h"
 #include "train/Checkpoint.h"
+#include "train/DurationEstimate.h"
 #include "train/MemoryBudget.h"
 #include "train/RunHealth.h"
 #include "train/Trainer.h"
@@ -146,6 +147,10 @@ SWAV_TEST(LossDecreasesOnATinySeededRun) {
     VERIFY(e.usageEntropy > 0 && e.usageEntropy <= 1.0 + 1e-9);
     VERIFY(e.maxPrototypeCosine <= 1.0 + 1e-6);
     VERIFY(e.embeddingStd > 0);
+    // Each report carries the training device's memory (the process's on the CPU).
+    const StepMetrics& s = recorder.steps.back();
+    VERIFY(s.memoryBytes > (int64_t(1) << 20));
+    VERIFY(s.memoryPeakBytes >= s.memoryBytes);
 }
 
 SWAV_TEST(SameSeedGivesTheSameRun) {
@@ -788,4 +793,35 @@ SWAV_TEST(AtomicWritesSyncTheFileAndItsFolder) {
     std::lock_guard<std::mutex> lock(g_syncedMutex);
     VERIFY_MSG(g_synced.count(outcome.lastCheckpoint + ".tmp") == 1, outcome.lastCheckpoint);
     VERIFY(g_synced.count(folder + "/run/checkpoints") == 1);
+}
+
+// Issue 14: the expected duration comes from real steps of the configuration on its own data.
+SWAV_TEST(StepTimeIsMeasuredOnTheConfigurationsOwnData) {
+    ExperimentConfig config = tinyConfig();
+    config.dataset.syntheticCount = 96;
+    config.dataset.syntheticSize = 16;
+    config.dataset.syntheticChannels = 1;
+    config.eval.knnEveryEpochs = 1; // not run while measuring
+    auto timing = measureStepTime(config, 2);
+    VERIFY_MSG(timing.hasValue(), (timing ? "" : timing.error().message));
+    VERIFY_EQ(timing->measuredSteps, 2);
+    VERIFY_EQ(timing->stepsPerEpoch, int64_t(96 / 16));
+    VERIFY(timing->secondsPerStep > 0);
+    VERIFY(timing->device.find("cpu") != std::string::npos);
+    config.optim.epochs = 6;
+    const double six = expectedTrainingSeconds(config, *timing);
+    VERIFY_NEAR(six, timing->secondsPerStep * 6 * 6, 1e-9);
+    config.optim.epochs = 3;
+    VERIFY_NEAR(expectedTrainingSeconds(config, *timing), six / 2, 1e-9);
+
+    // What would stop the run stops the measurement, with the same reason.
+    config.dataset.kind = "cifar10";
+    config.dataset.path = "/nonexistent/cifar";
+    const auto missing = measureStepTime(config, 2);
+    VERIFY(!missing.hasValue());
+    VERIFY(missing.error().message.find("/nonexistent/cifar") != std::string::npos);
+    // A cancel ends it after the current step.
+    config.dataset.kind = "synthetic";
+    config.dataset.path.clear();
+    VERIFY(!measureStepTime(config, 2, [] { return true; }).hasValue());
 }

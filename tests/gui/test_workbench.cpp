@@ -9,6 +9,7 @@
 #include "CropsView.h"
 #include "DashboardPanel.h"
 #include "DevicePicker.h"
+#include "DurationLabel.h"
 #include "EmbeddingMap.h"
 #include "EvaluationPanel.h"
 #include "EventLoopProbe.h"
@@ -863,6 +864,11 @@ private Q_SLOTS:
         const qint64 done = window.runStore()->listRuns().front().run.id;
         const int points = window.lossPlot()->pointCount();
         QVERIFY(points > 0);
+        // The status bar showed the training device's memory (this process's, on the CPU).
+        QVERIFY2(window.memoryText().startsWith(QStringLiteral("memory ")) &&
+                     window.memoryText().contains(QStringLiteral(", peak ")) &&
+                     window.memoryText().contains(QStringLiteral("iB")),
+                 qPrintable(window.memoryText()));
         window.dashboard()->startRun(0); // as New run leaves it
         QVERIFY(window.showStoredRun(done));
         QCOMPARE(window.lossPlot()->pointCount(), points);
@@ -957,6 +963,34 @@ private Q_SLOTS:
                  qPrintable(runs->diffText()));
         QVERIFY(runs->diffText().contains(
             QStringLiteral("run %1 gui-tiny: %2").arg(run).arg(knnCell.data().toString())));
+    }
+
+    // Issue 14: before Start, the form shows the run's expected duration, measured here;
+    // changing only the epochs rescales it without measuring again.
+    void theExpectedDurationIsMeasuredBeforeStart() {
+        QTemporaryDir dir;
+        MainWindow window(dir.filePath(QStringLiteral("runs.db")));
+        DurationLabel* duration = window.experiment()->duration();
+        loadIntoForm(window, tinyRun(2));
+        QCOMPARE(duration->measurements(), 0); // nothing measured for a hidden window
+        window.show();
+        QTRY_VERIFY_WITH_TIMEOUT(duration->expectedSeconds() > 0, 60000);
+        QCOMPARE(duration->measurements(), 1);
+        QVERIFY2(duration->text().contains(QStringLiteral("about")) &&
+                     duration->text().contains(QStringLiteral("32 steps")),
+                 qPrintable(duration->text())); // 512 images / batch 32 x 2 epochs
+        const double twoEpochs = duration->expectedSeconds();
+        window.experiment()->form()->setValue(QStringLiteral("optim.epochs"), 6);
+        window.experiment()->validateNow();
+        QVERIFY(std::abs(duration->expectedSeconds() - 3 * twoEpochs) < 1e-9 * twoEpochs);
+        QCOMPARE(duration->measurements(), 1);
+        // Another batch size times another step.
+        window.experiment()->form()->setValue(QStringLiteral("optim.batch_size"), 64);
+        window.experiment()->validateNow();
+        QCOMPARE(duration->expectedSeconds(), -1.0);
+        QTRY_VERIFY_WITH_TIMEOUT(duration->expectedSeconds() > 0, 60000);
+        QCOMPARE(duration->measurements(), 2);
+        QVERIFY(duration->text().contains(QStringLiteral("48 steps")));
     }
 
     // Issue 14: cluster analysis can be cancelled; database failures become messages.
