@@ -161,7 +161,8 @@ void MatrixHeatMap::paintEvent(QPaintEvent*) {
                      m_matrix.title);
     painter.setFont(font());
     if (m_cells.isNull()) {
-        painter.drawText(rect(), Qt::AlignCenter, tr("no values"));
+        painter.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
+                         m_emptyText.isEmpty() ? tr("no values") : m_emptyText);
         return;
     }
     const QRect area = matrixRect();

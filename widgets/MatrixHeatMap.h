@@ -38,6 +38,8 @@ public:
     double valueAt(int row, int col) const;
     /// The cell's rectangle in widget coordinates (empty outside the matrix).
     QRect cellRect(int row, int col) const;
+    /// What an empty map says instead of "no values".
+    void setEmptyText(const QString& text) { m_emptyText = text; }
     /// Outlines one cell (row, col); (-1, -1) clears.
     void setSelectedCell(int row, int col);
 
@@ -61,6 +63,7 @@ private:
     void drawLegend(QPainter& painter, const QRect& area) const;
 
     HeatMatrix m_matrix;
+    QString m_emptyText;
     QImage m_cells; // one pixel per cell, scaled when painted
     double m_low = 0, m_high = 1;
     int m_selectedRow = -1, m_selectedCol = -1;

@@ -96,8 +96,11 @@ DashboardPanel::DashboardPanel(QWidget* parent)
     m_history = new MatrixHeatMap(usageRow);
     m_history->setToolTip(tr("Prototype usage of every epoch: a healthy run spreads over many "
                              "columns; a collapse shows as one bright column."));
+    m_history->setEmptyText(tr("The usage of every epoch appears here as a heat map after the "
+                               "first epoch."));
     usageRow->setStretchFactor(0, 1);
     usageRow->setStretchFactor(1, 1);
+    usageRow->setSizes({500, 500}); // half each, whatever their size hints
     vertical->setStretchFactor(0, 3);
     vertical->setStretchFactor(1, 2);
     vertical->setStretchFactor(2, 2);

@@ -166,6 +166,7 @@ EvaluationPanel::EvaluationPanel(store::RunStore* runs, QWidget* parent)
     m_perClass->verticalHeader()->hide();
     m_perClass->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_perClass->setSortingEnabled(true);
+    m_perClass->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder); // class order
     m_curve = new MetricPlot(tr("epoch"), tr("top-1 (%)"), m_details);
     m_curve->setMarkers(true);
     m_curve->setIntegerX();
@@ -196,12 +197,14 @@ QWidget* EvaluationPanel::buildOptions() {
     m_k = new QSpinBox(box);
     m_k->setRange(1, 1000);
     m_k->setValue(20);
+    m_k->setPrefix(tr("k "));
     setTip(m_k, "Neighbours that vote (20 in the paper's kNN evaluations).");
     m_temperature = new QDoubleSpinBox(box);
     m_temperature->setDecimals(3);
     m_temperature->setRange(0.001, 10);
     m_temperature->setSingleStep(0.01);
     m_temperature->setValue(0.07);
+    m_temperature->setPrefix(tr("T "));
     setTip(m_temperature, "Votes are weighted by exp(cosine / T).");
     m_linear = new QCheckBox(tr("Linear probe"), box);
     setTip(m_linear, "A linear classifier trained on the frozen features.");
@@ -213,6 +216,7 @@ QWidget* EvaluationPanel::buildOptions() {
     m_probeLr->setDecimals(4);
     m_probeLr->setRange(0.0001, 100);
     m_probeLr->setValue(0.3);
+    m_probeLr->setPrefix(tr("lr "));
     setTip(m_probeLr, "Learning rate at batch 256, scaled linearly with the batch.");
     m_probeBatch = new QSpinBox(box);
     m_probeBatch->setRange(1, 65536);
@@ -235,22 +239,18 @@ QWidget* EvaluationPanel::buildOptions() {
                           QString::fromStdString(device.id));
     setTip(m_device, "Where features are computed and the probe trains.");
 
+    // Three columns, so that the panel fits a narrow dock.
     grid->addWidget(m_knn, 0, 0);
-    grid->addWidget(new QLabel(tr("k"), box), 0, 1, Qt::AlignRight);
-    grid->addWidget(m_k, 0, 2);
-    grid->addWidget(new QLabel(tr("T"), box), 0, 3, Qt::AlignRight);
-    grid->addWidget(m_temperature, 0, 4);
-    grid->addWidget(m_baselines, 0, 5);
+    grid->addWidget(m_k, 0, 1);
+    grid->addWidget(m_temperature, 0, 2);
     grid->addWidget(m_linear, 1, 0);
-    grid->addWidget(m_probeEpochs, 1, 1, 1, 2);
-    grid->addWidget(new QLabel(tr("lr"), box), 1, 3, Qt::AlignRight);
-    grid->addWidget(m_probeLr, 1, 4);
-    grid->addWidget(m_probeBatch, 1, 5);
-    grid->addWidget(new QLabel(tr("Protocol"), box), 2, 0);
-    grid->addWidget(m_protocol, 2, 1, 1, 2);
-    grid->addWidget(new QLabel(tr("Device"), box), 2, 3, Qt::AlignRight);
-    grid->addWidget(m_device, 2, 4, 1, 2);
-    grid->setColumnStretch(6, 1);
+    grid->addWidget(m_probeEpochs, 1, 1);
+    grid->addWidget(m_probeLr, 1, 2);
+    grid->addWidget(m_probeBatch, 2, 1);
+    grid->addWidget(m_protocol, 2, 2);
+    grid->addWidget(m_baselines, 3, 0);
+    grid->addWidget(m_device, 3, 1, 1, 2);
+    grid->setColumnStretch(3, 1);
     const auto linearOn = [this] {
         for (QWidget* w :
              std::initializer_list<QWidget*>{m_probeEpochs, m_probeLr, m_probeBatch, m_protocol})

@@ -61,6 +61,8 @@ public:
     /// True when there are no edits, or the user agrees to lose them (asked, giving `why`).
     bool confirmDiscardEdits(const QString& why);
     QComboBox* presetBox() const { return m_presets; }
+    /// The Configuration menu (save, load, recent, copy as command).
+    QMenu* configMenu() const { return m_configMenu; }
     /// The expected duration of the form's configuration, measured on this machine.
     DurationLabel* duration() const { return m_duration; }
 

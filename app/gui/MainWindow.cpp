@@ -96,9 +96,15 @@ MainWindow::MainWindow(const QString& database, QWidget* parent)
     m_centralViews = new QTabWidget(central);
     m_centralViews->setDocumentMode(true);
     m_dashboard = new DashboardPanel(m_centralViews);
-    m_lab = new LabPanel(m_centralViews);
+    // The lab's three matrices side by side need more width than a 1280-pixel screen leaves
+    // the centre: it scrolls there instead of squeezing the docks to slivers.
+    auto* labScroll = new QScrollArea(m_centralViews);
+    labScroll->setWidgetResizable(true);
+    labScroll->setFrameShape(QFrame::NoFrame);
+    m_lab = new LabPanel(labScroll);
+    labScroll->setWidget(m_lab);
     m_centralViews->addTab(m_dashboard, tr("Dashboard"));
-    m_centralViews->addTab(m_lab, tr("Lab"));
+    m_centralViews->addTab(labScroll, tr("Lab"));
     m_centralViews->setTabToolTip(1, tr("SwAV's mechanics on a real batch: Sinkhorn codes and "
                                         "the swapped prediction"));
     centralLayout->addWidget(m_centralViews, 1);
@@ -231,7 +237,7 @@ void MainWindow::buildDocks() {
     tabifyDockWidget(evaluationDock, runsDock);
     tabifyDockWidget(runsDock, logDock);
     cropsDock->raise();
-    resizeDocks({experimentDock, cropsDock}, {400, 460}, Qt::Horizontal);
+    resizeDocks({experimentDock, cropsDock}, {360, 400}, Qt::Horizontal);
 
     auto* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock :

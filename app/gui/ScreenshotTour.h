@@ -17,13 +17,21 @@ public:
     void start();
 
 private:
+    void startRun();
     void afterRun();
+    void tourEvaluation();
+    void tourRuns();
+    void tourMenusAndDialogs();
     void tourLab();
     void shoot(const QString& name);
+    /// The whole screen: menus and dialogs are windows of their own.
+    void shootScreen(const QString& name);
     void raiseDock(const QString& objectName);
 
     MainWindow* m_window;
     QString m_folder;
+    int m_evaluations = 0; // evaluations finished so far
+    bool m_runStarted = false;
 };
 
 } // namespace swav

@@ -977,7 +977,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(duration->expectedSeconds() > 0, 60000);
         QCOMPARE(duration->measurements(), 1);
         QVERIFY2(duration->text().contains(QStringLiteral("about")) &&
-                     duration->text().contains(QStringLiteral("32 steps")),
+                     duration->text().contains(QStringLiteral("32 steps")) &&
+                     duration->text().contains(QStringLiteral("measured on cpu")),
                  qPrintable(duration->text())); // 512 images / batch 32 x 2 epochs
         const double twoEpochs = duration->expectedSeconds();
         window.experiment()->form()->setValue(QStringLiteral("optim.epochs"), 6);
