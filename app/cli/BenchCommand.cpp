@@ -9,6 +9,7 @@
 #include "dist/ProcessGroupCollective.h"
 #include "dist/RankPlacement.h"
 #include "train/DeviceSetup.h"
+#include "train/OpProfile.h"
 #include "train/Trainer.h"
 #include "util/Strings.h"
 
@@ -43,6 +44,52 @@ Expected<std::shared_ptr<Dataset>> benchDataset(ExperimentConfig& config, bool s
     if (config.multicrop.std.empty())
         config.multicrop.std = stdev;
     return std::shared_ptr<Dataset>(makeSyntheticShapes(images, 4, side, channels, 1));
+}
+
+/// Profiles the operators of the steps after the warm-up (the profiler follows the training
+/// thread, where the trainer reports each step).
+class LayerTimer : public TrainingObserver {
+public:
+    explicit LayerTimer(int warmupSteps)
+        : m_warmupSteps(warmupSteps) {
+        if (warmupSteps <= 0)
+            m_profile = std::make_unique<OpProfile>();
+    }
+    void onStep(const StepMetrics& m) override {
+        if (!m_profile && m.step + 1 == m_warmupSteps)
+            m_profile = std::make_unique<OpProfile>();
+    }
+    std::vector<KindTime> finish() {
+        return m_profile ? m_profile->finish() : std::vector<KindTime>{};
+    }
+    std::vector<KindTime> operators() const {
+        return m_profile ? m_profile->operators() : std::vector<KindTime>{};
+    }
+
+private:
+    int m_warmupSteps;
+    std::unique_ptr<OpProfile> m_profile;
+};
+
+void printTimes(const std::vector<KindTime>& kinds, int steps, size_t rows) {
+    double total = 0;
+    for (const KindTime& k : kinds)
+        total += k.milliseconds;
+    for (size_t i = 0; i < kinds.size() && i < rows; ++i) {
+        const KindTime& k = kinds[i];
+        std::printf("  %-44s %8.1f ms/step  %5.1f %%  (%lld calls/step)\n", k.kind.c_str(),
+                    k.milliseconds / steps, total > 0 ? 100.0 * k.milliseconds / total : 0.0,
+                    k.calls / std::max(1, steps));
+    }
+}
+
+void printLayerTimes(LayerTimer& layers, int steps) {
+    const std::vector<KindTime> kinds = layers.finish();
+    std::printf("CPU time by kind of layer (self time of LibTorch operators, forward and "
+                "backward; profiled steps run slower):\n");
+    printTimes(kinds, steps, kinds.size());
+    std::printf("the 12 costliest operators:\n");
+    printTimes(layers.operators(), steps, 12);
 }
 
 /// Times the calls that block on other ranks (a reduction started during the backward pass
@@ -152,6 +199,8 @@ int runBench(const BenchOptions& options) {
     }
     // Stay in the warm-up-free part of the schedule: only speed is measured here.
     config->swav.freezePrototypesNiters = 0;
+    if (options.byLayer)
+        config->runtime.metricsEvery = 1; // a report after every step starts the profile on time
 
     TrainerOptions trainerOptions;
     trainerOptions.maxSteps = options.steps + options.warmupSteps;
@@ -165,6 +214,11 @@ int runBench(const BenchOptions& options) {
         scratch = std::make_unique<ScratchRun>();
         timedRecorder = std::make_unique<TimedObserver>(scratch->recorder());
         trainer.addObserver(timedRecorder.get());
+    }
+    std::unique_ptr<LayerTimer> layers;
+    if (options.byLayer) {
+        layers = std::make_unique<LayerTimer>(options.warmupSteps);
+        trainer.addObserver(layers.get());
     }
     TrainingControl control;
     const auto outcome = trainer.run(control);
@@ -211,6 +265,8 @@ int runBench(const BenchOptions& options) {
     const double augmentAndSinkhorn =
         times.milliseconds(Phase::Augment) + times.milliseconds(Phase::Sinkhorn);
     std::printf("augment + sinkhorn: %.1f %% of the step\n", 100.0 * augmentAndSinkhorn / totalMs);
+    if (layers)
+        printLayerTimes(*layers, options.steps);
     if (device.device.is_cuda())
         std::printf("peak GPU memory: %s\n",
                     formatBytes(static_cast<double>(peakCudaMemoryBytes(device.device))).c_str());

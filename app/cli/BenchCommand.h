@@ -11,6 +11,7 @@ struct BenchOptions {
     int warmupSteps = 3;      // steps run before measuring
     bool synthetic = false;   // synthetic images of the preset's geometry instead of the dataset
     bool store = false;       // record the measured steps into a scratch run database
+    bool byLayer = false;     // split the measured steps' CPU time by kind of layer
     long long rows = 1000000; // `bench store`: metric rows to insert
     int points = 2000;        // `bench store`: points of the downsampled series
     LaunchPlan launch;        // --nproc-per-node: benchmark data-parallel training

@@ -10,6 +10,7 @@
 #include "cli/ImportCommand.h"
 #include "cli/RunsCommand.h"
 #include "cli/StoreLink.h"
+#include "cli/SweepCommand.h"
 #include "cli/TrainCommand.h"
 #include "config/Presets.h"
 #include "data/BenchImages.h"
@@ -108,6 +109,9 @@ int run(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     bench->add_flag("--synthetic", benchOptions.synthetic,
                     "Synthetic images of the preset's size instead of its dataset");
+    bench->add_flag("--by-layer", benchOptions.byLayer,
+                    "Split the CPU time by kind of layer (convolution, batch norm, linear, "
+                    "optimiser, ...) with LibTorch's operator profiler");
     bench->add_flag("--store", benchOptions.store,
                     "Record the steps into a scratch run database (to measure its cost)");
     auto* benchAugment = bench->add_subcommand("augment", "Measure the multi-crop pipeline alone");
@@ -154,6 +158,24 @@ int run(int argc, char** argv) {
     analyze->add_option("--space", analyzeOptions.space, "Map of trunk features or head embeddings")
         ->check(CLI::IsMember({"features", "embeddings"}));
     analyze->add_option("--device", analyzeOptions.device, "auto, cpu, cuda or cuda:N");
+
+    SweepOptions sweepOptions;
+    auto* sweep = app.add_subcommand(
+        "sweep", "Train each variation of a configuration in turn, evaluate it, and tabulate");
+    sweepOptions.source.addOptions(*sweep);
+    sweep->add_option("--grid", sweepOptions.grids,
+                      "key=v1,v2,...: one run per value (several grids: every combination)");
+    sweep->add_option("--variant", sweepOptions.variants,
+                      "\"key=value;key=value\": one more run with these settings (combined with "
+                      "every grid point)");
+    sweep->add_option("--tag", sweepOptions.tag, "Tag (and name prefix) of the sweep's runs")
+        ->required();
+    sweep->add_option("--db", sweepOptions.database,
+                      "Run database (default: " + store::defaultDatabasePath() + ")");
+    sweep->add_flag("--linear", sweepOptions.linear, "Also a linear probe after each run");
+    sweep->add_flag("--dry-run", sweepOptions.dryRun, "List the runs without training");
+    sweep->add_option("--table", sweepOptions.tableFile,
+                      "Also write the results table (Markdown) to this new file");
 
     EmbedOptions embedOptions;
     auto* embed = app.add_subcommand(
@@ -254,6 +276,8 @@ int run(int argc, char** argv) {
         return printConfig(configSource);
     if (analyze->parsed())
         return runAnalyze(analyzeOptions);
+    if (sweep->parsed())
+        return runSweep(sweepOptions);
     if (embed->parsed())
         return runEmbed(embedOptions);
     if (exportCommand->parsed())

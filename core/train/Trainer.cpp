@@ -20,6 +20,7 @@
 #include "train/HeldModel.h"
 #include "train/MemoryBudget.h"
 #include "train/MultiCropRecipe.h"
+#include "train/OpProfile.h"
 #include "util/AtomicFile.h"
 #include "util/ErrorText.h"
 #include "util/SeedMix.h"
@@ -27,6 +28,7 @@
 #include "util/TorchCompat.h"
 
 #include <ATen/ATen.h>
+#include <ATen/record_function.h>
 #include <nlohmann/json.hpp>
 #include <torch/utils.h>
 
@@ -296,7 +298,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
     at::manual_seed(static_cast<uint64_t>(cfg.runtime.seed));
     SwavModel model(cfg.model, channels);
     model->to(device);
-    if (cfg.model.channelsLast && device.is_cuda()) {
+    if (cfg.model.channelsLast) {
         model->setChannelsLast(true);
         torch::NoGradGuard noGrad;
         for (auto& p : model->parameters())
@@ -620,8 +622,10 @@ RunOutcome Trainer::train(TrainingControl& control) {
                     }
                 }
                 const double lr = schedule.at(iteration);
-                if (stepTaken)
+                if (stepTaken) {
+                    RECORD_USER_SCOPE(kOptimiserScope); // the profiler's "optimiser" share
                     optimizer->step(lr);
+                }
                 st.timer.mark(Phase::Optimizer);
 
                 stats.add(lossOut.codes, forward.embeddings.slice(0, 0, batch).detach(),

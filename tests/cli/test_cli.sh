@@ -267,5 +267,19 @@ check "make-images leaves that folder as it was" test "$(ls -A "$work/own-images
 check "bench data on a missing folder exits with 2" test $? -eq 2
 check "bench data names the missing folder" grep -q "nothing-here" "$work/benchdata.txt"
 
+# Issue 15: a sweep trains each variation as `swav train` would, tags it and tabulates kNN.
+"$swav" sweep --config "$here/tiny-synthetic.json" --set optim.epochs=1 --set dataset.synthetic_count=512 \
+  --grid swav.epsilon=0.05,0.1 --variant "swav.temperature=0.2" --tag cli-sweep --db "$work/sweep.db" --dry-run > "$work/sweep-plan.txt" 2>&1
+check "issue 15: a dry sweep lists the product of grids and variants" grep -q "^2 runs:" "$work/sweep-plan.txt"
+"$swav" sweep --config "$here/tiny-synthetic.json" --grid swav.epsilon=0.05,-1 --tag bad --db "$work/sweep.db" > "$work/sweep-bad.txt" 2>&1
+check "issue 15: a sweep with an invalid variation trains nothing and exits with 2" test $? -eq 2
+check "issue 15: the invalid variation is named" grep -q "swav.epsilon=-1" "$work/sweep-bad.txt"
+"$swav" sweep --config "$here/tiny-synthetic.json" --set optim.epochs=1 --set dataset.synthetic_count=512 \
+  --grid swav.epsilon=0.05,0.1 --tag cli-sweep --db "$work/sweep.db" --table "$work/sweep.md" > "$work/sweep.txt" 2>&1
+check "issue 15: a sweep exits with 0" test $? -eq 0
+check "issue 15: the table has a kNN accuracy for each run" test "$(grep -c -E '^\| [12] \| [0-9]+ \| `swav.epsilon=0.(05|1)` \| finished \| [0-9.]+ \| [0-9.]+ %' "$work/sweep.md")" -eq 2
+"$swav" runs list --tag cli-sweep --db "$work/sweep.db" > "$work/sweep-runs.txt" 2>&1
+check "issue 15: the sweep's runs carry its tag" test "$(grep -c 'cli-sweep-' "$work/sweep-runs.txt")" -eq 2
+
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0

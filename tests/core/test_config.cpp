@@ -3,6 +3,7 @@
 #include "config/ConfigJson.h"
 #include "config/ConfigSchema.h"
 #include "config/Presets.h"
+#include "config/SweepPlan.h"
 #include "config/TrainCommandLine.h"
 
 #include <nlohmann/json.hpp>
@@ -357,4 +358,37 @@ SWAV_TEST(TheTrainCommandLineReproducesTheConfig) {
     VERIFY_CONTAINS(line, "swav train --preset fashion-mnist --set ");
     VERIFY_CONTAINS(line, "--set 'name=my run, v2'");
     VERIFY_CONTAINS(line, "--set optim.epochs=2");
+}
+
+// Issue 15: a sweep's runs are the product of its grids, each with every variant.
+SWAV_TEST(SweepPlansTheProductOfGridsAndVariants) {
+    auto plan = planSweep({"swav.epsilon=0.03,0.05", "multicrop.crops.1.count=2,4,6"},
+                          {"optim.epochs=2", "optim.epochs=4;swav.temperature=0.2"});
+    VERIFY_MSG(plan.hasValue(), (plan ? "" : plan.error().message));
+    VERIFY_EQ(plan->size(), size_t(2 * 3 * 2));
+    VERIFY_EQ(plan->front().overrides,
+              (std::vector<std::string>{"swav.epsilon=0.03", "multicrop.crops.1.count=2",
+                                        "optim.epochs=2"}));
+    VERIFY_EQ(plan->back().label, std::string("swav.epsilon=0.05 multicrop.crops.1.count=6 "
+                                              "optim.epochs=4 swav.temperature=0.2"));
+    // Commas inside brackets belong to one value.
+    auto arrays = planSweep({"swav.crops_for_assign=[0,1],[0]"}, {});
+    VERIFY(arrays.hasValue());
+    VERIFY_EQ(arrays->size(), size_t(2));
+    VERIFY_EQ(arrays->front().overrides.front(), std::string("swav.crops_for_assign=[0,1]"));
+    // Nothing to vary: the base configuration alone.
+    auto base = planSweep({}, {});
+    VERIFY(base.hasValue());
+    VERIFY_EQ(base->size(), size_t(1));
+    VERIFY_EQ(base->front().label, std::string("(base)"));
+    // Malformed arguments are named; an absurd product is refused.
+    auto noValue = planSweep({"swav.epsilon"}, {});
+    VERIFY(!noValue.hasValue());
+    VERIFY(noValue.error().message.find("swav.epsilon") != std::string::npos);
+    VERIFY(!planSweep({"a=1,,2"}, {}).hasValue());
+    VERIFY(!planSweep({}, {"optim.epochs=2;oops"}).hasValue());
+    const std::string many =
+        "x=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,"
+        "26,27,28,29,30,31";
+    VERIFY(!planSweep({many, many}, {}).hasValue()); // 32 x 32 > 1000 runs
 }
