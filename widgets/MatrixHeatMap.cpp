@@ -1,6 +1,13 @@
 #include "MatrixHeatMap.h"
 
+#include "util/Strings.h"
+
+#include <QContextMenuEvent>
+#include <QCursor>
+#include <QFile>
+#include <QFileDialog>
 #include <QHelpEvent>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QToolTip>
@@ -98,6 +105,56 @@ void MatrixHeatMap::renderCells() {
                 heatColour((shownValue(m.values[r * m.cols + c], m.logColours) - m_low) / range)
                     .rgb();
     }
+}
+
+QString MatrixHeatMap::csvText() const {
+    const HeatMatrix& m = m_matrix;
+    const auto field = [](const QString& text) {
+        return QString::fromStdString(csvField(text.toStdString()));
+    };
+    QString text = field(m.rowName + QLatin1Char('\\') + m.colName);
+    for (int c = 0; c < m.cols; ++c)
+        text += QLatin1Char(',') + QString::number(c < m.colIds.size() ? m.colIds[c] : c);
+    text += QLatin1Char('\n');
+    for (int r = 0; r < m.rows; ++r) {
+        text += field(r < m.rowLabels.size() ? m.rowLabels[r] : QString::number(r));
+        for (int c = 0; c < m.cols; ++c)
+            text += QLatin1Char(',') + QString::number(valueAt(r, c), 'g', 12);
+        text += QLatin1Char('\n');
+    }
+    return text;
+}
+
+bool MatrixHeatMap::exportCsv(const QString& file) const {
+    QFile out(file);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return false;
+    const QByteArray bytes = csvText().toUtf8();
+    return out.write(bytes) == bytes.size();
+}
+
+bool MatrixHeatMap::exportPng(const QString& file) {
+    return grab().save(file, "PNG");
+}
+
+void MatrixHeatMap::contextMenuEvent(QContextMenuEvent* event) {
+    QMenu menu(this);
+    menu.addAction(tr("Export PNG..."), this, [this] {
+        const QString file =
+            QFileDialog::getSaveFileName(this, tr("Export heat map as PNG"),
+                                         QStringLiteral("heatmap.png"), tr("PNG images (*.png)"));
+        if (!file.isEmpty() && !exportPng(file))
+            QToolTip::showText(QCursor::pos(), tr("Could not write %1").arg(file), this);
+    });
+    QAction* csv = menu.addAction(tr("Export CSV..."), this, [this] {
+        const QString file =
+            QFileDialog::getSaveFileName(this, tr("Export heat map values as CSV"),
+                                         QStringLiteral("heatmap.csv"), tr("CSV (*.csv)"));
+        if (!file.isEmpty() && !exportCsv(file))
+            QToolTip::showText(QCursor::pos(), tr("Could not write %1").arg(file), this);
+    });
+    csv->setEnabled(m_matrix.rows > 0 && m_matrix.cols > 0);
+    menu.exec(event->globalPos());
 }
 
 QRect MatrixHeatMap::matrixRect() const {

@@ -38,6 +38,12 @@ public:
     double valueAt(int row, int col) const;
     /// The cell's rectangle in widget coordinates (empty outside the matrix).
     QRect cellRect(int row, int col) const;
+    /// The values as CSV: a header naming the columns (prototype ids when set), then one line per
+    /// row, its label first.
+    QString csvText() const;
+    /// Writes csvText() or the picture; false when the file cannot be written.
+    bool exportCsv(const QString& file) const;
+    bool exportPng(const QString& file);
     /// What an empty map says instead of "no values".
     void setEmptyText(const QString& text) { m_emptyText = text; }
     /// Outlines one cell (row, col); (-1, -1) clears.
@@ -52,6 +58,7 @@ Q_SIGNALS:
 protected:
     void paintEvent(QPaintEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
+    void contextMenuEvent(QContextMenuEvent* event) override;
     bool event(QEvent* event) override;
 
 private:

@@ -873,6 +873,18 @@ private Q_SLOTS:
         QVERIFY(window.showStoredRun(done));
         QCOMPARE(window.lossPlot()->pointCount(), points);
         QCOMPARE(window.dashboard()->usageHistory()->matrix().rows, 2);
+        // Its values export as CSV: the prototype ids, then each epoch's shares.
+        const QStringList lines = window.dashboard()->usageHistory()->csvText().split(
+            QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3);
+        QVERIFY(lines[0].startsWith(QStringLiteral("epoch\\prototype,")));
+        QCOMPARE(lines[0].split(QLatin1Char(',')).size(), 1 + tinyRun(2).model.numPrototypes);
+        double share = 0;
+        const QStringList cells = lines[1].split(QLatin1Char(','));
+        QCOMPARE(cells.front(), QStringLiteral("1"));
+        for (int c = 1; c < cells.size(); ++c)
+            share += cells[c].toDouble();
+        QVERIFY(std::abs(share - 1.0) < 1e-9);
 
         QSignalSpy started(&window, &MainWindow::runStarted);
         loadIntoForm(window, tinyRun(200));
