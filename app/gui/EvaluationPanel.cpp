@@ -333,7 +333,7 @@ void EvaluationPanel::start() {
         Q_EMIT problem(QString::fromStdString(e.what()));
         return;
     }
-    launch({target});
+    launch({target}, false);
 }
 
 void EvaluationPanel::startEveryCheckpoint() {
@@ -352,14 +352,13 @@ void EvaluationPanel::startEveryCheckpoint() {
         Q_EMIT problem(tr("Run %1 has no checkpoint on disk to evaluate.").arg(m_runId));
         return;
     }
-    launch(std::move(targets));
+    launch(std::move(targets), true);
 }
 
-void EvaluationPanel::launch(std::vector<Target> targets) {
+void EvaluationPanel::launch(std::vector<Target> targets, bool curve) {
     EvalChoices choices;
     choices.knn = m_knn->isChecked() || !m_linear->isChecked();
     choices.linear = m_linear->isChecked();
-    const bool curve = targets.size() > 1 || targets.front().epoch >= 0;
     choices.baselines = m_baselines->isChecked() && !curve;
     choices.k = m_k->value();
     choices.temperature = m_temperature->value();

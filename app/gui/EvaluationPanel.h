@@ -71,7 +71,8 @@ private:
     struct Outcome;
     QWidget* buildOptions();
     void useRunSettings(const ExperimentConfig& config);
-    void launch(std::vector<Target> targets);
+    /// `curve`: every checkpoint of a run, drawn over the epochs (no baselines).
+    void launch(std::vector<Target> targets, bool curve);
     void showOutcome();
     void showResult(const Outcome& outcome);
     void showCurve(const Outcome& outcome);

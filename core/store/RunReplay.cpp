@@ -31,21 +31,19 @@ void setEpochField(EpochMetrics& m, const std::string& key, double value) {
         m.knnAccuracy = value;
 }
 
-/// False for keys that are not per-step metrics.
-bool setStepField(StepMetrics& m, const std::string& key, double value) {
+/// Where a per-step key goes in StepMetrics; null for other keys.
+double* stepField(StepMetrics& m, const std::string& key) {
     if (key == "loss")
-        m.loss = value;
-    else if (key == "lr")
-        m.lr = value;
-    else if (key == "images_per_second")
-        m.imagesPerSecond = value;
-    else if (key == "data_ms")
-        m.dataMs = value;
-    else if (key == "compute_ms")
-        m.computeMs = value;
-    else
-        return false;
-    return true;
+        return &m.loss;
+    if (key == "lr")
+        return &m.lr;
+    if (key == "images_per_second")
+        return &m.imagesPerSecond;
+    if (key == "data_ms")
+        return &m.dataMs;
+    if (key == "compute_ms")
+        return &m.computeMs;
+    return nullptr;
 }
 
 } // namespace
@@ -88,17 +86,16 @@ void RunReplay::readSince(RunStore& store, int64_t fromStep, StoredProgress& out
                 setEpochField(e, p.key, p.value);
                 return;
             }
-            if (p.step <= m_lastStep)
-                return;
-            StepMetrics s = steps.count(p.step) ? steps[p.step] : StepMetrics{};
-            if (!setStepField(s, p.key, p.value))
-                return;
+            StepMetrics probe;
+            if (p.step <= m_lastStep || !stepField(probe, p.key))
+                return; // read before, or not a per-step metric
+            StepMetrics& s = steps[p.step];
+            *stepField(s, p.key) = p.value;
             s.step = p.step;
             s.epoch = p.epoch;
             // Not stored per step; what the configuration implies.
             s.prototypesFrozen = p.step < m_freezeIterations;
             s.queueActive = m_queueStartEpoch >= 0 && p.epoch >= m_queueStartEpoch;
-            steps[p.step] = s;
         },
         fromStep);
 
