@@ -206,7 +206,6 @@ int runBench(const BenchOptions& options) {
     trainerOptions.maxSteps = options.steps + options.warmupSteps;
     trainerOptions.untimedSteps = options.warmupSteps;
     trainerOptions.profile = true;
-    trainerOptions.channelsLastOnCpu = options.cpuChannelsLast;
     trainerOptions.collective = rank ? rank->timed.get() : nullptr;
     Trainer trainer(*config, *dataset, trainerOptions);
     std::unique_ptr<ScratchRun> scratch;

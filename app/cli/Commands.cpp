@@ -112,9 +112,6 @@ int run(int argc, char** argv) {
     bench->add_flag("--by-layer", benchOptions.byLayer,
                     "Split the CPU time by kind of layer (convolution, batch norm, linear, "
                     "optimiser, ...) with LibTorch's operator profiler");
-    bench->add_flag("--cpu-channels-last", benchOptions.cpuChannelsLast,
-                    "Measure the channels-last layout on the CPU (training keeps channels-first "
-                    "there; see experiments/speed)");
     bench->add_flag("--store", benchOptions.store,
                     "Record the steps into a scratch run database (to measure its cost)");
     auto* benchAugment = bench->add_subcommand("augment", "Measure the multi-crop pipeline alone");

@@ -24,7 +24,8 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 
 void onInterrupt(int) {
-    g_interrupted = true; // the child running now gets the same Ctrl-C and stops itself
+    g_interrupted = true;
+    stopChildFromSignal(); // the run being trained stops after its step, with a checkpoint
 }
 
 struct SweepRow {

@@ -73,9 +73,12 @@ BasicBlockImpl::BasicBlockImpl(int inPlanes, int planes, int stride)
 }
 
 at::Tensor BasicBlockImpl::forward(const at::Tensor& x) {
-    auto out = at::relu(m_bn1(m_conv1(x)));
+    // In place as torchvision does: batch norm's backward needs its input, not its output, so
+    // the ReLU and the residual sum can reuse the output's memory (one allocation and pass less).
+    auto out = m_bn1(m_conv1(x)).relu_();
     out = m_bn2(m_conv2(out));
-    return at::relu(out + (m_downsample ? m_downsample->forward(x) : x));
+    out += m_downsample ? m_downsample->forward(x) : x;
+    return at::relu_(out);
 }
 
 BottleneckImpl::BottleneckImpl(int inPlanes, int planes, int stride)
@@ -91,10 +94,11 @@ BottleneckImpl::BottleneckImpl(int inPlanes, int planes, int stride)
 }
 
 at::Tensor BottleneckImpl::forward(const at::Tensor& x) {
-    auto out = at::relu(m_bn1(m_conv1(x)));
-    out = at::relu(m_bn2(m_conv2(out)));
+    auto out = m_bn1(m_conv1(x)).relu_();
+    out = m_bn2(m_conv2(out)).relu_();
     out = m_bn3(m_conv3(out));
-    return at::relu(out + (m_downsample ? m_downsample->forward(x) : x));
+    out += m_downsample ? m_downsample->forward(x) : x;
+    return at::relu_(out);
 }
 
 ResNetTrunkImpl::ResNetTrunkImpl(const ResNetSpec& spec)
@@ -134,7 +138,7 @@ ResNetTrunkImpl::ResNetTrunkImpl(const ResNetSpec& spec)
 }
 
 at::Tensor ResNetTrunkImpl::featureMap(const at::Tensor& x) {
-    auto out = at::relu(m_bn1(m_conv1(x)));
+    auto out = m_bn1(m_conv1(x)).relu_();
     if (m_spec.stem == "imagenet")
         out = at::max_pool2d(out, {3, 3}, {2, 2}, {1, 1});
     for (auto& stage : m_stages)

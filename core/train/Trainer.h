@@ -23,9 +23,6 @@ struct TrainerOptions {
     int64_t maxSteps = -1;    // stop after this many steps without a checkpoint (benchmarks)
     bool profile = false;     // synchronise the device at phase boundaries to time them
     int64_t untimedSteps = 0; // first steps left out of phaseTimes() (warm-up)
-    /// The channels-last layout on the CPU too (`swav bench --cpu-channels-last`): about 1.4x the
-    /// step, but it changes small-batch runs beyond rounding (experiments/speed/README.md).
-    bool channelsLastOnCpu = false;
     Collective* collective = nullptr;      // multi-process training; null = single process
     std::vector<std::string> rankLogFiles; // rank 0: the other ranks' logs, recorded as the run's
     /// Labelled images kept out of training: with eval.knn_every_epochs > 0 they are classified

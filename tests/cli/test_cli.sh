@@ -280,6 +280,23 @@ check "issue 15: a sweep exits with 0" test $? -eq 0
 check "issue 15: the table has a kNN accuracy for each run" test "$(grep -c -E '^\| [12] \| [0-9]+ \| `swav.epsilon=0.(05|1)` \| finished \| [0-9.]+ \| [0-9.]+ %' "$work/sweep.md")" -eq 2
 "$swav" runs list --tag cli-sweep --db "$work/sweep.db" > "$work/sweep-runs.txt" 2>&1
 check "issue 15: the sweep's runs carry its tag" test "$(grep -c 'cli-sweep-' "$work/sweep-runs.txt")" -eq 2
+# A sweep that is killed takes its current run with it: the run stops (recorded as such) instead
+# of training on without a parent.
+"$swav" sweep --config "$here/tiny-synthetic.json" --set optim.epochs=1000 --tag cli-killed \
+  --db "$work/sweep.db" > "$work/sweep-killed.txt" 2>&1 &
+sweep=$!
+for _ in $(seq 1 600); do grep -q "training on" "$work/sweep-killed.txt" 2> /dev/null && break; sleep 0.1; done
+kill -TERM $sweep
+(sleep 60; kill -KILL $sweep 2> /dev/null) & watchdog=$!
+wait $sweep
+code=$?
+kill $watchdog 2> /dev/null
+check "issue 15: a killed sweep ends by itself, saying so" test "$code" -eq 1
+check "issue 15: a killed sweep says which runs were not run" grep -q "sweep interrupted" "$work/sweep-killed.txt"
+for _ in $(seq 1 600); do pgrep -f "name=cli-killed-1" > /dev/null || break; sleep 0.1; done
+check "issue 15: a killed sweep's run does not outlive it" test -z "$(pgrep -f "name=cli-killed-1")"
+"$swav" runs list --tag cli-killed --db "$work/sweep.db" > "$work/sweep-killed-runs.txt" 2>&1
+check "issue 15: a killed sweep's run is recorded as stopped" grep -q "stopped" "$work/sweep-killed-runs.txt"
 
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0
