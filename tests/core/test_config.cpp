@@ -151,8 +151,8 @@ SWAV_TEST(EveryPresetLoadsAndValidates) {
     VERIFY(collapse && collapse->swav.assignment == "softmax");
     VERIFY_EQ(loadPreset("teach-normal", {})->swav.assignment, std::string("sinkhorn"));
     auto fm = loadPreset("fashion-mnist", {});
-    VERIFY_EQ(fm->model.numPrototypes, 100);
-    VERIFY_EQ(fm->optim.batchSize, 256);
+    VERIFY_EQ(fm->model.numPrototypes, 30);
+    VERIFY_EQ(fm->optim.batchSize, 128);
     VERIFY_EQ(fm->multicrop.crops[1].count, 4);
     VERIFY_EQ(fm->multicrop.crops[1].size, 14);
     auto unknown = loadPreset("fashion-mnst", {});
