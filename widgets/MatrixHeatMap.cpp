@@ -1,11 +1,9 @@
 #include "MatrixHeatMap.h"
 
+#include "ExportActions.h"
 #include "util/Strings.h"
 
 #include <QContextMenuEvent>
-#include <QCursor>
-#include <QFile>
-#include <QFileDialog>
 #include <QHelpEvent>
 #include <QMenu>
 #include <QMouseEvent>
@@ -126,11 +124,7 @@ QString MatrixHeatMap::csvText() const {
 }
 
 bool MatrixHeatMap::exportCsv(const QString& file) const {
-    QFile out(file);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return false;
-    const QByteArray bytes = csvText().toUtf8();
-    return out.write(bytes) == bytes.size();
+    return writeFileWhole(file, csvText().toUtf8());
 }
 
 bool MatrixHeatMap::exportPng(const QString& file) {
@@ -139,20 +133,13 @@ bool MatrixHeatMap::exportPng(const QString& file) {
 
 void MatrixHeatMap::contextMenuEvent(QContextMenuEvent* event) {
     QMenu menu(this);
-    menu.addAction(tr("Export PNG..."), this, [this] {
-        const QString file =
-            QFileDialog::getSaveFileName(this, tr("Export heat map as PNG"),
-                                         QStringLiteral("heatmap.png"), tr("PNG images (*.png)"));
-        if (!file.isEmpty() && !exportPng(file))
-            QToolTip::showText(QCursor::pos(), tr("Could not write %1").arg(file), this);
-    });
-    QAction* csv = menu.addAction(tr("Export CSV..."), this, [this] {
-        const QString file =
-            QFileDialog::getSaveFileName(this, tr("Export heat map values as CSV"),
-                                         QStringLiteral("heatmap.csv"), tr("CSV (*.csv)"));
-        if (!file.isEmpty() && !exportCsv(file))
-            QToolTip::showText(QCursor::pos(), tr("Could not write %1").arg(file), this);
-    });
+    addExportAction(menu, this, tr("Export PNG..."), tr("Export heat map as PNG"),
+                    QStringLiteral("heatmap.png"), tr("PNG images (*.png)"),
+                    [this](const QString& file) { return exportPng(file); });
+    QAction* csv =
+        addExportAction(menu, this, tr("Export CSV..."), tr("Export heat map values as CSV"),
+                        QStringLiteral("heatmap.csv"), tr("CSV (*.csv)"),
+                        [this](const QString& file) { return exportCsv(file); });
     csv->setEnabled(m_matrix.rows > 0 && m_matrix.cols > 0);
     menu.exec(event->globalPos());
 }

@@ -1,10 +1,11 @@
 #include "PlotPanel.h"
 
+#include "ExportActions.h"
+
 #include <qcustomplot.h>
 
-#include <QFile>
-#include <QFileDialog>
 #include <QMenu>
+#include <QSaveFile>
 #include <QTextStream>
 #include <QTimer>
 #include <QToolTip>
@@ -126,8 +127,8 @@ QString csvNumber(double value) {
 } // namespace
 
 bool PlotPanel::exportCsv(const QString& file) const {
-    QFile out(file);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
+    QSaveFile out(file); // written whole or not at all
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Text))
         return false;
     QTextStream text(&out);
     // Curves and bars: one row per point; a heat map: one row per cell with its value.
@@ -156,7 +157,8 @@ bool PlotPanel::exportCsv(const QString& file) const {
                 }
         }
     }
-    return text.status() == QTextStream::Ok && out.flush();
+    text.flush();
+    return text.status() == QTextStream::Ok && out.commit();
 }
 
 bool PlotPanel::exportPng(const QString& file, int width, int height) const {
@@ -239,18 +241,12 @@ void PlotPanel::showContextMenu(const QPoint& position) {
         scheduleRedraw();
     });
     menu.addSeparator();
-    menu.addAction(tr("Export PNG..."), this, [this] {
-        const QString file = QFileDialog::getSaveFileName(
-            this, tr("Export plot as PNG"), QStringLiteral("plot.png"), tr("PNG images (*.png)"));
-        if (!file.isEmpty() && !exportPng(file))
-            QToolTip::showText(QCursor::pos(), tr("Could not write %1").arg(file), this);
-    });
-    menu.addAction(tr("Export CSV..."), this, [this] {
-        const QString file = QFileDialog::getSaveFileName(
-            this, tr("Export plot data as CSV"), QStringLiteral("plot.csv"), tr("CSV (*.csv)"));
-        if (!file.isEmpty() && !exportCsv(file))
-            QToolTip::showText(QCursor::pos(), tr("Could not write %1").arg(file), this);
-    });
+    addExportAction(menu, this, tr("Export PNG..."), tr("Export plot as PNG"),
+                    QStringLiteral("plot.png"), tr("PNG images (*.png)"),
+                    [this](const QString& file) { return exportPng(file); });
+    addExportAction(menu, this, tr("Export CSV..."), tr("Export plot data as CSV"),
+                    QStringLiteral("plot.csv"), tr("CSV (*.csv)"),
+                    [this](const QString& file) { return exportCsv(file); });
     menu.exec(m_plot->mapToGlobal(position));
 }
 

@@ -31,18 +31,18 @@ void setEpochField(EpochMetrics& m, const std::string& key, double value) {
         m.knnAccuracy = value;
 }
 
-/// Where a per-step key goes in StepMetrics; null for other keys.
-double* stepField(StepMetrics& m, const std::string& key) {
+/// The StepMetrics member a per-step key fills; null for other keys.
+double StepMetrics::*stepField(const std::string& key) {
     if (key == "loss")
-        return &m.loss;
+        return &StepMetrics::loss;
     if (key == "lr")
-        return &m.lr;
+        return &StepMetrics::lr;
     if (key == "images_per_second")
-        return &m.imagesPerSecond;
+        return &StepMetrics::imagesPerSecond;
     if (key == "data_ms")
-        return &m.dataMs;
+        return &StepMetrics::dataMs;
     if (key == "compute_ms")
-        return &m.computeMs;
+        return &StepMetrics::computeMs;
     return nullptr;
 }
 
@@ -86,11 +86,11 @@ void RunReplay::readSince(RunStore& store, int64_t fromStep, StoredProgress& out
                 setEpochField(e, p.key, p.value);
                 return;
             }
-            StepMetrics probe;
-            if (p.step <= m_lastStep || !stepField(probe, p.key))
+            const auto field = stepField(p.key);
+            if (p.step <= m_lastStep || !field)
                 return; // read before, or not a per-step metric
             StepMetrics& s = steps[p.step];
-            *stepField(s, p.key) = p.value;
+            s.*field = p.value;
             s.step = p.step;
             s.epoch = p.epoch;
             // Not stored per step; what the configuration implies.
