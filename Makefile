@@ -3,14 +3,15 @@ BUILD_DIR ?= build/release
 BUILD_TYPE ?= Release
 CMAKE_ARGS ?=
 JOBS ?= $(shell nproc)
-CTEST_EXCLUDE ?= slow|gpu
+CTEST_EXCLUDE ?= slow|gpu|install
 
 # ccache cannot reuse precompiled headers without these.
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 # Fresh clones in other folders (CI) reuse the cache.
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all deps configure build run test test-all bench format clean asan-configure test-asan fuzz
+.PHONY: all deps configure build run test test-all bench format clean asan-configure test-asan fuzz \
+	package test-install
 
 all: build
 
@@ -35,7 +36,18 @@ test: build
 	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS) -LE '$(CTEST_EXCLUDE)'
 
 test-all: build
-	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -LE gpu
+	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -LE 'gpu|install'
+
+# The Debian package (CPack): $(BUILD_DIR)/swav-workbench_<version>_amd64.deb.
+package: build
+	@cmake --build $(BUILD_DIR) --target swav_package_files
+	@cd $(BUILD_DIR) && cpack -G DEB
+
+# Builds the package, checks it (lintian, desktop-file-validate, appstreamcli), installs it on
+# this machine, runs it from /usr/bin, removes it and checks nothing is left: needs root.
+test-install: package
+	@bash packaging/install-deps.sh --packaging
+	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -L install
 
 # Sanitizer build (clang, AddressSanitizer + UndefinedBehaviorSanitizer, libFuzzer coverage):
 # the core and command-line tests under the sanitizers, and the fuzz targets.

@@ -21,11 +21,17 @@ packages=(
   xvfb xauth imagemagick
   # interop tests (PyTorch round trip, `swav embed` read by NumPy)
   python3-torch python3-torchvision python3-numpy
+  # the package's man pages and icons (make package)
+  help2man librsvg2-bin
 )
 
 # `--sanitizers`: clang with its sanitizer and libFuzzer runtimes (make test-asan, make fuzz).
 if [[ "${1:-}" == "--sanitizers" ]]; then
   packages+=(clang libclang-rt-dev)
+fi
+# `--packaging`: the checks of the package (make test-install).
+if [[ "${1:-}" == "--packaging" ]]; then
+  packages+=(lintian desktop-file-utils appstream)
 fi
 
 missing=()

@@ -1,4 +1,5 @@
 #include "cli/Commands.h"
+#include "SwavVersion.h"
 
 #include "cli/AnalyzeCommand.h"
 #include "cli/BenchCommand.h"
@@ -76,7 +77,9 @@ void addLaunchOptions(CLI::App& command, LaunchPlan& launch) {
 } // namespace
 
 int run(int argc, char** argv) {
-    CLI::App app{"swav: SwAV self-supervised training from the command line"};
+    // Named "swav" whatever the path it was started by: the help (and the man pages made from
+    // it) show the installed command.
+    CLI::App app{"swav: SwAV self-supervised training from the command line", "swav"};
     app.require_subcommand(1);
     app.set_version_flag("--version", SWAV_VERSION);
 

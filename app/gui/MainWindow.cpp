@@ -1,4 +1,5 @@
 #include "MainWindow.h"
+#include "SwavVersion.h"
 
 #include "AppIcon.h"
 #include "ClustersPanel.h"

@@ -1,7 +1,9 @@
 // swav-workbench: the desktop application.
 #include "AppIcon.h"
+#include "ExperimentPanel.h"
 #include "MainWindow.h"
 #include "ScreenshotTour.h"
+#include "SwavVersion.h"
 #include "Theme.h"
 
 #include <QApplication>
@@ -35,6 +37,9 @@ int main(int argc, char** argv) {
                                   QStringLiteral("Window size, e.g. 1280x800"),
                                   QStringLiteral("WxH"));
     parser.addOption(size);
+    parser.addPositionalArgument(QStringLiteral("config"),
+                                 QStringLiteral("Configuration (JSON) to open in the form"),
+                                 QStringLiteral("[FILE.json]"));
     parser.process(app);
 
     swav::rememberSystemPalette();
@@ -47,6 +52,9 @@ int main(int argc, char** argv) {
             window.resize(parts[0].toInt(), parts[1].toInt());
     }
     window.show();
+    // A configuration given on the command line (or by the file manager) replaces the preset.
+    if (const QStringList files = parser.positionalArguments(); !files.isEmpty())
+        window.experiment()->loadConfig(files.first());
     if (parser.isSet(tour))
         (new swav::ScreenshotTour(&window, parser.value(tour)))->start();
     return QApplication::exec();

@@ -251,7 +251,7 @@ struct RuntimeConfig {
     std::string device = "auto";    // auto, cpu, cuda, cuda:N
     int threads = 0;                // intra-op threads; 0 = all cores
     int seed = 31;                  // seeds everything
-    std::string precision = "auto"; // auto, fp32, bf16, fp16
+    std::string precision = "auto"; // auto, fp32, bf16, fp16 (CUDA)
     int metricsEvery = 20;          // steps between metrics that need a device sync
     int checkpointEveryEpochs = 1;  // epochs between checkpoints
     int keepCheckpoints = 3;        // newest checkpoints kept on disk
@@ -266,8 +266,9 @@ struct RuntimeConfig {
         v("threads", s.threads, "CPU threads for tensor operations; 0 uses all cores.");
         v("seed", s.seed, "Seed of weights, data order and augmentation.");
         v("precision", s.precision,
-          "Mixed precision on GPU: auto (bf16 where supported), fp32, bf16 or fp16 with loss "
-          "scaling. Sinkhorn and the log-softmax always run in fp32.",
+          "Mixed precision of the trunk: auto (bf16 on CUDA and on CPUs with native bf16, "
+          "else fp32), fp32, bf16, or fp16 with loss scaling (CUDA only). The head, the "
+          "prototype scores, Sinkhorn and the loss always run in fp32.",
           Choices{"auto", "fp32", "bf16", "fp16"});
         v("metrics_every", s.metricsEvery,
           "Steps between the metrics that need a device synchronisation.");

@@ -5,8 +5,10 @@
 #include "model/ModelState.h"
 #include "model/SwavModel.h"
 #include "train/Checkpoint.h"
+#include "train/DeviceSetup.h"
 #include "train/HeldModel.h"
 #include "train/MultiCropRecipe.h"
+#include "util/TorchCompat.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -131,7 +133,15 @@ LabBatch makeLabBatch(const LabModel& source, Dataset& data, const LabRequest& r
         out.crops.push_back(augmenter.denormalise(crop).clamp(0, 1).contiguous());
 
     model->normalizePrototypes();
-    const SwavForward forward = model->forward(crops.crops);
+    SwavForward forward;
+    {
+        // The trunk in the precision the trainer uses on the CPU (fp16 exists on GPUs only).
+        const bool bf16 =
+            config.runtime.precision != "fp16" &&
+            resolvePrecision(config.runtime.precision, at::Device(at::kCPU)) == "bf16";
+        const compat::AutocastGuard autocast(bf16, at::kCPU, at::kBFloat16);
+        forward = model->forward(crops.crops);
+    }
     out.scores = forward.scores.to(at::kFloat).contiguous();
     const int64_t b = out.batchSize();
     out.swapped = swappedPrediction(out.scores, b, config.swav);

@@ -62,13 +62,14 @@ SwavForward SwavModelImpl::forward(const std::vector<at::Tensor>& crops) {
         start = end;
     }
     SwavForward out;
-    out.features = at::cat(featureGroups, 0);
-    out.embeddings = embed(out.features);
+    out.features = at::cat(featureGroups, 0).to(at::kFloat);
     {
-        // Autocast covers the trunk and head only: the scores feed Sinkhorn's exp(score / eps)
-        // and the loss, and bf16 would round the cosines to about 0.004 (the authors keep them
-        // in fp32, and queue rows are rescored in fp32 anyway).
+        // Autocast covers the trunk only. The head is about 1 % of the step, and its output
+        // decides the cosines that Sinkhorn divides by epsilon: in bf16 (8-bit mantissa) they
+        // carry errors of about 0.004, a third of epsilon 0.0125, and learning measurably
+        // suffers (the authors keep scores in fp32; queue rows are rescored in fp32 anyway).
         const c10::impl::ExcludeDispatchKeyGuard noAutocast(c10::autocast_dispatch_keyset);
+        out.embeddings = embed(out.features);
         out.scores = m_prototypes(out.embeddings);
     }
     return out;

@@ -1,4 +1,5 @@
 #include "store/RunStore.h"
+#include "SwavVersion.h"
 
 #include "config/ConfigJson.h"
 #include "store/StoreErrors.h"

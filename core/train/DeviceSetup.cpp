@@ -16,10 +16,20 @@
 
 namespace swav {
 
+std::string resolvePrecision(const std::string& requested, const at::Device& device) {
+    if (requested == "auto")
+        return device.is_cuda() || cpuHasNativeBf16() ? "bf16" : "fp32";
+    if (!device.is_cuda() && requested == "fp16")
+        throw UserError("runtime.precision: 'fp16' needs a CUDA device; the CPU trains in fp32 "
+                        "or bf16");
+    return requested;
+}
+
 DeviceChoice setUpDevice(const RuntimeConfig& runtime) {
     DeviceChoice choice;
     choice.threads = runtime.threads > 0 ? runtime.threads : hardwareThreads();
     at::set_num_threads(choice.threads);
+    keepFreedMemoryForReuse();
 
     const bool cudaAvailable = torch::cuda::is_available();
     if (runtime.device == "auto") {
@@ -43,12 +53,7 @@ DeviceChoice setUpDevice(const RuntimeConfig& runtime) {
     if (choice.device.is_cuda()) // cuDNN picks the fastest kernel for each shape once
         at::globalContext().setBenchmarkCuDNN(true);
 
-    std::string precision = runtime.precision;
-    if (precision == "auto")
-        precision = choice.device.is_cuda() ? "bf16" : "fp32";
-    if (!choice.device.is_cuda() && precision != "fp32")
-        throw UserError("runtime.precision: '" + precision +
-                        "' needs a CUDA device; the CPU trains in fp32");
+    const std::string precision = resolvePrecision(runtime.precision, choice.device);
     choice.precision = precision;
     choice.autocast = precision != "fp32";
     choice.autocastType = precision == "fp16"   ? at::kHalf
@@ -58,7 +63,7 @@ DeviceChoice setUpDevice(const RuntimeConfig& runtime) {
     choice.description =
         choice.device.is_cuda()
             ? choice.device.str() + " " + cudaDeviceName(choice.device) + ", " + precision
-            : "cpu, " + std::to_string(choice.threads) + " threads";
+            : "cpu, " + std::to_string(choice.threads) + " threads, " + precision;
     return choice;
 }
 

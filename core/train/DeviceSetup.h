@@ -13,7 +13,7 @@ namespace swav {
 
 struct DeviceChoice {
     at::Device device{at::kCPU};
-    bool autocast = false;                    // run the forward under CUDA autocast
+    bool autocast = false;                    // run the trunk under autocast
     at::ScalarType autocastType = at::kFloat; // bf16 or fp16 when autocast
     bool lossScaling = false;                 // fp16 needs a dynamic loss scale
     int threads = 1;                          // intra-op CPU threads in use
@@ -22,9 +22,14 @@ struct DeviceChoice {
 };
 
 /// Resolves runtime.device ("auto" picks CUDA when available), runtime.precision ("auto" =
-/// bf16 on CUDA, fp32 on CPU) and sets the intra-op thread count (0 = all cores; LibTorch
-/// otherwise may start with a single thread). Throws UserError when CUDA is asked for but absent.
+/// bf16 on CUDA and on CPUs with native bf16, fp32 elsewhere), sets the intra-op thread count
+/// (0 = all cores; LibTorch otherwise may start with a single thread) and keeps freed host
+/// memory for reuse. Throws UserError when CUDA is asked for but absent, or fp16 on the CPU.
 DeviceChoice setUpDevice(const RuntimeConfig& runtime);
+
+/// runtime.precision as it applies on `device`: "auto" becomes bf16 on CUDA and on CPUs with
+/// native bf16, fp32 elsewhere. Throws UserError for fp16 on the CPU.
+std::string resolvePrecision(const std::string& requested, const at::Device& device);
 
 struct ComputeDevice {
     std::string id;          // "cpu" or "cuda:N": a runtime.device value

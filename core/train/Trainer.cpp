@@ -583,7 +583,8 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 model->normalizePrototypes();
                 SwavForward forward;
                 {
-                    compat::CudaAutocastGuard autocast(st.device.autocast, st.device.autocastType);
+                    compat::AutocastGuard autocast(st.device.autocast, st.device.device.type(),
+                                                   st.device.autocastType);
                     forward = model->forward(crops.crops);
                 }
                 st.timer.mark(Phase::Forward);

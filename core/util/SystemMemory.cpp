@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <malloc.h>
+#include <mutex>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <unistd.h>
 
@@ -22,6 +26,35 @@ double hostMemoryBytes() {
     if (limitFile >> limit && limit > 0 && (bytes == 0 || limit < bytes))
         bytes = limit;
     return bytes;
+}
+
+void keepFreedMemoryForReuse() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // 32 MiB is glibc's largest mmap threshold; the trim threshold keeps a freed heap top.
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        mallopt(M_TOP_PAD, 64 << 20);
+    });
+}
+
+bool cpuHasNativeBf16() {
+    static const bool native = [] {
+        std::ifstream cpuinfo("/proc/cpuinfo");
+        std::string line;
+        while (std::getline(cpuinfo, line)) {
+            if (line.rfind("flags", 0) != 0)
+                continue;
+            std::istringstream flags(line.substr(line.find(':') + 1));
+            std::string flag;
+            while (flags >> flag)
+                if (flag == "avx512_bf16" || flag == "amx_bf16")
+                    return true;
+            return false;
+        }
+        return false;
+    }();
+    return native;
 }
 
 uint64_t loadBudgetBytes() {

@@ -10,36 +10,46 @@
 
 namespace swav::compat {
 
-/// Enables CUDA autocast with `dtype` for the guard's lifetime (no-op when disabled).
-class CudaAutocastGuard {
+/// Enables autocast on `device` (CUDA or CPU) with `dtype` for the guard's lifetime (no-op when
+/// disabled).
+class AutocastGuard {
 public:
-    CudaAutocastGuard(bool enabled, at::ScalarType dtype)
-        : m_enabled(enabled) {
-        if (!m_enabled)
-            return;
-#if SWAV_TORCH_AT_LEAST(2, 4)
-        at::autocast::set_autocast_enabled(at::kCUDA, true);
-        at::autocast::set_autocast_dtype(at::kCUDA, dtype);
-#else
-        at::autocast::set_enabled(true);
-        at::autocast::set_autocast_gpu_dtype(dtype);
-#endif
+    AutocastGuard(bool enabled, at::DeviceType device, at::ScalarType dtype)
+        : m_enabled(enabled)
+        , m_device(device) {
+        if (m_enabled)
+            enable(true, dtype);
     }
-    ~CudaAutocastGuard() {
+    ~AutocastGuard() {
         if (!m_enabled)
             return;
-#if SWAV_TORCH_AT_LEAST(2, 4)
-        at::autocast::set_autocast_enabled(at::kCUDA, false);
-#else
-        at::autocast::set_enabled(false);
-#endif
+        enable(false, at::kFloat);
         at::autocast::clear_cache();
     }
-    CudaAutocastGuard(const CudaAutocastGuard&) = delete;
-    CudaAutocastGuard& operator=(const CudaAutocastGuard&) = delete;
+    AutocastGuard(const AutocastGuard&) = delete;
+    AutocastGuard& operator=(const AutocastGuard&) = delete;
 
 private:
+    void enable(bool on, at::ScalarType dtype) {
+#if SWAV_TORCH_AT_LEAST(2, 4)
+        at::autocast::set_autocast_enabled(m_device, on);
+        if (on)
+            at::autocast::set_autocast_dtype(m_device, dtype);
+#else
+        if (m_device == at::kCPU) {
+            at::autocast::set_cpu_enabled(on);
+            if (on)
+                at::autocast::set_autocast_cpu_dtype(dtype);
+        } else {
+            at::autocast::set_enabled(on);
+            if (on)
+                at::autocast::set_autocast_gpu_dtype(dtype);
+        }
+#endif
+    }
+
     bool m_enabled;
+    at::DeviceType m_device;
 };
 
 } // namespace swav::compat

@@ -1,6 +1,7 @@
 #include "TestHarness.h"
 
 #include "model/SwavModel.h"
+#include "util/TorchCompat.h"
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
@@ -140,18 +141,26 @@ SWAV_TEST(ImagenetStemAndBottleneckShapes) {
     VERIFY(map.sizes() == at::IntArrayRef({1, 64, 8, 8}));
 }
 
-SWAV_TEST(PrototypeScoresStayFp32UnderAutocast) {
-    // Sinkhorn's exp(score / eps) and the loss need fp32 cosines (bf16 rounds them to about
-    // 0.004), as the queue rows are rescored in fp32: autocast covers the trunk and head only.
+SWAV_TEST(AutocastCoversTheTrunkOnly) {
+    // The trunk runs in bf16 (the speed), the head and the prototype scores in fp32: Sinkhorn's
+    // exp(score / eps) and the loss need fp32 cosines (bf16 rounds them to about 0.004).
     SwavModel model(smallConfig(), 1);
     at::manual_seed(4);
     const std::vector<at::Tensor> crops{at::randn({4, 1, 28, 28}), at::randn({4, 1, 28, 28})};
-    at::autocast::set_cpu_enabled(true);
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    const auto out = model->forward(crops);
-    at::autocast::set_cpu_enabled(false);
-    at::autocast::clear_cache();
+    SwavForward out;
+    at::ScalarType trunkType;
+    {
+        const compat::AutocastGuard autocast(true, at::kCPU, at::kBFloat16);
+        trunkType = model->trunk()->forward(crops[0]).scalar_type();
+        out = model->forward(crops);
+    }
+    VERIFY(!at::autocast::is_cpu_enabled()); // the guard switched it off again
+    VERIFY(trunkType == at::kBFloat16);
+    VERIFY(out.features.scalar_type() == at::kFloat);
+    VERIFY(out.embeddings.scalar_type() == at::kFloat);
     VERIFY(out.scores.scalar_type() == at::kFloat);
+    // Outside autocast the head gives the same embeddings to the last bit: it ran in fp32.
+    VERIFY(at::equal(model->embed(out.features), out.embeddings));
     const auto expected = at::mm(out.embeddings, model->prototypes()->weight.t());
     const double difference = (out.scores - expected).abs().max().item<double>();
     VERIFY_MSG(difference < 1e-6, "scores differ from fp32 by " + std::to_string(difference));

@@ -1,6 +1,7 @@
 // The run database: schema and migration, refusal of foreign files, runs and their records,
 // downsampled series, interrupted-run detection, CSV export, config diff, and the recorder.
 #include "StoreTesting.h"
+#include "SwavVersion.h"
 #include "TestHarness.h"
 
 #include "config/ConfigDiff.h"

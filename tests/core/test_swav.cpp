@@ -8,7 +8,9 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
+#include <vector>
 
 using namespace swav;
 
@@ -21,6 +23,56 @@ at::Tensor randomScores(int64_t rows, int64_t k, int seed) {
     z = z / z.norm(2, 1, true);
     c = c / c.norm(2, 1, true);
     return at::mm(z, c.t()); // cosines in [-1, 1], as in training
+}
+
+using Matrix = std::vector<std::vector<double>>;
+
+/// Sinkhorn-Knopp as the authors wrote it (Q = exp(scores / eps)^T, normalised; then rows over
+/// prototypes and columns over images in turn; codes = Q * B, transposed back), in doubles.
+Matrix referenceCodes(const Matrix& scores, double epsilon, int iterations) {
+    const size_t images = scores.size(), prototypes = scores[0].size();
+    Matrix q(prototypes, std::vector<double>(images));
+    double total = 0;
+    for (size_t k = 0; k < prototypes; ++k)
+        for (size_t b = 0; b < images; ++b)
+            total += q[k][b] = std::exp(scores[b][k] / epsilon);
+    for (auto& row : q)
+        for (auto& value : row)
+            value /= total;
+    for (int it = 0; it < iterations; ++it) {
+        for (auto& row : q) { // each prototype gets 1 / K of the mass
+            double sum = 0;
+            for (double value : row)
+                sum += value;
+            for (auto& value : row)
+                value /= sum * static_cast<double>(prototypes);
+        }
+        for (size_t b = 0; b < images; ++b) { // each image gets 1 / B
+            double sum = 0;
+            for (size_t k = 0; k < prototypes; ++k)
+                sum += q[k][b];
+            for (size_t k = 0; k < prototypes; ++k)
+                q[k][b] /= sum * static_cast<double>(images);
+        }
+    }
+    Matrix codes(images, std::vector<double>(prototypes));
+    for (size_t b = 0; b < images; ++b)
+        for (size_t k = 0; k < prototypes; ++k)
+            codes[b][k] = q[k][b] * static_cast<double>(images);
+    return codes;
+}
+
+/// Mean over images of -sum_k code_k * log softmax(scores / temperature)_k.
+double referenceLoss(const Matrix& codes, const Matrix& scores, double temperature) {
+    double loss = 0;
+    for (size_t b = 0; b < scores.size(); ++b) {
+        double normaliser = 0;
+        for (double score : scores[b])
+            normaliser += std::exp(score / temperature);
+        for (size_t k = 0; k < scores[b].size(); ++k)
+            loss -= codes[b][k] * (scores[b][k] / temperature - std::log(normaliser));
+    }
+    return loss / static_cast<double>(scores.size());
 }
 
 } // namespace
@@ -76,20 +128,41 @@ SWAV_TEST(SinkhornRunsInFp32ForHalfInputs) {
     VERIFY((fromHalf.sum(1) - 1).abs().max().item<double>() < 1e-5);
 }
 
-SWAV_TEST(LossEqualsHandComputedValueForTwoCropsThreePrototypes) {
-    // Worked out by hand (plain arithmetic, no tensor library) for these scores:
-    // codes crop 0 = [[0.499997, 0.000006, 0.499997], [0.000181, 0.999637, 0.000181]],
-    // loss = 3.2731846940788296.
-    auto scores = at::tensor({0.5f, -0.2f, 0.1f, 0.0f, 0.3f, -0.4f, //
-                              0.4f, 0.1f, -0.3f, -0.1f, 0.2f, 0.6f})
-                      .view({4, 3});
+SWAV_TEST(LossEqualsAPlainArithmeticDerivationForTwoCropsThreePrototypes) {
+    // The expected values come from referenceCodes / referenceLoss above: the authors'
+    // formula in doubles and loops, no tensor library. For these scores they are codes crop 0 =
+    // [[0.499997, 0.000006, 0.499997], [0.000181, 0.999637, 0.000181]] and a loss of 3.27318.
+    const std::vector<std::vector<double>> rows{
+        {0.5, -0.2, 0.1}, {0.0, 0.3, -0.4}, {0.4, 0.1, -0.3}, {-0.1, 0.2, 0.6}};
     SwavConfig config;
     config.cropsForAssign = {0, 1};
+    const std::vector<std::vector<double>> crop0(rows.begin(), rows.begin() + 2);
+    const std::vector<std::vector<double>> crop1(rows.begin() + 2, rows.end());
+    const auto codes0 = referenceCodes(crop0, config.epsilon, config.sinkhornIterations);
+    const auto codes1 = referenceCodes(crop1, config.epsilon, config.sinkhornIterations);
+    // Each assignment crop's codes against the other crop's prediction, averaged.
+    const double expected = (referenceLoss(codes0, crop1, config.temperature) +
+                             referenceLoss(codes1, crop0, config.temperature)) /
+                            2;
+    VERIFY_NEAR(expected, 3.27318, 1e-5); // the derivation itself, against the figure above
+    VERIFY_NEAR(codes0[1][1], 0.999637, 1e-6);
+
+    std::vector<float> flat;
+    for (const auto& row : rows)
+        flat.insert(flat.end(), row.begin(), row.end());
+    auto scores = at::tensor(flat).view({4, 3});
     auto out = swavLoss(scores, at::zeros({4, 2}), 2, config, nullptr, at::zeros({3, 2}));
-    VERIFY_NEAR(out.loss.item<double>(), 3.2731846940788296, 1e-5);
+    VERIFY_NEAR(out.loss.item<double>(), expected, 1e-5);
     VERIFY_EQ(out.codes.size(), size_t(2));
-    VERIFY_NEAR(out.codes[0][1][1].item<double>(), 0.9996371053493522, 1e-5);
-    VERIFY_NEAR(out.codes[1][0][0].item<double>(), 0.7947284499855141, 1e-5);
+    for (size_t i = 0; i < 2; ++i)
+        for (size_t k = 0; k < 3; ++k) {
+            VERIFY_NEAR(
+                out.codes[0][static_cast<int64_t>(i)][static_cast<int64_t>(k)].item<double>(),
+                codes0[i][k], 1e-5);
+            VERIFY_NEAR(
+                out.codes[1][static_cast<int64_t>(i)][static_cast<int64_t>(k)].item<double>(),
+                codes1[i][k], 1e-5);
+        }
 }
 
 SWAV_TEST(GradientsDoNotFlowIntoTheCodes) {

@@ -7,11 +7,13 @@
 #include "store/RunRecorder.h"
 #include "store/RunStore.h"
 #include "train/Checkpoint.h"
+#include "train/DeviceSetup.h"
 #include "train/DurationEstimate.h"
 #include "train/MemoryBudget.h"
 #include "train/RunHealth.h"
 #include "train/Trainer.h"
 #include "util/AtomicFile.h"
+#include "util/Expected.h"
 #include "util/Strings.h"
 #include "util/SystemMemory.h"
 
@@ -151,6 +153,32 @@ SWAV_TEST(LossDecreasesOnATinySeededRun) {
     const StepMetrics& s = recorder.steps.back();
     VERIFY(s.memoryBytes > (int64_t(1) << 20));
     VERIFY(s.memoryPeakBytes >= s.memoryBytes);
+}
+
+SWAV_TEST(CpuTrainsInBf16WhenAskedAndByDefaultWhereTheCpuHasIt) {
+    auto config = tinyConfig();
+    config.optim.epochs = 8;
+    config.runtime.precision = "bf16";
+    Recorder recorder;
+    const auto outcome = train(config, recorder);
+    VERIFY_MSG(outcome.status == RunStatus::Finished, outcome.message);
+    VERIFY_EQ(recorder.started.precision, std::string("bf16"));
+    const double first = recorder.epochs.front().meanLoss;
+    const double last = recorder.epochs.back().meanLoss;
+    VERIFY_MSG(last < first - 0.05, "bf16 loss went from " << first << " to " << last);
+
+    RuntimeConfig runtime;
+    runtime.device = "cpu";
+    runtime.precision = "auto";
+    VERIFY_EQ(setUpDevice(runtime).precision, std::string(cpuHasNativeBf16() ? "bf16" : "fp32"));
+    runtime.precision = "fp16"; // needs a GPU's loss scaling and half kernels
+    bool refused = false;
+    try {
+        setUpDevice(runtime);
+    } catch (const UserError& e) {
+        refused = std::string(e.what()).find("runtime.precision") != std::string::npos;
+    }
+    VERIFY(refused);
 }
 
 SWAV_TEST(SameSeedGivesTheSameRun) {
@@ -323,12 +351,21 @@ SWAV_TEST(PauseBlocksBetweenStepsUntilResumed) {
     auto config = tinyConfig();
     config.optim.epochs = 1;
     Trainer trainer(config, tinyData(), {});
+    // Waits for the trainer's own "held" event instead of sleeping and hoping it got there.
     struct PauseOnFirstStep : TrainingObserver {
         TrainingControl* control = nullptr;
         std::atomic<int> steps{0};
+        std::mutex mutex;
+        std::condition_variable changed;
+        int stepsWhenHeld = -1;
         void onStep(const StepMetrics&) override {
             if (++steps == 1)
                 control->setPaused(true);
+        }
+        void onPaused(int64_t) override {
+            std::lock_guard<std::mutex> lock(mutex);
+            stepsWhenHeld = steps;
+            changed.notify_all();
         }
     } observer;
     TrainingControl control;
@@ -336,11 +373,15 @@ SWAV_TEST(PauseBlocksBetweenStepsUntilResumed) {
     trainer.addObserver(&observer);
     RunOutcome outcome;
     std::thread worker([&] { outcome = trainer.run(control); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    const int stepsWhilePaused = observer.steps;
+    {
+        std::unique_lock<std::mutex> lock(observer.mutex);
+        observer.changed.wait(lock, [&] { return observer.stepsWhenHeld >= 0; });
+    }
+    // Held: no step runs until the pause is lifted, however long that takes.
+    VERIFY_EQ(observer.stepsWhenHeld, 1);
+    VERIFY_EQ(observer.steps.load(), 1);
     control.setPaused(false);
     worker.join();
-    VERIFY_EQ(stepsWhilePaused, 1); // held after the first step
     VERIFY(outcome.status == RunStatus::Finished);
     VERIFY_EQ(observer.steps.load(), 4);
 }

@@ -45,9 +45,10 @@ at::Tensor fixedScores() {
     return at::mm(embeddings, prototypes.t());
 }
 
-/// Channels-first: the ranks' batch norm sums its statistics itself while one process uses
-/// LibTorch's kernel, and in the channels-last layout those reductions round differently (about
-/// 5e-5 on the parameters after 8 steps), which would hide what these tests compare at 1e-5.
+/// Channels-first and fp32: the ranks' batch norm sums its statistics itself while one process
+/// uses LibTorch's kernel, and in the channels-last layout those reductions round differently
+/// (about 5e-5 on the parameters after 8 steps; bf16 rounds far more), which would hide what
+/// these tests compare at 1e-5.
 ExperimentConfig trainConfig(int batch, bool syncBatchnorm) {
     auto config = *loadConfig(R"({
       "name": "dist-test",
@@ -63,7 +64,8 @@ ExperimentConfig trainConfig(int batch, bool syncBatchnorm) {
       "optim": {"optimizer": "lars", "epochs": 2, "batch_size": 16, "base_lr": 0.3,
                 "final_lr": 0.001, "warmup_epochs": 0, "exclude_bias_and_norm": true},
       "swav": {"freeze_prototypes_niters": 2},
-      "runtime": {"device": "cpu", "threads": 1, "seed": 5, "metrics_every": 1}
+      "runtime": {"device": "cpu", "threads": 1, "seed": 5, "metrics_every": 1,
+                  "precision": "fp32"}
     })",
                               "test configuration", {});
     config.optim.batchSize = batch;

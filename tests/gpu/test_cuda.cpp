@@ -105,7 +105,7 @@ SWAV_TEST(CodesUnderBf16AutocastMatchFp32) {
     const auto exact = model->forward(crops);
     SwavForward mixed;
     {
-        compat::CudaAutocastGuard autocast(true, at::kBFloat16);
+        compat::AutocastGuard autocast(true, at::kCUDA, at::kBFloat16);
         mixed = model->forward(crops);
     }
     VERIFY(mixed.scores.scalar_type() == at::kFloat);
