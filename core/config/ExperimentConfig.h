@@ -1,7 +1,8 @@
 #pragma once
 // The whole description of an experiment: plain structs with defaults from design/SWAV.md.
-// Each struct lists its fields once in `fields()`, with the JSON key, a one-line help text and
-// (for enumerations) the allowed values; JSON I/O, validation messages and the GUI form all use it.
+// Each struct lists its fields once in `fields()`, with the JSON key, the field's documentation
+// (its only one: the help of the command line, the form's tooltips, the schema) and, for
+// enumerations, the allowed values; JSON I/O, validation messages and the GUI form all use it.
 
 #include <string>
 #include <vector>
@@ -12,20 +13,20 @@ namespace swav {
 using Choices = std::vector<std::string>;
 
 struct DatasetConfig {
-    std::string kind = "fashion-mnist"; // which reader to use
-    std::string path;                   // file or folder; "" = the kind's default location
-    std::string split = "train";        // train, test, unlabeled (STL-10), train+unlabeled
-    double subset = 0;                  // 0 = all; (0,1) = fraction; >= 1 = number of images
-    double holdout = 0;                 // images kept aside for monitoring: fraction or count
-    int subsetSeed = 0;                 // seed of the subset / hold-out draw
-    int imageSize = 256;                // image folders, evaluation: shorter side, centre square
-    int prefetchImages = 4096;          // image folders: decoded images buffered ahead
-    int decodeThreads = 0;              // image folders: decoding threads, 0 = one per core
-    std::string cropFinish = "auto";    // image folders: where colour and blur are applied
-    int syntheticCount = 2048;          // synthetic: number of images
-    int syntheticClasses = 4;           // synthetic: number of shape classes
-    int syntheticSize = 32;             // synthetic: image side in pixels
-    int syntheticChannels = 3;          // synthetic: 1 (grey) or 3 (colour)
+    std::string kind = "fashion-mnist";
+    std::string path;
+    std::string split = "train";
+    double subset = 0;
+    double holdout = 0;
+    int subsetSeed = 0;
+    int imageSize = 256;
+    int prefetchImages = 4096;
+    int decodeThreads = 0;
+    std::string cropFinish = "auto";
+    int syntheticCount = 2048;
+    int syntheticClasses = 4;
+    int syntheticSize = 32;
+    int syntheticChannels = 3;
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("kind", s.kind,
@@ -66,9 +67,9 @@ struct DatasetConfig {
 };
 
 struct HeadConfig {
-    std::string kind = "mlp"; // mlp: Linear-BN-ReLU-Linear; linear; none
-    int hiddenDim = 2048;     // width of the MLP's hidden layer
-    int outputDim = 128;      // embedding size before L2 normalisation
+    std::string kind = "mlp";
+    int hiddenDim = 2048;
+    int outputDim = 128;
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("kind", s.kind,
@@ -81,19 +82,19 @@ struct HeadConfig {
 };
 
 struct ModelConfig {
-    std::string arch = "resnet50";            // named network or 'custom'
-    std::string stem = "imagenet";            // imagenet: 7x7/2 + max-pool; cifar: 3x3/1, no pool
-    std::string block = "bottleneck";         // custom only: basic or bottleneck
-    std::vector<int> stageDepths{3, 4, 6, 3}; // custom only: blocks per stage
-    std::vector<int> stageWidths{64, 128, 256, 512}; // custom only: base width per stage
-    std::vector<int> stageStrides{1, 2, 2, 2};       // custom only: first block's stride
-    int stemWidth = 64;                              // custom only: channels out of the stem
-    double widthMultiplier = 1.0;                    // scales every width (wide ResNets)
-    int inChannels = 0;                              // 0 = from the dataset
+    std::string arch = "resnet50";
+    std::string stem = "imagenet";
+    std::string block = "bottleneck";
+    std::vector<int> stageDepths{3, 4, 6, 3};
+    std::vector<int> stageWidths{64, 128, 256, 512};
+    std::vector<int> stageStrides{1, 2, 2, 2};
+    int stemWidth = 64;
+    double widthMultiplier = 1.0;
+    int inChannels = 0;
     HeadConfig head;
-    int numPrototypes = 3000;  // K
-    bool channelsLast = true;  // NHWC memory format
-    bool syncBatchnorm = true; // multi-process runs: batch statistics over every process
+    int numPrototypes = 3000;
+    bool channelsLast = true;
+    bool syncBatchnorm = true;
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("arch", s.arch,
@@ -126,16 +127,16 @@ struct ModelConfig {
 
 /// One group of crops sharing a resolution and augmentation settings.
 struct CropGroupConfig {
-    int count = 2;               // crops in this group
-    int size = 224;              // output side in pixels
-    double minScale = 0.14;      // RandomResizedCrop area fraction, lower bound
-    double maxScale = 1.0;       // upper bound
-    double flipProb = 0.5;       // horizontal flip probability
-    double jitterProb = 0.8;     // colour jitter probability
-    double jitterStrength = 1.0; // s: brightness/contrast/saturation 0.8s, hue 0.2s
-    double grayscaleProb = 0.2;  // random grayscale probability
-    double blurProb = 0.5;       // Gaussian blur probability
-    double blurSigmaMin = 0.1;   // blur sigma range in pixels
+    int count = 2;
+    int size = 224;
+    double minScale = 0.14;
+    double maxScale = 1.0;
+    double flipProb = 0.5;
+    double jitterProb = 0.8;
+    double jitterStrength = 1.0;
+    double grayscaleProb = 0.2;
+    double blurProb = 0.5;
+    double blurSigmaMin = 0.1;
     double blurSigmaMax = 2.0;
 
     template <class Self, class V> static void fields(Self& s, V& v) {
@@ -163,8 +164,8 @@ struct MultiCropConfig {
                                            small.maxScale = 0.14;
                                            return small;
                                        }()};
-    std::vector<double> mean; // per-channel normalisation mean; empty = the dataset's default
-    std::vector<double> std;  // per-channel normalisation std; empty = the dataset's default
+    std::vector<double> mean;
+    std::vector<double> std;
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("crops", s.crops,
@@ -175,14 +176,14 @@ struct MultiCropConfig {
 };
 
 struct SwavConfig {
-    double epsilon = 0.05;                 // Sinkhorn entropic regularisation
-    int sinkhornIterations = 3;            // Sinkhorn-Knopp iterations
-    double temperature = 0.1;              // softmax temperature of the swapped prediction
-    std::vector<int> cropsForAssign{0, 1}; // crops whose codes are computed
-    int queueLength = 0;                   // 0 = no queue
-    int epochQueueStarts = 15;             // epoch at which the queue is created
-    int freezePrototypesNiters = 313;      // iterations with prototype gradients dropped
-    std::string assignment = "sinkhorn";   // sinkhorn; softmax (ablation: no equal partition)
+    double epsilon = 0.05;
+    int sinkhornIterations = 3;
+    double temperature = 0.1;
+    std::vector<int> cropsForAssign{0, 1};
+    int queueLength = 0;
+    int epochQueueStarts = 15;
+    int freezePrototypesNiters = 313;
+    std::string assignment = "sinkhorn";
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("epsilon", s.epsilon,
@@ -208,18 +209,18 @@ struct SwavConfig {
 };
 
 struct OptimConfig {
-    std::string optimizer = "lars";  // lars, sgd, adam, adamw
-    int epochs = 100;                // training epochs
-    int batchSize = 256;             // images per step on each process
-    double baseLr = 4.8;             // learning rate after warm-up
-    double finalLr = 0.0048;         // learning rate at the end of the cosine
-    double startWarmup = 0.3;        // learning rate at the first step
-    double warmupEpochs = 10;        // linear warm-up length
-    double momentum = 0.9;           // SGD/LARS momentum
-    double weightDecay = 1e-6;       // L2 penalty
-    double larsTrust = 0.001;        // LARS trust coefficient
-    bool larsClip = false;           // LARC clipping of the adaptive rate at 1
-    bool excludeBiasAndNorm = false; // keep biases and BN out of LARS and weight decay
+    std::string optimizer = "lars";
+    int epochs = 100;
+    int batchSize = 256;
+    double baseLr = 4.8;
+    double finalLr = 0.0048;
+    double startWarmup = 0.3;
+    double warmupEpochs = 10;
+    double momentum = 0.9;
+    double weightDecay = 1e-6;
+    double larsTrust = 0.001;
+    bool larsClip = false;
+    bool excludeBiasAndNorm = false;
     double adamBeta1 = 0.9;
     double adamBeta2 = 0.999;
     double adamEps = 1e-8;
@@ -248,18 +249,18 @@ struct OptimConfig {
 };
 
 struct RuntimeConfig {
-    std::string device = "auto";    // auto, cpu, cuda, cuda:N
-    int threads = 0;                // intra-op threads; 0 = all cores
-    int seed = 31;                  // seeds everything
-    std::string precision = "auto"; // auto, fp32, bf16, fp16 (CUDA)
-    int metricsEvery = 20;          // steps between metrics that need a device sync
-    int checkpointEveryEpochs = 1;  // epochs between checkpoints
-    int keepCheckpoints = 3;        // newest checkpoints kept on disk
-    std::string outDir;             // run folder; "" = chosen by the front end
-    int tunedGlobalBatch = 0;       // global batch the settings were tuned for; 0 = not stated
-    int distTimeoutSeconds = 120;   // a rank silent this long fails a multi-process run
-    int gradBucketMb = 25;          // gradient all-reduce bucket size
-    bool gradOverlap = true;        // start bucket all-reduces during the backward pass
+    std::string device = "auto";
+    int threads = 0;
+    int seed = 31;
+    std::string precision = "auto";
+    int metricsEvery = 20;
+    int checkpointEveryEpochs = 1;
+    int keepCheckpoints = 3;
+    std::string outDir;
+    int tunedGlobalBatch = 0;
+    int distTimeoutSeconds = 120;
+    int gradBucketMb = 25;
+    bool gradOverlap = true;
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("device", s.device, "Where to train: auto picks CUDA when available; cpu, cuda, cuda:N.");
@@ -291,14 +292,14 @@ struct RuntimeConfig {
 };
 
 struct EvalConfig {
-    int knnK = 20;                // neighbours
-    double knnTemperature = 0.07; // vote weight exp(s / T)
-    int knnEveryEpochs = 0;       // online kNN monitoring period; 0 = off
-    int linearEpochs = 100;       // linear probe epochs
-    double linearLr = 0.3;        // linear probe learning rate at batch 256
+    int knnK = 20;
+    double knnTemperature = 0.07;
+    int knnEveryEpochs = 0;
+    int linearEpochs = 100;
+    double linearLr = 0.3;
     int linearBatchSize = 256;
     double linearWeightDecay = 1e-6;
-    int featureBatchSize = 512; // batch of the feature extraction
+    int featureBatchSize = 512;
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("knn_k", s.knnK, "Neighbours of the kNN classifier (20; 200 in some papers).");
@@ -314,8 +315,8 @@ struct EvalConfig {
 };
 
 struct ExperimentConfig {
-    std::string name;        // short label of the run
-    std::string description; // one line shown beside presets
+    std::string name;
+    std::string description;
     DatasetConfig dataset;
     ModelConfig model;
     MultiCropConfig multicrop;
