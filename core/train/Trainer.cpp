@@ -18,6 +18,7 @@
 #include "train/DeviceSetup.h"
 #include "train/EpochStatistics.h"
 #include "train/HeldModel.h"
+#include "train/LossScaler.h"
 #include "train/MemoryBudget.h"
 #include "train/MultiCropRecipe.h"
 #include "train/OpProfile.h"
@@ -46,12 +47,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-/// Dynamic loss scale for fp16 (bf16 and fp32 need none).
-struct LossScaler {
-    double scale = 65536.0;
-    int goodSteps = 0;
-};
 
 /// Online kNN accuracy of `monitor` against up to 10000 training images (fixed, seeded choice).
 double monitorKnn(SwavModel& model, const std::shared_ptr<Dataset>& train, Dataset& monitor,
@@ -376,7 +371,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
                     (saved.queue.defined() ? ", and the queues start empty" : std::string()));
             }
             if (saved.lossScale > 0)
-                scaler.scale = saved.lossScale;
+                scaler.restore(saved.lossScale);
         } catch (const std::exception& e) {
             return fail(describeException(e));
         }
@@ -459,7 +454,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
             s.queueFilled = queue.filled();
         }
         s.epochAccumulators = std::move(accumulators);
-        s.lossScale = st.device.lossScaling ? scaler.scale : 0;
+        s.lossScale = st.device.lossScaling ? scaler.scale() : 0;
         const auto path = checkpointPath(st.options.runDir, epoch, iteration);
         saveCheckpoint(s, path);
         // Brace order is evaluation order: the size is read before pruning.
@@ -597,7 +592,7 @@ RunOutcome Trainer::train(TrainingControl& control) {
                 if (gradientReducer)
                     gradientReducer->prepare();
                 if (st.device.lossScaling)
-                    (lossOut.loss * scaler.scale).backward();
+                    scaler.scaled(lossOut.loss).backward();
                 else
                     lossOut.loss.backward();
                 if (gradientReducer)
@@ -608,20 +603,10 @@ RunOutcome Trainer::train(TrainingControl& control) {
 
                 bool stepTaken = true;
                 if (st.device.lossScaling) {
-                    std::vector<at::Tensor> finite;
-                    for (auto& p : parameters)
-                        if (p.tensor.grad().defined()) {
-                            p.tensor.mutable_grad().div_(scaler.scale);
-                            finite.push_back(at::isfinite(p.tensor.grad()).all());
-                        }
-                    stepTaken = finite.empty() || at::stack(finite).all().item<bool>();
-                    if (!stepTaken) {
-                        scaler.scale /= 2;
-                        scaler.goodSteps = 0;
-                    } else if (++scaler.goodSteps >= 2000) {
-                        scaler.scale *= 2;
-                        scaler.goodSteps = 0;
-                    }
+                    std::vector<at::Tensor> tensors;
+                    for (const auto& p : parameters)
+                        tensors.push_back(p.tensor);
+                    stepTaken = scaler.unscaleAndUpdate(tensors);
                 }
                 const double lr = schedule.at(iteration);
                 if (stepTaken) {

@@ -9,6 +9,7 @@
 #include "train/Checkpoint.h"
 #include "train/DeviceSetup.h"
 #include "train/DurationEstimate.h"
+#include "train/LossScaler.h"
 #include "train/MemoryBudget.h"
 #include "train/RunHealth.h"
 #include "train/Trainer.h"
@@ -30,6 +31,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <new>
 #include <set>
@@ -179,6 +181,34 @@ SWAV_TEST(CpuTrainsInBf16WhenAskedAndByDefaultWhereTheCpuHasIt) {
         refused = std::string(e.what()).find("runtime.precision") != std::string::npos;
     }
     VERIFY(refused);
+}
+
+SWAV_TEST(LossScalerUnscalesSkipsOverflowsAndGrowsAfterGoodSteps) {
+    LossScaler scaler(1024);
+    auto w = at::ones({3}).requires_grad_(true);
+    scaler.scaled((w * 2).sum()).backward(); // gradient 2, scaled to 2048
+    VERIFY_EQ(w.grad()[0].item<double>(), 2048.0);
+    VERIFY(scaler.unscaleAndUpdate({w}));
+    VERIFY(at::equal(w.grad(), at::full({3}, 2.0))); // divided back before the optimiser
+    VERIFY_EQ(scaler.scale(), 1024.0);
+
+    // An overflow: the step is skipped and the scale halves; an undefined gradient is ignored.
+    w.mutable_grad()[1] = std::numeric_limits<float>::infinity();
+    const auto noGradient = at::ones({2}).requires_grad_(true);
+    VERIFY(!scaler.unscaleAndUpdate({w, noGradient}));
+    VERIFY_EQ(scaler.scale(), 512.0);
+
+    // After kGrowthInterval good steps in a row the scale doubles, once.
+    for (int i = 0; i < LossScaler::kGrowthInterval; ++i) {
+        w.mutable_grad().fill_(1.0);
+        VERIFY(scaler.unscaleAndUpdate({w}));
+    }
+    VERIFY_EQ(scaler.scale(), 1024.0);
+    w.mutable_grad().fill_(1.0);
+    VERIFY(scaler.unscaleAndUpdate({w}));
+    VERIFY_EQ(scaler.scale(), 1024.0);
+    scaler.restore(8.0); // a checkpoint's scale
+    VERIFY_EQ(scaler.scale(), 8.0);
 }
 
 SWAV_TEST(SameSeedGivesTheSameRun) {
