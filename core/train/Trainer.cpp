@@ -601,13 +601,8 @@ RunOutcome Trainer::train(TrainingControl& control) {
                     model->prototypes()->weight.mutable_grad() = at::Tensor();
                 st.timer.mark(Phase::Backward);
 
-                bool stepTaken = true;
-                if (st.device.lossScaling) {
-                    std::vector<at::Tensor> tensors;
-                    for (const auto& p : parameters)
-                        tensors.push_back(p.tensor);
-                    stepTaken = scaler.unscaleAndUpdate(tensors);
-                }
+                const bool stepTaken =
+                    !st.device.lossScaling || scaler.unscaleAndUpdate(model->parameters());
                 const double lr = schedule.at(iteration);
                 if (stepTaken) {
                     RECORD_USER_SCOPE(kOptimiserScope); // the profiler's "optimiser" share

@@ -75,7 +75,7 @@ class SwavNet(nn.Module):
         features = torch.cat([self.trunk(g) for g in groups])
         z = F.normalize(self.head(features).float(), dim=1)
         with torch.autocast("cpu", enabled=False):
-            return self.prototypes(z.float())
+            return self.prototypes(z)
 
 
 @torch.no_grad()

@@ -28,7 +28,7 @@ summary_of() {
     "$swav" "$@" --help | head -n 1 | sed 's/^swav: //'
 }
 
-# help2man runs a program by name: a wrapper named after the page runs the subcommand.
+# help2man runs a program by name: a wrapper named after the page runs swav with the words.
 page() {
     local name=$1 see_also=$2
     shift 2
@@ -56,13 +56,7 @@ for words in "${commands[@]}"; do
 done
 
 # swav(1) points to every subcommand page; each of those back to swav(1).
-main_see_also=$(printf '.BR %s (1),\n' "${pages[@]}" swav-workbench | sed '$ s/,$//')
-printf '[SEE ALSO]\n%s\n' "$main_see_also" >"$work/swav.h2m"
-help2man --no-info --no-discard-stderr --version-string="$version" \
-    --name="$(summary_of)" --section=1 --source="SwAV Workbench $version" \
-    --include="$work/swav.h2m" --output="$work/swav.1" "$swav"
-gzip -9n <"$work/swav.1" >"$out/swav.1.gz"
-
+page swav "$(printf '.BR %s (1),\n' "${pages[@]}" swav-workbench | sed '$ s/,$//')"
 for words in "${commands[@]}"; do
     # shellcheck disable=SC2086 # the words are the subcommand path
     page "swav-${words// /-}" ".BR swav (1)" $words
