@@ -17,6 +17,8 @@ packages=(
   qt6-base-dev libqcustomplot-dev
   # default dataset
   dataset-fashion-mnist
+  # core tests
+  libgtest-dev
   # GUI tests and screenshots
   xvfb xauth imagemagick
   # interop tests (PyTorch round trip, `swav embed` read by NumPy)

@@ -4,7 +4,7 @@
 #include "cli/RunPaths.h"
 #include "cli/StoreLink.h"
 #include "eval/AnalyzeCheckpoint.h"
-#include "util/AtomicFile.h"
+#include "workflow/RunResults.h"
 
 #include <cstdio>
 #include <iostream>
@@ -29,25 +29,14 @@ int runAnalyze(const AnalyzeOptions& options) {
         std::cerr << "analysis failed: " << result.error().message << "\n";
         return ExitRunFailed;
     }
-    std::vector<std::string> created;
-    for (const char* part : {"projection", "gallery", "prototype_health"}) {
-        nlohmann::json out = (*result)[part];
-        out["checkpoint"] = checkpoint;
-        out["class_names"] = (*result)["class_names"];
-        const auto file = runOutputPath(options.runDir, "analysis", checkpoint,
-                                        std::string(part) + ".json", created);
-        try {
-            writeFileAtomically(file, "analysis",
-                                [&](std::ostream& stream) { stream << out.dump(1) << "\n"; });
-        } catch (const UserError& e) {
-            std::cerr << e.what() << "\n";
-            return ExitRunFailed;
-        }
+    const SavedResult saved = saveAnalysis(options.runDir, checkpoint, *result);
+    for (const auto& file : saved.files)
         std::printf("wrote %s\n", file.c_str());
-        recordForRun(options.database, options.runDir, [&](store::RunStore& runs, int64_t id) {
-            runs.addRunFiles(id, {file}, created);
-            runs.addArtifact(id, checkpoint, part, file);
-        });
+    recordForRun(options.database, options.runDir,
+                 [&](store::RunStore& runs, int64_t id) { recordAnalysis(runs, id, saved); });
+    if (!saved.problem.empty()) {
+        std::cerr << saved.problem << "\n";
+        return ExitRunFailed;
     }
     const auto& gallery = (*result)["gallery"];
     const auto& health = (*result)["prototype_health"];

@@ -1,4 +1,5 @@
 #include "cli/BenchCommand.h"
+#include "config/DatasetKinds.h"
 
 #include "augment/MultiCrop.h"
 #include "cli/Commands.h"
@@ -8,7 +9,7 @@
 #include "dist/DistributedSetup.h"
 #include "dist/ProcessGroupCollective.h"
 #include "dist/RankPlacement.h"
-#include "train/DeviceSetup.h"
+#include "runtime/DeviceSetup.h"
 #include "train/OpProfile.h"
 #include "train/Trainer.h"
 #include "util/Strings.h"
@@ -37,12 +38,6 @@ Expected<std::shared_ptr<Dataset>> benchDataset(ExperimentConfig& config, bool s
     }
     const int side = datasetImageSide(config.dataset);
     const int channels = datasetChannels(config.dataset);
-    std::vector<double> mean, stdev;
-    defaultNormalisation(config.dataset, mean, stdev);
-    if (config.multicrop.mean.empty())
-        config.multicrop.mean = mean;
-    if (config.multicrop.std.empty())
-        config.multicrop.std = stdev;
     return std::shared_ptr<Dataset>(makeSyntheticShapes(images, 4, side, channels, 1));
 }
 
@@ -286,10 +281,8 @@ int runAugmentBench(const BenchOptions& options) {
         return ExitBadUsage;
     }
     const auto device = setUpDevice(config->runtime);
-    std::vector<double> mean = config->multicrop.mean, stdev = config->multicrop.std;
-    if (mean.empty() || stdev.empty())
-        defaultNormalisation(config->dataset, mean, stdev);
-    MultiCropAugmenter augmenter(config->multicrop.crops, mean, stdev);
+    const Normalisation normalisation = resolveNormalisation(*config, (*dataset)->channels());
+    MultiCropAugmenter augmenter(config->multicrop.crops, normalisation.mean, normalisation.std);
     std::vector<int64_t> indices(static_cast<size_t>(batch));
     for (int64_t i = 0; i < batch; ++i)
         indices[static_cast<size_t>(i)] = i % (*dataset)->size();

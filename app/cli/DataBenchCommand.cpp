@@ -1,12 +1,13 @@
 #include "cli/DataBenchCommand.h"
+#include "config/DatasetKinds.h"
 
 #include "augment/MultiCrop.h"
 #include "cli/Commands.h"
 #include "data/BenchImages.h"
 #include "data/Dataset.h"
 #include "dist/EpochShards.h"
-#include "train/DeviceSetup.h"
-#include "train/MultiCropRecipe.h"
+#include "runtime/DeviceSetup.h"
+#include "runtime/MultiCropRecipe.h"
 #include "util/Strings.h"
 
 #include <ATen/ATen.h>
@@ -64,9 +65,9 @@ int runDataBench(const BenchOptions& options) {
     }
     Dataset& data = *split->train;
     const DeviceChoice device = setUpDevice(config->runtime);
-    std::vector<double> mean = config->multicrop.mean, stdev = config->multicrop.std;
-    if (mean.empty() || stdev.empty())
-        defaultNormalisation(config->dataset, mean, stdev);
+    const Normalisation normalisation = resolveNormalisation(*config, data.channels());
+    const auto& mean = normalisation.mean;
+    const auto& stdev = normalisation.std;
     const MultiCropAugmenter augmenter(config->multicrop.crops, mean, stdev);
     const bool inWorkers =
         finishCropsInWorkers(config->dataset.cropFinish, device.device.is_cuda());

@@ -5,10 +5,8 @@
 #include "cli/StoreLink.h"
 #include "config/ConfigJson.h"
 #include "eval/Evaluation.h"
-#include "train/Checkpoint.h"
-#include "train/Trainer.h"
-#include "util/AtomicFile.h"
-#include "util/Strings.h"
+#include "runtime/Checkpoint.h"
+#include "workflow/RunResults.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -94,19 +92,11 @@ int runEval(const EvalOptions& options) {
     }
 
     // Keep every evaluation beside the run.
-    std::vector<std::string> created;
-    const std::string file =
-        runOutputPath(options.runDir, "evaluations", checkpoint, timestampNow() + ".json", created);
-    try {
-        writeFileAtomically(file, "evaluation",
-                            [&](std::ostream& out) { out << result->dump(2) << "\n"; });
-        written.push_back(file);
-    } catch (const UserError& e) {
-        std::cerr << "warning: " << e.what() << "\n";
-    }
+    const SavedResult saved = saveEvaluation(options.runDir, checkpoint, *result, written);
+    if (!saved.problem.empty())
+        std::cerr << "warning: " << saved.problem << "\n";
     recordForRun(options.database, options.runDir, [&](store::RunStore& runs, int64_t id) {
-        runs.addRunFiles(id, written, created);
-        runs.addEvaluation(id, checkpoint, evaluationKind(*result), result->dump());
+        recordEvaluation(runs, id, saved, *result);
     });
 
     if (options.json) {
@@ -117,7 +107,8 @@ int runEval(const EvalOptions& options) {
         std::cout << brief.dump() << "\n";
     } else {
         printTable(*result);
-        std::printf("\nsaved %s\n", file.c_str());
+        if (saved.problem.empty())
+            std::printf("\nsaved %s\n", saved.files.back().c_str());
     }
     return ExitOk;
 }

@@ -5,9 +5,10 @@
 #include "cli/StoreLink.h"
 #include "config/ConfigJson.h"
 #include "eval/Features.h"
-#include "eval/TorchInterop.h"
 #include "model/ModelState.h"
-#include "train/Checkpoint.h"
+#include "model/WeightInterop.h"
+#include "runtime/Checkpoint.h"
+#include "workflow/RunResults.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 #include "cli/RunPaths.h"
 
 #include "cli/StoreLink.h"
-#include "train/Checkpoint.h"
+#include "runtime/Checkpoint.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -28,16 +28,6 @@ Expected<LoadedCheckpoint> chooseCheckpoint(const std::string& runDir, int epoch
             return loadNewestCheckpoint(file, digests);
     return Error{runDir + ": no checkpoint of epoch " + std::to_string(epoch) +
                  " (see the checkpoints folder)"};
-}
-
-std::string runOutputPath(const std::string& runDir, const std::string& folder,
-                          const std::string& checkpoint, const std::string& suffix,
-                          std::vector<std::string>& createdFolders) {
-    const auto dir = fs::path(runDir) / folder;
-    std::error_code ec;
-    if (fs::create_directory(dir, ec))
-        createdFolders.push_back(dir.string());
-    return (dir / (fs::path(checkpoint).stem().string() + "-" + suffix)).string();
 }
 
 } // namespace swav::cli

@@ -1,7 +1,7 @@
 #pragma once
-// Locating a run's checkpoints and output folders from the command line.
+// Locating a run's checkpoints from the command line.
 
-#include "train/Checkpoint.h"
+#include "runtime/Checkpoint.h"
 #include "util/Expected.h"
 
 #include <string>
@@ -14,12 +14,5 @@ namespace swav::cli {
 /// Returned loaded, so that a command reads the file once more at most.
 Expected<LoadedCheckpoint> chooseCheckpoint(const std::string& runDir, int epoch,
                                             const std::string& database);
-
-/// "<runDir>/<folder>/<checkpoint stem>-<suffix>", creating the folder; when made here it is
-/// added to `createdFolders` (recorded with the run's files, so that deleting the run removes
-/// it when empty).
-std::string runOutputPath(const std::string& runDir, const std::string& folder,
-                          const std::string& checkpoint, const std::string& suffix,
-                          std::vector<std::string>& createdFolders);
 
 } // namespace swav::cli

@@ -8,10 +8,10 @@
 #include "dist/DistributedSetup.h"
 #include "dist/ProcessGroupCollective.h"
 #include "dist/RankPlacement.h"
-#include "store/CheckpointDigests.h"
+#include "runtime/Checkpoint.h"
 #include "store/RunRecorder.h"
-#include "train/Checkpoint.h"
-#include "train/Trainer.h"
+#include "store/RunStore.h"
+#include "workflow/TrainingRun.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/cuda.h>
@@ -54,16 +54,6 @@ extern "C" void onPauseSignal(int signal) {
         control->setPausedFromSignal(signal == SIGUSR1);
 }
 
-/// What to train: the configuration, the run folder and (with a store) the run's record.
-struct RunPlan {
-    ExperimentConfig config;
-    std::string runDir;
-    store::ClaimedFolder claimed; // the folder made for a new run; empty when continuing one
-    std::string resumeFrom;       // checkpoint or run folder; "" = fresh
-    std::string preset;           // recorded with a new run
-    int64_t runId = 0;            // the recorded run continued; 0 = a new run
-};
-
 std::string presetOf(const ConfigSource& source) {
     if (!source.configFile.empty())
         return "";
@@ -76,191 +66,122 @@ Expected<RunPlan> continueRecorded(const store::RunRecord& record, const std::st
     if (!options.outDir.empty())
         return Error{"--out: run " + std::to_string(record.id) + " continues in its own folder " +
                      record.runDir + "; leave out --out"};
-    // Opening the database has marked dead writers; a run still active has a live one.
-    if (store::isActive(record.status))
-        return Error{"run " + std::to_string(record.id) + " is " + store::toString(record.status) +
-                     " in another process (pid " + std::to_string(record.process.pid) + " on " +
-                     record.process.host + "); stop it before resuming"};
-    if (record.status == store::RunState::Imported)
-        return Error{"run " + std::to_string(record.id) +
-                     " holds imported weights: it has no training state to continue"};
+    return planContinuation(record, resume);
+}
+
+/// --resume of a run id, a recorded run's folder or checkpoint, or any other checkpoint.
+Expected<RunPlan> planResume(const TrainOptions& options, const std::string& database,
+                             store::RunStore* runs) {
+    const std::string& resume = options.resume;
+    if (isRunId(resume) && !fs::exists(resume)) {
+        if (!runs)
+            return Error{"--resume " + resume +
+                         ": a run id needs the run database (drop --no-store or give the run "
+                         "folder)"};
+        const auto record = runs->run(std::stoll(resume));
+        if (!record)
+            return Error{runs->path() + ": no run with id " + resume + " (see swav runs list)"};
+        return continueRecorded(*record, record->runDir, options);
+    }
+    if (runs) {
+        const auto record =
+            fs::is_directory(resume) ? runs->runByDir(resume) : runs->runOfCheckpoint(resume);
+        if (record)
+            return continueRecorded(*record, resume, options);
+    }
+    // Not a recorded run: the checkpoint's folder is not ours to write (it may be a download
+    // folder). The continuation is a new run in a folder of its own.
     auto config = configFromCheckpoint(resume);
     if (!config)
         return config.error();
-    RunPlan plan;
-    plan.config = *config;
-    plan.resumeFrom = resume;
-    plan.runDir = record.runDir;
-    plan.runId = record.id;
+    auto plan = planNewRun(*config, "", database, options.outDir);
+    if (!plan)
+        return Error{(options.outDir.empty() ? "" : "--out: ") + plan.error().message};
+    plan->resumeFrom = resume;
+    if (runs)
+        std::printf("%s is not part of a recorded run: continuing it as a new run in %s\n",
+                    resume.c_str(), plan->runDir.c_str());
+    else
+        std::printf("continuing %s as a new, unrecorded run in %s\n", resume.c_str(),
+                    plan->runDir.c_str());
     return plan;
 }
 
 Expected<RunPlan> planRun(const TrainOptions& options, const std::string& database,
                           store::RunStore* runs) {
-    RunPlan plan;
-    std::string outDir = options.outDir;
-    const char* outOrigin = "--out";
-    if (!options.resume.empty()) {
-        const std::string& resume = options.resume;
-        if (isRunId(resume) && !fs::exists(resume)) {
-            if (!runs)
-                return Error{"--resume " + resume +
-                             ": a run id needs the run database (drop "
-                             "--no-store or give the run folder)"};
-            const auto record = runs->run(std::stoll(resume));
-            if (!record)
-                return Error{runs->path() + ": no run with id " + resume + " (see swav runs list)"};
-            return continueRecorded(*record, record->runDir, options);
-        }
-        if (runs) {
-            const auto record =
-                fs::is_directory(resume) ? runs->runByDir(resume) : runs->runOfCheckpoint(resume);
-            if (record)
-                return continueRecorded(*record, resume, options);
-        }
-        // Not a recorded run: the checkpoint's folder is not ours to write (it may be a
-        // download folder). The continuation is a new run in a folder of its own.
-        auto config = configFromCheckpoint(resume);
-        if (!config)
-            return config.error();
-        plan.config = *config;
-        plan.resumeFrom = resume;
-    } else {
-        ValidationReport warnings;
-        auto config = options.source.load(&warnings);
-        if (!config)
-            return config.error();
-        // Queue, K and tuned-batch warnings depend on the global batch.
-        std::cerr << (options.worldSize > 1 ? validateConfig(*config, options.worldSize) : warnings)
-                         .format();
-        plan.config = *config;
-        plan.preset = presetOf(options.source);
-        if (outDir.empty()) {
-            outDir = plan.config.runtime.outDir;
-            outOrigin = "runtime.out_dir";
-        }
-    }
-    auto claimed = outDir.empty() ? store::newRunFolder(database, plan.config.name)
-                                  : store::claimRunFolder(outDir);
-    if (!claimed)
-        return Error{(outDir.empty() ? std::string() : std::string(outOrigin) + ": ") +
-                     claimed.error().message};
-    plan.claimed = *claimed;
-    plan.runDir = claimed->path;
-    if (!plan.resumeFrom.empty() && runs)
-        std::printf("%s is not part of a recorded run: continuing it as a new run in %s\n",
-                    plan.resumeFrom.c_str(), plan.runDir.c_str());
-    else if (!plan.resumeFrom.empty())
-        std::printf("continuing %s as a new, unrecorded run in %s\n", plan.resumeFrom.c_str(),
-                    plan.runDir.c_str());
+    if (!options.resume.empty())
+        return planResume(options, database, runs);
+    ValidationReport warnings;
+    auto config = options.source.load(&warnings);
+    if (!config)
+        return config.error();
+    // Queue, K and tuned-batch warnings depend on the global batch.
+    std::cerr
+        << (options.worldSize > 1 ? validateConfig(*config, options.worldSize) : warnings).format();
+    const bool fromConfig = options.outDir.empty() && !config->runtime.outDir.empty();
+    const std::string outDir = fromConfig ? config->runtime.outDir : options.outDir;
+    auto plan = planNewRun(*config, presetOf(options.source), database, outDir);
+    if (!plan && !outDir.empty())
+        return Error{std::string(fromConfig ? "runtime.out_dir: " : "--out: ") +
+                     plan.error().message};
     return plan;
 }
 
-/// Everything rank 0 (or the only process) sets up before training: the store, the run's plan
-/// and folder, the dataset and the recorder.
-struct PreparedRun {
-    std::string database;
-    std::unique_ptr<store::RunStore> runs;
-    RunPlan plan;
-    std::optional<DatasetSplit> split;
-    std::unique_ptr<store::RunRecorder> recorder;
-    std::vector<std::string> rankLogs; // multi-process: the other ranks' logs
-};
-
-/// Returns ExitOk, or the exit code after printing why not.
+/// Returns ExitOk with `run` ready to train, or the exit code after printing why not.
 int prepareRun(const TrainOptions& options, PreparedRun& run) {
-    run.database = databaseOrDefault(options.database);
+    const std::string database = options.noStore ? "" : databaseOrDefault(options.database);
+    std::unique_ptr<store::RunStore> runs;
     if (!options.noStore) {
-        auto opened = store::RunStore::open(run.database);
+        auto opened = store::RunStore::open(database);
         if (!opened) {
             std::cerr << opened.error().message
                       << "\n(choose another file with --db, or train without recording: "
                          "--no-store)\n";
             return ExitBadUsage;
         }
-        run.runs = std::move(*opened);
+        runs = std::move(*opened);
     }
-    auto plan = planRun(options, run.database, run.runs.get());
+    auto plan = planRun(options, databaseOrDefault(options.database), runs.get());
     if (!plan) {
         std::cerr << plan.error().message << "\n";
         return ExitBadUsage;
     }
-    run.plan = std::move(*plan);
-    const ExperimentConfig& config = run.plan.config;
-
-    auto split = openDataset(config.dataset);
-    if (!split) {
-        store::releaseRunFolder(run.plan.claimed);
-        std::cerr << split.error().message << "\n";
+    auto prepared = swav::prepareRun(std::move(*plan), database);
+    if (!prepared) {
+        std::cerr << prepared.error().message << "\n";
         return ExitBadUsage;
     }
-    run.split = std::move(*split);
-
-    if (run.runs) {
-        bool created = false;
-        try {
-            if (run.plan.runId == 0) {
-                run.plan.runId = run.runs->createRun(
-                    store::newRunFor(config, run.plan.preset, run.plan.claimed));
-                created = true;
-            }
-            run.recorder = std::make_unique<store::RunRecorder>(run.database, run.plan.runId);
-        } catch (const UserError& e) {
-            // A run recorded here but never started must not stay queued.
-            if (created)
-                try {
-                    run.runs->setStatus(run.plan.runId, store::RunState::Failed, e.what());
-                } catch (const UserError&) {
-                }
-            store::releaseRunFolder(run.plan.claimed);
-            std::cerr << e.what() << "\n";
-            return ExitBadUsage;
-        }
+    run = std::move(*prepared);
+    for (const auto& notice : run.notices)
+        std::cerr << notice << "\n";
+    if (run.recorder)
         std::printf("run %lld recorded in %s\n", static_cast<long long>(run.plan.runId),
-                    run.database.c_str());
-    }
+                    database.c_str());
     return ExitOk;
 }
 
-TrainerOptions trainerOptionsFor(const PreparedRun& run) {
-    const ExperimentConfig& config = run.plan.config;
-    TrainerOptions trainerOptions;
-    trainerOptions.runDir = run.plan.runDir;
-    if (config.eval.knnEveryEpochs > 0) {
-        std::string problem;
-        trainerOptions.monitor = knnMonitorSet(config.dataset, *run.split, &problem);
-        if (!trainerOptions.monitor)
-            std::cerr << "online kNN is off: " << problem << "\n";
-    }
-    trainerOptions.resumeFrom = run.plan.resumeFrom;
-    if (run.runs && run.plan.runId > 0 && !run.plan.resumeFrom.empty())
-        trainerOptions.checkpointDigests = store::checkpointDigests(*run.runs, run.plan.runId);
-    return trainerOptions;
-}
-
 /// Trains with Ctrl-C and SIGTERM turned into a stop with a checkpoint, SIGUSR1 into a pause
-/// and SIGUSR2 into a resume (the workbench drives launched runs this way).
-RunOutcome trainWithSignals(Trainer& trainer) {
+/// and SIGUSR2 into a resume (the workbench drives launched runs this way), progress on stdout.
+RunOutcome trainWithSignals(PreparedRun& run) {
     TrainingControl control;
     g_control = &control;
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
     std::signal(SIGUSR1, onPauseSignal);
     std::signal(SIGUSR2, onPauseSignal);
-    const RunOutcome outcome = trainer.run(control);
+    ProgressPrinter progress(stdout);
+    std::string recordError;
+    const RunOutcome outcome = trainPrepared(run, control, {&progress}, &recordError);
     for (int signal : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2})
         std::signal(signal, SIG_DFL);
     g_control = nullptr;
+    if (!recordError.empty())
+        std::cerr << "warning: the run database missed some records: " << recordError << "\n";
     return outcome;
 }
 
-/// Flushes the record and tells how to continue a stopped run; returns the exit code.
-int finishRun(PreparedRun& run, const RunOutcome& outcome, const std::string& command) {
-    if (run.recorder) {
-        run.recorder->flush();
-        if (const std::string error = run.recorder->firstError(); !error.empty())
-            std::cerr << "warning: the run database missed some records: " << error << "\n";
-    }
+/// Tells how to continue a stopped run; returns the exit code.
+int finishRun(const PreparedRun& run, const RunOutcome& outcome, const std::string& command) {
     if (outcome.status == RunStatus::Stopped) {
         if (run.recorder)
             std::printf("resume with: %s --resume %lld\n", command.c_str(),
@@ -276,13 +197,7 @@ int runSingleProcess(const TrainOptions& options) {
     PreparedRun run;
     if (const int code = prepareRun(options, run); code != ExitOk)
         return code;
-    Trainer trainer(run.plan.config, run.split->train, trainerOptionsFor(run));
-    ProgressPrinter progress(stdout);
-    trainer.addObserver(&progress);
-    if (run.recorder)
-        trainer.addObserver(run.recorder.get());
-    const RunOutcome outcome = trainWithSignals(trainer);
-    return finishRun(run, outcome, "swav train");
+    return finishRun(run, trainWithSignals(run), "swav train");
 }
 
 /// The command that continues a stopped multi-process run with the same processes.
@@ -341,7 +256,7 @@ int prepareAsRankZero(const TrainOptions& options, ProcessGroupCollective& colle
     nlohmann::json shared = {{"ok", code == ExitOk}};
     if (code == ExitOk) {
         // Made before the others learn the folder: they append to them.
-        run.rankLogs = createRankLogs(run.plan.runDir, collective.worldSize());
+        run.trainerOptions.rankLogFiles = createRankLogs(run.plan.runDir, collective.worldSize());
         shared["run_dir"] = run.plan.runDir;
         shared["resume_from"] = run.plan.resumeFrom;
         shared["config"] = toJson(run.plan.config).dump();
@@ -370,6 +285,8 @@ int prepareAsOtherRank(ProcessGroupCollective& collective, PreparedRun& run) {
         return ExitBadUsage;
     }
     run.split = std::move(*split);
+    run.trainerOptions.runDir = run.plan.runDir;
+    run.trainerOptions.resumeFrom = run.plan.resumeFrom;
     return ExitOk;
 }
 
@@ -398,23 +315,9 @@ int runTrainRank(TrainOptions options, DistributedSetup setup) {
         std::printf("%d processes (%s), rendezvous at %s:%d\n", setup.worldSize,
                     collective->backendName().c_str(), setup.masterAddr.c_str(), setup.masterPort);
 
-    ExperimentConfig config = run.plan.config;
-    placeRank(config.runtime, setup, cudaDevices);
-    TrainerOptions trainerOptions;
-    if (setup.rank == 0) {
-        trainerOptions = trainerOptionsFor(run);
-        trainerOptions.rankLogFiles = run.rankLogs;
-    } else {
-        trainerOptions.runDir = run.plan.runDir;
-        trainerOptions.resumeFrom = run.plan.resumeFrom;
-    }
-    trainerOptions.collective = collective.get();
-    Trainer trainer(config, run.split->train, trainerOptions);
-    ProgressPrinter progress(stdout);
-    trainer.addObserver(&progress);
-    if (run.recorder)
-        trainer.addObserver(run.recorder.get());
-    const RunOutcome outcome = trainWithSignals(trainer);
+    placeRank(run.plan.config.runtime, setup, cudaDevices);
+    run.trainerOptions.collective = collective.get();
+    const RunOutcome outcome = trainWithSignals(run);
     if (setup.rank == 0)
         return finishRun(run, outcome, relaunchCommand(setup));
     return outcome.status == RunStatus::Failed ? ExitRunFailed : ExitOk;

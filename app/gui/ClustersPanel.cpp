@@ -8,6 +8,9 @@
 #include "ProgressRelay.h"
 #include "config/ConfigJson.h"
 #include "eval/AnalyzeCheckpoint.h"
+#include "runtime/Checkpoint.h"
+#include "store/RunStore.h"
+#include "workflow/RunResults.h"
 
 #include <nlohmann/json.hpp>
 
@@ -30,11 +33,13 @@ namespace swav {
 struct ClustersPanel::Result {
     nlohmann::json analysis;
     ExperimentConfig config; // of the checkpoint
+    SavedResult saved;       // the analysis files beside the run
     QString error;
 };
 
-ClustersPanel::ClustersPanel(QWidget* parent)
+ClustersPanel::ClustersPanel(store::RunStore* runs, QWidget* parent)
     : QWidget(parent)
+    , m_runs(runs)
     , m_images(new DatasetCache(this)) {
     auto* layout = new QVBoxLayout(this);
     auto* row = new QHBoxLayout;
@@ -172,6 +177,7 @@ void ClustersPanel::compute() {
             return result;
         }
         result->analysis = std::move(*analysis);
+        result->saved = saveAnalysis(runDirOfCheckpoint(checkpoint), checkpoint, result->analysis);
         ValidationReport ignored; // the checkpoint's config was validated when it was loaded
         result->config = configFromJson(result->analysis["config"], ignored);
         // The analysis covers the whole training split.
@@ -179,6 +185,20 @@ void ClustersPanel::compute() {
         result->config.dataset.holdout = 0;
         return result;
     }));
+}
+
+void ClustersPanel::record() {
+    const SavedResult& saved = m_result->saved;
+    if (!m_runs || saved.files.empty())
+        return;
+    try {
+        if (const auto run = m_runs->runOfCheckpoint(saved.checkpoint))
+            recordAnalysis(*m_runs, run->id, saved);
+        if (!saved.problem.empty())
+            Q_EMIT problem(QString::fromStdString(saved.problem));
+    } catch (const std::exception& e) { // a damaged or vanished database
+        Q_EMIT problem(QString::fromStdString(e.what()));
+    }
 }
 
 void ClustersPanel::showResult() {
@@ -196,6 +216,7 @@ void ClustersPanel::showResult() {
         Q_EMIT computed(false);
     } else {
         m_result = result;
+        record();
         m_images->request(result->config.dataset);
         render();
         Q_EMIT computed(true);

@@ -2,7 +2,8 @@
 // What the prototypes gathered, computed in the background from a checkpoint: the gallery
 // (prototypes by size, their typical images, label purity), the 2-D embedding map coloured by
 // label or prototype, and for a clicked image its prediction over the prototypes and its crops.
-// Thumbnails come from the analysed run's own training set, whatever the form shows.
+// Thumbnails come from the analysed run's own training set, whatever the form shows. Each
+// analysis is kept beside its run, as `swav analyze` keeps it.
 
 #include <QFutureWatcher>
 #include <QWidget>
@@ -18,6 +19,10 @@ class QPushButton;
 
 namespace swav {
 
+namespace store {
+class RunStore;
+}
+
 class ClusterGalleryView;
 class CropsView;
 class DatasetCache;
@@ -26,7 +31,9 @@ class EmbeddingMap;
 class ClustersPanel : public QWidget {
     Q_OBJECT
 public:
-    explicit ClustersPanel(QWidget* parent = nullptr);
+    /// `runs`: where each analysis is recorded with its run (null = not recorded); the GUI
+    /// thread's connection.
+    explicit ClustersPanel(store::RunStore* runs = nullptr, QWidget* parent = nullptr);
     ~ClustersPanel() override;
 
     /// The checkpoint to analyse; computes at once when `compute` (or auto-refresh) is set.
@@ -52,10 +59,13 @@ Q_SIGNALS:
 private:
     struct Result;
     void showResult();
+    /// Records the analysis files with the run of the analysed checkpoint.
+    void record();
     /// Fills the gallery and the map (again once the analysed images are open).
     void render();
     void showCrops();
 
+    store::RunStore* m_runs;
     DatasetCache* m_images; // the checkpoint's own training images (not the form's)
     QString m_checkpoint;
     QString m_checkpointSha256;

@@ -1,9 +1,10 @@
 #include "CropRendering.h"
+#include "config/DatasetKinds.h"
 
 #include "ImageConversion.h"
 #include "augment/MultiCrop.h"
 #include "data/Dataset.h"
-#include "train/MultiCropRecipe.h"
+#include "runtime/MultiCropRecipe.h"
 #include "util/SeedMix.h"
 
 #include <ATen/ATen.h>
@@ -16,9 +17,9 @@ CropPreview renderCrops(Dataset& dataset, qint64 index, const ExperimentConfig& 
     try {
         if (const at::Tensor labels = dataset.labels(); labels.defined())
             preview.label = int(labels[index].item<int64_t>());
-        std::vector<double> mean = config.multicrop.mean, stdev = config.multicrop.std;
-        if (mean.empty() || stdev.empty())
-            defaultNormalisation(config.dataset, mean, stdev);
+        const Normalisation normalisation = resolveNormalisation(config, dataset.channels());
+        const auto& mean = normalisation.mean;
+        const auto& stdev = normalisation.std;
         const MultiCropAugmenter augmenter(groups, mean, stdev);
         MultiCropBatch batch;
         at::Tensor image;

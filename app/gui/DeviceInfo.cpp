@@ -1,6 +1,6 @@
 #include "DeviceInfo.h"
 
-#include "train/DeviceSetup.h"
+#include "runtime/DeviceSetup.h"
 
 namespace swav {
 

@@ -1,6 +1,6 @@
 #include "DevicePicker.h"
 
-#include "train/DeviceSetup.h"
+#include "runtime/DeviceSetup.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

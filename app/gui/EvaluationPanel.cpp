@@ -5,11 +5,11 @@
 #include "ProgressRelay.h"
 #include "config/ConfigJson.h"
 #include "eval/Evaluation.h"
+#include "runtime/Checkpoint.h"
+#include "runtime/DeviceSetup.h"
 #include "store/CheckpointDigests.h"
 #include "store/RunStore.h"
-#include "train/Checkpoint.h"
-#include "train/DeviceSetup.h"
-#include "train/Trainer.h"
+#include "workflow/RunResults.h"
 
 #include <nlohmann/json.hpp>
 
@@ -47,7 +47,7 @@ struct EvaluationPanel::Outcome {
         QString checkpoint;
         int epoch = -1;
         nlohmann::json result;
-        std::vector<std::string> filesWritten; // feature caches
+        SavedResult saved; // the result's file and the feature caches
     };
     bool curve = false; // every checkpoint of a run
     std::vector<Item> items;
@@ -400,8 +400,9 @@ void EvaluationPanel::launch(std::vector<Target> targets, bool curve) {
                 break;
             }
             Outcome::Item item;
+            std::vector<std::string> caches;
             auto result = evaluateCheckpoint(checkpoint, choices.requestFor(*config, target.digest),
-                                             progress, &item.filesWritten);
+                                             progress, &caches);
             if (!result) {
                 if (!cancelled->load())
                     outcome->error = QString::fromStdString(result.error().message);
@@ -410,6 +411,9 @@ void EvaluationPanel::launch(std::vector<Target> targets, bool curve) {
             item.checkpoint = target.checkpoint;
             item.epoch = target.epoch;
             item.result = *result;
+            // Kept beside the run, as `swav eval` keeps it.
+            item.saved =
+                saveEvaluation(runDirOfCheckpoint(checkpoint), checkpoint, *result, caches);
             outcome->items.push_back(std::move(item));
         }
         outcome->cancelled = cancelled->load();
@@ -449,9 +453,9 @@ void EvaluationPanel::record(const Outcome& outcome) {
         return;
     try {
         for (const Outcome::Item& item : outcome.items) {
-            m_runs->addRunFiles(m_runId, item.filesWritten);
-            m_runs->addEvaluation(m_runId, item.checkpoint.toStdString(),
-                                  evaluationKind(item.result), item.result.dump());
+            if (!item.saved.problem.empty())
+                Q_EMIT problem(QString::fromStdString(item.saved.problem));
+            recordEvaluation(*m_runs, m_runId, item.saved, item.result);
         }
     } catch (const std::exception& e) {
         Q_EMIT problem(QString::fromStdString(e.what()));

@@ -8,7 +8,7 @@
 #include "config/ConfigSchema.h"
 #include "config/Presets.h"
 #include "config/TrainCommandLine.h"
-#include "train/DeviceSetup.h"
+#include "runtime/DeviceSetup.h"
 
 #include <nlohmann/json.hpp>
 

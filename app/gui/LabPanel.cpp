@@ -5,8 +5,9 @@
 #include "LabSinkhornView.h"
 #include "LabSwapView.h"
 #include "config/ConfigJson.h"
+#include "config/DatasetKinds.h"
 #include "data/Dataset.h"
-#include "train/HeldModel.h"
+#include "runtime/HeldModel.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>

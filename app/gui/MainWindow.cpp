@@ -22,6 +22,7 @@
 #include "train/RunHealth.h"
 #include "util/Strings.h"
 #include "workflow/ImportRun.h"
+#include "workflow/TrainingRun.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -213,7 +214,7 @@ void MainWindow::buildActions() {
 void MainWindow::buildDocks() {
     m_experiment = new ExperimentPanel(m_datasets, this);
     m_crops = new CropsPanel(m_datasets, this);
-    m_clusters = new ClustersPanel(this);
+    m_clusters = new ClustersPanel(m_store.get(), this);
     m_runsPanel = new RunsPanel(m_store.get(), this);
     m_evaluation = new EvaluationPanel(m_store.get(), this);
     m_log = new QPlainTextEdit(this);
@@ -359,16 +360,17 @@ bool MainWindow::startFromForm() {
         return true;
     }
     // A folder of its own, never shared: made here, before the run starts.
-    auto folder = store::newRunFolder(m_database.toStdString(), config->name);
-    if (!folder) {
-        showProblem(QString::fromStdString(folder.error().message));
+    auto plan =
+        planNewRun(*config, m_experiment->presetName().toStdString(), m_database.toStdString());
+    if (!plan) {
+        showProblem(QString::fromStdString(plan.error().message));
         return false;
     }
     WorkerJob job;
-    job.config = *config;
+    job.config = plan->config;
     job.config.runtime.device = devices.device.toStdString();
-    job.runDir = QString::fromStdString(folder->path);
-    job.newFolder = *folder;
+    job.runDir = QString::fromStdString(plan->runDir);
+    job.newFolder = plan->claimed;
     job.preset = m_experiment->presetName();
     startJob(job);
     return true;
@@ -388,30 +390,15 @@ bool MainWindow::resumeRun(qint64 runId) {
         showProblem(tr("No run %1 in the database").arg(runId));
         return false;
     }
-    if (store::isActive(record->status)) {
-        showProblem(tr("Run %1 is %2 in another process; stop it there first.")
-                        .arg(runId)
-                        .arg(QString::fromLatin1(store::toString(record->status))));
-        return false;
-    }
-    if (record->status == store::RunState::Imported) {
-        showProblem(
-            tr("Run %1 holds imported weights: it has no training state to continue.").arg(runId));
-        return false;
-    }
-    // The configuration the run was recorded with (the same as in its checkpoints): no need to
-    // load a checkpoint on the GUI thread.
-    auto config = loadConfig(record->configJson, m_database.toStdString(), {});
-    if (!config) {
-        showProblem(tr("Run %1 cannot be resumed: %2")
-                        .arg(runId)
-                        .arg(QString::fromStdString(config.error().message)));
+    auto plan = planContinuation(*record);
+    if (!plan) {
+        showProblem(QString::fromStdString(plan.error().message));
         return false;
     }
     WorkerJob job;
-    job.config = *config;
-    job.runDir = QString::fromStdString(record->runDir);
-    job.resumeFrom = job.runDir;
+    job.config = plan->config;
+    job.runDir = QString::fromStdString(plan->runDir);
+    job.resumeFrom = QString::fromStdString(plan->resumeFrom);
     job.runId = runId;
     const DevicePlan devices = m_experiment->devicePicker()->plan();
     if (devices.multiProcess()) {

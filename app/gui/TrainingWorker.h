@@ -17,6 +17,8 @@ namespace swav {
 namespace store {
 class RunRecorder;
 }
+struct RunPlan;     // workflow/TrainingRun.h
+struct PreparedRun; // workflow/TrainingRun.h
 
 struct WorkerJob {
     ExperimentConfig config;
@@ -58,10 +60,11 @@ private:
     void onModelHeld(const std::shared_ptr<const HeldModel>& model) override;
     void onFinished(const RunOutcome&) override {} // emitted by run() once everything is done
     void fail(const std::string& message);
+    RunPlan plan() const;
 
     WorkerJob m_job;
     TrainingControl m_control;
-    std::unique_ptr<store::RunRecorder> m_recorder;
+    std::unique_ptr<PreparedRun> m_prepared; // kept while the worker lives: see m_liveRecorder
     std::atomic<store::RunRecorder*> m_liveRecorder{nullptr}; // for setPaused from the GUI
     mutable std::mutex m_heldMutex;
     std::shared_ptr<const HeldModel> m_held; // guarded by m_heldMutex

@@ -282,26 +282,6 @@ ExperimentConfig configFromJson(const json& in, ValidationReport& report) {
     return config;
 }
 
-int datasetImageSide(const DatasetConfig& dataset) {
-    if (dataset.kind == "fashion-mnist" || dataset.kind == "mnist")
-        return 28;
-    if (dataset.kind == "cifar10" || dataset.kind == "cifar100")
-        return 32;
-    if (dataset.kind == "stl10")
-        return 96;
-    if (dataset.kind == "synthetic")
-        return dataset.syntheticSize;
-    return dataset.imageSize;
-}
-
-int datasetChannels(const DatasetConfig& dataset) {
-    if (dataset.kind == "fashion-mnist" || dataset.kind == "mnist")
-        return 1;
-    if (dataset.kind == "synthetic")
-        return dataset.syntheticChannels;
-    return 3;
-}
-
 double syntheticDataBytes(const DatasetConfig& dataset) {
     return double(dataset.syntheticCount) * dataset.syntheticSize * dataset.syntheticSize *
            std::max(1, dataset.syntheticChannels);

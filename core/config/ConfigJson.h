@@ -64,10 +64,6 @@ Expected<ExperimentConfig> loadConfigFile(const std::string& path,
                                           const std::vector<std::string>& overrides,
                                           ValidationReport* warnings = nullptr);
 
-/// Side in pixels and channel count of the images the dataset kind produces.
-int datasetImageSide(const DatasetConfig& dataset);
-int datasetChannels(const DatasetConfig& dataset);
-
 /// Bytes of the synthetic images a "synthetic" dataset generates into memory.
 double syntheticDataBytes(const DatasetConfig& dataset);
 

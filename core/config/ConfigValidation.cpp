@@ -1,4 +1,5 @@
 #include "config/ConfigJson.h"
+#include "config/DatasetKinds.h"
 #include "util/SystemMemory.h"
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,7 @@ namespace {
 // Upper bounds of sizes and counts. Each is far above what SwAV uses (design/SWAV.md), so no
 // real experiment meets it, and low enough that a typo (an extra zero or three) is caught here
 // rather than by an allocation failure or an endless loop inside the trainer. What actually fits
-// the machine's memory is checked before allocation by the trainer (train/MemoryBudget.h).
+// the machine's memory is checked before allocation by the trainer (runtime/MemoryBudget.h).
 constexpr double kMaxImageCount = 1e9;    // subset / hold-out counts
 constexpr int kMaxImageSide = 1024;       // decoded image and crop sides (ImageNet: 224)
 constexpr int kMaxPrefetchImages = 65536; // decoded images buffered ahead

@@ -12,6 +12,9 @@ namespace swav {
 /// Allowed values of a string field ("" list = free text).
 using Choices = std::vector<std::string>;
 
+/// The dataset kinds (config/DatasetKinds.h holds what each one is).
+const Choices& datasetKindNames();
+
 struct DatasetConfig {
     std::string kind = "fashion-mnist";
     std::string path;
@@ -32,8 +35,7 @@ struct DatasetConfig {
         v("kind", s.kind,
           "Dataset reader. Fashion-MNIST is found automatically when the Debian package "
           "dataset-fashion-mnist is installed.",
-          Choices{"fashion-mnist", "mnist", "cifar10", "cifar100", "stl10", "image-folder",
-                  "synthetic"});
+          datasetKindNames());
         v("path", s.path,
           "File or folder holding the data; empty uses the default location of the kind.");
         v("split", s.split, "Which part of the dataset to train on.",

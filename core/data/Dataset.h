@@ -192,17 +192,6 @@ Expected<std::shared_ptr<Dataset>> openTestSplit(const DatasetConfig& config);
 std::shared_ptr<Dataset> knnMonitorSet(const DatasetConfig& config, const DatasetSplit& split,
                                        std::string* problem = nullptr);
 
-/// Default location of a dataset kind: fashion-mnist and mnist in /usr/share/datasets/<kind>
-/// (Debian's dataset-fashion-mnist installs the former); cifar10, cifar100 and stl10 in
-/// ${XDG_DATA_HOME:-~/.local/share}/swav-workbench/datasets/ under the folder names their
-/// binary archives unpack to (cifar-10-batches-bin, cifar-100-binary, stl10_binary);
-/// "" for image-folder (needs a path) and synthetic.
-std::string defaultDatasetPath(const std::string& kind);
-
-/// Per-channel normalisation statistics commonly used for the dataset kind.
-void defaultNormalisation(const DatasetConfig& config, std::vector<double>& mean,
-                          std::vector<double>& std);
-
 // ---- readers (each throws UserError naming the file on bad input) ----------------------------
 
 /// IDX image file (magic 0x00000803), gzipped or not -> uint8 [N, 1, rows, cols].

@@ -1,5 +1,6 @@
 // Turns a DatasetConfig into datasets: picks the reader and split, then draws the subset and the
 // hold-out set with a seeded permutation.
+#include "config/DatasetKinds.h"
 #include "data/DataFiles.h"
 #include "data/Dataset.h"
 
@@ -19,34 +20,6 @@ namespace fs = std::filesystem;
 namespace swav {
 namespace {
 
-/// Picks the allowed values of DatasetConfig's "kind" field.
-struct KindChoices {
-    Choices kinds;
-    template <class T>
-    void operator()(const char* key, const T&, const char*, const Choices& choices = {}) {
-        if (std::string(key) == "kind")
-            kinds = choices;
-    }
-};
-
-// The kinds DatasetConfig declares, so that the list lives in one place.
-const std::vector<std::string>& datasetKinds() {
-    static const Choices kinds = [] {
-        KindChoices visitor;
-        const DatasetConfig defaults;
-        DatasetConfig::fields(defaults, visitor);
-        return visitor.kinds;
-    }();
-    return kinds;
-}
-
-const std::vector<std::string>& fashionMnistNames() {
-    static const std::vector<std::string> names = {
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-    return names;
-}
-
 /// Test-split seed offset: a large prime, so the test images never repeat the training ones.
 constexpr int64_t kTestSeedOffset = 1000003;
 
@@ -60,8 +33,8 @@ void requireSourceFolder(const DatasetConfig& config, const std::string& path) {
     std::string message =
         config.kind + ": folder " + path +
         (data::isFile(path) ? " is a file, expected a folder" : " does not exist");
-    if (config.kind == "fashion-mnist")
-        message += " (Debian's package dataset-fashion-mnist installs it in " +
+    if (const std::string& package = datasetKind(config.kind).package; !package.empty())
+        message += " (Debian's package " + package + " installs it in " +
                    defaultDatasetPath(config.kind) + "; or set dataset.path)";
     else if (config.path.empty())
         message += " (its default location; set dataset.path to where the data is)";
@@ -108,44 +81,49 @@ std::shared_ptr<Dataset> openImageFolderSplit(const DatasetConfig& config,
     return openImageFolder(folder, config.imageSize, config.prefetchImages, config.decodeThreads);
 }
 
-std::shared_ptr<Dataset> openSource(const DatasetConfig& config, const std::string& split) {
-    const std::string& kind = config.kind;
-    const auto& kinds = datasetKinds();
-    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
-        throw UserError("dataset.kind: '" + kind + "' is not a dataset kind (expected " +
-                        joinAlternatives(kinds) + ")");
-    if (kind == "synthetic") {
-        if (split != "train" && split != "test")
-            throw UserError(splitError(config, split, "train and test"));
-        const bool test = split == "test";
-        const int64_t count = test ? std::max<int64_t>(2, std::llround(config.syntheticCount / 5.0))
-                                   : config.syntheticCount;
-        const int64_t seed = int64_t(config.subsetSeed) + (test ? kTestSeedOffset : 0);
-        return makeSyntheticShapes(count, config.syntheticClasses, config.syntheticSize,
-                                   config.syntheticChannels, static_cast<uint64_t>(seed));
-    }
-    if (kind == "image-folder")
-        return openImageFolderSplit(config, split);
+std::shared_ptr<Dataset> openSynthetic(const DatasetConfig& config, const std::string& split) {
+    if (split != "train" && split != "test")
+        throw UserError(splitError(config, split, "train and test"));
+    const bool test = split == "test";
+    const int64_t count = test ? std::max<int64_t>(2, std::llround(config.syntheticCount / 5.0))
+                               : config.syntheticCount;
+    const int64_t seed = int64_t(config.subsetSeed) + (test ? kTestSeedOffset : 0);
+    return makeSyntheticShapes(count, config.syntheticClasses, config.syntheticSize,
+                               config.syntheticChannels, static_cast<uint64_t>(seed));
+}
 
+std::shared_ptr<Dataset> openStl10(const DatasetConfig& config, const std::string& path,
+                                   const std::string& split) {
+    if (split == "train+unlabeled")
+        return stl10TrainPlusUnlabeled(path);
+    if (split != "train" && split != "test" && split != "unlabeled")
+        throw UserError(splitError(config, split, "train, test, unlabeled and train+unlabeled"));
+    return readStl10(path, split);
+}
+
+std::shared_ptr<Dataset> openSource(const DatasetConfig& config, const std::string& split) {
+    const DatasetKind& kind = datasetKind(config.kind);
+    if (kind.reader == DatasetReader::Synthetic)
+        return openSynthetic(config, split);
+    if (kind.reader == DatasetReader::ImageFolder)
+        return openImageFolderSplit(config, split);
     const std::string path = sourcePath(config);
     requireSourceFolder(config, path);
-    if (kind == "stl10") {
-        if (split == "train+unlabeled")
-            return stl10TrainPlusUnlabeled(path);
-        if (split != "train" && split != "test" && split != "unlabeled")
-            throw UserError(splitError(config, split,
-                                       "train, test, unlabeled and "
-                                       "train+unlabeled"));
-        return readStl10(path, split);
-    }
+    if (kind.reader == DatasetReader::Stl10)
+        return openStl10(config, path, split);
     if (split != "train" && split != "test")
         throw UserError(splitError(config, split, "train and test"));
     const bool train = split == "train";
-    if (kind == "fashion-mnist")
-        return readMnistLike(path, train, kind, fashionMnistNames());
-    if (kind == "mnist")
-        return readMnistLike(path, train, kind, data::numberedNames(10));
-    return readCifar(path, kind == "cifar100", train);
+    switch (kind.reader) {
+    case DatasetReader::Idx:
+        return readMnistLike(path, train, kind.name,
+                             kind.classNames.empty() ? data::numberedNames(10) : kind.classNames);
+    case DatasetReader::Cifar10:
+    case DatasetReader::Cifar100:
+        return readCifar(path, kind.reader == DatasetReader::Cifar100, train);
+    default:
+        throw UserError("dataset.kind: no reader for '" + kind.name + "'");
+    }
 }
 
 /// Unbiased draw in [0, n) by rejection; spelled out so the permutation is the same with every

@@ -4,8 +4,8 @@
 
 #include "config/ConfigJson.h"
 #include "model/ModelState.h"
-#include "train/Checkpoint.h"
-#include "train/DeviceSetup.h"
+#include "runtime/Checkpoint.h"
+#include "runtime/DeviceSetup.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>

@@ -1,4 +1,5 @@
 #include "eval/Features.h"
+#include "config/DatasetKinds.h"
 
 #include "config/ConfigJson.h"
 #include "util/AtomicFile.h"
@@ -35,10 +36,9 @@ EvalTransform evalTransformFor(const ExperimentConfig& config) {
     EvalTransform t;
     for (const auto& group : config.multicrop.crops)
         t.side = std::max(t.side, group.size);
-    std::vector<double> mean, stdev;
-    defaultNormalisation(config.dataset, mean, stdev);
-    t.mean = config.multicrop.mean.empty() ? mean : config.multicrop.mean;
-    t.std = config.multicrop.std.empty() ? stdev : config.multicrop.std;
+    const Normalisation normalisation = resolveNormalisation(config);
+    t.mean = normalisation.mean;
+    t.std = normalisation.std;
     return t;
 }
 

@@ -1,13 +1,14 @@
 #include "eval/LabBatch.h"
+#include "config/DatasetKinds.h"
 
 #include "config/ConfigJson.h"
 #include "data/Dataset.h"
 #include "model/ModelState.h"
 #include "model/SwavModel.h"
-#include "train/Checkpoint.h"
-#include "train/DeviceSetup.h"
-#include "train/HeldModel.h"
-#include "train/MultiCropRecipe.h"
+#include "runtime/Checkpoint.h"
+#include "runtime/DeviceSetup.h"
+#include "runtime/HeldModel.h"
+#include "runtime/MultiCropRecipe.h"
 #include "util/TorchCompat.h"
 
 #include <ATen/ATen.h>
@@ -120,7 +121,7 @@ LabBatch makeLabBatch(const LabModel& source, Dataset& data, const LabRequest& r
     for (int64_t index : out.indices)
         out.labels.push_back(labels.defined() ? int(labels[index].item<int64_t>()) : -1);
 
-    const Normalisation norm = trainingNormalisation(config, data.channels());
+    const Normalisation norm = resolveNormalisation(config, data.channels());
     const MultiCropAugmenter augmenter(config.multicrop.crops, norm.mean, norm.std);
     const auto seed = static_cast<uint64_t>(config.runtime.seed);
     std::shared_ptr<MultiCropRecipe> recipe;

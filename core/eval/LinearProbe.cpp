@@ -1,7 +1,7 @@
 #include "eval/LinearProbe.h"
 
 #include "augment/MultiCrop.h"
-#include "train/MultiCropRecipe.h"
+#include "runtime/MultiCropRecipe.h"
 #include "util/Expected.h"
 #include "util/SeedMix.h"
 

@@ -2,14 +2,15 @@
 #include "SwavVersion.h"
 
 #include "config/ConfigJson.h"
+#include "runtime/CheckpointFiles.h"
 #include "store/StoreErrors.h"
 #include "store/StoreSchema.h"
-#include "train/Checkpoint.h"
 #include "util/Strings.h"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>

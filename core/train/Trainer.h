@@ -4,17 +4,32 @@
 
 #include "config/ExperimentConfig.h"
 #include "data/Dataset.h"
-#include "train/Checkpoint.h"
+#include "runtime/Checkpoint.h"
 #include "train/TrainingObserver.h"
 #include "util/PhaseTimer.h"
 
+#include <ATen/Device.h>
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace swav {
 
 class Collective;
+class SwavModel;
+
+/// Scores the features while training (the online kNN of eval/OnlineKnn.h). Rank 0 calls it
+/// after every epoch, on the training thread; it must leave the training itself unchanged
+/// (eval mode, no gradient, its own random stream).
+class EpochEvaluator {
+public:
+    virtual ~EpochEvaluator() = default;
+    /// Top-1 accuracy in [0, 1] after `epochsDone` epochs, or nothing when this epoch is skipped.
+    virtual std::optional<double> afterEpoch(SwavModel& model, int epochsDone,
+                                             at::Device device) = 0;
+};
 
 struct TrainerOptions {
     std::string runDir;     // checkpoints in <runDir>/checkpoints; "" = no checkpoints
@@ -25,10 +40,7 @@ struct TrainerOptions {
     int64_t untimedSteps = 0; // first steps left out of phaseTimes() (warm-up)
     Collective* collective = nullptr;      // multi-process training; null = single process
     std::vector<std::string> rankLogFiles; // rank 0: the other ranks' logs, recorded as the run's
-    /// Labelled images kept out of training: with eval.knn_every_epochs > 0 they are classified
-    /// by kNN against (up to 10000) training images every N epochs, in eval mode and without
-    /// gradient, so the training itself is unchanged.
-    std::shared_ptr<Dataset> monitor;
+    std::shared_ptr<EpochEvaluator> evaluator; // online evaluation after epochs; null = none
 };
 
 class Trainer {
@@ -54,13 +66,8 @@ public:
     const PhaseTimer& phaseTimes() const;
 
 private:
-    RunOutcome train(TrainingControl& control);
-
     struct State;
     std::unique_ptr<State> m_state;
 };
-
-/// The configuration stored in a checkpoint (file or run folder), to resume with.
-Expected<ExperimentConfig> configFromCheckpoint(const std::string& checkpointOrRunDir);
 
 } // namespace swav

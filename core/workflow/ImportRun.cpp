@@ -1,11 +1,12 @@
 #include "workflow/ImportRun.h"
 
 #include "config/ConfigJson.h"
+#include "config/DatasetKinds.h"
 #include "config/Presets.h"
 #include "model/ModelState.h"
 #include "model/SwavModel.h"
+#include "runtime/Checkpoint.h"
 #include "store/RunStore.h"
-#include "train/Checkpoint.h"
 #include "util/Sha256.h"
 
 #include <nlohmann/json.hpp>

@@ -5,7 +5,7 @@
 // that evaluation, analysis, the cluster views and the lab work on it as on a trained run.
 
 #include "config/ExperimentConfig.h"
-#include "eval/TorchInterop.h"
+#include "model/WeightInterop.h"
 #include "util/Expected.h"
 
 #include <string>

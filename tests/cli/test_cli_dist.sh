@@ -55,9 +55,17 @@ start_long() {
   wait_for_steps "$work/$1.txt"
   r0=$(rank_pid $launcher 0) r1=$(rank_pid $launcher 1)
 }
-# Waits at most SECONDS for the launcher; sets took and code.
+# Waits at most SECONDS for the launcher; sets took and code. A launcher still there then is a
+# failure: what its processes were doing is printed, and they are killed.
 end_launcher() {
   took=$(wait_gone $launcher "$1")
+  if alive $launcher; then
+    echo "launcher $launcher still running after $1 s:"
+    ps -o pid,stat,etime,args --ppid $launcher --pid $launcher
+    for log in "$work"/*.txt "$work"/*/rank-*.log; do echo "--- $log"; tail -5 "$log"; done
+    pkill -KILL -P $launcher
+    kill -KILL $launcher
+  fi
   wait $launcher
   code=$?
 }

@@ -28,104 +28,104 @@ at::Tensor randomImages(int64_t batch, int channels, int side, int seed) {
 
 } // namespace
 
-SWAV_TEST(ShapesDtypeAndParamsPerCrop) {
+TEST(Augment, ShapesDtypeAndParamsPerCrop) {
     CropGroupConfig large = plainGroup(2, 28, 0.25, 1.0), small = plainGroup(4, 14, 0.08, 0.25);
     MultiCropAugmenter augmenter({large, small}, {0.5}, {0.25});
     const auto batch = augmenter.apply(randomImages(5, 1, 28, 1), 7);
-    VERIFY_EQ(batch.crops.size(), size_t(6));
-    VERIFY_EQ(batch.params.size(), size_t(6));
+    ASSERT_EQ(batch.crops.size(), size_t(6));
+    ASSERT_EQ(batch.params.size(), size_t(6));
     for (int i = 0; i < 6; ++i) {
         const int side = i < 2 ? 28 : 14;
-        VERIFY(batch.crops[i].sizes() == at::IntArrayRef({5, 1, side, side}));
-        VERIFY(batch.crops[i].scalar_type() == at::kFloat);
-        VERIFY_EQ(batch.params[i].group, i < 2 ? 0 : 1);
-        VERIFY(batch.params[i].boxes.sizes() == at::IntArrayRef({5, 4}));
+        ASSERT_TRUE(batch.crops[i].sizes() == at::IntArrayRef({5, 1, side, side}));
+        ASSERT_TRUE(batch.crops[i].scalar_type() == at::kFloat);
+        ASSERT_EQ(batch.params[i].group, i < 2 ? 0 : 1);
+        ASSERT_TRUE(batch.params[i].boxes.sizes() == at::IntArrayRef({5, 4}));
     }
 }
 
-SWAV_TEST(CropsCoverTheRequestedAreaFraction) {
+TEST(Augment, CropsCoverTheRequestedAreaFraction) {
     CropGroupConfig g = plainGroup(1, 16, 0.3, 0.6);
     MultiCropAugmenter augmenter({g}, {0.0, 0.0, 0.0}, {1.0, 1.0, 1.0});
     const auto batch = augmenter.apply(at::zeros({2000, 3, 64, 64}, at::kByte), 3);
     const auto boxes = batch.params[0].boxes;
     const auto area = boxes.select(1, 2) * boxes.select(1, 3) / (64.0 * 64.0);
     // Rounding the sides to whole pixels moves the area by a few percent at most.
-    VERIFY(area.min().item<double>() > 0.3 - 0.05);
-    VERIFY(area.max().item<double>() < 0.6 + 0.05);
-    VERIFY_NEAR(area.mean().item<double>(), 0.45, 0.02); // uniform in [0.3, 0.6]
+    ASSERT_TRUE(area.min().item<double>() > 0.3 - 0.05);
+    ASSERT_TRUE(area.max().item<double>() < 0.6 + 0.05);
+    ASSERT_NEAR(area.mean().item<double>(), 0.45, 0.02); // uniform in [0.3, 0.6]
     const auto ratio = boxes.select(1, 2) / boxes.select(1, 3);
-    VERIFY(ratio.min().item<double>() > 0.7 && ratio.max().item<double>() < 1.42);
-    VERIFY((boxes.select(1, 0) + boxes.select(1, 2)).max().item<double>() <= 64);
-    VERIFY((boxes.select(1, 1) + boxes.select(1, 3)).max().item<double>() <= 64);
+    ASSERT_TRUE(ratio.min().item<double>() > 0.7 && ratio.max().item<double>() < 1.42);
+    ASSERT_TRUE((boxes.select(1, 0) + boxes.select(1, 2)).max().item<double>() <= 64);
+    ASSERT_TRUE((boxes.select(1, 1) + boxes.select(1, 3)).max().item<double>() <= 64);
 }
 
-SWAV_TEST(FullBoxCropIsTheImageAndFlipMirrors) {
+TEST(Augment, FullBoxCropIsTheImageAndFlipMirrors) {
     auto images = at::rand({3, 3, 8, 8});
     auto boxes = at::tensor({0.f, 0.f, 8.f, 8.f}).repeat({3, 1});
     auto noFlip = at::zeros({3}, at::kBool);
     auto same = augment::resizedCrop(images, boxes, noFlip, 8);
-    VERIFY(at::allclose(same, images, 1e-5, 1e-5));
+    ASSERT_TRUE(at::allclose(same, images, 1e-5, 1e-5));
     auto flipped = augment::resizedCrop(images, boxes, at::ones({3}, at::kBool), 8);
-    VERIFY(at::allclose(flipped, images.flip({3}), 1e-5, 1e-5));
+    ASSERT_TRUE(at::allclose(flipped, images.flip({3}), 1e-5, 1e-5));
     // A box of the bottom-right quarter at its own resolution is exactly those pixels.
     auto quarter =
         augment::resizedCrop(images, at::tensor({4.f, 4.f, 4.f, 4.f}).repeat({3, 1}), noFlip, 4);
-    VERIFY(at::allclose(quarter, images.slice(2, 4, 8).slice(3, 4, 8), 1e-5, 1e-5));
+    ASSERT_TRUE(at::allclose(quarter, images.slice(2, 4, 8).slice(3, 4, 8), 1e-5, 1e-5));
 }
 
-SWAV_TEST(BrightnessScalesTheMean) {
+TEST(Augment, BrightnessScalesTheMean) {
     auto images = at::rand({4, 3, 16, 16}) * 0.5;
     auto factors = at::tensor({1.5f, 1.f, 1.f, 0.f}).repeat({4, 1});
     auto out = augment::colourJitter(images, factors);
-    VERIFY_NEAR(out.mean().item<double>(), 1.5 * images.mean().item<double>(), 1e-5);
+    ASSERT_NEAR(out.mean().item<double>(), 1.5 * images.mean().item<double>(), 1e-5);
 }
 
-SWAV_TEST(ZeroStrengthJitterIsIdentity) {
+TEST(Augment, ZeroStrengthJitterIsIdentity) {
     CropGroupConfig g = plainGroup(2, 16, 1.0, 1.0);
     g.jitterProb = 1.0;
     g.jitterStrength = 0.0;
     MultiCropAugmenter augmenter({g}, {0, 0, 0}, {1, 1, 1});
     auto images = randomImages(4, 3, 16, 5);
     auto batch = augmenter.apply(images, 11);
-    VERIFY(at::allclose(batch.crops[0], images.to(at::kFloat) / 255.0, 1e-5, 1e-5));
+    ASSERT_TRUE(at::allclose(batch.crops[0], images.to(at::kFloat) / 255.0, 1e-5, 1e-5));
     // Neutral factors with hue 0 through the HSV round trip also change nothing.
     auto rgb = at::rand({2, 3, 9, 9});
     auto neutral = at::tensor({1.f, 1.f, 1.f, 0.f}).repeat({2, 1});
-    VERIFY(at::allclose(augment::colourJitter(rgb, neutral), rgb, 1e-6, 1e-6));
-    VERIFY(at::allclose(augment::hsvToRgb(augment::rgbToHsv(rgb)), rgb, 1e-5, 1e-5));
+    ASSERT_TRUE(at::allclose(augment::colourJitter(rgb, neutral), rgb, 1e-6, 1e-6));
+    ASSERT_TRUE(at::allclose(augment::hsvToRgb(augment::rgbToHsv(rgb)), rgb, 1e-5, 1e-5));
 }
 
-SWAV_TEST(HueShiftOfOneThirdRotatesPrimaries) {
+TEST(Augment, HueShiftOfOneThirdRotatesPrimaries) {
     // Pure red shifted by 1/3 of the hue circle becomes pure green.
     auto red = at::zeros({1, 3, 2, 2});
     red.select(1, 0).fill_(1.0);
     auto out = augment::colourJitter(red, at::tensor({1.f, 1.f, 1.f, 1.f / 3.f}).view({1, 4}));
-    VERIFY_NEAR(out.select(1, 1).mean().item<double>(), 1.0, 1e-5);
-    VERIFY_NEAR(out.select(1, 0).mean().item<double>(), 0.0, 1e-5);
+    ASSERT_NEAR(out.select(1, 1).mean().item<double>(), 1.0, 1e-5);
+    ASSERT_NEAR(out.select(1, 0).mean().item<double>(), 0.0, 1e-5);
 }
 
-SWAV_TEST(GrayscaleUsesLumaWeights) {
+TEST(Augment, GrayscaleUsesLumaWeights) {
     auto rgb = at::zeros({1, 3, 1, 1});
     rgb[0][0][0][0] = 1.0;
     auto grey = augment::toGrayscale(rgb);
-    VERIFY(grey.sizes() == rgb.sizes());
-    VERIFY_NEAR(grey[0][2][0][0].item<double>(), 0.299, 1e-6);
+    ASSERT_TRUE(grey.sizes() == rgb.sizes());
+    ASSERT_NEAR(grey[0][2][0][0].item<double>(), 0.299, 1e-6);
 }
 
-SWAV_TEST(TinySigmaBlurIsIdentityAndLargeSigmaSmooths) {
+TEST(Augment, TinySigmaBlurIsIdentityAndLargeSigmaSmooths) {
     auto images = at::rand({3, 3, 12, 12});
     auto tiny = augment::gaussianBlur(images, at::full({3}, 1e-4f), 2.0);
-    VERIFY(at::allclose(tiny, images, 1e-6, 1e-6));
+    ASSERT_TRUE(at::allclose(tiny, images, 1e-6, 1e-6));
     auto blurred = augment::gaussianBlur(images, at::full({3}, 2.0f), 2.0);
-    VERIFY(blurred.std().item<double>() < 0.6 * images.std().item<double>());
-    VERIFY_NEAR(blurred.mean().item<double>(), images.mean().item<double>(), 0.02);
+    ASSERT_TRUE(blurred.std().item<double>() < 0.6 * images.std().item<double>());
+    ASSERT_NEAR(blurred.mean().item<double>(), images.mean().item<double>(), 0.02);
     // sigma 0 means "not blurred" for that image only.
     auto mixed = augment::gaussianBlur(images, at::tensor({0.f, 2.f, 0.f}), 2.0);
-    VERIFY(at::equal(mixed[0], images[0]));
-    VERIFY(!at::allclose(mixed[1], images[1]));
+    ASSERT_TRUE(at::equal(mixed[0], images[0]));
+    ASSERT_TRUE(!at::allclose(mixed[1], images[1]));
 }
 
-SWAV_TEST(SameSeedSameOutputDifferentSeedDifferent) {
+TEST(Augment, SameSeedSameOutputDifferentSeedDifferent) {
     CropGroupConfig large = plainGroup(2, 24, 0.14, 1.0);
     large.flipProb = 0.5, large.jitterProb = 0.8, large.grayscaleProb = 0.2, large.blurProb = 0.5;
     CropGroupConfig small = large;
@@ -135,13 +135,13 @@ SWAV_TEST(SameSeedSameOutputDifferentSeedDifferent) {
     auto a = augmenter.apply(images, 42), b = augmenter.apply(images, 42);
     auto c = augmenter.apply(images, 43);
     for (size_t i = 0; i < a.crops.size(); ++i) {
-        VERIFY(at::equal(a.crops[i], b.crops[i]));
-        VERIFY(at::equal(a.params[i].boxes, b.params[i].boxes));
+        ASSERT_TRUE(at::equal(a.crops[i], b.crops[i]));
+        ASSERT_TRUE(at::equal(a.params[i].boxes, b.params[i].boxes));
     }
-    VERIFY(!at::equal(a.crops[0], c.crops[0]));
+    ASSERT_TRUE(!at::equal(a.crops[0], c.crops[0]));
 }
 
-SWAV_TEST(ResultDoesNotDependOnThreadCount) {
+TEST(Augment, ResultDoesNotDependOnThreadCount) {
     CropGroupConfig g = plainGroup(2, 20, 0.2, 1.0);
     g.jitterProb = 1.0, g.blurProb = 1.0, g.grayscaleProb = 0.5;
     MultiCropAugmenter augmenter({g}, {0.5, 0.5, 0.5}, {0.25, 0.25, 0.25});
@@ -153,31 +153,31 @@ SWAV_TEST(ResultDoesNotDependOnThreadCount) {
     auto two = augmenter.apply(images, 5);
     at::set_num_threads(before);
     for (size_t i = 0; i < one.crops.size(); ++i)
-        VERIFY(at::allclose(one.crops[i], two.crops[i], 0, 1e-6));
+        ASSERT_TRUE(at::allclose(one.crops[i], two.crops[i], 0, 1e-6));
 }
 
-SWAV_TEST(ProbabilitiesAreRespected) {
+TEST(Augment, ProbabilitiesAreRespected) {
     CropGroupConfig g = plainGroup(1, 8, 0.5, 1.0);
     g.flipProb = 0.5, g.jitterProb = 0.8, g.grayscaleProb = 0.2, g.blurProb = 0.0;
     MultiCropAugmenter augmenter({g}, {0, 0, 0}, {1, 1, 1});
     auto batch = augmenter.apply(at::zeros({4000, 3, 8, 8}, at::kByte), 1);
     const auto& p = batch.params[0];
-    VERIFY_NEAR(p.flipped.to(at::kFloat).mean().item<double>(), 0.5, 0.03);
-    VERIFY_NEAR(p.jittered.to(at::kFloat).mean().item<double>(), 0.8, 0.03);
-    VERIFY_NEAR(p.grayscale.to(at::kFloat).mean().item<double>(), 0.2, 0.03);
-    VERIFY_EQ((p.blurSigma > 0).sum().item<int64_t>(), int64_t(0));
+    ASSERT_NEAR(p.flipped.to(at::kFloat).mean().item<double>(), 0.5, 0.03);
+    ASSERT_NEAR(p.jittered.to(at::kFloat).mean().item<double>(), 0.8, 0.03);
+    ASSERT_NEAR(p.grayscale.to(at::kFloat).mean().item<double>(), 0.2, 0.03);
+    ASSERT_EQ((p.blurSigma > 0).sum().item<int64_t>(), int64_t(0));
     auto brightness = p.jitterFactors.select(1, 0).masked_select(p.jittered);
-    VERIFY(brightness.min().item<double>() >= 0.2 - 1e-6);
-    VERIFY(brightness.max().item<double>() <= 1.8 + 1e-6);
+    ASSERT_TRUE(brightness.min().item<double>() >= 0.2 - 1e-6);
+    ASSERT_TRUE(brightness.max().item<double>() <= 1.8 + 1e-6);
 }
 
-SWAV_TEST(NormalisationAndDenormalisationInvert) {
+TEST(Augment, NormalisationAndDenormalisationInvert) {
     CropGroupConfig g = plainGroup(1, 16, 1.0, 1.0);
     MultiCropAugmenter augmenter({g}, {0.2860}, {0.3530});
     auto images = randomImages(2, 1, 16, 4);
     auto batch = augmenter.apply(images, 1);
     auto expected = (images.to(at::kFloat) / 255.0 - 0.2860) / 0.3530;
-    VERIFY(at::allclose(batch.crops[0], expected, 1e-5, 1e-5));
-    VERIFY(at::allclose(augmenter.denormalise(batch.crops[0]), images.to(at::kFloat) / 255.0, 1e-5,
-                        1e-5));
+    ASSERT_TRUE(at::allclose(batch.crops[0], expected, 1e-5, 1e-5));
+    ASSERT_TRUE(at::allclose(augmenter.denormalise(batch.crops[0]), images.to(at::kFloat) / 255.0,
+                             1e-5, 1e-5));
 }

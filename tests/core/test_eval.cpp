@@ -7,7 +7,7 @@
 #include "eval/Features.h"
 #include "eval/Knn.h"
 #include "eval/LinearProbe.h"
-#include "train/Checkpoint.h"
+#include "runtime/Checkpoint.h"
 #include "train/Trainer.h"
 #include "util/Sha256.h"
 
@@ -34,23 +34,23 @@ double accuracy(const at::Tensor& predictions, const at::Tensor& labels) {
 
 } // namespace
 
-SWAV_TEST(KnnIsPerfectOnWellSeparatedClasses) {
+TEST(Eval, KnnIsPerfectOnWellSeparatedClasses) {
     auto bank = clusters(5, 100, 16, 0.05, 1), queries = clusters(5, 40, 16, 0.05, 1);
     // Same centres (same seed), fresh noise for the queries.
     at::manual_seed(2);
     queries.features = queries.features + 0.05 * at::randn_like(queries.features);
     auto predictions = knnPredict(bank.features, bank.labels, queries.features, 5, KnnOptions{});
-    VERIFY_EQ(accuracy(predictions, queries.labels), 1.0);
+    ASSERT_EQ(accuracy(predictions, queries.labels), 1.0);
 }
 
-SWAV_TEST(KnnOnShuffledLabelsIsNearChance) {
+TEST(Eval, KnnOnShuffledLabelsIsNearChance) {
     auto bank = clusters(10, 200, 16, 0.5, 3), queries = clusters(10, 100, 16, 0.5, 3);
     auto shuffled = bank.labels.index_select(0, at::randperm(bank.labels.size(0)));
     auto predictions = knnPredict(bank.features, shuffled, queries.features, 10, KnnOptions{});
-    VERIFY_NEAR(accuracy(predictions, queries.labels), 0.1, 0.05);
+    ASSERT_NEAR(accuracy(predictions, queries.labels), 0.1, 0.05);
 }
 
-SWAV_TEST(ChunkedAndUnchunkedKnnAgreeExactly) {
+TEST(Eval, ChunkedAndUnchunkedKnnAgreeExactly) {
     auto bank = clusters(7, 150, 32, 1.0, 4), queries = clusters(7, 60, 32, 1.0, 5);
     KnnOptions whole;
     whole.chunk = 1 << 20;
@@ -58,10 +58,10 @@ SWAV_TEST(ChunkedAndUnchunkedKnnAgreeExactly) {
     chunked.chunk = 37;
     auto a = knnPredict(bank.features, bank.labels, queries.features, 7, whole);
     auto b = knnPredict(bank.features, bank.labels, queries.features, 7, chunked);
-    VERIFY(at::equal(a, b));
+    ASSERT_TRUE(at::equal(a, b));
 }
 
-SWAV_TEST(KnnVotesAreWeightedBySimilarity) {
+TEST(Eval, KnnVotesAreWeightedBySimilarity) {
     // Two class-0 neighbours at cosine 0.6, one class-1 neighbour at cosine 1.0. A plain
     // majority says 0; with T = 0.07, exp(1/0.07) outweighs 2 exp(0.6/0.07).
     auto bank = at::tensor({1.f, 0.f, 0.6f, 0.8f, 0.6f, -0.8f}).view({3, 2});
@@ -69,40 +69,40 @@ SWAV_TEST(KnnVotesAreWeightedBySimilarity) {
     auto query = at::tensor({1.f, 0.f}).view({1, 2});
     KnnOptions options;
     options.k = 3;
-    VERIFY_EQ(knnPredict(bank, labels, query, 2, options).item<int64_t>(), int64_t(1));
+    ASSERT_EQ(knnPredict(bank, labels, query, 2, options).item<int64_t>(), int64_t(1));
     options.temperature = 100.0; // nearly uniform weights: the majority wins
-    VERIFY_EQ(knnPredict(bank, labels, query, 2, options).item<int64_t>(), int64_t(0));
+    ASSERT_EQ(knnPredict(bank, labels, query, 2, options).item<int64_t>(), int64_t(0));
 }
 
-SWAV_TEST(LinearProbeLearnsALinearlySeparableSet) {
+TEST(Eval, LinearProbeLearnsALinearlySeparableSet) {
     auto train = clusters(4, 200, 8, 0.3, 6), test = clusters(4, 50, 8, 0.3, 6);
     LinearProbeOptions options;
     options.epochs = 20;
     options.batchSize = 64;
     auto result = trainLinearProbe(train, test, 4, options);
-    VERIFY_MSG(result.final.top1 > 0.95, "top-1 " << result.final.top1);
-    VERIFY(result.bestTop1 >= result.final.top1);
-    VERIFY_EQ(result.top1PerEpoch.size(), size_t(20));
+    ASSERT_TRUE(result.final.top1 > 0.95) << "top-1 " << result.final.top1;
+    ASSERT_TRUE(result.bestTop1 >= result.final.top1);
+    ASSERT_EQ(result.top1PerEpoch.size(), size_t(20));
     int64_t total = 0;
     for (const auto& row : result.final.confusion)
         for (auto count : row)
             total += count;
-    VERIFY_EQ(total, int64_t(200));
+    ASSERT_EQ(total, int64_t(200));
 }
 
-SWAV_TEST(ConfusionMatrixAndPerClassAccuracy) {
+TEST(Eval, ConfusionMatrixAndPerClassAccuracy) {
     auto truth = at::tensor({0, 0, 1, 1, 1, 2}, at::kLong);
     auto predicted = at::tensor({0, 1, 1, 1, 0, 2}, at::kLong);
     auto report = classificationReport(predicted, truth, 4);
-    VERIFY_NEAR(report.top1, 4.0 / 6.0, 1e-12);
-    VERIFY_EQ(report.confusion[0][1], int64_t(1));
-    VERIFY_EQ(report.confusion[1][0], int64_t(1));
-    VERIFY_NEAR(report.perClassAccuracy[1], 2.0 / 3.0, 1e-12);
-    VERIFY(std::isnan(report.perClassAccuracy[3])); // class absent from the test set
-    VERIFY_EQ(report.count, int64_t(6));
+    ASSERT_NEAR(report.top1, 4.0 / 6.0, 1e-12);
+    ASSERT_EQ(report.confusion[0][1], int64_t(1));
+    ASSERT_EQ(report.confusion[1][0], int64_t(1));
+    ASSERT_NEAR(report.perClassAccuracy[1], 2.0 / 3.0, 1e-12);
+    ASSERT_TRUE(std::isnan(report.perClassAccuracy[3])); // class absent from the test set
+    ASSERT_EQ(report.count, int64_t(6));
 }
 
-SWAV_TEST(FeatureExtractionIsFrozenAndRestoresTheMode) {
+TEST(Eval, FeatureExtractionIsFrozenAndRestoresTheMode) {
     ModelConfig mc;
     mc.arch = "fashion-mnist";
     mc.stem = "cifar";
@@ -118,31 +118,31 @@ SWAV_TEST(FeatureExtractionIsFrozenAndRestoresTheMode) {
         lastDone = done;
         return true;
     });
-    VERIFY(set.features.sizes() == at::IntArrayRef({40, 128}));
-    VERIFY(at::equal(set.labels, data->labels()));
-    VERIFY(model->is_training());
-    VERIFY(at::equal(model->named_buffers()["trunk.bn1.running_mean"], before));
-    VERIFY_EQ(lastDone, int64_t(40));
-    VERIFY_THROWS_WITH(extractFeatures(model, *data, transform, 16, at::kCPU,
+    ASSERT_TRUE(set.features.sizes() == at::IntArrayRef({40, 128}));
+    ASSERT_TRUE(at::equal(set.labels, data->labels()));
+    ASSERT_TRUE(model->is_training());
+    ASSERT_TRUE(at::equal(model->named_buffers()["trunk.bn1.running_mean"], before));
+    ASSERT_EQ(lastDone, int64_t(40));
+    ASSERT_THROWS_WITH(extractFeatures(model, *data, transform, 16, at::kCPU,
                                        [](int64_t, int64_t) { return false; }),
                        "cancelled");
     auto pixels = rawPixelFeatures(*data, transform, 16);
-    VERIFY(pixels.features.sizes() == at::IntArrayRef({40, 28 * 28}));
+    ASSERT_TRUE(pixels.features.sizes() == at::IntArrayRef({40, 28 * 28}));
 }
 
-SWAV_TEST(FeatureCacheIsReusedOnlyForTheSameKey) {
+TEST(Eval, FeatureCacheIsReusedOnlyForTheSameKey) {
     swav::test::TempDir dir;
     FeatureSet set{at::rand({5, 3}), at::tensor({0, 1, 2, 1, 0}, at::kLong)};
     saveCachedFeatures(dir.file("cache.pt"), "key-1", set);
     FeatureSet back;
-    VERIFY(loadCachedFeatures(dir.file("cache.pt"), "key-1", back));
-    VERIFY(at::equal(back.features, set.features));
-    VERIFY(at::equal(back.labels, set.labels));
-    VERIFY(!loadCachedFeatures(dir.file("cache.pt"), "key-2", back));
-    VERIFY(!loadCachedFeatures(dir.file("absent.pt"), "key-1", back));
+    ASSERT_TRUE(loadCachedFeatures(dir.file("cache.pt"), "key-1", back));
+    ASSERT_TRUE(at::equal(back.features, set.features));
+    ASSERT_TRUE(at::equal(back.labels, set.labels));
+    ASSERT_TRUE(!loadCachedFeatures(dir.file("cache.pt"), "key-2", back));
+    ASSERT_TRUE(!loadCachedFeatures(dir.file("absent.pt"), "key-1", back));
 }
 
-SWAV_TEST(EvaluateCheckpointReportsTrainedAndBaselines) {
+TEST(Eval, EvaluateCheckpointReportsTrainedAndBaselines) {
     swav::test::TempDir dir;
     ExperimentConfig c = test::tinySyntheticConfig(256);
     CropGroupConfig crop;
@@ -154,70 +154,70 @@ SWAV_TEST(EvaluateCheckpointReportsTrainedAndBaselines) {
     c.runtime.threads = 1;
     c.eval.linearEpochs = 3;
     auto data = openDataset(c.dataset);
-    VERIFY(data);
+    ASSERT_TRUE(data);
     TrainerOptions options;
     options.runDir = dir.path();
     Trainer trainer(c, data->train, options);
     TrainingControl control;
-    VERIFY(trainer.run(control).status == RunStatus::Finished);
+    ASSERT_TRUE(trainer.run(control).status == RunStatus::Finished);
 
     auto request = evalRequestFor(c);
     request.linear = true;
     request.baselines = true;
     const auto checkpoint = listCheckpoints(dir.path()).back();
     auto result = evaluateCheckpoint(checkpoint, request);
-    VERIFY_MSG(result, (result ? "" : result.error().message));
+    ASSERT_TRUE(result) << (result ? "" : result.error().message);
     for (const char* group : {"knn", "linear", "linear_best"})
         for (const char* name : {"trained", "random_init", "raw_pixels"}) {
             const double value = (*result)[group][name].get<double>();
-            VERIFY_MSG(value >= 0 && value <= 1, group << "." << name << " = " << value);
+            ASSERT_TRUE(value >= 0 && value <= 1) << group << "." << name << " = " << value;
         }
-    VERIFY_EQ((*result)["dataset"]["test_images"].get<int64_t>(), int64_t(51));
-    VERIFY(std::filesystem::exists(checkpoint + ".test.features"));
+    ASSERT_EQ((*result)["dataset"]["test_images"].get<int64_t>(), int64_t(51));
+    ASSERT_TRUE(std::filesystem::exists(checkpoint + ".test.features"));
     // The raw pixels of clean synthetic shapes are far above chance (0.25).
-    VERIFY((*result)["knn"]["raw_pixels"].get<double>() > 0.5);
+    ASSERT_TRUE((*result)["knn"]["raw_pixels"].get<double>() > 0.5);
 
     // Issue 10: a checkpoint that no longer matches its recorded digest is not evaluated.
     request.expectedSha256 = sha256OfFile(checkpoint);
-    VERIFY(evaluateCheckpoint(checkpoint, request));
+    ASSERT_TRUE(evaluateCheckpoint(checkpoint, request));
     request.expectedSha256[0] = request.expectedSha256[0] == '0' ? '1' : '0';
     const auto changed = evaluateCheckpoint(checkpoint, request);
-    VERIFY(!changed);
-    VERIFY_CONTAINS(changed.error().message, "changed since it was written");
+    ASSERT_TRUE(!changed);
+    ASSERT_CONTAINS(changed.error().message, "changed since it was written");
     AnalyzeRequest analysis;
     analysis.projectionImages = 64;
     analysis.expectedSha256 = request.expectedSha256;
     const auto refused = analyzeCheckpoint(checkpoint, analysis);
-    VERIFY(!refused);
-    VERIFY_CONTAINS(refused.error().message, "changed since it was written");
+    ASSERT_TRUE(!refused);
+    ASSERT_CONTAINS(refused.error().message, "changed since it was written");
     analysis.expectedSha256 = sha256OfFile(checkpoint);
     auto analysed = analyzeCheckpoint(checkpoint, analysis);
-    VERIFY_MSG(analysed, (analysed ? "" : analysed.error().message));
+    ASSERT_TRUE(analysed) << (analysed ? "" : analysed.error().message);
     // Shown images carry both their Sinkhorn code (over the shown images as one batch) and
     // their prediction; codes spread over the prototypes, each row's top-5 sums to at most 1.
     const auto& codes = (*analysed)["codes"];
     const auto& predictions = (*analysed)["predictions"];
-    VERIFY_EQ(codes.size(), predictions.size());
-    VERIFY_EQ((*analysed)["codes_batch"].get<size_t>(), codes.size());
-    VERIFY(codes.size() >= 64);
+    ASSERT_EQ(codes.size(), predictions.size());
+    ASSERT_EQ((*analysed)["codes_batch"].get<size_t>(), codes.size());
+    ASSERT_TRUE(codes.size() >= 64);
     std::set<int> topCodePrototypes;
     for (const auto& [image, entries] : codes.items()) {
-        VERIFY(predictions.contains(image));
+        ASSERT_TRUE(predictions.contains(image));
         double sum = 0;
         for (const auto& entry : entries)
             sum += entry[1].get<double>();
-        VERIFY(sum <= 1.0 + 1e-4);
+        ASSERT_TRUE(sum <= 1.0 + 1e-4);
         topCodePrototypes.insert(entries[0][0].get<int>());
     }
     // The equal partition sends the shown images to more than one prototype.
-    VERIFY(topCodePrototypes.size() > 1);
+    ASSERT_TRUE(topCodePrototypes.size() > 1);
 
     auto missing = evaluateCheckpoint(dir.file("none.pt"), request);
-    VERIFY(!missing);
-    VERIFY_CONTAINS(missing.error().message, "none.pt: cannot open the checkpoint");
+    ASSERT_TRUE(!missing);
+    ASSERT_CONTAINS(missing.error().message, "none.pt: cannot open the checkpoint");
 }
 
-SWAV_TEST(OfficialProtocolProbeTrainsOnAugmentedImagesThroughTheFrozenTrunk) {
+TEST(Eval, OfficialProtocolProbeTrainsOnAugmentedImagesThroughTheFrozenTrunk) {
     ModelConfig mc;
     mc.arch = "custom";
     mc.block = "basic";
@@ -239,11 +239,11 @@ SWAV_TEST(OfficialProtocolProbeTrainsOnAugmentedImagesThroughTheFrozenTrunk) {
     options.batchSize = 32;
     auto result =
         trainLinearProbeOnImages(model, *train, testFeatures, 4, transform, options, at::kCPU);
-    VERIFY_EQ(result.top1PerEpoch.size(), size_t(8));
+    ASSERT_EQ(result.top1PerEpoch.size(), size_t(8));
     // Everything is seeded, so the value is fixed; heavy 0.08-scale crops of 16 px shapes through
     // a random 16-channel trunk leave little signal, but it must stay above chance (0.25).
-    VERIFY_MSG(result.bestTop1 > 0.3, "best top-1 " << result.bestTop1);
+    ASSERT_TRUE(result.bestTop1 > 0.3) << "best top-1 " << result.bestTop1;
     for (double top1 : result.top1PerEpoch)
-        VERIFY(top1 >= 0 && top1 <= 1);
-    VERIFY(at::equal(model->named_parameters()["trunk.conv1.weight"], before)); // frozen
+        ASSERT_TRUE(top1 >= 0 && top1 <= 1);
+    ASSERT_TRUE(at::equal(model->named_parameters()["trunk.conv1.weight"], before)); // frozen
 }

@@ -4,11 +4,12 @@
 #include "TestHarness.h"
 
 #include "config/ConfigJson.h"
+#include "config/DatasetKinds.h"
 #include "config/Presets.h"
-#include "eval/TorchInterop.h"
 #include "model/ModelState.h"
+#include "model/WeightInterop.h"
+#include "runtime/Checkpoint.h"
 #include "store/RunStore.h"
-#include "train/Checkpoint.h"
 #include "util/Sha256.h"
 #include "workflow/ImportRun.h"
 
@@ -24,7 +25,7 @@ namespace {
 /// A torchvision state dict of the fashion-mnist preset's trunk with seeded random weights.
 std::map<std::string, at::Tensor> presetTrunk(const std::string& file) {
     const auto config = loadPreset("fashion-mnist", {});
-    VERIFY(config);
+    SWAV_REQUIRE(config, "");
     at::manual_seed(1234);
     SwavModel model(config->model, datasetChannels(config->dataset));
     auto state = torchvisionStateDict(model);
@@ -43,7 +44,7 @@ size_t entriesIn(const std::string& folder) {
 
 } // namespace
 
-SWAV_TEST(ImportedWeightsBecomeARunWithOneCheckpoint) {
+TEST(ImportRun, ImportedWeightsBecomeARunWithOneCheckpoint) {
     test::TempDir dir;
     const std::string database = dir.file("runs.db");
     auto store = test::openStore(database);
@@ -53,38 +54,38 @@ SWAV_TEST(ImportedWeightsBecomeARunWithOneCheckpoint) {
     request.file = dir.file("released.pt");
     request.preset = "fashion-mnist";
     auto config = importConfig("fashion-mnist", {"dataset.subset=512"}, "", request.file);
-    VERIFY(config);
+    ASSERT_TRUE(config);
     request.config = *config;
     const auto imported = importRun(*store, database, request);
-    VERIFY_MSG(imported, (imported ? "" : imported.error().message));
+    ASSERT_TRUE(imported) << (imported ? "" : imported.error().message);
     const auto run = store->run(imported->runId);
-    VERIFY(run);
-    VERIFY(run->status == store::RunState::Imported);
-    VERIFY_EQ(run->name, std::string("released"));
-    VERIFY_CONTAINS(run->message, "imported from");
-    VERIFY(!run->configJson.empty());
+    ASSERT_TRUE(run);
+    ASSERT_TRUE(run->status == store::RunState::Imported);
+    ASSERT_EQ(run->name, std::string("released"));
+    ASSERT_CONTAINS(run->message, "imported from");
+    ASSERT_TRUE(!run->configJson.empty());
 
     const auto checkpoints = store->checkpoints(imported->runId);
-    VERIFY_EQ(checkpoints.size(), size_t(1));
-    VERIFY_EQ(checkpoints[0].sha256, sha256OfFile(imported->checkpoint));
-    VERIFY_EQ(runDirOfCheckpoint(imported->checkpoint), imported->runDir);
+    ASSERT_EQ(checkpoints.size(), size_t(1));
+    ASSERT_EQ(checkpoints[0].sha256, sha256OfFile(imported->checkpoint));
+    ASSERT_EQ(runDirOfCheckpoint(imported->checkpoint), imported->runDir);
     const auto saved = loadCheckpoint(imported->checkpoint, checkpoints[0].sha256);
     // Every trunk tensor is the file's.
     for (const auto& [name, tensor] : trunk) {
         const auto found = saved.model.find("trunk." + name);
-        VERIFY_MSG(found != saved.model.end(), name);
-        VERIFY_MSG(at::equal(found->second, tensor), name);
+        ASSERT_TRUE(found != saved.model.end()) << name;
+        ASSERT_TRUE(at::equal(found->second, tensor)) << name;
     }
     const auto recorded = loadConfig(saved.configJson, imported->checkpoint, {});
-    VERIFY(recorded);
-    VERIFY_EQ(recorded->dataset.subset, int64_t(512));
+    ASSERT_TRUE(recorded);
+    ASSERT_EQ(recorded->dataset.subset, int64_t(512));
 
     // Deleting the run removes what the import wrote.
     store->deleteRun(imported->runId);
-    VERIFY(!std::filesystem::exists(imported->checkpoint));
+    ASSERT_TRUE(!std::filesystem::exists(imported->checkpoint));
 }
 
-SWAV_TEST(WeightsThatDoNotFitLeaveNothingBehind) {
+TEST(ImportRun, WeightsThatDoNotFitLeaveNothingBehind) {
     test::TempDir dir;
     const std::string database = dir.file("runs.db");
     auto store = test::openStore(database);
@@ -97,14 +98,14 @@ SWAV_TEST(WeightsThatDoNotFitLeaveNothingBehind) {
     // Another trunk: its tensors differ.
     request.config = *importConfig("fashion-mnist", {"model.arch=resnet18"}, "", request.file);
     const auto wrong = importRun(*store, database, request);
-    VERIFY(!wrong);
-    VERIFY_CONTAINS(wrong.error().message, "released.pt");
+    ASSERT_TRUE(!wrong);
+    ASSERT_CONTAINS(wrong.error().message, "released.pt");
     std::ofstream(dir.file("garbage.pt")) << "not a pickle";
     request.file = dir.file("garbage.pt");
     request.config = *importConfig("fashion-mnist", {}, "", request.file);
     const auto garbage = importRun(*store, database, request);
-    VERIFY(!garbage);
-    VERIFY_CONTAINS(garbage.error().message, "garbage.pt");
-    VERIFY(store->listRuns().empty());
-    VERIFY_EQ(entriesIn(runsRoot), before);
+    ASSERT_TRUE(!garbage);
+    ASSERT_CONTAINS(garbage.error().message, "garbage.pt");
+    ASSERT_TRUE(store->listRuns().empty());
+    ASSERT_EQ(entriesIn(runsRoot), before);
 }

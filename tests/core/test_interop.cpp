@@ -1,8 +1,8 @@
 #include "TestHarness.h"
 
-#include "eval/TorchInterop.h"
 #include "model/ModelState.h"
-#include "train/Checkpoint.h"
+#include "model/WeightInterop.h"
+#include "runtime/Checkpoint.h"
 
 #include <ATen/ATen.h>
 #include <caffe2/serialize/inline_container.h>
@@ -74,27 +74,27 @@ bool sameTensors(const std::map<std::string, at::Tensor>& a,
 
 } // namespace
 
-SWAV_TEST(TorchvisionStateDictHasTorchvisionResnet18Keys) {
+TEST(Interop, TorchvisionStateDictHasTorchvisionResnet18Keys) {
     SwavModel model(resnet18Config(), 3);
     const auto state = torchvisionStateDict(model);
     // torchvision's resnet18 state dict has 122 entries, two of them fc.weight and fc.bias.
-    VERIFY_EQ(state.size(), size_t(120));
+    ASSERT_EQ(state.size(), size_t(120));
     for (const char* key : {"conv1.weight", "bn1.num_batches_tracked", "bn1.running_mean",
                             "layer1.0.conv1.weight", "layer2.0.downsample.0.weight",
                             "layer2.0.downsample.1.running_var", "layer4.1.bn2.running_var"})
-        VERIFY_MSG(state.count(key), key);
+        ASSERT_TRUE(state.count(key)) << key;
     for (const auto& [name, tensor] : state) {
-        VERIFY_MSG(name.rfind("trunk.", 0) == std::string::npos, name);
-        VERIFY_MSG(name.rfind("fc.", 0) == std::string::npos, name);
-        VERIFY_MSG(name.find("projection_head") == std::string::npos, name);
-        VERIFY(tensor.device().is_cpu());
-        VERIFY(tensor.is_contiguous());
+        ASSERT_TRUE(name.rfind("trunk.", 0) == std::string::npos) << name;
+        ASSERT_TRUE(name.rfind("fc.", 0) == std::string::npos) << name;
+        ASSERT_TRUE(name.find("projection_head") == std::string::npos) << name;
+        ASSERT_TRUE(tensor.device().is_cpu());
+        ASSERT_TRUE(tensor.is_contiguous());
     }
-    VERIFY(state.at("conv1.weight").sizes() == at::IntArrayRef({64, 3, 7, 7}));
-    VERIFY_EQ(state.at("bn1.num_batches_tracked").scalar_type(), at::kLong);
+    ASSERT_TRUE(state.at("conv1.weight").sizes() == at::IntArrayRef({64, 3, 7, 7}));
+    ASSERT_EQ(state.at("bn1.num_batches_tracked").scalar_type(), at::kLong);
 }
 
-SWAV_TEST(TorchvisionStateDictIsASnapshot) {
+TEST(Interop, TorchvisionStateDictIsASnapshot) {
     SwavModel model(tinyConfig(), 3);
     const auto state = torchvisionStateDict(model);
     const auto before = state.at("conv1.weight").clone();
@@ -102,21 +102,21 @@ SWAV_TEST(TorchvisionStateDictIsASnapshot) {
         torch::NoGradGuard noGrad;
         model->trunk()->named_parameters()["conv1.weight"].add_(1.0);
     }
-    VERIFY(at::equal(state.at("conv1.weight"), before));
+    ASSERT_TRUE(at::equal(state.at("conv1.weight"), before));
 }
 
-SWAV_TEST(SaveAndLoadStateDictRoundTrip) {
+TEST(Interop, SaveAndLoadStateDictRoundTrip) {
     swav::test::TempDir dir;
     SwavModel model(tinyConfig(), 3);
     const auto state = distinctState(model, 0.25);
     const auto path = dir.file("sub/weights.pt");
     saveStateDict(state, path);
-    VERIFY(!std::ifstream(path + ".tmp").good());
+    ASSERT_TRUE(!std::ifstream(path + ".tmp").good());
     const auto loaded = loadStateDict(path);
-    VERIFY(sameTensors(loaded, state));
+    ASSERT_TRUE(sameTensors(loaded, state));
 }
 
-SWAV_TEST(LoadStateDictUnwrapsCheckpoints) {
+TEST(Interop, LoadStateDictUnwrapsCheckpoints) {
     swav::test::TempDir dir;
     SwavModel model(tinyConfig(), 3);
     CheckpointState checkpoint;
@@ -126,14 +126,14 @@ SWAV_TEST(LoadStateDictUnwrapsCheckpoints) {
     const auto path = dir.file("epoch-0001.pt");
     saveCheckpoint(checkpoint, path);
     const auto loaded = loadStateDict(path);
-    VERIFY(sameTensors(loaded, checkpoint.model));
+    ASSERT_TRUE(sameTensors(loaded, checkpoint.model));
     SwavModel target(tinyConfig(), 3);
     const auto report = importWeights(target, loaded, path);
-    VERIFY_EQ(report.format, std::string("swav-workbench"));
-    VERIFY(sameTensors(modelState(*target), checkpoint.model));
+    ASSERT_EQ(report.format, std::string("swav-workbench"));
+    ASSERT_TRUE(sameTensors(modelState(*target), checkpoint.model));
 }
 
-SWAV_TEST(LoadsAnOrderedDictPickledByPython) {
+TEST(Interop, LoadsAnOrderedDictPickledByPython) {
     // The data.pkl that Python's torch.save writes for an OrderedDict {"w": [1.5, -2, 3.25],
     // "n": 7} with a `_metadata` attribute (protocol 2). LibTorch's own unpickler turns the
     // OrderedDict into None; loadStateDict must not.
@@ -161,31 +161,31 @@ SWAV_TEST(LoadsAnOrderedDictPickledByPython) {
         writer.writeEndOfFile();
     }
     const auto loaded = loadStateDict(path);
-    VERIFY_EQ(loaded.size(), size_t(2));
-    VERIFY(at::equal(loaded.at("w"), at::tensor(at::ArrayRef<float>(w, 3))));
-    VERIFY_EQ(loaded.at("n").scalar_type(), at::kLong);
-    VERIFY_EQ(loaded.at("n").item<int64_t>(), int64_t(7));
+    ASSERT_EQ(loaded.size(), size_t(2));
+    ASSERT_TRUE(at::equal(loaded.at("w"), at::tensor(at::ArrayRef<float>(w, 3))));
+    ASSERT_EQ(loaded.at("n").scalar_type(), at::kLong);
+    ASSERT_EQ(loaded.at("n").item<int64_t>(), int64_t(7));
 }
 
-SWAV_TEST(LoadStateDictNamesTheFileOfGarbage) {
+TEST(Interop, LoadStateDictNamesTheFileOfGarbage) {
     swav::test::TempDir dir;
     const auto garbage = dir.file("garbage.pt");
     std::ofstream(garbage) << "this is not a PyTorch file at all";
-    VERIFY_THROWS_WITH(loadStateDict(garbage), garbage);
-    VERIFY_THROWS_WITH(loadStateDict(garbage), "not a PyTorch file");
+    ASSERT_THROWS_WITH(loadStateDict(garbage), garbage);
+    ASSERT_THROWS_WITH(loadStateDict(garbage), "not a PyTorch file");
 
     const auto truncated = dir.file("truncated.pt");
     std::ofstream(truncated, std::ios::binary) << std::string("PK\x03\x04\x14\x00\x00\x00", 8);
-    VERIFY_THROWS_WITH(loadStateDict(truncated), truncated);
+    ASSERT_THROWS_WITH(loadStateDict(truncated), truncated);
 
     const auto legacy = dir.file("legacy.pt");
     std::ofstream(legacy, std::ios::binary) << std::string("\x80\x02\x8a\x0a", 4);
-    VERIFY_THROWS_WITH(loadStateDict(legacy), "legacy format");
+    ASSERT_THROWS_WITH(loadStateDict(legacy), "legacy format");
 
-    VERIFY_THROWS_WITH(loadStateDict(dir.file("missing.pt")), dir.file("missing.pt"));
+    ASSERT_THROWS_WITH(loadStateDict(dir.file("missing.pt")), dir.file("missing.pt"));
 }
 
-SWAV_TEST(ImportsTorchvisionStateDict) {
+TEST(Interop, ImportsTorchvisionStateDict) {
     SwavModel source(resnet18Config(), 3);
     auto dict = distinctState(source, 0.5);
     std::map<std::string, at::Tensor> torchvision;
@@ -198,20 +198,20 @@ SWAV_TEST(ImportsTorchvisionStateDict) {
     SwavModel target(resnet18Config(), 3);
     const auto headBefore = modelState(*target).at("projection_head.0.weight").clone();
     const auto report = importWeights(target, torchvision, "tv.pt");
-    VERIFY_EQ(report.format, std::string("torchvision"));
-    VERIFY_EQ(report.trunkTensors, 120);
-    VERIFY_EQ(report.headTensors, 0);
-    VERIFY(!report.prototypesLoaded);
-    VERIFY_EQ(report.ignoredKeys, (std::vector<std::string>{"fc.bias", "fc.weight"}));
-    VERIFY_EQ(report.notes.size(), size_t(2)); // no head, no prototypes in the file
-    VERIFY_CONTAINS(report.summary(), "120 trunk tensors");
+    ASSERT_EQ(report.format, std::string("torchvision"));
+    ASSERT_EQ(report.trunkTensors, 120);
+    ASSERT_EQ(report.headTensors, 0);
+    ASSERT_TRUE(!report.prototypesLoaded);
+    ASSERT_EQ(report.ignoredKeys, (std::vector<std::string>{"fc.bias", "fc.weight"}));
+    ASSERT_EQ(report.notes.size(), size_t(2)); // no head, no prototypes in the file
+    ASSERT_CONTAINS(report.summary(), "120 trunk tensors");
     const auto trunk = torchvisionStateDict(target);
     for (const auto& [name, tensor] : trunk)
-        VERIFY_MSG(at::equal(tensor, torchvision.at(name)), name);
-    VERIFY(at::equal(modelState(*target).at("projection_head.0.weight"), headBefore));
+        ASSERT_TRUE(at::equal(tensor, torchvision.at(name))) << name;
+    ASSERT_TRUE(at::equal(modelState(*target).at("projection_head.0.weight"), headBefore));
 }
 
-SWAV_TEST(ImportsSwavReleaseStateDict) {
+TEST(Interop, ImportsSwavReleaseStateDict) {
     SwavModel source(tinyConfig(), 3);
     const auto dict = distinctState(source, 0.125);
     std::map<std::string, at::Tensor> release;
@@ -221,29 +221,29 @@ SWAV_TEST(ImportsSwavReleaseStateDict) {
     }
     SwavModel target(tinyConfig(), 3);
     const auto report = importWeights(target, release, "swav_800ep_pretrain.pth.tar");
-    VERIFY_EQ(report.format, std::string("swav-release"));
-    VERIFY_EQ(report.headTensors, 9); // two Linear (weight, bias) and BatchNorm1d's five tensors
-    VERIFY(report.prototypesLoaded);
-    VERIFY(report.ignoredKeys.empty());
-    VERIFY(report.notes.empty());
-    VERIFY(sameTensors(modelState(*target), dict));
+    ASSERT_EQ(report.format, std::string("swav-release"));
+    ASSERT_EQ(report.headTensors, 9); // two Linear (weight, bias) and BatchNorm1d's five tensors
+    ASSERT_TRUE(report.prototypesLoaded);
+    ASSERT_TRUE(report.ignoredKeys.empty());
+    ASSERT_TRUE(report.notes.empty());
+    ASSERT_TRUE(sameTensors(modelState(*target), dict));
 }
 
-SWAV_TEST(ImportsOwnFullNames) {
+TEST(Interop, ImportsOwnFullNames) {
     SwavModel source(tinyConfig(), 3);
     auto dict = distinctState(source, 0.75);
     dict["extra.something"] = at::ones({2});
     SwavModel target(tinyConfig(), 3);
     const auto report = importWeights(target, dict, "run checkpoint");
-    VERIFY_EQ(report.format, std::string("swav-workbench"));
-    VERIFY(report.prototypesLoaded);
-    VERIFY(report.headTensors > 0);
-    VERIFY_EQ(report.ignoredKeys, std::vector<std::string>{"extra.something"});
+    ASSERT_EQ(report.format, std::string("swav-workbench"));
+    ASSERT_TRUE(report.prototypesLoaded);
+    ASSERT_TRUE(report.headTensors > 0);
+    ASSERT_EQ(report.ignoredKeys, std::vector<std::string>{"extra.something"});
     dict.erase("extra.something");
-    VERIFY(sameTensors(modelState(*target), dict));
+    ASSERT_TRUE(sameTensors(modelState(*target), dict));
 }
 
-SWAV_TEST(IncompatibleHeadIsReportedNotLoaded) {
+TEST(Interop, IncompatibleHeadIsReportedNotLoaded) {
     SwavModel source(tinyConfig(), 3);
     auto dict = distinctState(source, 0.5);
     auto config = tinyConfig();
@@ -251,31 +251,31 @@ SWAV_TEST(IncompatibleHeadIsReportedNotLoaded) {
     SwavModel target(config, 3);
     const auto headBefore = modelState(*target).at("projection_head.0.weight").clone();
     const auto report = importWeights(target, dict, "other-head.pt");
-    VERIFY_EQ(report.headTensors, 0);
-    VERIFY(report.prototypesLoaded);
-    VERIFY_EQ(report.notes.size(), size_t(1));
-    VERIFY_CONTAINS(report.notes[0], "'projection_head.0.bias' has shape [6]");
-    VERIFY_CONTAINS(report.notes[0], "[9]");
-    VERIFY(std::find(report.ignoredKeys.begin(), report.ignoredKeys.end(),
-                     "projection_head.3.bias") != report.ignoredKeys.end());
-    VERIFY(at::equal(modelState(*target).at("projection_head.0.weight"), headBefore));
+    ASSERT_EQ(report.headTensors, 0);
+    ASSERT_TRUE(report.prototypesLoaded);
+    ASSERT_EQ(report.notes.size(), size_t(1));
+    ASSERT_CONTAINS(report.notes[0], "'projection_head.0.bias' has shape [6]");
+    ASSERT_CONTAINS(report.notes[0], "[9]");
+    ASSERT_TRUE(std::find(report.ignoredKeys.begin(), report.ignoredKeys.end(),
+                          "projection_head.3.bias") != report.ignoredKeys.end());
+    ASSERT_TRUE(at::equal(modelState(*target).at("projection_head.0.weight"), headBefore));
 }
 
-SWAV_TEST(WrongTrunkShapeNamesKeyAndBothShapes) {
+TEST(Interop, WrongTrunkShapeNamesKeyAndBothShapes) {
     SwavModel source(tinyConfig(), 3);
     auto dict = distinctState(source, 0.5);
     dict["trunk.layer2.0.conv1.weight"] = at::zeros({8, 4, 5, 5});
     SwavModel target(tinyConfig(), 3);
     const auto before = torchvisionStateDict(target);
-    VERIFY_THROWS_WITH(importWeights(target, dict, "bad.pt"), "bad.pt");
-    VERIFY_THROWS_WITH(importWeights(target, dict, "bad.pt"), "'trunk.layer2.0.conv1.weight'");
-    VERIFY_THROWS_WITH(importWeights(target, dict, "bad.pt"), "[8, 4, 5, 5]");
-    VERIFY_THROWS_WITH(importWeights(target, dict, "bad.pt"), "[8, 4, 3, 3]");
+    ASSERT_THROWS_WITH(importWeights(target, dict, "bad.pt"), "bad.pt");
+    ASSERT_THROWS_WITH(importWeights(target, dict, "bad.pt"), "'trunk.layer2.0.conv1.weight'");
+    ASSERT_THROWS_WITH(importWeights(target, dict, "bad.pt"), "[8, 4, 5, 5]");
+    ASSERT_THROWS_WITH(importWeights(target, dict, "bad.pt"), "[8, 4, 3, 3]");
     // Nothing was copied before the check failed.
-    VERIFY(sameTensors(torchvisionStateDict(target), before));
+    ASSERT_TRUE(sameTensors(torchvisionStateDict(target), before));
 }
 
-SWAV_TEST(MissingAndUnexpectedTrunkKeysAreNamed) {
+TEST(Interop, MissingAndUnexpectedTrunkKeysAreNamed) {
     SwavModel source(tinyConfig(), 3);
     const auto dict = distinctState(source, 0.5);
     std::map<std::string, at::Tensor> release;
@@ -285,11 +285,11 @@ SWAV_TEST(MissingAndUnexpectedTrunkKeysAreNamed) {
     auto missing = release;
     missing.erase("module.layer2.1.bn2.running_var");
     SwavModel target(tinyConfig(), 3);
-    VERIFY_THROWS_WITH(importWeights(target, missing, "m.pt"), "'module.layer2.1.bn2.running_var'");
-    VERIFY_THROWS_WITH(importWeights(target, missing, "m.pt"), "m.pt");
+    ASSERT_THROWS_WITH(importWeights(target, missing, "m.pt"), "'module.layer2.1.bn2.running_var'");
+    ASSERT_THROWS_WITH(importWeights(target, missing, "m.pt"), "m.pt");
 
     // A deeper network's weights contain all of ours; the extra block must not pass silently.
     auto deeper = release;
     deeper["module.layer2.2.conv1.weight"] = at::zeros({8, 8, 3, 3});
-    VERIFY_THROWS_WITH(importWeights(target, deeper, "deep.pt"), "'module.layer2.2.conv1.weight'");
+    ASSERT_THROWS_WITH(importWeights(target, deeper, "deep.pt"), "'module.layer2.2.conv1.weight'");
 }

@@ -7,8 +7,8 @@
 #include "dist/EpochShards.h"
 #include "eval/LabBatch.h"
 #include "model/ModelState.h"
+#include "runtime/HeldModel.h"
 #include "swav/Sinkhorn.h"
-#include "train/HeldModel.h"
 #include "train/Trainer.h"
 
 #include <ATen/ATen.h>
@@ -22,21 +22,10 @@ using namespace swav;
 namespace {
 
 ExperimentConfig labConfig() {
-    ExperimentConfig c = test::tinySyntheticConfig(96);
-    CropGroupConfig large;
-    large.count = 2, large.size = 16, large.minScale = 0.3, large.blurProb = 0;
-    CropGroupConfig small = large;
-    small.count = 3, small.size = 8, small.minScale = 0.1, small.maxScale = 0.3;
-    c.multicrop.crops = {large, small};
-    c.optim.optimizer = "sgd";
+    ExperimentConfig c = test::tinyTrainingConfig(96);
+    c.multicrop.crops[1].count = 3; // three small crops: the swapped terms of every pair
     c.optim.epochs = 1;
-    c.optim.batchSize = 16;
-    c.optim.warmupEpochs = 0;
-    c.swav.freezePrototypesNiters = 0;
-    c.runtime.device = "cpu";
-    c.runtime.threads = 1;
     c.runtime.seed = 7;
-    c.runtime.metricsEvery = 1;
     return c;
 }
 
@@ -56,40 +45,40 @@ struct FirstStep : TrainingObserver {
 
 } // namespace
 
-SWAV_TEST(TheLabBatchIsTheTrainersFirstStep) {
+TEST(LabBatch, TheLabBatchIsTheTrainersFirstStep) {
     // Same weights, images, crops and forward: the lab's loss is the trainer's step loss, and
     // the crop-by-crop table averages to it.
     const ExperimentConfig config = labConfig();
     auto split = openDataset(config.dataset);
-    VERIFY(split);
+    ASSERT_TRUE(split);
     Trainer trainer(config, split->train, {});
     FirstStep observer;
     trainer.addObserver(&observer);
     TrainingControl control;
-    VERIFY(trainer.run(control).status == RunStatus::Finished);
-    VERIFY(!observer.steps.empty());
+    ASSERT_TRUE(trainer.run(control).status == RunStatus::Finished);
+    ASSERT_TRUE(!observer.steps.empty());
 
     LabRequest request;
     const auto order = epochOrder(split->train->size(), uint64_t(config.runtime.seed), 0);
     request.indices.assign(order.begin(), order.begin() + config.optim.batchSize);
     const LabBatch lab = makeLabBatch(labModelAtStart(config), *split->train, request);
-    VERIFY_NEAR(lab.loss, observer.steps.front().loss, 1e-5);
-    VERIFY_NEAR(lab.swapped.imageLoss.mean().item<double>(), lab.loss, 1e-5);
-    VERIFY(lab.cropCount() == 5);
-    VERIFY(lab.scores.size(0) == 5 * 16 && lab.scores.size(1) == config.model.numPrototypes);
-    VERIFY(lab.crops[0].size(2) == 16 && lab.crops[4].size(2) == 8);
-    VERIFY(lab.crops[0].min().item<float>() >= 0 && lab.crops[0].max().item<float>() <= 1);
+    ASSERT_NEAR(lab.loss, observer.steps.front().loss, 1e-5);
+    ASSERT_NEAR(lab.swapped.imageLoss.mean().item<double>(), lab.loss, 1e-5);
+    ASSERT_TRUE(lab.cropCount() == 5);
+    ASSERT_TRUE(lab.scores.size(0) == 5 * 16 && lab.scores.size(1) == config.model.numPrototypes);
+    ASSERT_TRUE(lab.crops[0].size(2) == 16 && lab.crops[4].size(2) == 8);
+    ASSERT_TRUE(lab.crops[0].min().item<float>() >= 0 && lab.crops[0].max().item<float>() <= 1);
     // The codes of crop 0 are Sinkhorn's on that crop's scores.
     const auto codes =
         sinkhornCodes(lab.cropScores(0), config.swav.epsilon, config.swav.sinkhornIterations);
-    VERIFY(at::allclose(lab.swapped.codes[0], codes, 1e-6, 1e-7));
+    ASSERT_TRUE(at::allclose(lab.swapped.codes[0], codes, 1e-6, 1e-7));
 }
 
-SWAV_TEST(APausedTrainerSharesItsModel) {
+TEST(LabBatch, APausedTrainerSharesItsModel) {
     ExperimentConfig config = labConfig();
     config.optim.epochs = 2;
     auto split = openDataset(config.dataset);
-    VERIFY(split);
+    ASSERT_TRUE(split);
     Trainer trainer(config, split->train, {});
     FirstStep observer;
     TrainingControl control;
@@ -97,59 +86,59 @@ SWAV_TEST(APausedTrainerSharesItsModel) {
     observer.stopAtPause = true;
     trainer.addObserver(&observer);
     control.stepThenPause(3); // three steps, then a pause that shares the model
-    VERIFY(trainer.run(control).status == RunStatus::Stopped);
-    VERIFY(observer.held);
-    VERIFY(observer.held->step == 3);
-    VERIFY(observer.steps.size() == 3);
+    ASSERT_TRUE(trainer.run(control).status == RunStatus::Stopped);
+    ASSERT_TRUE(observer.held);
+    ASSERT_TRUE(observer.held->step == 3);
+    ASSERT_TRUE(observer.steps.size() == 3);
 
     auto lab = labModelFromHeld(*observer.held);
-    VERIFY(lab);
-    VERIFY(lab->origin.find("before step 3") != std::string::npos);
+    ASSERT_TRUE(lab);
+    ASSERT_TRUE(lab->origin.find("before step 3") != std::string::npos);
     // Three steps changed the weights: the held copy differs from the initial ones.
     at::manual_seed(uint64_t(config.runtime.seed));
     SwavModel initial(config.model, 1);
     const auto start = modelState(*initial);
-    VERIFY(lab->state.size() == start.size());
+    ASSERT_TRUE(lab->state.size() == start.size());
     const auto& name = start.begin()->first;
-    VERIFY(lab->state.at(name).sizes() == start.at(name).sizes());
-    VERIFY(!at::equal(lab->state.at("prototypes.weight"), start.at("prototypes.weight")));
+    ASSERT_TRUE(lab->state.at(name).sizes() == start.at(name).sizes());
+    ASSERT_TRUE(!at::equal(lab->state.at("prototypes.weight"), start.at("prototypes.weight")));
     LabRequest request;
     request.images = 8;
     request.poolImages = 40;
     const LabBatch batch = makeLabBatch(*lab, *split->train, request);
-    VERIFY(batch.batchSize() == 8);
-    VERIFY(batch.poolScores.size(0) == 40);
+    ASSERT_TRUE(batch.batchSize() == 8);
+    ASSERT_TRUE(batch.poolScores.size(0) == 40);
 }
 
-SWAV_TEST(TypicalImagesAreThePoolsBestScores) {
+TEST(LabBatch, TypicalImagesAreThePoolsBestScores) {
     const ExperimentConfig config = labConfig();
     auto split = openDataset(config.dataset);
-    VERIFY(split);
+    ASSERT_TRUE(split);
     LabRequest request;
     request.poolImages = 50;
     const LabBatch lab = makeLabBatch(labModelAtStart(config), *split->train, request);
     for (int k = 0; k < config.model.numPrototypes; ++k) {
         const auto best = typicalImages(lab, k, 3);
-        VERIFY(best.size() == 3);
+        ASSERT_TRUE(best.size() == 3);
         const int64_t argmax = lab.poolScores.select(1, k).argmax().item<int64_t>();
-        VERIFY(best[0] == lab.poolIndices[size_t(argmax)]);
+        ASSERT_TRUE(best[0] == lab.poolIndices[size_t(argmax)]);
     }
     // Distinct images of the training set.
-    VERIFY(std::set<int64_t>(lab.indices.begin(), lab.indices.end()).size() == 16);
+    ASSERT_TRUE(std::set<int64_t>(lab.indices.begin(), lab.indices.end()).size() == 16);
 }
 
-SWAV_TEST(AssignmentSummaryMeasuresSpread) {
+TEST(LabBatch, AssignmentSummaryMeasuresSpread) {
     const auto oneHot = at::eye(8).slice(0, 0, 4); // 4 images on 4 different prototypes of 8
     const auto sharp = summariseAssignment(oneHot);
-    VERIFY_NEAR(sharp.codeEntropy, 0.0, 1e-9);
-    VERIFY_NEAR(sharp.usageEntropy, std::log(4.0) / std::log(8.0), 1e-9);
-    VERIFY(sharp.prototypesUsed == 4);
+    ASSERT_NEAR(sharp.codeEntropy, 0.0, 1e-9);
+    ASSERT_NEAR(sharp.usageEntropy, std::log(4.0) / std::log(8.0), 1e-9);
+    ASSERT_TRUE(sharp.prototypesUsed == 4);
     const auto uniform = summariseAssignment(at::ones({4, 8}) * 3); // rows need not sum to 1
-    VERIFY_NEAR(uniform.codeEntropy, 1.0, 1e-9);
-    VERIFY_NEAR(uniform.usageEntropy, 1.0, 1e-9);
+    ASSERT_NEAR(uniform.codeEntropy, 1.0, 1e-9);
+    ASSERT_NEAR(uniform.usageEntropy, 1.0, 1e-9);
     auto collapsed = at::zeros({4, 8});
     collapsed.select(1, 2).fill_(1);
     const auto one = summariseAssignment(collapsed);
-    VERIFY(one.prototypesUsed == 1);
-    VERIFY_NEAR(one.usageEntropy, 0.0, 1e-9);
+    ASSERT_TRUE(one.prototypesUsed == 1);
+    ASSERT_NEAR(one.usageEntropy, 0.0, 1e-9);
 }

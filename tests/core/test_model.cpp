@@ -33,57 +33,57 @@ int64_t parameterCount(torch::nn::Module& module) {
 
 } // namespace
 
-SWAV_TEST(NamedArchitecturesHaveTorchvisionParameterCounts) {
+TEST(Model, NamedArchitecturesHaveTorchvisionParameterCounts) {
     // torchvision: resnet18 11,689,512 and resnet50 25,557,032 parameters including the
     // 1000-class fc layer (512*1000+1000 and 2048*1000+1000).
     ModelConfig config;
     config.arch = "resnet18";
     ResNetTrunk r18(resolveResNetSpec(config, 3));
-    VERIFY_EQ(parameterCount(*r18), int64_t(11689512 - 513000));
-    VERIFY_EQ(r18->featureDim(), 512);
+    ASSERT_EQ(parameterCount(*r18), int64_t(11689512 - 513000));
+    ASSERT_EQ(r18->featureDim(), 512);
     config.arch = "resnet50";
     ResNetTrunk r50(resolveResNetSpec(config, 3));
-    VERIFY_EQ(parameterCount(*r50), int64_t(25557032 - 2049000));
-    VERIFY_EQ(r50->featureDim(), 2048);
+    ASSERT_EQ(parameterCount(*r50), int64_t(25557032 - 2049000));
+    ASSERT_EQ(r50->featureDim(), 2048);
     std::map<std::string, at::Tensor> named;
     for (const auto& item : r50->named_parameters())
         named[item.key()] = item.value();
-    VERIFY(named.count("conv1.weight"));
-    VERIFY(named.count("layer1.0.downsample.0.weight"));
-    VERIFY(named.count("layer4.2.bn3.bias"));
+    ASSERT_TRUE(named.count("conv1.weight"));
+    ASSERT_TRUE(named.count("layer1.0.downsample.0.weight"));
+    ASSERT_TRUE(named.count("layer4.2.bn3.bias"));
 }
 
-SWAV_TEST(FashionMnistTrunkMatchesThePresetDescription) {
+TEST(Model, FashionMnistTrunkMatchesThePresetDescription) {
     SwavModel model(smallConfig(), 1);
     auto features = model->trunkFeatures(at::randn({2, 1, 28, 28}));
-    VERIFY(features.sizes() == at::IntArrayRef({2, 128}));
+    ASSERT_TRUE(features.sizes() == at::IntArrayRef({2, 128}));
     auto conv1 = model->trunk()->named_parameters()["conv1.weight"];
-    VERIFY(conv1.sizes() == at::IntArrayRef({16, 1, 3, 3}));
+    ASSERT_TRUE(conv1.sizes() == at::IntArrayRef({16, 1, 3, 3}));
 }
 
-SWAV_TEST(InitialisationIsKaimingFanOutAndUnitBatchNorm) {
+TEST(Model, InitialisationIsKaimingFanOutAndUnitBatchNorm) {
     ModelConfig config;
     config.arch = "resnet18";
     ResNetTrunk trunk(resolveResNetSpec(config, 3));
     auto w = trunk->named_parameters()["layer3.0.conv2.weight"]; // 256 out, 3x3
     const double expectedStd = std::sqrt(2.0 / (256 * 9));
-    VERIFY_NEAR(w.std().item<double>(), expectedStd, 0.05 * expectedStd);
+    ASSERT_NEAR(w.std().item<double>(), expectedStd, 0.05 * expectedStd);
     auto bnWeight = trunk->named_parameters()["layer3.0.bn2.weight"];
-    VERIFY(at::equal(bnWeight, at::ones_like(bnWeight)));
+    ASSERT_TRUE(at::equal(bnWeight, at::ones_like(bnWeight)));
 }
 
-SWAV_TEST(EmbeddingsAreUnitLengthAndScoresAreCosines) {
+TEST(Model, EmbeddingsAreUnitLengthAndScoresAreCosines) {
     SwavModel model(smallConfig(), 1);
     auto out = model->forward({at::randn({4, 1, 28, 28}), at::randn({4, 1, 28, 28})});
-    VERIFY(out.embeddings.sizes() == at::IntArrayRef({8, 16}));
-    VERIFY(out.scores.sizes() == at::IntArrayRef({8, 10}));
-    VERIFY((out.embeddings.norm(2, 1) - 1).abs().max().item<double>() < 1e-5);
-    VERIFY(out.scores.abs().max().item<double>() <= 1.0 + 1e-5);
+    ASSERT_TRUE(out.embeddings.sizes() == at::IntArrayRef({8, 16}));
+    ASSERT_TRUE(out.scores.sizes() == at::IntArrayRef({8, 10}));
+    ASSERT_TRUE((out.embeddings.norm(2, 1) - 1).abs().max().item<double>() < 1e-5);
+    ASSERT_TRUE(out.scores.abs().max().item<double>() <= 1.0 + 1e-5);
     auto w = model->prototypes()->weight;
-    VERIFY((w.norm(2, 1) - 1).abs().max().item<double>() < 1e-5);
+    ASSERT_TRUE((w.norm(2, 1) - 1).abs().max().item<double>() < 1e-5);
 }
 
-SWAV_TEST(PrototypeRenormalisationIsInPlaceAndWithoutGradient) {
+TEST(Model, PrototypeRenormalisationIsInPlaceAndWithoutGradient) {
     SwavModel model(smallConfig(), 1);
     auto& w = model->prototypes()->weight;
     const auto* storage = w.data_ptr<float>();
@@ -92,12 +92,12 @@ SWAV_TEST(PrototypeRenormalisationIsInPlaceAndWithoutGradient) {
         w.mul_(3.0);
     }
     model->normalizePrototypes();
-    VERIFY(w.data_ptr<float>() == storage);
-    VERIFY((w.norm(2, 1) - 1).abs().max().item<double>() < 1e-5);
-    VERIFY(!w.grad().defined());
+    ASSERT_TRUE(w.data_ptr<float>() == storage);
+    ASSERT_TRUE((w.norm(2, 1) - 1).abs().max().item<double>() < 1e-5);
+    ASSERT_TRUE(!w.grad().defined());
 }
 
-SWAV_TEST(MultiResolutionForwardEqualsSeparatePasses) {
+TEST(Model, MultiResolutionForwardEqualsSeparatePasses) {
     // In eval mode BatchNorm uses running statistics, so grouping crops must not change results.
     SwavModel model(smallConfig(), 1);
     model->eval();
@@ -105,27 +105,27 @@ SWAV_TEST(MultiResolutionForwardEqualsSeparatePasses) {
                                   at::randn({3, 1, 14, 14}), at::randn({3, 1, 14, 14}),
                                   at::randn({3, 1, 14, 14})};
     auto out = model->forward(crops);
-    VERIFY(out.scores.sizes() == at::IntArrayRef({15, 10}));
+    ASSERT_TRUE(out.scores.sizes() == at::IntArrayRef({15, 10}));
     for (size_t i = 0; i < crops.size(); ++i) {
         auto alone = model->embed(model->trunkFeatures(crops[i]));
         auto rows = out.embeddings.slice(0, int64_t(i) * 3, int64_t(i + 1) * 3);
-        VERIFY((alone - rows).abs().max().item<double>() < 1e-5);
+        ASSERT_TRUE((alone - rows).abs().max().item<double>() < 1e-5);
     }
 }
 
-SWAV_TEST(HeadVariants) {
+TEST(Model, HeadVariants) {
     auto config = smallConfig();
     config.head.kind = "linear";
     SwavModel linear(config, 1);
-    VERIFY_EQ(linear->embeddingDim(), 16);
+    ASSERT_EQ(linear->embeddingDim(), 16);
     config.head.kind = "none";
     SwavModel none(config, 1);
-    VERIFY_EQ(none->embeddingDim(), 128);
+    ASSERT_EQ(none->embeddingDim(), 128);
     auto out = none->forward({at::randn({2, 1, 28, 28}), at::randn({2, 1, 28, 28})});
-    VERIFY(out.scores.sizes() == at::IntArrayRef({4, 10}));
+    ASSERT_TRUE(out.scores.sizes() == at::IntArrayRef({4, 10}));
 }
 
-SWAV_TEST(ImagenetStemAndBottleneckShapes) {
+TEST(Model, ImagenetStemAndBottleneckShapes) {
     ModelConfig config;
     config.arch = "custom";
     config.block = "bottleneck";
@@ -135,13 +135,13 @@ SWAV_TEST(ImagenetStemAndBottleneckShapes) {
     config.stemWidth = 8;
     config.stem = "imagenet";
     ResNetTrunk trunk(resolveResNetSpec(config, 3));
-    VERIFY_EQ(trunk->featureDim(), 64);
+    ASSERT_EQ(trunk->featureDim(), 64);
     auto map = trunk->featureMap(at::randn({1, 3, 64, 64}));
     // 64 -> conv/2 -> 32 -> pool/2 -> 16 -> stage 2 /2 -> 8
-    VERIFY(map.sizes() == at::IntArrayRef({1, 64, 8, 8}));
+    ASSERT_TRUE(map.sizes() == at::IntArrayRef({1, 64, 8, 8}));
 }
 
-SWAV_TEST(AutocastCoversTheTrunkOnly) {
+TEST(Model, AutocastCoversTheTrunkOnly) {
     // The trunk runs in bf16 (the speed), the head and the prototype scores in fp32: Sinkhorn's
     // exp(score / eps) and the loss need fp32 cosines (bf16 rounds them to about 0.004).
     SwavModel model(smallConfig(), 1);
@@ -154,14 +154,14 @@ SWAV_TEST(AutocastCoversTheTrunkOnly) {
         trunkType = model->trunk()->forward(crops[0]).scalar_type();
         out = model->forward(crops);
     }
-    VERIFY(!at::autocast::is_cpu_enabled()); // the guard switched it off again
-    VERIFY(trunkType == at::kBFloat16);
-    VERIFY(out.features.scalar_type() == at::kFloat);
-    VERIFY(out.embeddings.scalar_type() == at::kFloat);
-    VERIFY(out.scores.scalar_type() == at::kFloat);
+    ASSERT_TRUE(!at::autocast::is_cpu_enabled()); // the guard switched it off again
+    ASSERT_TRUE(trunkType == at::kBFloat16);
+    ASSERT_TRUE(out.features.scalar_type() == at::kFloat);
+    ASSERT_TRUE(out.embeddings.scalar_type() == at::kFloat);
+    ASSERT_TRUE(out.scores.scalar_type() == at::kFloat);
     // Outside autocast the head gives the same embeddings to the last bit: it ran in fp32.
-    VERIFY(at::equal(model->embed(out.features), out.embeddings));
+    ASSERT_TRUE(at::equal(model->embed(out.features), out.embeddings));
     const auto expected = at::mm(out.embeddings, model->prototypes()->weight.t());
     const double difference = (out.scores - expected).abs().max().item<double>();
-    VERIFY_MSG(difference < 1e-6, "scores differ from fp32 by " + std::to_string(difference));
+    ASSERT_TRUE(difference < 1e-6) << "scores differ from fp32 by " + std::to_string(difference);
 }

@@ -20,7 +20,7 @@ NamedParameter parameter(const std::string& name, std::vector<float> values,
 
 } // namespace
 
-SWAV_TEST(LarsMatchesAHandComputationOnTwoParameters) {
+TEST(Optim, LarsMatchesAHandComputationOnTwoParameters) {
     // w = (3, 4): |w| = 5; g = (0.6, 0.8): |g| = 1. trust 0.001, wd 0.1, lr 2.
     // rate = 0.001 * 5 / (1 + 0.1 * 5 + 1e-8) = 0.0033333333111
     // g' = (g + 0.1 w) * rate = (0.9, 1.2) * rate = (0.0030000000, 0.0040000000)
@@ -31,17 +31,17 @@ SWAV_TEST(LarsMatchesAHandComputationOnTwoParameters) {
     LarsOptimizer lars({parameter("w", {3, 4}, {0.6f, 0.8f})}, config);
     lars.step(2.0);
     auto w = lars.parameters()[0].tensor;
-    VERIFY_NEAR(w[0].item<double>(), 2.994, 1e-6);
-    VERIFY_NEAR(w[1].item<double>(), 3.992, 1e-6);
+    ASSERT_NEAR(w[0].item<double>(), 2.994, 1e-6);
+    ASSERT_NEAR(w[1].item<double>(), 3.992, 1e-6);
     // Second step with the same gradient: |w| changed slightly, momentum 0.9 accumulates.
     const double norm = std::sqrt(2.994 * 2.994 + 3.992 * 3.992);
     const double rate = 0.001 * norm / (1 + 0.1 * norm + 1e-8);
     const double g0 = (0.6 + 0.1 * 2.994) * rate, m0 = 0.9 * 0.003 + g0;
     lars.step(2.0);
-    VERIFY_NEAR(w[0].item<double>(), 2.994 - 2 * m0, 1e-6);
+    ASSERT_NEAR(w[0].item<double>(), 2.994 - 2 * m0, 1e-6);
 }
 
-SWAV_TEST(LarsClipAndExclusionOfBiases) {
+TEST(Optim, LarsClipAndExclusionOfBiases) {
     OptimConfig config;
     config.weightDecay = 0.0;
     config.larsTrust = 1.0; // rate = |w| / |g| = 5 -> clipped to lr-relative 1
@@ -49,7 +49,7 @@ SWAV_TEST(LarsClipAndExclusionOfBiases) {
     LarsOptimizer clipped({parameter("w", {3, 4}, {0.6f, 0.8f})}, config);
     clipped.step(0.5);
     // min(5 / 0.5, 1) = 1 -> plain SGD step
-    VERIFY_NEAR(clipped.parameters()[0].tensor[0].item<double>(), 3 - 0.5 * 0.6, 1e-6);
+    ASSERT_NEAR(clipped.parameters()[0].tensor[0].item<double>(), 3 - 0.5 * 0.6, 1e-6);
 
     config.larsClip = false;
     config.excludeBiasAndNorm = true;
@@ -57,42 +57,42 @@ SWAV_TEST(LarsClipAndExclusionOfBiases) {
     LarsOptimizer excluded({parameter("bn.bias", {3, 4}, {0.6f, 0.8f}, true)}, config);
     excluded.step(0.1);
     // Neither LARS nor weight decay: plain momentum SGD.
-    VERIFY_NEAR(excluded.parameters()[0].tensor[1].item<double>(), 4 - 0.1 * 0.8, 1e-6);
+    ASSERT_NEAR(excluded.parameters()[0].tensor[1].item<double>(), 4 - 0.1 * 0.8, 1e-6);
 }
 
-SWAV_TEST(ParametersWithoutGradientDoNotMove) {
+TEST(Optim, ParametersWithoutGradientDoNotMove) {
     OptimConfig config;
     auto frozen = parameter("prototypes.weight", {1, 2}, {0.1f, 0.1f});
     frozen.tensor.mutable_grad() = at::Tensor();
     LarsOptimizer lars({frozen}, config);
     lars.step(1.0);
-    VERIFY(at::equal(lars.parameters()[0].tensor, at::tensor({1.f, 2.f})));
+    ASSERT_TRUE(at::equal(lars.parameters()[0].tensor, at::tensor({1.f, 2.f})));
 }
 
-SWAV_TEST(AdamFirstStepMovesByLr) {
+TEST(Optim, AdamFirstStepMovesByLr) {
     OptimConfig config;
     config.weightDecay = 0;
     AdamOptimizer adam({parameter("w", {1, -1}, {0.3f, -2.f})}, config, false);
     adam.step(0.01);
     // Bias-corrected first Adam step is lr * sign(g) (up to eps).
-    VERIFY_NEAR(adam.parameters()[0].tensor[0].item<double>(), 1 - 0.01, 1e-6);
-    VERIFY_NEAR(adam.parameters()[0].tensor[1].item<double>(), -1 + 0.01, 1e-6);
+    ASSERT_NEAR(adam.parameters()[0].tensor[0].item<double>(), 1 - 0.01, 1e-6);
+    ASSERT_NEAR(adam.parameters()[0].tensor[1].item<double>(), -1 + 0.01, 1e-6);
 }
 
-SWAV_TEST(OptimiserStateRoundTrips) {
+TEST(Optim, OptimiserStateRoundTrips) {
     OptimConfig config;
     LarsOptimizer a({parameter("w", {3, 4}, {0.6f, 0.8f})}, config);
     a.step(1.0);
     auto state = a.state();
-    VERIFY(state.count("w/momentum") && state.count("step"));
+    ASSERT_TRUE(state.count("w/momentum") && state.count("step"));
     LarsOptimizer b({parameter("w", {3, 4}, {0.6f, 0.8f})}, config);
     b.loadState(state);
-    VERIFY(at::equal(b.state()["w/momentum"], state["w/momentum"]));
+    ASSERT_TRUE(at::equal(b.state()["w/momentum"], state["w/momentum"]));
     LarsOptimizer c({parameter("v", {3, 4}, {0.6f, 0.8f})}, config);
-    VERIFY_THROWS_WITH(c.loadState(state), "'w', which the model does not have");
+    ASSERT_THROWS_WITH(c.loadState(state), "'w', which the model does not have");
 }
 
-SWAV_TEST(ScheduleWarmsUpLinearlyThenFollowsTheCosine) {
+TEST(Optim, ScheduleWarmsUpLinearlyThenFollowsTheCosine) {
     OptimConfig config;
     config.epochs = 10;
     config.warmupEpochs = 2;
@@ -100,11 +100,11 @@ SWAV_TEST(ScheduleWarmsUpLinearlyThenFollowsTheCosine) {
     config.baseLr = 4.8;
     config.finalLr = 0.0048;
     LrSchedule schedule(config, 100);
-    VERIFY_EQ(schedule.totalIterations(), int64_t(1000));
-    VERIFY_NEAR(schedule.at(0), 0.3, 1e-12);
-    VERIFY_NEAR(schedule.at(199), 4.8, 1e-12);
-    VERIFY_NEAR(schedule.at(100), 0.3 + 4.5 * 100 / 199.0, 1e-12);
-    VERIFY_NEAR(schedule.at(200), 4.8, 1e-12);
-    VERIFY_NEAR(schedule.at(600), 0.0048 + 0.5 * (4.8 - 0.0048), 1e-9); // half-way of cosine
-    VERIFY(schedule.at(999) < 0.0049 && schedule.at(999) >= 0.0048);
+    ASSERT_EQ(schedule.totalIterations(), int64_t(1000));
+    ASSERT_NEAR(schedule.at(0), 0.3, 1e-12);
+    ASSERT_NEAR(schedule.at(199), 4.8, 1e-12);
+    ASSERT_NEAR(schedule.at(100), 0.3 + 4.5 * 100 / 199.0, 1e-12);
+    ASSERT_NEAR(schedule.at(200), 4.8, 1e-12);
+    ASSERT_NEAR(schedule.at(600), 0.0048 + 0.5 * (4.8 - 0.0048), 1e-9); // half-way of cosine
+    ASSERT_TRUE(schedule.at(999) < 0.0049 && schedule.at(999) >= 0.0048);
 }

@@ -7,11 +7,11 @@
 
 #include "config/ConfigJson.h"
 #include "data/Dataset.h"
+#include "runtime/Checkpoint.h"
 #include "store/RunFolders.h"
 #include "store/RunRecorder.h"
 #include "store/RunStore.h"
 #include "store/StoreSchema.h"
-#include "train/Checkpoint.h"
 #include "train/Trainer.h"
 
 #include <SQLiteCpp/Database.h>
@@ -54,8 +54,8 @@ public:
     }
     void verifyUnchanged() const {
         for (const auto& [path, bytes] : m_files) {
-            VERIFY_MSG(fs::is_regular_file(path), path << " is gone");
-            VERIFY_MSG(readAll(path) == bytes, path << " changed");
+            ASSERT_TRUE(fs::is_regular_file(path)) << path << " is gone";
+            ASSERT_TRUE(readAll(path) == bytes) << path << " changed";
         }
     }
 
@@ -64,20 +64,16 @@ private:
 };
 
 ClaimedFolder claimed(Expected<ClaimedFolder> folder) {
-    VERIFY_MSG(folder.hasValue(), (folder ? "" : folder.error().message));
+    SWAV_REQUIRE(folder.hasValue(), (folder ? "" : folder.error().message));
     return *folder;
 }
 
 ExperimentConfig tinyRun(const std::string& name, int epochs) {
-    ExperimentConfig c = test::tinySyntheticConfig(64);
+    ExperimentConfig c = test::tinyTrainingConfig();
     c.name = name;
-    CropGroupConfig crop;
-    crop.count = 2, crop.size = 16, crop.blurProb = 0;
-    c.multicrop.crops = {crop};
+    c.multicrop.crops.resize(1); // two 16 px crops
     c.optim.epochs = epochs;
     c.optim.batchSize = 32;
-    c.runtime.device = "cpu";
-    c.runtime.threads = 1;
     c.runtime.keepCheckpoints = 1;
     return c;
 }
@@ -86,7 +82,7 @@ ExperimentConfig tinyRun(const std::string& name, int epochs) {
 RunOutcome trainRecorded(const ExperimentConfig& config, const std::string& database, int64_t runId,
                          const std::string& folder, const std::string& resumeFrom = {}) {
     auto data = openDataset(config.dataset);
-    VERIFY(data);
+    SWAV_REQUIRE(data, "");
     TrainerOptions options;
     options.runDir = folder;
     options.resumeFrom = resumeFrom;
@@ -96,7 +92,7 @@ RunOutcome trainRecorded(const ExperimentConfig& config, const std::string& data
     TrainingControl control;
     const RunOutcome outcome = trainer.run(control);
     recorder.flush();
-    VERIFY_MSG(recorder.firstError().empty(), recorder.firstError());
+    SWAV_REQUIRE(recorder.firstError().empty(), recorder.firstError());
     return outcome;
 }
 
@@ -109,29 +105,29 @@ std::string joined(const std::vector<std::string>& lines) {
 
 } // namespace
 
-SWAV_TEST(Issue10_FolderNamesStayInsideTheRunsFolder) {
-    VERIFY_EQ(runFolderName("/abs/path"), std::string("abs-path"));
-    VERIFY_EQ(runFolderName("../.."), std::string("run"));
-    VERIFY_EQ(runFolderName(".."), std::string("run"));
-    VERIFY_EQ(runFolderName(".hidden"), std::string("hidden"));
-    VERIFY_EQ(runFolderName(""), std::string("run"));
-    VERIFY_EQ(runFolderName("fashion mnist, lr 0.3"), std::string("fashion-mnist-lr-0.3"));
-    VERIFY_EQ(runFolderName("a\\b\nc"), std::string("a-b-c"));
-    VERIFY_EQ(runFolderName("versuch-\xc3\xa4"), std::string("versuch-\xc3\xa4")); // UTF-8 stays
+TEST(RunFolders, Issue10_FolderNamesStayInsideTheRunsFolder) {
+    ASSERT_EQ(runFolderName("/abs/path"), std::string("abs-path"));
+    ASSERT_EQ(runFolderName("../.."), std::string("run"));
+    ASSERT_EQ(runFolderName(".."), std::string("run"));
+    ASSERT_EQ(runFolderName(".hidden"), std::string("hidden"));
+    ASSERT_EQ(runFolderName(""), std::string("run"));
+    ASSERT_EQ(runFolderName("fashion mnist, lr 0.3"), std::string("fashion-mnist-lr-0.3"));
+    ASSERT_EQ(runFolderName("a\\b\nc"), std::string("a-b-c"));
+    ASSERT_EQ(runFolderName("versuch-\xc3\xa4"), std::string("versuch-\xc3\xa4")); // UTF-8 stays
     for (const char* name : {"a/../b", "x/../../y", "...../..", "-rf", "a/./b/"}) {
         const std::string safe = runFolderName(name);
-        VERIFY_MSG(safe.find('/') == std::string::npos, safe);
-        VERIFY_MSG(safe.find("..") == std::string::npos, safe);
-        VERIFY_MSG(safe[0] != '.' && safe[0] != '-', safe);
+        ASSERT_TRUE(safe.find('/') == std::string::npos) << safe;
+        ASSERT_TRUE(safe.find("..") == std::string::npos) << safe;
+        ASSERT_TRUE(safe[0] != '.' && safe[0] != '-') << safe;
     }
     // Bounded, and never cut inside a UTF-8 character (2 bytes each here).
     std::string umlauts;
     for (int i = 0; i < 50; ++i)
         umlauts += "\xc3\xa4";
     const std::string cut = runFolderName(umlauts);
-    VERIFY(cut.size() <= 64 && cut.size() >= 60);
-    VERIFY_EQ(cut.size() % 2, size_t(0));
-    VERIFY_EQ(runFolderName(std::string(300, 'x')).size(), size_t(64));
+    ASSERT_TRUE(cut.size() <= 64 && cut.size() >= 60);
+    ASSERT_EQ(cut.size() % 2, size_t(0));
+    ASSERT_EQ(runFolderName(std::string(300, 'x')).size(), size_t(64));
 
     // Created for real: both stay directly inside the runs folder, nothing appears elsewhere.
     test::TempDir dir;
@@ -139,26 +135,26 @@ SWAV_TEST(Issue10_FolderNamesStayInsideTheRunsFolder) {
     for (const std::string& name :
          {dir.file("abs/path"), std::string("../.."), std::string("..")}) {
         const ClaimedFolder folder = claimed(createRunFolder(root, name));
-        VERIFY_EQ(fs::path(folder.path).parent_path(), fs::weakly_canonical(root));
-        VERIFY(fs::is_directory(folder.path + "/checkpoints"));
+        ASSERT_EQ(fs::path(folder.path).parent_path(), fs::weakly_canonical(root));
+        ASSERT_TRUE(fs::is_directory(folder.path + "/checkpoints"));
     }
-    VERIFY(!fs::exists(dir.file("abs")));
-    VERIFY_EQ(std::distance(fs::directory_iterator(dir.file("data")), fs::directory_iterator()),
+    ASSERT_TRUE(!fs::exists(dir.file("abs")));
+    ASSERT_EQ(std::distance(fs::directory_iterator(dir.file("data")), fs::directory_iterator()),
               std::ptrdiff_t(1)); // only runs/
 }
 
-SWAV_TEST(Issue10_RunsStartedInTheSameSecondGetTheirOwnFolders) {
+TEST(RunFolders, Issue10_RunsStartedInTheSameSecondGetTheirOwnFolders) {
     test::TempDir dir;
     const std::string root = dir.file("runs");
     std::set<std::string> paths;
     for (int i = 0; i < 5; ++i) {
         const ClaimedFolder folder = claimed(createRunFolder(root, "same"));
-        VERIFY_MSG(paths.insert(folder.path).second, folder.path << " given twice");
-        VERIFY_EQ(folder.created.size(), size_t(2)); // the folder and its checkpoints/
-        VERIFY(fs::is_empty(folder.path + "/checkpoints"));
+        ASSERT_TRUE(paths.insert(folder.path).second) << folder.path << " given twice";
+        ASSERT_EQ(folder.created.size(), size_t(2)); // the folder and its checkpoints/
+        ASSERT_TRUE(fs::is_empty(folder.path + "/checkpoints"));
     }
     // The same name taken in the same second: the next one gets a suffix.
-    VERIFY(std::any_of(paths.begin(), paths.end(), [](const std::string& p) {
+    ASSERT_TRUE(std::any_of(paths.begin(), paths.end(), [](const std::string& p) {
         return p.size() > 2 && p.compare(p.size() - 2, 2, "-2") == 0;
     }));
 
@@ -177,63 +173,63 @@ SWAV_TEST(Issue10_RunsStartedInTheSameSecondGetTheirOwnFolders) {
     for (pid_t child : children) {
         int status = 0;
         waitpid(child, &status, 0);
-        VERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
     std::set<std::string> raced;
     for (int i = 0; i < 6; ++i)
         raced.insert(readAll(dir.file("child-" + std::to_string(i))));
-    VERIFY_EQ(raced.size(), size_t(6));
+    ASSERT_EQ(raced.size(), size_t(6));
 }
 
-SWAV_TEST(Issue10_AFolderGivenForARunMustBeNewOrEmpty) {
+TEST(RunFolders, Issue10_AFolderGivenForARunMustBeNewOrEmpty) {
     test::TempDir dir;
     UserFiles user;
     user.add(dir.file("mine/config.json"));
     const auto refused = claimRunFolder(dir.file("mine"));
-    VERIFY(!refused);
-    VERIFY_CONTAINS(refused.error().message, "not empty");
-    VERIFY_CONTAINS(refused.error().message, "config.json");
-    VERIFY(!fs::exists(dir.file("mine/checkpoints")));
+    ASSERT_TRUE(!refused);
+    ASSERT_CONTAINS(refused.error().message, "not empty");
+    ASSERT_CONTAINS(refused.error().message, "config.json");
+    ASSERT_TRUE(!fs::exists(dir.file("mine/checkpoints")));
     user.verifyUnchanged();
 
     // New, with missing parents: all made here and listed, outermost first.
     const ClaimedFolder fresh = claimed(claimRunFolder(dir.file("new/deeper/run/")));
-    VERIFY_EQ(fresh.path, fs::weakly_canonical(dir.file("new/deeper/run")).string());
-    VERIFY_EQ(fresh.created.size(), size_t(4));
-    VERIFY_EQ(fresh.created.front(), fs::weakly_canonical(dir.file("new")).string());
-    VERIFY_EQ(fresh.created.back(), fresh.path + "/checkpoints");
+    ASSERT_EQ(fresh.path, fs::weakly_canonical(dir.file("new/deeper/run")).string());
+    ASSERT_EQ(fresh.created.size(), size_t(4));
+    ASSERT_EQ(fresh.created.front(), fs::weakly_canonical(dir.file("new")).string());
+    ASSERT_EQ(fresh.created.back(), fresh.path + "/checkpoints");
     // Taken now: a second run cannot have it.
-    VERIFY(!claimRunFolder(dir.file("new/deeper/run")));
+    ASSERT_TRUE(!claimRunFolder(dir.file("new/deeper/run")));
     // A run that never started gives back what was made for it.
     releaseRunFolder(fresh);
-    VERIFY(!fs::exists(dir.file("new")));
+    ASSERT_TRUE(!fs::exists(dir.file("new")));
 
     // An empty folder is accepted but not listed as made for the run.
     fs::create_directories(dir.file("empty"));
     const ClaimedFolder empty = claimed(claimRunFolder(dir.file("empty")));
-    VERIFY_EQ(empty.created.size(), size_t(1)); // its checkpoints/ only
-    VERIFY(!claimRunFolder(dir.file("empty")));
+    ASSERT_EQ(empty.created.size(), size_t(1)); // its checkpoints/ only
+    ASSERT_TRUE(!claimRunFolder(dir.file("empty")));
     // A file is no folder.
     user.add(dir.file("file"));
     const auto notFolder = claimRunFolder(dir.file("file"));
-    VERIFY(!notFolder);
-    VERIFY_CONTAINS(notFolder.error().message, "not a folder");
+    ASSERT_TRUE(!notFolder);
+    ASSERT_CONTAINS(notFolder.error().message, "not a folder");
     user.verifyUnchanged();
 }
 
-SWAV_TEST(Issue10_DeletingARunRemovesExactlyWhatItWroteAndReportsWhatItKept) {
+TEST(RunFolders, Issue10_DeletingARunRemovesExactlyWhatItWroteAndReportsWhatItKept) {
     test::TempDir dir;
     const std::string database = dir.file("data/runs.db");
     auto store = openStore(database);
     const ExperimentConfig config = tinyRun("owned", 3);
     const ClaimedFolder first = claimed(newRunFolder(database, config.name));
     const ClaimedFolder second = claimed(newRunFolder(database, config.name));
-    VERIFY(first.path != second.path);
+    ASSERT_TRUE(first.path != second.path);
     const int64_t one = store->createRun(newRunFor(config, "", first));
     const int64_t two = store->createRun(newRunFor(config, "", second));
-    VERIFY(store->run(one)->filesRecorded);
-    VERIFY(trainRecorded(config, database, one, first.path).status == RunStatus::Finished);
-    VERIFY(trainRecorded(config, database, two, second.path).status == RunStatus::Finished);
+    ASSERT_TRUE(store->run(one)->filesRecorded);
+    ASSERT_TRUE(trainRecorded(config, database, one, first.path).status == RunStatus::Finished);
+    ASSERT_TRUE(trainRecorded(config, database, two, second.path).status == RunStatus::Finished);
 
     // The record: config.json, the kept checkpoint (older ones pruned and forgotten), and the
     // two folders made for the run.
@@ -241,12 +237,12 @@ SWAV_TEST(Issue10_DeletingARunRemovesExactlyWhatItWroteAndReportsWhatItKept) {
     for (const RunFile& file : store->runFiles(one))
         (file.folder ? folders : files).push_back(file.path);
     const auto kept = listCheckpoints(first.path);
-    VERIFY_EQ(kept.size(), size_t(1));
-    VERIFY_EQ(files, (std::vector<std::string>{first.path + "/checkpoints/" +
+    ASSERT_EQ(kept.size(), size_t(1));
+    ASSERT_EQ(files, (std::vector<std::string>{first.path + "/checkpoints/" +
                                                    fs::path(kept[0]).filename().string(),
                                                first.path + "/config.json"}));
-    VERIFY_EQ(folders, (std::vector<std::string>{first.path, first.path + "/checkpoints"}));
-    VERIFY_EQ(store->checkpoints(one).size(), size_t(3)); // the history keeps pruned ones
+    ASSERT_EQ(folders, (std::vector<std::string>{first.path, first.path + "/checkpoints"}));
+    ASSERT_EQ(store->checkpoints(one).size(), size_t(3)); // the history keeps pruned ones
 
     UserFiles user;
     user.add(first.path + "/checkpoints/my.pt");
@@ -255,29 +251,29 @@ SWAV_TEST(Issue10_DeletingARunRemovesExactlyWhatItWroteAndReportsWhatItKept) {
     const auto before = store->runFiles(two);
     const RunDeletion deletion = store->deleteRun(one);
     user.verifyUnchanged();
-    VERIFY(!fs::exists(kept[0]));
-    VERIFY(!fs::exists(first.path + "/config.json"));
-    VERIFY_EQ(deletion.removed.size(), size_t(2));
+    ASSERT_TRUE(!fs::exists(kept[0]));
+    ASSERT_TRUE(!fs::exists(first.path + "/config.json"));
+    ASSERT_EQ(deletion.removed.size(), size_t(2));
     // Both folders stay, each reported with what it still holds.
-    VERIFY_EQ(deletion.kept.size(), size_t(2));
-    VERIFY_CONTAINS(joined(deletion.kept), first.path + "/checkpoints: it holds files the run "
+    ASSERT_EQ(deletion.kept.size(), size_t(2));
+    ASSERT_CONTAINS(joined(deletion.kept), first.path + "/checkpoints: it holds files the run "
                                                         "did not write (epoch-0001");
-    VERIFY_CONTAINS(joined(deletion.kept), "my.pt");
-    VERIFY_CONTAINS(joined(deletion.kept), first.path + ": it holds files");
-    VERIFY(!store->run(one));
+    ASSERT_CONTAINS(joined(deletion.kept), "my.pt");
+    ASSERT_CONTAINS(joined(deletion.kept), first.path + ": it holds files");
+    ASSERT_TRUE(!store->run(one));
     // The other run, started the same second with the same name, is untouched.
-    VERIFY_EQ(store->runFiles(two).size(), before.size());
+    ASSERT_EQ(store->runFiles(two).size(), before.size());
     for (const RunFile& file : before)
-        VERIFY_MSG(fs::exists(file.path), file.path);
+        ASSERT_TRUE(fs::exists(file.path)) << file.path;
 
     // Without user files the folder goes entirely, and the runs folder stays.
     const RunDeletion clean = store->deleteRun(two);
-    VERIFY_MSG(clean.kept.empty(), joined(clean.kept));
-    VERIFY(!fs::exists(second.path));
-    VERIFY(fs::is_directory(runsRootFor(database)));
+    ASSERT_TRUE(clean.kept.empty()) << joined(clean.kept);
+    ASSERT_TRUE(!fs::exists(second.path));
+    ASSERT_TRUE(fs::is_directory(runsRootFor(database)));
 }
 
-SWAV_TEST(Issue10_FilesOutsideTheRunFolderOrOfAnotherRunAreKept) {
+TEST(RunFolders, Issue10_FilesOutsideTheRunFolderOrOfAnotherRunAreKept) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const ClaimedFolder folder = claimed(createRunFolder(dir.file("runs"), "a"));
@@ -298,17 +294,17 @@ SWAV_TEST(Issue10_FilesOutsideTheRunFolderOrOfAnotherRunAreKept) {
     store->addRunFiles(b, {folder.path + "/checkpoints/shared.pt"});
     const RunDeletion deletion = store->deleteRun(a);
     user.verifyUnchanged();
-    VERIFY(!fs::exists(folder.path + "/checkpoints/own.pt"));
-    VERIFY(!fs::exists(folder.path + "/checkpoints/own.pt.tmp"));
+    ASSERT_TRUE(!fs::exists(folder.path + "/checkpoints/own.pt"));
+    ASSERT_TRUE(!fs::exists(folder.path + "/checkpoints/own.pt.tmp"));
     const std::string kept = joined(deletion.kept);
-    VERIFY_CONTAINS(kept, "elsewhere.txt: outside the run folder");
-    VERIFY_CONTAINS(kept, "shared.pt: also recorded by run " + std::to_string(b));
-    VERIFY_CONTAINS(kept, folder.path + ": also the folder of run " + std::to_string(b));
+    ASSERT_CONTAINS(kept, "elsewhere.txt: outside the run folder");
+    ASSERT_CONTAINS(kept, "shared.pt: also recorded by run " + std::to_string(b));
+    ASSERT_CONTAINS(kept, folder.path + ": also the folder of run " + std::to_string(b));
 }
 
 // A folder of the run replaced by a link after the files were recorded: the same names behind
 // the link belong to someone else.
-SWAV_TEST(Issue10_LinksPutInPlaceOfRunFoldersAreNotFollowed) {
+TEST(RunFolders, Issue10_LinksPutInPlaceOfRunFoldersAreNotFollowed) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const ClaimedFolder folder = claimed(createRunFolder(dir.file("runs"), "a"));
@@ -327,10 +323,10 @@ SWAV_TEST(Issue10_LinksPutInPlaceOfRunFoldersAreNotFollowed) {
     fs::create_directory_symlink(dir.file("mine"), folder.path + "/checkpoints");
     const RunDeletion deletion = store->deleteRun(run);
     user.verifyUnchanged();
-    VERIFY_CONTAINS(joined(deletion.kept), "reached through a link out of the run folder");
+    ASSERT_CONTAINS(joined(deletion.kept), "reached through a link out of the run folder");
 }
 
-SWAV_TEST(Issue10_RunsFromBeforeTheFileListLoseOnlyFilesNamedAsTheProgramNamesThem) {
+TEST(RunFolders, Issue10_RunsFromBeforeTheFileListLoseOnlyFilesNamedAsTheProgramNamesThem) {
     test::TempDir dir;
     const std::string database = dir.file("runs.db");
     const std::string home = dir.file("home"); // an old run wrote into the user's home folder
@@ -362,19 +358,19 @@ SWAV_TEST(Issue10_RunsFromBeforeTheFileListLoseOnlyFilesNamedAsTheProgramNamesTh
         user.add(home + "/" + name);
 
     auto store = openStore(database);
-    VERIFY_EQ(store->schemaVersion(), kSchemaVersion);
-    VERIFY(!store->run(1)->filesRecorded);
+    ASSERT_EQ(store->schemaVersion(), kSchemaVersion);
+    ASSERT_TRUE(!store->run(1)->filesRecorded);
     const RunDeletion deletion = store->deleteRun(1);
     user.verifyUnchanged();
     for (const auto& name : program)
-        VERIFY_MSG(!fs::exists(home + "/" + name), name);
-    VERIFY(!fs::exists(home + "/config.json")); // it held the run's configuration
-    VERIFY(!fs::exists(home + "/analysis"));    // emptied: removed
-    VERIFY(fs::is_directory(home + "/export")); // holds the user's file: kept
-    VERIFY_CONTAINS(joined(deletion.kept), "model-for-paper.pt");
+        ASSERT_TRUE(!fs::exists(home + "/" + name)) << name;
+    ASSERT_TRUE(!fs::exists(home + "/config.json")); // it held the run's configuration
+    ASSERT_TRUE(!fs::exists(home + "/analysis"));    // emptied: removed
+    ASSERT_TRUE(fs::is_directory(home + "/export")); // holds the user's file: kept
+    ASSERT_CONTAINS(joined(deletion.kept), "model-for-paper.pt");
 }
 
-SWAV_TEST(Issue10_AnOlderRunKeepsAConfigJsonItDidNotWriteAndFilesOfARunSharingItsFolder) {
+TEST(RunFolders, Issue10_AnOlderRunKeepsAConfigJsonItDidNotWriteAndFilesOfARunSharingItsFolder) {
     test::TempDir dir;
     const std::string database = dir.file("runs.db");
     const std::string shared = fs::weakly_canonical(dir.path()).string() + "/out";
@@ -412,34 +408,34 @@ SWAV_TEST(Issue10_AnOlderRunKeepsAConfigJsonItDidNotWriteAndFilesOfARunSharingIt
     const RunDeletion deletion = store->deleteRun(1);
     user.verifyUnchanged();
     other.verifyUnchanged();
-    VERIFY(!fs::exists(shared + "/checkpoints/epoch-0001-step-000000002.pt"));
-    VERIFY(!fs::exists(shared + "/checkpoints/epoch-0001-step-000000002.pt.test.features"));
-    VERIFY_CONTAINS(joined(deletion.kept), "config.json: the folder is shared with run 2");
+    ASSERT_TRUE(!fs::exists(shared + "/checkpoints/epoch-0001-step-000000002.pt"));
+    ASSERT_TRUE(!fs::exists(shared + "/checkpoints/epoch-0001-step-000000002.pt.test.features"));
+    ASSERT_CONTAINS(joined(deletion.kept), "config.json: the folder is shared with run 2");
 
     // Alone in the folder, run 2 still keeps a config.json that is not its configuration.
     const RunDeletion last = store->deleteRun(2);
     user.verifyUnchanged();
-    VERIFY(!fs::exists(shared + "/checkpoints"));
-    VERIFY(!fs::exists(shared + "/export"));
-    VERIFY_CONTAINS(joined(last.kept), "config.json: it does not hold this run's configuration");
+    ASSERT_TRUE(!fs::exists(shared + "/checkpoints"));
+    ASSERT_TRUE(!fs::exists(shared + "/export"));
+    ASSERT_CONTAINS(joined(last.kept), "config.json: it does not hold this run's configuration");
 }
 
-SWAV_TEST(Issue10_ACheckpointOutsideARunFolderBelongsToNoRun) {
+TEST(RunFolders, Issue10_ACheckpointOutsideARunFolderBelongsToNoRun) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     // An older program recorded the user's home folder as a run folder.
     const int64_t homeRun = store->createRun({"old", "{}", "", 0, dir.file("home"), 0, {}});
     const int64_t real = store->createRun({"real", "{}", "", 0, dir.file("runs/real"), 0, {}});
-    VERIFY(!store->runOfCheckpoint(dir.file("home/Downloads/model.pt")));
-    VERIFY(!store->runOfCheckpoint(dir.file("home/model.pt")));
+    ASSERT_TRUE(!store->runOfCheckpoint(dir.file("home/Downloads/model.pt")));
+    ASSERT_TRUE(!store->runOfCheckpoint(dir.file("home/model.pt")));
     const auto inRun = store->runOfCheckpoint(dir.file("runs/real/checkpoints/x.pt"));
-    VERIFY(inRun && inRun->id == real);
+    ASSERT_TRUE(inRun && inRun->id == real);
     const auto inHome = store->runOfCheckpoint(dir.file("home/checkpoints/epoch-0001.pt"));
-    VERIFY(inHome && inHome->id == homeRun);
-    VERIFY_EQ(runDirOfCheckpoint(dir.file("home/Downloads/model.pt")), std::string());
+    ASSERT_TRUE(inHome && inHome->id == homeRun);
+    ASSERT_EQ(runDirOfCheckpoint(dir.file("home/Downloads/model.pt")), std::string());
 }
 
-SWAV_TEST(Issue10_MigrationToTheFileListKeepsRunsAndMarksThemUnlisted) {
+TEST(RunFolders, Issue10_MigrationToTheFileListKeepsRunsAndMarksThemUnlisted) {
     test::TempDir dir;
     const std::string path = dir.file("runs.db");
     {
@@ -451,17 +447,17 @@ SWAV_TEST(Issue10_MigrationToTheFileListKeepsRunsAndMarksThemUnlisted) {
         db.exec("COMMIT");
     }
     auto store = openStore(path);
-    VERIFY_EQ(store->schemaVersion(), kSchemaVersion); // through version 3
-    VERIFY(store->database().tableExists("run_files"));
+    ASSERT_EQ(store->schemaVersion(), kSchemaVersion); // through version 3
+    ASSERT_TRUE(store->database().tableExists("run_files"));
     const auto old = store->run(1);
-    VERIFY_EQ(old->runDir, std::string("/somewhere"));
-    VERIFY(!old->filesRecorded);
-    VERIFY(store->runFiles(1).empty());
+    ASSERT_EQ(old->runDir, std::string("/somewhere"));
+    ASSERT_TRUE(!old->filesRecorded);
+    ASSERT_TRUE(store->runFiles(1).empty());
     const int64_t fresh = store->createRun({"new", "{}", "", 0, dir.file("new"), 0, {}});
-    VERIFY(store->run(fresh)->filesRecorded);
+    ASSERT_TRUE(store->run(fresh)->filesRecorded);
 }
 
-SWAV_TEST(Issue10_TheRecorderListsTheRunFilesAndForgetsPrunedOnes) {
+TEST(RunFolders, Issue10_TheRecorderListsTheRunFilesAndForgetsPrunedOnes) {
     test::TempDir dir;
     const std::string database = dir.file("runs.db");
     auto store = openStore(database);
@@ -483,12 +479,12 @@ SWAV_TEST(Issue10_TheRecorderListsTheRunFilesAndForgetsPrunedOnes) {
              1,
              {dir.file("checkpoints/a.pt"), dir.file("checkpoints/a.pt.train.features")}});
         recorder.flush();
-        VERIFY(recorder.firstError().empty());
+        ASSERT_TRUE(recorder.firstError().empty());
     }
     std::vector<std::string> listed;
     for (const RunFile& file : store->runFiles(run))
         listed.push_back(file.path + (file.folder ? "/" : ""));
     const std::string root = fs::weakly_canonical(dir.path()).string();
-    VERIFY_EQ(listed, (std::vector<std::string>{root + "/checkpoints/", root + "/checkpoints/b.pt",
+    ASSERT_EQ(listed, (std::vector<std::string>{root + "/checkpoints/", root + "/checkpoints/b.pt",
                                                 root + "/config.json"}));
 }

@@ -73,47 +73,47 @@ int64_t sumCounts(const std::vector<SeriesBucket>& buckets) {
 
 } // namespace
 
-SWAV_TEST(Sha256MatchesKnownDigests) {
-    VERIFY_EQ(sha256Hex(""),
+TEST(Store, Sha256MatchesKnownDigests) {
+    ASSERT_EQ(sha256Hex(""),
               std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
-    VERIFY_EQ(sha256Hex("abc"),
+    ASSERT_EQ(sha256Hex("abc"),
               std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
     // Two blocks: the padding crosses a block boundary.
-    VERIFY_EQ(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+    ASSERT_EQ(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
               std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
     test::TempDir dir;
     std::ofstream(dir.file("a.bin")) << std::string(1000000, 'a');
-    VERIFY_EQ(sha256OfFile(dir.file("a.bin")),
+    ASSERT_EQ(sha256OfFile(dir.file("a.bin")),
               std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
-    VERIFY_THROWS_WITH(sha256OfFile(dir.file("missing.bin")), "missing.bin");
+    ASSERT_THROWS_WITH(sha256OfFile(dir.file("missing.bin")), "missing.bin");
 }
 
-SWAV_TEST(NewDatabaseHasTheCurrentSchemaInWalMode) {
+TEST(Store, NewDatabaseHasTheCurrentSchemaInWalMode) {
     test::TempDir dir;
     const std::string path = dir.file("sub/folder/runs.db");
     auto store = openStore(path);
-    VERIFY(fs::exists(path));
-    VERIFY_EQ(store->schemaVersion(), kSchemaVersion);
+    ASSERT_TRUE(fs::exists(path));
+    ASSERT_EQ(store->schemaVersion(), kSchemaVersion);
     auto& db = store->database();
-    VERIFY_EQ(db.execAndGet("PRAGMA journal_mode").getString(), std::string("wal"));
-    VERIFY_EQ(db.execAndGet("PRAGMA foreign_keys").getInt(), 1);
-    VERIFY_EQ(db.execAndGet("PRAGMA application_id").getInt(), kApplicationId);
-    VERIFY(db.tableExists("metric_blocks"));
+    ASSERT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), std::string("wal"));
+    ASSERT_EQ(db.execAndGet("PRAGMA foreign_keys").getInt(), 1);
+    ASSERT_EQ(db.execAndGet("PRAGMA application_id").getInt(), kApplicationId);
+    ASSERT_TRUE(db.tableExists("metric_blocks"));
     // Reopening keeps it as it is.
     store.reset();
-    VERIFY_EQ(openStore(path)->schemaVersion(), kSchemaVersion);
+    ASSERT_EQ(openStore(path)->schemaVersion(), kSchemaVersion);
 }
 
-SWAV_TEST(ForeignFilesAreRefusedAndLeftUntouched) {
+TEST(Store, ForeignFilesAreRefusedAndLeftUntouched) {
     test::TempDir dir;
     const std::string text = dir.file("notes.txt");
     std::ofstream(text) << "this is not a database, but it must survive being opened\n";
     const std::string before = readAll(text);
     auto refused = RunStore::open(text);
-    VERIFY(!refused);
-    VERIFY_CONTAINS(refused.error().message, text);
-    VERIFY_CONTAINS(refused.error().message, "not a SwAV Workbench run database");
-    VERIFY_EQ(readAll(text), before);
+    ASSERT_TRUE(!refused);
+    ASSERT_CONTAINS(refused.error().message, text);
+    ASSERT_CONTAINS(refused.error().message, "not a SwAV Workbench run database");
+    ASSERT_EQ(readAll(text), before);
 
     const std::string other = dir.file("other.sqlite");
     {
@@ -122,17 +122,17 @@ SWAV_TEST(ForeignFilesAreRefusedAndLeftUntouched) {
     }
     const std::string otherBefore = readAll(other);
     auto foreign = RunStore::open(other);
-    VERIFY(!foreign);
-    VERIFY_CONTAINS(foreign.error().message, "another program");
-    VERIFY_EQ(readAll(other), otherBefore);
-    VERIFY(!fs::exists(other + "-wal"));
+    ASSERT_TRUE(!foreign);
+    ASSERT_CONTAINS(foreign.error().message, "another program");
+    ASSERT_EQ(readAll(other), otherBefore);
+    ASSERT_TRUE(!fs::exists(other + "-wal"));
 
     auto folder = RunStore::open(dir.path());
-    VERIFY(!folder);
-    VERIFY_CONTAINS(folder.error().message, "is a folder");
+    ASSERT_TRUE(!folder);
+    ASSERT_CONTAINS(folder.error().message, "is a folder");
 }
 
-SWAV_TEST(DatabaseOfANewerProgramIsRefused) {
+TEST(Store, DatabaseOfANewerProgramIsRefused) {
     test::TempDir dir;
     const std::string path = dir.file("runs.db");
     openStore(path).reset();
@@ -141,12 +141,12 @@ SWAV_TEST(DatabaseOfANewerProgramIsRefused) {
         db.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
     }
     auto newer = RunStore::open(path);
-    VERIFY(!newer);
-    VERIFY_CONTAINS(newer.error().message, "newer");
-    VERIFY_CONTAINS(newer.error().message, "99");
+    ASSERT_TRUE(!newer);
+    ASSERT_CONTAINS(newer.error().message, "newer");
+    ASSERT_CONTAINS(newer.error().message, "99");
 }
 
-SWAV_TEST(MigrationFromVersionOneKeepsEveryRecordAndBuildsBlocks) {
+TEST(Store, MigrationFromVersionOneKeepsEveryRecordAndBuildsBlocks) {
     test::TempDir dir;
     const std::string path = dir.file("runs.db");
     {
@@ -165,27 +165,27 @@ SWAV_TEST(MigrationFromVersionOneKeepsEveryRecordAndBuildsBlocks) {
             insert.reset();
         }
         db.exec("COMMIT");
-        VERIFY_EQ(readSchemaVersion(db), 1);
-        VERIFY(!db.tableExists("metric_blocks"));
+        ASSERT_EQ(readSchemaVersion(db), 1);
+        ASSERT_TRUE(!db.tableExists("metric_blocks"));
     }
     auto store = openStore(path);
-    VERIFY_EQ(store->schemaVersion(), kSchemaVersion);
+    ASSERT_EQ(store->schemaVersion(), kSchemaVersion);
     const auto run = store->run(1);
-    VERIFY(run.has_value());
-    VERIFY_EQ(run->name, std::string("old"));
-    VERIFY_EQ(run->process.startTicks, int64_t(0)); // the new column's default
-    VERIFY_EQ(store->metricCount(1, "loss"), int64_t(5000));
+    ASSERT_TRUE(run.has_value());
+    ASSERT_EQ(run->name, std::string("old"));
+    ASSERT_EQ(run->process.startTicks, int64_t(0)); // the new column's default
+    ASSERT_EQ(store->metricCount(1, "loss"), int64_t(5000));
     // Read through the new blocks: every point counted once, the spike kept.
     const auto series = store->series(1, "loss", 50);
-    VERIFY(series.size() <= 51);
-    VERIFY_EQ(sumCounts(series), int64_t(5000));
+    ASSERT_TRUE(series.size() <= 51);
+    ASSERT_EQ(sumCounts(series), int64_t(5000));
     double highest = 0;
     for (const auto& b : series)
         highest = std::max(highest, b.max);
-    VERIFY_EQ(highest, 9.0);
+    ASSERT_EQ(highest, 9.0);
 }
 
-SWAV_TEST(AVersion3DatabaseLearnsTheImportedStatus) {
+TEST(Store, AVersion3DatabaseLearnsTheImportedStatus) {
     test::TempDir dir;
     const std::string path = dir.file("runs.db");
     {
@@ -202,14 +202,14 @@ SWAV_TEST(AVersion3DatabaseLearnsTheImportedStatus) {
         } catch (const SQLite::Exception&) {
             refused = true;
         }
-        VERIFY(refused);
+        ASSERT_TRUE(refused);
     }
     auto store = openStore(path);
-    VERIFY_EQ(store->schemaVersion(), kSchemaVersion);
-    VERIFY(store->run(1)->status == RunState::Interrupted);
+    ASSERT_EQ(store->schemaVersion(), kSchemaVersion);
+    ASSERT_TRUE(store->run(1)->status == RunState::Interrupted);
     store->setStatus(1, RunState::Imported, "from a file");
-    VERIFY(store->run(1)->status == RunState::Imported);
-    VERIFY(!isActive(RunState::Imported));
+    ASSERT_TRUE(store->run(1)->status == RunState::Imported);
+    ASSERT_TRUE(!isActive(RunState::Imported));
     // Unknown statuses are still refused, and a second connection sees the new rule too.
     bool refused = false;
     try {
@@ -217,23 +217,23 @@ SWAV_TEST(AVersion3DatabaseLearnsTheImportedStatus) {
     } catch (const SQLite::Exception&) {
         refused = true;
     }
-    VERIFY(refused);
-    VERIFY(openStore(path)->run(1)->status == RunState::Imported);
+    ASSERT_TRUE(refused);
+    ASSERT_TRUE(openStore(path)->run(1)->status == RunState::Imported);
     SQLite::Database check(path, SQLite::OPEN_READONLY);
-    VERIFY_EQ(check.execAndGet("PRAGMA integrity_check").getString(), std::string("ok"));
+    ASSERT_EQ(check.execAndGet("PRAGMA integrity_check").getString(), std::string("ok"));
 }
 
-SWAV_TEST(RunsAreCreatedTaggedNotedFilteredAndListed) {
+TEST(Store, RunsAreCreatedTaggedNotedFilteredAndListed) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const int64_t a = newRun(*store, "alpha");
     const int64_t b = newRun(*store, "beta");
-    VERIFY(b > a);
+    ASSERT_TRUE(b > a);
     auto alpha = store->run(a);
-    VERIFY(alpha.has_value());
-    VERIFY(alpha->status == RunState::Queued);
-    VERIFY_EQ(alpha->preset, std::string("fashion-mnist"));
-    VERIFY_EQ(alpha->programVersion, std::string(SWAV_VERSION));
+    ASSERT_TRUE(alpha.has_value());
+    ASSERT_TRUE(alpha->status == RunState::Queued);
+    ASSERT_EQ(alpha->preset, std::string("fashion-mnist"));
+    ASSERT_EQ(alpha->programVersion, std::string(SWAV_VERSION));
 
     store->markStarted(a, "cpu (2 threads)", currentProcess());
     store->setStatus(b, RunState::Failed, "the loss became NaN");
@@ -244,39 +244,39 @@ SWAV_TEST(RunsAreCreatedTaggedNotedFilteredAndListed) {
     store->appendMetrics(a, lossPoints(0, 300, 150));
 
     alpha = store->run(a);
-    VERIFY(alpha->status == RunState::Running);
-    VERIFY_EQ(alpha->device, std::string("cpu (2 threads)"));
-    VERIFY(alpha->startedAt > 0);
-    VERIFY_EQ(alpha->tags.size(), size_t(2));
+    ASSERT_TRUE(alpha->status == RunState::Running);
+    ASSERT_EQ(alpha->device, std::string("cpu (2 threads)"));
+    ASSERT_TRUE(alpha->startedAt > 0);
+    ASSERT_EQ(alpha->tags.size(), size_t(2));
     const auto beta = store->run(b);
-    VERIFY(beta->status == RunState::Failed);
-    VERIFY(beta->finishedAt > 0);
-    VERIFY_EQ(beta->message, std::string("the loss became NaN"));
-    VERIFY_EQ(beta->notes, std::string("lr too high"));
+    ASSERT_TRUE(beta->status == RunState::Failed);
+    ASSERT_TRUE(beta->finishedAt > 0);
+    ASSERT_EQ(beta->message, std::string("the loss became NaN"));
+    ASSERT_EQ(beta->notes, std::string("lr too high"));
 
-    VERIFY_EQ(store->listRuns().size(), size_t(2));
+    ASSERT_EQ(store->listRuns().size(), size_t(2));
     RunFilter failed;
     failed.status = RunState::Failed;
     const auto failedRuns = store->listRuns(failed);
-    VERIFY_EQ(failedRuns.size(), size_t(1));
-    VERIFY_EQ(failedRuns[0].run.id, b);
+    ASSERT_EQ(failedRuns.size(), size_t(1));
+    ASSERT_EQ(failedRuns[0].run.id, b);
     RunFilter tagged;
     tagged.tag = "paper";
     const auto paperRuns = store->listRuns(tagged, {"loss", "missing"});
-    VERIFY_EQ(paperRuns.size(), size_t(1));
+    ASSERT_EQ(paperRuns.size(), size_t(1));
     const auto& summary = paperRuns[0].metrics.at("loss");
-    VERIFY_EQ(summary.count, int64_t(300));
-    VERIFY_EQ(summary.lastStep, int64_t(299));
-    VERIFY_NEAR(summary.last, 1.0 + 0.001 * (299 % 7), 1e-12);
-    VERIFY_EQ(summary.max, 100.0);
-    VERIFY_NEAR(summary.min, 1.0, 1e-12);
-    VERIFY(paperRuns[0].metrics.count("missing") == 0);
+    ASSERT_EQ(summary.count, int64_t(300));
+    ASSERT_EQ(summary.lastStep, int64_t(299));
+    ASSERT_NEAR(summary.last, 1.0 + 0.001 * (299 % 7), 1e-12);
+    ASSERT_EQ(summary.max, 100.0);
+    ASSERT_NEAR(summary.min, 1.0, 1e-12);
+    ASSERT_TRUE(paperRuns[0].metrics.count("missing") == 0);
     store->removeTag(a, "paper");
-    VERIFY(store->listRuns(tagged).empty());
-    VERIFY_EQ(store->metricKeys(a), std::vector<std::string>{"loss"});
+    ASSERT_TRUE(store->listRuns(tagged).empty());
+    ASSERT_EQ(store->metricKeys(a), std::vector<std::string>{"loss"});
 }
 
-SWAV_TEST(SeriesKeepsSpikesAndCountsEveryPointOnce) {
+TEST(Store, SeriesKeepsSpikesAndCountsEveryPointOnce) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const int64_t run = newRun(*store, "long");
@@ -290,52 +290,52 @@ SWAV_TEST(SeriesKeepsSpikesAndCountsEveryPointOnce) {
                              std::vector<MetricPoint>(points.begin() + start,
                                                       points.begin() + std::min(n, start + 30000)));
     const auto buckets = store->series(run, "loss", 1000);
-    VERIFY(!buckets.empty() && buckets.size() <= 1001);
-    VERIFY_EQ(sumCounts(buckets), n);
+    ASSERT_TRUE(!buckets.empty() && buckets.size() <= 1001);
+    ASSERT_EQ(sumCounts(buckets), n);
     double lowest = 1e9;
     int64_t lowestStep = -1;
     for (size_t i = 0; i < buckets.size(); ++i) {
-        VERIFY(buckets[i].min <= buckets[i].max);
+        ASSERT_TRUE(buckets[i].min <= buckets[i].max);
         if (i > 0)
-            VERIFY(buckets[i].firstStep > buckets[i - 1].lastStep);
+            ASSERT_TRUE(buckets[i].firstStep > buckets[i - 1].lastStep);
         if (buckets[i].min < lowest) {
             lowest = buckets[i].min;
             lowestStep = buckets[i].minStep;
         }
     }
-    VERIFY_EQ(lowest, -5.0);
-    VERIFY_EQ(lowestStep, int64_t(123457));
+    ASSERT_EQ(lowest, -5.0);
+    ASSERT_EQ(lowestStep, int64_t(123457));
     // A narrow window reads raw points: exact values.
     const auto window = store->series(run, "loss", 100, 1000, 1049);
-    VERIFY_EQ(window.size(), size_t(50));
-    VERIFY_EQ(window[7].firstStep, int64_t(1007));
-    VERIFY_EQ(window[7].max, 7.0);
+    ASSERT_EQ(window.size(), size_t(50));
+    ASSERT_EQ(window[7].firstStep, int64_t(1007));
+    ASSERT_EQ(window[7].max, 7.0);
     // Mean of a full series: (0 + ... + 9) / 10 = 4.5 except the one replaced point.
     double sum = 0;
     for (const auto& b : buckets)
         sum += b.sum;
-    VERIFY_NEAR(sum / double(n), (4.5 * double(n) - 7.0 - 5.0) / double(n), 1e-9);
+    ASSERT_NEAR(sum / double(n), (4.5 * double(n) - 7.0 - 5.0) / double(n), 1e-9);
 }
 
-SWAV_TEST(ChooseLevelAndDownsampleByHand) {
-    VERIFY_EQ(chooseLevel(31.0), -1);
-    VERIFY_EQ(chooseLevel(32.0), 0);
-    VERIFY_EQ(chooseLevel(600.0), 1);
-    VERIFY_EQ(chooseLevel(1e9), 3);
+TEST(Store, ChooseLevelAndDownsampleByHand) {
+    ASSERT_EQ(chooseLevel(31.0), -1);
+    ASSERT_EQ(chooseLevel(32.0), 0);
+    ASSERT_EQ(chooseLevel(600.0), 1);
+    ASSERT_EQ(chooseLevel(1e9), 3);
     std::vector<SeriesBucket> raw(10);
     for (int i = 0; i < 10; ++i)
         addPoint(raw[size_t(i)], i, i == 3 ? 50.0 : double(i));
     const auto two = downsample(raw, 0, 9, 2);
-    VERIFY_EQ(two.size(), size_t(2));
-    VERIFY_EQ(two[0].count, int64_t(5));
-    VERIFY_EQ(two[0].max, 50.0);
-    VERIFY_EQ(two[0].maxStep, int64_t(3));
-    VERIFY_EQ(two[1].min, 5.0);
-    VERIFY_EQ(two[1].last, 9.0);
-    VERIFY_NEAR(two[1].mean(), 7.0, 1e-12);
+    ASSERT_EQ(two.size(), size_t(2));
+    ASSERT_EQ(two[0].count, int64_t(5));
+    ASSERT_EQ(two[0].max, 50.0);
+    ASSERT_EQ(two[0].maxStep, int64_t(3));
+    ASSERT_EQ(two[1].min, 5.0);
+    ASSERT_EQ(two[1].last, 9.0);
+    ASSERT_NEAR(two[1].mean(), 7.0, 1e-12);
 }
 
-SWAV_TEST(TruncationBeforeResumeLeavesConsistentSeries) {
+TEST(Store, TruncationBeforeResumeLeavesConsistentSeries) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const int64_t run = newRun(*store, "resumed");
@@ -343,20 +343,20 @@ SWAV_TEST(TruncationBeforeResumeLeavesConsistentSeries) {
     store->putHistogram(run, 0, "prototype_usage", {1, 2, 3});
     store->putHistogram(run, 1, "prototype_usage", {4, 5, 6});
     store->truncateMetrics(run, 3000, 1);
-    VERIFY_EQ(store->metricCount(run, "loss"), int64_t(3000));
+    ASSERT_EQ(store->metricCount(run, "loss"), int64_t(3000));
     auto series = store->series(run, "loss", 10);
-    VERIFY_EQ(sumCounts(series), int64_t(3000));
-    VERIFY_EQ(series.back().lastStep, int64_t(2999));
+    ASSERT_EQ(sumCounts(series), int64_t(3000));
+    ASSERT_EQ(series.back().lastStep, int64_t(2999));
     for (const auto& b : series)
-        VERIFY(b.max < 2.0); // the spike at 4000 is gone from the blocks too
-    VERIFY_EQ(store->histogram(run, "prototype_usage"), (std::vector<int64_t>{1, 2, 3}));
+        ASSERT_TRUE(b.max < 2.0); // the spike at 4000 is gone from the blocks too
+    ASSERT_EQ(store->histogram(run, "prototype_usage"), (std::vector<int64_t>{1, 2, 3}));
     // Replaying the steps counts them once.
     store->appendMetrics(run, lossPoints(3000, 5000));
     series = store->series(run, "loss", 10);
-    VERIFY_EQ(sumCounts(series), int64_t(5000));
+    ASSERT_EQ(sumCounts(series), int64_t(5000));
 }
 
-SWAV_TEST(RewrittenStepsAreCountedOnce) {
+TEST(Store, RewrittenStepsAreCountedOnce) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const int64_t run = newRun(*store, "rewritten");
@@ -366,42 +366,42 @@ SWAV_TEST(RewrittenStepsAreCountedOnce) {
     for (int64_t step = 2000; step < 3000; ++step)
         again.push_back({"loss", step, 0, 0.5, 0.0});
     store->appendMetrics(run, again);
-    VERIFY_EQ(store->metricCount(run, "loss"), int64_t(3000));
+    ASSERT_EQ(store->metricCount(run, "loss"), int64_t(3000));
     const auto series = store->series(run, "loss", 10);
-    VERIFY_EQ(sumCounts(series), int64_t(3000));
+    ASSERT_EQ(sumCounts(series), int64_t(3000));
     double highest = 0;
     for (const auto& b : series)
         highest = std::max(highest, b.max);
-    VERIFY(highest < 2.0); // the replaced spike at 2500 is gone
+    ASSERT_TRUE(highest < 2.0); // the replaced spike at 2500 is gone
 }
 
-SWAV_TEST(SeriesOverARangeCountsOnlyItsPoints) {
+TEST(Store, SeriesOverARangeCountsOnlyItsPoints) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const int64_t run = newRun(*store, "range");
     store->appendMetrics(run, lossPoints(0, 100000, 50));
     // A range cutting through blocks at both ends, wide enough to read blocks.
     const auto series = store->series(run, "loss", 100, 10007, 80013);
-    VERIFY_EQ(sumCounts(series), int64_t(80013 - 10007 + 1));
-    VERIFY_EQ(series.front().firstStep, int64_t(10007));
-    VERIFY_EQ(series.back().lastStep, int64_t(80013));
+    ASSERT_EQ(sumCounts(series), int64_t(80013 - 10007 + 1));
+    ASSERT_EQ(series.front().firstStep, int64_t(10007));
+    ASSERT_EQ(series.back().lastStep, int64_t(80013));
     for (const auto& b : series)
-        VERIFY(b.max < 2.0); // the spike at step 50 lies outside
+        ASSERT_TRUE(b.max < 2.0); // the spike at step 50 lies outside
 }
 
-SWAV_TEST(NonFiniteValuesAreKeptAsMissing) {
+TEST(Store, NonFiniteValuesAreKeptAsMissing) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const int64_t run = newRun(*store, "nan");
     store->appendMetrics(run, {{"loss", 0, 0, 2.0, 0}, {"loss", 1, 0, std::nan(""), 0}});
-    VERIFY_EQ(store->metricCount(run, "loss"), int64_t(2));
-    VERIFY_EQ(sumCounts(store->series(run, "loss", 10)), int64_t(1));
+    ASSERT_EQ(store->metricCount(run, "loss"), int64_t(2));
+    ASSERT_EQ(sumCounts(store->series(run, "loss", 10)), int64_t(1));
     int nans = 0;
     store->forEachMetric(run, [&](const MetricPoint& p) { nans += std::isnan(p.value); });
-    VERIFY_EQ(nans, 1);
+    ASSERT_EQ(nans, 1);
 }
 
-SWAV_TEST(DeadWritersAreMarkedInterruptedLiveOnesAreNot) {
+TEST(Store, DeadWritersAreMarkedInterruptedLiveOnesAreNot) {
     test::TempDir dir;
     const std::string path = dir.file("runs.db");
     int64_t dead = 0, alive = 0, foreignStale = 0, foreignFresh = 0, finished = 0;
@@ -429,13 +429,13 @@ SWAV_TEST(DeadWritersAreMarkedInterruptedLiveOnesAreNot) {
         store->markStarted(newRun(*store, "reused pid"), "cpu", reused);
     }
     auto store = openStore(path);
-    VERIFY(store->run(dead)->status == RunState::Interrupted);
-    VERIFY_CONTAINS(store->run(dead)->message, "stopped without finishing");
-    VERIFY(store->run(alive)->status == RunState::Running);
-    VERIFY(store->run(foreignStale)->status == RunState::Interrupted);
-    VERIFY(store->run(foreignFresh)->status == RunState::Running);
-    VERIFY(store->run(finished)->status == RunState::Finished);
-    VERIFY(store->run(finished + 1)->status == RunState::Interrupted);
+    ASSERT_TRUE(store->run(dead)->status == RunState::Interrupted);
+    ASSERT_CONTAINS(store->run(dead)->message, "stopped without finishing");
+    ASSERT_TRUE(store->run(alive)->status == RunState::Running);
+    ASSERT_TRUE(store->run(foreignStale)->status == RunState::Interrupted);
+    ASSERT_TRUE(store->run(foreignFresh)->status == RunState::Running);
+    ASSERT_TRUE(store->run(finished)->status == RunState::Finished);
+    ASSERT_TRUE(store->run(finished + 1)->status == RunState::Interrupted);
     // Without a start time (rows from before it was recorded) the heartbeat decides.
     ProcessIdentity legacy = currentProcess();
     legacy.pid = deadPid();
@@ -443,14 +443,14 @@ SWAV_TEST(DeadWritersAreMarkedInterruptedLiveOnesAreNot) {
     const int64_t beating = newRun(*store, "legacy, beating");
     store->markStarted(beating, "cpu", legacy);
     store->markInterruptedRuns();
-    VERIFY(store->run(beating)->status == RunState::Running);
+    ASSERT_TRUE(store->run(beating)->status == RunState::Running);
     store->database().exec("UPDATE runs SET heartbeat_at = heartbeat_at - 3600 WHERE id = " +
                            std::to_string(beating));
-    VERIFY_EQ(store->markInterruptedRuns(), 1);
-    VERIFY(store->run(beating)->status == RunState::Interrupted);
+    ASSERT_EQ(store->markInterruptedRuns(), 1);
+    ASSERT_TRUE(store->run(beating)->status == RunState::Interrupted);
 }
 
-SWAV_TEST(DeletingARunRemovesItsRecordsAndOnlyItsFiles) {
+TEST(Store, DeletingARunRemovesItsRecordsAndOnlyItsFiles) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const std::string runDir = dir.file("runs/one");
@@ -463,7 +463,7 @@ SWAV_TEST(DeletingARunRemovesItsRecordsAndOnlyItsFiles) {
     store->appendMetrics(other, lossPoints(0, 10));
     const auto checkpoint = store->addCheckpoint(
         run, 1, 10, runDir + "/checkpoints/epoch-0001-step-000000010.pt", 7, "ab");
-    VERIFY(checkpoint > 0);
+    ASSERT_TRUE(checkpoint > 0);
     store->addEvaluation(run, runDir + "/checkpoints/epoch-0001-step-000000010.pt", "knn",
                          R"({"top1": 0.8})");
     store->putHistogram(run, 0, "prototype_usage", {1});
@@ -471,25 +471,25 @@ SWAV_TEST(DeletingARunRemovesItsRecordsAndOnlyItsFiles) {
                        {runDir, runDir + "/checkpoints"});
 
     const auto deletion = store->deleteRun(run);
-    VERIFY_EQ(deletion.kept.size(), size_t(1)); // the user's own file keeps the folder
-    VERIFY_CONTAINS(deletion.kept[0], "it holds files the run did not write (my-notes.txt)");
-    VERIFY_EQ(deletion.removed.size(), size_t(2)); // the checkpoint and its emptied folder
-    VERIFY(!fs::exists(runDir + "/checkpoints"));
-    VERIFY(fs::exists(runDir + "/my-notes.txt"));
-    VERIFY(!store->run(run).has_value());
-    VERIFY_EQ(store->metricCount(run), int64_t(0));
-    VERIFY(store->evaluations(run).empty());
-    VERIFY(store->checkpoints(run).empty());
+    ASSERT_EQ(deletion.kept.size(), size_t(1)); // the user's own file keeps the folder
+    ASSERT_CONTAINS(deletion.kept[0], "it holds files the run did not write (my-notes.txt)");
+    ASSERT_EQ(deletion.removed.size(), size_t(2)); // the checkpoint and its emptied folder
+    ASSERT_TRUE(!fs::exists(runDir + "/checkpoints"));
+    ASSERT_TRUE(fs::exists(runDir + "/my-notes.txt"));
+    ASSERT_TRUE(!store->run(run).has_value());
+    ASSERT_EQ(store->metricCount(run), int64_t(0));
+    ASSERT_TRUE(store->evaluations(run).empty());
+    ASSERT_TRUE(store->checkpoints(run).empty());
     auto& db = store->database();
-    VERIFY_EQ(db.execAndGet("SELECT count(*) FROM metric_blocks WHERE run = " + std::to_string(run))
+    ASSERT_EQ(db.execAndGet("SELECT count(*) FROM metric_blocks WHERE run = " + std::to_string(run))
                   .getInt(),
               0);
-    VERIFY_EQ(db.execAndGet("SELECT count(*) FROM histograms").getInt(), 0);
-    VERIFY_EQ(store->metricCount(other), int64_t(10)); // the other run is untouched
-    VERIFY_THROWS_WITH(store->deleteRun(run), "no run with id");
+    ASSERT_EQ(db.execAndGet("SELECT count(*) FROM histograms").getInt(), 0);
+    ASSERT_EQ(store->metricCount(other), int64_t(10)); // the other run is untouched
+    ASSERT_THROWS_WITH(store->deleteRun(run), "no run with id");
 }
 
-SWAV_TEST(CheckpointsAndEvaluationsAreLinked) {
+TEST(Store, CheckpointsAndEvaluationsAreLinked) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const int64_t run = newRun(*store, "ckpt");
@@ -500,17 +500,17 @@ SWAV_TEST(CheckpointsAndEvaluationsAreLinked) {
     store->addEvaluation(run, file, "knn", R"({"top1": 0.86})");
     store->addArtifact(run, file, "gallery", dir.file("gallery.json"));
     const auto checkpoints = store->checkpoints(run);
-    VERIFY_EQ(checkpoints.size(), size_t(2));
-    VERIFY(checkpoints[0].exists);
-    VERIFY(!checkpoints[1].exists);
-    VERIFY_EQ(checkpoints[0].sha256, sha256Hex("abc"));
+    ASSERT_EQ(checkpoints.size(), size_t(2));
+    ASSERT_TRUE(checkpoints[0].exists);
+    ASSERT_TRUE(!checkpoints[1].exists);
+    ASSERT_EQ(checkpoints[0].sha256, sha256Hex("abc"));
     const auto evaluations = store->evaluations(run);
-    VERIFY_EQ(evaluations.size(), size_t(1));
-    VERIFY_EQ(evaluations[0].checkpointPath, file);
-    VERIFY_EQ(store->artifacts(run).at(0).kind, std::string("gallery"));
+    ASSERT_EQ(evaluations.size(), size_t(1));
+    ASSERT_EQ(evaluations[0].checkpointPath, file);
+    ASSERT_EQ(store->artifacts(run).at(0).kind, std::string("gallery"));
 }
 
-SWAV_TEST(CsvExportsAreCompleteAndQuoted) {
+TEST(Store, CsvExportsAreCompleteAndQuoted) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const int64_t run = newRun(*store, "name, with \"quotes\"");
@@ -518,39 +518,39 @@ SWAV_TEST(CsvExportsAreCompleteAndQuoted) {
         run, {{"loss", 0, 0, 4.5, 10.0}, {"loss", 20, 0, 4.25, 11.0}, {"lr", 0, 0, 0.6, 10.0}});
     store->setNotes(run, "line one\nline two");
     store->exportMetricsCsv(run, dir.file("metrics.csv"));
-    VERIFY_EQ(readAll(dir.file("metrics.csv")),
+    ASSERT_EQ(readAll(dir.file("metrics.csv")),
               std::string("metric,step,epoch,wall_time,value\nloss,0,0,10,4.5\nloss,20,0,11,4.25\n"
                           "lr,0,0,10,0.6\n"));
-    VERIFY(!fs::exists(dir.file("metrics.csv.tmp")));
+    ASSERT_TRUE(!fs::exists(dir.file("metrics.csv.tmp")));
     const auto runs = store->listRuns({}, {"loss"});
     store->exportRunsCsv(runs, {"loss"}, dir.file("runs.csv"));
     const std::string table = readAll(dir.file("runs.csv"));
-    VERIFY_CONTAINS(table, "loss last,loss min,loss max\n");
-    VERIFY_CONTAINS(table, "\"name, with \"\"quotes\"\"\"");
+    ASSERT_CONTAINS(table, "loss last,loss min,loss max\n");
+    ASSERT_CONTAINS(table, "\"name, with \"\"quotes\"\"\"");
     // Notes, then the (empty) evaluation columns, then the metric's last, min and max.
-    VERIFY_CONTAINS(table, "\"line one\nline two\",,,4.25,4.25,4.5\n");
+    ASSERT_CONTAINS(table, "\"line one\nline two\",,,4.25,4.25,4.5\n");
     // The parent "folder" is a file: nothing can be written there, and nothing is left behind.
-    VERIFY_THROWS_WITH(store->exportMetricsCsv(run, dir.file("runs.db/metrics.csv")), "cannot");
-    VERIFY_THROWS_WITH(store->exportMetricsCsv(run + 1, dir.file("x.csv")), "no run with id");
+    ASSERT_THROWS_WITH(store->exportMetricsCsv(run, dir.file("runs.db/metrics.csv")), "cannot");
+    ASSERT_THROWS_WITH(store->exportMetricsCsv(run + 1, dir.file("x.csv")), "no run with id");
 }
 
-SWAV_TEST(ConfigDiffListsChangedAddedAndRemovedFields) {
+TEST(Store, ConfigDiffListsChangedAddedAndRemovedFields) {
     const auto a = nlohmann::json::parse(
         R"({"optim": {"base_lr": 0.6, "epochs": 6}, "multicrop": {"crops": [{"size": 28}, {"size": 12}]}, "name": "a"})");
     const auto b = nlohmann::json::parse(
         R"({"optim": {"base_lr": 0.3, "epochs": 6}, "multicrop": {"crops": [{"size": 28}, {"size": 16}]}, "extra": true, "name": "a"})");
     const auto differences = diffConfigs(a, b);
-    VERIFY_EQ(differences.size(), size_t(3));
-    VERIFY_EQ(differences[0].path, std::string("extra"));
-    VERIFY_EQ(differences[0].left, std::string(""));
-    VERIFY_EQ(differences[1].path, std::string("multicrop.crops[1].size"));
-    VERIFY_EQ(differences[1].right, std::string("16"));
-    VERIFY_EQ(differences[2].path, std::string("optim.base_lr"));
-    VERIFY_EQ(differences[2].left, std::string("0.6"));
-    VERIFY(diffConfigs(a, a).empty());
+    ASSERT_EQ(differences.size(), size_t(3));
+    ASSERT_EQ(differences[0].path, std::string("extra"));
+    ASSERT_EQ(differences[0].left, std::string(""));
+    ASSERT_EQ(differences[1].path, std::string("multicrop.crops[1].size"));
+    ASSERT_EQ(differences[1].right, std::string("16"));
+    ASSERT_EQ(differences[2].path, std::string("optim.base_lr"));
+    ASSERT_EQ(differences[2].left, std::string("0.6"));
+    ASSERT_TRUE(diffConfigs(a, a).empty());
 }
 
-SWAV_TEST(RecorderCommitsInBatchesAndRecordsTheWholeRun) {
+TEST(Store, RecorderCommitsInBatchesAndRecordsTheWholeRun) {
     test::TempDir dir;
     const std::string path = dir.file("runs.db");
     auto store = openStore(path);
@@ -565,8 +565,8 @@ SWAV_TEST(RecorderCommitsInBatchesAndRecordsTheWholeRun) {
         RunStarted started;
         started.device = "cpu (1 threads)";
         recorder.onStarted(started);
-        VERIFY(store->run(run)->status == RunState::Running);
-        VERIFY_EQ(store->run(run)->process.pid, int64_t(getpid()));
+        ASSERT_TRUE(store->run(run)->status == RunState::Running);
+        ASSERT_EQ(store->run(run)->process.pid, int64_t(getpid()));
         StepMetrics m;
         for (int step = 0; step < 9; ++step) { // 45 rows: below the threshold
             m.step = step;
@@ -574,12 +574,12 @@ SWAV_TEST(RecorderCommitsInBatchesAndRecordsTheWholeRun) {
             recorder.onStep(m);
         }
         usleep(100000);
-        VERIFY_EQ(store->metricCount(run), int64_t(0)); // still buffered
+        ASSERT_EQ(store->metricCount(run), int64_t(0)); // still buffered
         m.step = 9;
         recorder.onStep(m); // 50 rows: a batch
         for (int i = 0; i < 200 && store->metricCount(run) < 50; ++i)
             usleep(10000);
-        VERIFY_EQ(store->metricCount(run), int64_t(50));
+        ASSERT_EQ(store->metricCount(run), int64_t(50));
         EpochMetrics epoch;
         epoch.step = 9;
         epoch.meanLoss = 3.5;
@@ -589,34 +589,34 @@ SWAV_TEST(RecorderCommitsInBatchesAndRecordsTheWholeRun) {
         recorder.onCheckpoint({checkpoint, 1, 10, 16, {}});
         recorder.setPaused(true);
         recorder.flush();
-        VERIFY(store->run(run)->status == RunState::Paused);
+        ASSERT_TRUE(store->run(run)->status == RunState::Paused);
         recorder.setPaused(false);
         RunOutcome outcome;
         outcome.message = "finished 1 epochs";
         recorder.onFinished(outcome);
-        VERIFY(recorder.firstError().empty());
+        ASSERT_TRUE(recorder.firstError().empty());
     }
     const auto record = store->run(run);
-    VERIFY(record->status == RunState::Finished);
-    VERIFY_EQ(record->message, std::string("finished 1 epochs"));
-    VERIFY_EQ(store->metricCount(run, "loss"), int64_t(10));
-    VERIFY_EQ(store->metricCount(run, "epoch/knn_accuracy"), int64_t(1));
-    VERIFY_EQ(store->histogram(run, "prototype_usage", 0), (std::vector<int64_t>{5, 0, 7}));
+    ASSERT_TRUE(record->status == RunState::Finished);
+    ASSERT_EQ(record->message, std::string("finished 1 epochs"));
+    ASSERT_EQ(store->metricCount(run, "loss"), int64_t(10));
+    ASSERT_EQ(store->metricCount(run, "epoch/knn_accuracy"), int64_t(1));
+    ASSERT_EQ(store->histogram(run, "prototype_usage", 0), (std::vector<int64_t>{5, 0, 7}));
     const auto checkpoints = store->checkpoints(run);
-    VERIFY_EQ(checkpoints.size(), size_t(1));
-    VERIFY_EQ(checkpoints[0].sha256, sha256Hex("checkpoint bytes"));
-    VERIFY_EQ(checkpoints[0].step, int64_t(10));
+    ASSERT_EQ(checkpoints.size(), size_t(1));
+    ASSERT_EQ(checkpoints[0].sha256, sha256Hex("checkpoint bytes"));
+    ASSERT_EQ(checkpoints[0].step, int64_t(10));
 }
 
-SWAV_TEST(RecorderRefusesAMissingRun) {
+TEST(Store, RecorderRefusesAMissingRun) {
     test::TempDir dir;
     openStore(dir.file("runs.db")).reset();
-    VERIFY_THROWS_WITH(RunRecorder(dir.file("runs.db"), 7), "no run with id 7");
+    ASSERT_THROWS_WITH(RunRecorder(dir.file("runs.db"), 7), "no run with id 7");
 }
 
 // Issue 14: a stored run is read back as its trainer reported it, a little more at each poll,
 // and starts over when a resume rewrote steps already read.
-SWAV_TEST(RunReplayReadsWhatTheRecorderWroteOnceAndInOrder) {
+TEST(Store, RunReplayReadsWhatTheRecorderWroteOnceAndInOrder) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const int64_t run = newRun(*store, "followed");
@@ -626,7 +626,7 @@ SWAV_TEST(RunReplayReadsWhatTheRecorderWroteOnceAndInOrder) {
     config.swav.epochQueueStarts = 1;
     config.model.head.outputDim = 16;
     RunReplay replay(run, config);
-    VERIFY(replay.readNew(*store).steps.empty());
+    ASSERT_TRUE(replay.readNew(*store).steps.empty());
 
     auto step = [](int64_t s) {
         StepMetrics m;
@@ -653,29 +653,29 @@ SWAV_TEST(RunReplayReadsWhatTheRecorderWroteOnceAndInOrder) {
             recorder.onStep(step(s));
         recorder.onEpoch(epoch(0, {6, 0, 4}));
         recorder.flush();
-        VERIFY(recorder.firstError().empty());
+        ASSERT_TRUE(recorder.firstError().empty());
     }
     StoredProgress first = replay.readNew(*store);
-    VERIFY(!first.restarted);
-    VERIFY_EQ(first.steps.size(), size_t(7));
+    ASSERT_TRUE(!first.restarted);
+    ASSERT_EQ(first.steps.size(), size_t(7));
     for (size_t i = 0; i < first.steps.size(); ++i) {
         const StepMetrics& m = first.steps[i];
-        VERIFY_EQ(m.step, int64_t(i));
-        VERIFY_NEAR(m.loss, step(int64_t(i)).loss, 1e-12);
-        VERIFY_NEAR(m.lr, step(int64_t(i)).lr, 1e-12);
-        VERIFY_NEAR(m.imagesPerSecond, step(int64_t(i)).imagesPerSecond, 1e-12);
-        VERIFY_EQ(m.prototypesFrozen, i < 3);
-        VERIFY_EQ(m.queueActive, m.epoch >= 1);
+        ASSERT_EQ(m.step, int64_t(i));
+        ASSERT_NEAR(m.loss, step(int64_t(i)).loss, 1e-12);
+        ASSERT_NEAR(m.lr, step(int64_t(i)).lr, 1e-12);
+        ASSERT_NEAR(m.imagesPerSecond, step(int64_t(i)).imagesPerSecond, 1e-12);
+        ASSERT_EQ(m.prototypesFrozen, i < 3);
+        ASSERT_EQ(m.queueActive, m.epoch >= 1);
     }
-    VERIFY_EQ(first.epochs.size(), size_t(1));
-    VERIFY_EQ(first.epochs[0].prototypeUsage, (std::vector<int64_t>{6, 0, 4}));
-    VERIFY_NEAR(first.epochs[0].knnAccuracy, 0.5, 1e-12);
-    VERIFY_NEAR(first.epochs[0].meanLoss, 4.0, 1e-12);
-    VERIFY_EQ(first.epochs[0].emptyPrototypes, 1);
-    VERIFY_NEAR(first.epochs[0].embeddingStdReference, 0.25, 1e-12);
+    ASSERT_EQ(first.epochs.size(), size_t(1));
+    ASSERT_EQ(first.epochs[0].prototypeUsage, (std::vector<int64_t>{6, 0, 4}));
+    ASSERT_NEAR(first.epochs[0].knnAccuracy, 0.5, 1e-12);
+    ASSERT_NEAR(first.epochs[0].meanLoss, 4.0, 1e-12);
+    ASSERT_EQ(first.epochs[0].emptyPrototypes, 1);
+    ASSERT_NEAR(first.epochs[0].embeddingStdReference, 0.25, 1e-12);
     // Nothing new: nothing returned twice.
     const StoredProgress again = replay.readNew(*store);
-    VERIFY(again.steps.empty() && again.epochs.empty());
+    ASSERT_TRUE(again.steps.empty() && again.epochs.empty());
 
     // Epoch 1's metrics before its histogram: its steps now, the epoch once the counts exist.
     std::vector<MetricPoint> points;
@@ -684,29 +684,29 @@ SWAV_TEST(RunReplayReadsWhatTheRecorderWroteOnceAndInOrder) {
     points.push_back({"epoch/loss", 9, 1, 3.0, 0.0});
     store->appendMetrics(run, points);
     const StoredProgress partial = replay.readNew(*store);
-    VERIFY_EQ(partial.steps.size(), size_t(3));
-    VERIFY_EQ(partial.steps.front().step, int64_t(7));
-    VERIFY(partial.epochs.empty());
+    ASSERT_EQ(partial.steps.size(), size_t(3));
+    ASSERT_EQ(partial.steps.front().step, int64_t(7));
+    ASSERT_TRUE(partial.epochs.empty());
     store->putHistogram(run, 1, "prototype_usage", {1, 2, 7});
     const StoredProgress complete = replay.readNew(*store);
-    VERIFY(complete.steps.empty());
-    VERIFY_EQ(complete.epochs.size(), size_t(1));
-    VERIFY_EQ(complete.epochs[0].epoch, 1);
-    VERIFY_EQ(complete.epochs[0].prototypeUsage, (std::vector<int64_t>{1, 2, 7}));
-    VERIFY(complete.epochs[0].queueActive);
+    ASSERT_TRUE(complete.steps.empty());
+    ASSERT_EQ(complete.epochs.size(), size_t(1));
+    ASSERT_EQ(complete.epochs[0].epoch, 1);
+    ASSERT_EQ(complete.epochs[0].prototypeUsage, (std::vector<int64_t>{1, 2, 7}));
+    ASSERT_TRUE(complete.epochs[0].queueActive);
 
     // A resume from the end of epoch 0 drops steps 5.. and epoch 1: the replay starts over.
     store->truncateMetrics(run, 5, 1);
     const StoredProgress restarted = replay.readNew(*store);
-    VERIFY(restarted.restarted);
-    VERIFY_EQ(restarted.steps.size(), size_t(5));
-    VERIFY_EQ(restarted.epochs.size(), size_t(1));
-    VERIFY_EQ(restarted.epochs[0].epoch, 0);
+    ASSERT_TRUE(restarted.restarted);
+    ASSERT_EQ(restarted.steps.size(), size_t(5));
+    ASSERT_EQ(restarted.epochs.size(), size_t(1));
+    ASSERT_EQ(restarted.epochs[0].epoch, 0);
 }
 
 // Issue 14: the run list carries each run's newest kNN and linear results; a damaged result
 // counts as none instead of failing the list.
-SWAV_TEST(RunListCarriesTheNewestEvaluations) {
+TEST(Store, RunListCarriesTheNewestEvaluations) {
     test::TempDir dir;
     auto store = openStore(dir.file("runs.db"));
     const int64_t evaluated = newRun(*store, "evaluated");
@@ -716,18 +716,18 @@ SWAV_TEST(RunListCarriesTheNewestEvaluations) {
     store->addEvaluation(evaluated, "", "knn", R"({"knn": {"trained": 0.625}})");
     store->addEvaluation(evaluated, "", "knn", "not json {");
     const auto runs = store->listRuns();
-    VERIFY_EQ(runs.size(), size_t(2));
+    ASSERT_EQ(runs.size(), size_t(2));
     for (const auto& entry : runs) {
         if (entry.run.id == evaluated) {
-            VERIFY_NEAR(entry.evaluation.knn, 0.625, 1e-12);
-            VERIFY_NEAR(entry.evaluation.linear, 0.75, 1e-12);
+            ASSERT_NEAR(entry.evaluation.knn, 0.625, 1e-12);
+            ASSERT_NEAR(entry.evaluation.linear, 0.75, 1e-12);
         } else {
-            VERIFY_EQ(entry.run.id, untouched);
-            VERIFY_EQ(entry.evaluation.knn, -1.0);
-            VERIFY_EQ(entry.evaluation.linear, -1.0);
+            ASSERT_EQ(entry.run.id, untouched);
+            ASSERT_EQ(entry.evaluation.knn, -1.0);
+            ASSERT_EQ(entry.evaluation.linear, -1.0);
         }
     }
     const std::string csv = dir.file("runs.csv");
     store->exportRunsCsv(runs, {}, csv);
-    VERIFY(readAll(csv).find(",0.625,0.75\n") != std::string::npos);
+    ASSERT_TRUE(readAll(csv).find(",0.625,0.75\n") != std::string::npos);
 }

@@ -77,9 +77,9 @@ double referenceLoss(const Matrix& codes, const Matrix& scores, double temperatu
 
 } // namespace
 
-SWAV_TEST(SinkhornMatchesTheAuthorsFormulaOnReferenceScores) {
+TEST(Swav, SinkhornMatchesTheAuthorsFormulaOnReferenceScores) {
     std::ifstream file(swav::test::sourceDir() + "/data/sinkhorn_reference.json");
-    VERIFY_MSG(file, "tests/data/sinkhorn_reference.json is missing");
+    ASSERT_TRUE(file) << "tests/data/sinkhorn_reference.json is missing";
     const auto reference = nlohmann::json::parse(file);
     int cases = 0;
     for (const auto& c : reference["cases"]) {
@@ -88,47 +88,47 @@ SWAV_TEST(SinkhornMatchesTheAuthorsFormulaOnReferenceScores) {
         auto expected = at::tensor(c["codes"].get<std::vector<float>>()).view({b, k});
         auto codes = sinkhornCodes(scores, c["eps"].get<double>(), c["iters"].get<int>());
         const double diff = (codes - expected).abs().max().item<double>();
-        VERIFY_MSG(diff <= 1e-6, "case " << cases << " (B " << b << ", K " << k
-                                         << "): max abs difference " << diff);
+        ASSERT_TRUE(diff <= 1e-6) << "case " << cases << " (B " << b << ", K " << k
+                                  << "): max abs difference " << diff;
         ++cases;
     }
-    VERIFY(cases >= 1);
+    ASSERT_TRUE(cases >= 1);
 }
 
-SWAV_TEST(SinkhornRowsSumToOneAndColumnsApproachEqualPartition) {
+TEST(Swav, SinkhornRowsSumToOneAndColumnsApproachEqualPartition) {
     const int64_t b = 256, k = 32;
     auto codes = sinkhornCodes(randomScores(b, k, 1), 0.05, 3);
-    VERIFY(codes.sizes() == at::IntArrayRef({b, k}));
-    VERIFY(codes.scalar_type() == at::kFloat);
-    VERIFY((codes.sum(1) - 1).abs().max().item<double>() < 1e-5);
+    ASSERT_TRUE(codes.sizes() == at::IntArrayRef({b, k}));
+    ASSERT_TRUE(codes.scalar_type() == at::kFloat);
+    ASSERT_TRUE((codes.sum(1) - 1).abs().max().item<double>() < 1e-5);
     // The prototype marginals (column sums) approach B/K as the iterations go on.
     double previous = 1e9;
     for (const int iterations : {1, 3, 10, 50}) {
         auto q = sinkhornCodes(randomScores(b, k, 1), 0.05, iterations);
         const double deviation = (q.sum(0) / (double(b) / k) - 1).abs().max().item<double>();
-        VERIFY_MSG(deviation < previous, iterations << " iterations: deviation " << deviation);
+        ASSERT_TRUE(deviation < previous) << iterations << " iterations: deviation " << deviation;
         previous = deviation;
     }
-    VERIFY_MSG(previous < 1e-3, "after 50 iterations the deviation is " << previous);
-    VERIFY(codes.min().item<double>() >= 0);
+    ASSERT_TRUE(previous < 1e-3) << "after 50 iterations the deviation is " << previous;
+    ASSERT_TRUE(codes.min().item<double>() >= 0);
 }
 
-SWAV_TEST(SinkhornIgnoresAConstantAddedToEveryScore) {
+TEST(Swav, SinkhornIgnoresAConstantAddedToEveryScore) {
     auto scores = randomScores(64, 10, 2) * 0.5;
     auto a = sinkhornCodes(scores, 0.05, 3);
     auto b = sinkhornCodes(scores + 0.3, 0.05, 3);
-    VERIFY((a - b).abs().max().item<double>() < 1e-5);
+    ASSERT_TRUE((a - b).abs().max().item<double>() < 1e-5);
 }
 
-SWAV_TEST(SinkhornRunsInFp32ForHalfInputs) {
+TEST(Swav, SinkhornRunsInFp32ForHalfInputs) {
     auto scores = randomScores(32, 8, 3);
     auto fromHalf = sinkhornCodes(scores.to(at::kBFloat16), 0.05, 3);
-    VERIFY(fromHalf.scalar_type() == at::kFloat);
-    VERIFY(at::isfinite(fromHalf).all().item<bool>());
-    VERIFY((fromHalf.sum(1) - 1).abs().max().item<double>() < 1e-5);
+    ASSERT_TRUE(fromHalf.scalar_type() == at::kFloat);
+    ASSERT_TRUE(at::isfinite(fromHalf).all().item<bool>());
+    ASSERT_TRUE((fromHalf.sum(1) - 1).abs().max().item<double>() < 1e-5);
 }
 
-SWAV_TEST(LossEqualsAPlainArithmeticDerivationForTwoCropsThreePrototypes) {
+TEST(Swav, LossEqualsAPlainArithmeticDerivationForTwoCropsThreePrototypes) {
     // The expected values come from referenceCodes / referenceLoss above: the authors'
     // formula in doubles and loops, no tensor library. For these scores they are codes crop 0 =
     // [[0.499997, 0.000006, 0.499997], [0.000181, 0.999637, 0.000181]] and a loss of 3.27318.
@@ -144,28 +144,28 @@ SWAV_TEST(LossEqualsAPlainArithmeticDerivationForTwoCropsThreePrototypes) {
     const double expected = (referenceLoss(codes0, crop1, config.temperature) +
                              referenceLoss(codes1, crop0, config.temperature)) /
                             2;
-    VERIFY_NEAR(expected, 3.27318, 1e-5); // the derivation itself, against the figure above
-    VERIFY_NEAR(codes0[1][1], 0.999637, 1e-6);
+    ASSERT_NEAR(expected, 3.27318, 1e-5); // the derivation itself, against the figure above
+    ASSERT_NEAR(codes0[1][1], 0.999637, 1e-6);
 
     std::vector<float> flat;
     for (const auto& row : rows)
         flat.insert(flat.end(), row.begin(), row.end());
     auto scores = at::tensor(flat).view({4, 3});
     auto out = swavLoss(scores, at::zeros({4, 2}), 2, config, nullptr, at::zeros({3, 2}));
-    VERIFY_NEAR(out.loss.item<double>(), expected, 1e-5);
-    VERIFY_EQ(out.codes.size(), size_t(2));
+    ASSERT_NEAR(out.loss.item<double>(), expected, 1e-5);
+    ASSERT_EQ(out.codes.size(), size_t(2));
     for (size_t i = 0; i < 2; ++i)
         for (size_t k = 0; k < 3; ++k) {
-            VERIFY_NEAR(
+            ASSERT_NEAR(
                 out.codes[0][static_cast<int64_t>(i)][static_cast<int64_t>(k)].item<double>(),
                 codes0[i][k], 1e-5);
-            VERIFY_NEAR(
+            ASSERT_NEAR(
                 out.codes[1][static_cast<int64_t>(i)][static_cast<int64_t>(k)].item<double>(),
                 codes1[i][k], 1e-5);
         }
 }
 
-SWAV_TEST(GradientsDoNotFlowIntoTheCodes) {
+TEST(Swav, GradientsDoNotFlowIntoTheCodes) {
     // With 2 crops and one assignment crop, the gradient w.r.t. the assignment crop's scores
     // must be zero: its codes are constants and it is not a prediction crop.
     auto scores = randomScores(2 * 8, 5, 4).requires_grad_(true);
@@ -174,33 +174,33 @@ SWAV_TEST(GradientsDoNotFlowIntoTheCodes) {
     auto out = swavLoss(scores, at::zeros({16, 2}), 8, config, nullptr, at::zeros({5, 2}));
     out.loss.backward();
     auto grad = scores.grad();
-    VERIFY_EQ(grad.slice(0, 0, 8).abs().max().item<double>(), 0.0);
-    VERIFY(grad.slice(0, 8, 16).abs().max().item<double>() > 0);
-    VERIFY(!out.codes[0].requires_grad());
+    ASSERT_EQ(grad.slice(0, 0, 8).abs().max().item<double>(), 0.0);
+    ASSERT_TRUE(grad.slice(0, 8, 16).abs().max().item<double>() > 0);
+    ASSERT_TRUE(!out.codes[0].requires_grad());
     // Gradient of the prediction crop equals (softmax - q) / (tau * B), as for cross-entropy.
     auto predicted = at::softmax(scores.detach().slice(0, 8, 16) / 0.1, 1);
     auto expected = (predicted - out.codes[0]) / (0.1 * 8);
-    VERIFY((grad.slice(0, 8, 16) - expected).abs().max().item<double>() < 1e-5);
+    ASSERT_TRUE((grad.slice(0, 8, 16) - expected).abs().max().item<double>() < 1e-5);
 }
 
-SWAV_TEST(QueueIsFifoNewestFirstAndCountsFill) {
+TEST(Swav, QueueIsFifoNewestFirstAndCountsFill) {
     EmbeddingQueue queue(2, 6, 3, at::kCPU);
-    VERIFY(queue.exists() && !queue.full());
+    ASSERT_TRUE(queue.exists() && !queue.full());
     auto batch = [](float base) { return at::arange(6, at::kFloat).view({2, 3}) + base; };
     queue.push({batch(0), batch(100)});
-    VERIFY_EQ(queue.filled(), int64_t(2));
+    ASSERT_EQ(queue.filled(), int64_t(2));
     queue.push({batch(10), batch(110)});
     queue.push({batch(20), batch(120)});
-    VERIFY(queue.full());
+    ASSERT_TRUE(queue.full());
     // Newest first: rows 0-1 from the last push, rows 4-5 from the first.
-    VERIFY(at::equal(queue.rows(0).slice(0, 0, 2), batch(20)));
-    VERIFY(at::equal(queue.rows(0).slice(0, 4, 6), batch(0)));
-    VERIFY(at::equal(queue.rows(1).slice(0, 2, 4), batch(110)));
+    ASSERT_TRUE(at::equal(queue.rows(0).slice(0, 0, 2), batch(20)));
+    ASSERT_TRUE(at::equal(queue.rows(0).slice(0, 4, 6), batch(0)));
+    ASSERT_TRUE(at::equal(queue.rows(1).slice(0, 2, 4), batch(110)));
     queue.push({batch(30), batch(130)});
-    VERIFY(at::equal(queue.rows(0).slice(0, 4, 6), batch(10))); // oldest dropped
+    ASSERT_TRUE(at::equal(queue.rows(0).slice(0, 4, 6), batch(10))); // oldest dropped
 }
 
-SWAV_TEST(FullQueueIsRescoredWithCurrentPrototypesAndPrepended) {
+TEST(Swav, FullQueueIsRescoredWithCurrentPrototypesAndPrepended) {
     const int64_t b = 4, k = 3, d = 2;
     at::manual_seed(5);
     auto embeddings = at::randn({2 * b, d});
@@ -216,56 +216,56 @@ SWAV_TEST(FullQueueIsRescoredWithCurrentPrototypesAndPrepended) {
     stored = stored / stored.norm(2, 1, true);
     queue.restore(stored.unsqueeze(0).clone(), 8);
     auto out = swavLoss(scores, embeddings, b, config, &queue, prototypes);
-    VERIFY(out.queueUsed);
+    ASSERT_TRUE(out.queueUsed);
     // Expected: Sinkhorn over [queue scores; batch scores] with the queue rescored now.
     auto joint = at::cat({at::mm(stored, prototypes.t()), scores.slice(0, 0, b)}, 0);
     auto expected = sinkhornCodes(joint, config.epsilon, 3).slice(0, 8, 8 + b);
-    VERIFY((out.codes[0] - expected).abs().max().item<double>() < 1e-6);
+    ASSERT_TRUE((out.codes[0] - expected).abs().max().item<double>() < 1e-6);
     // Without the queue the codes differ.
     auto alone = sinkhornCodes(scores.slice(0, 0, b), config.epsilon, 3);
-    VERIFY((out.codes[0] - alone).abs().max().item<double>() > 1e-4);
+    ASSERT_TRUE((out.codes[0] - alone).abs().max().item<double>() > 1e-4);
     // The batch embeddings of the assignment crop were pushed to the front.
-    VERIFY(at::equal(queue.rows(0).slice(0, 0, b), embeddings.slice(0, 0, b)));
+    ASSERT_TRUE(at::equal(queue.rows(0).slice(0, 0, b), embeddings.slice(0, 0, b)));
 }
 
-SWAV_TEST(QueueNotUsedUntilFull) {
+TEST(Swav, QueueNotUsedUntilFull) {
     const int64_t b = 4;
     auto scores = randomScores(2 * b, 3, 6);
     SwavConfig config;
     EmbeddingQueue queue(2, 8, 16, at::kCPU);
     auto out = swavLoss(scores, at::randn({2 * b, 16}), b, config, &queue, at::randn({3, 16}));
-    VERIFY(!out.queueUsed);
-    VERIFY_EQ(queue.filled(), b);
+    ASSERT_TRUE(!out.queueUsed);
+    ASSERT_EQ(queue.filled(), b);
     auto alone = sinkhornCodes(scores.slice(0, 0, b), config.epsilon, 3);
-    VERIFY((out.codes[0] - alone).abs().max().item<double>() < 1e-7);
+    ASSERT_TRUE((out.codes[0] - alone).abs().max().item<double>() < 1e-7);
 }
 
-SWAV_TEST(SinkhornTraceEndsAtTheCodesAndEachStepEnforcesItsMarginal) {
+TEST(Swav, SinkhornTraceEndsAtTheCodesAndEachStepEnforcesItsMarginal) {
     const auto scores = randomScores(24, 10, 8);
     const auto trace = sinkhornTrace(scores, 0.05, 3);
-    VERIFY(at::equal(trace.codes, sinkhornCodes(scores, 0.05, 3)));
-    VERIFY(at::allclose(trace.exponentiated, at::exp(scores / 0.05)));
-    VERIFY_EQ(trace.steps.size(), size_t(7)); // start, then prototypes and samples x 3
-    VERIFY(trace.steps[0].kind == SinkhornStep::Kind::Start);
-    VERIFY_NEAR(trace.steps[0].q.sum().item<double>(), 1.0, 1e-5);
+    ASSERT_TRUE(at::equal(trace.codes, sinkhornCodes(scores, 0.05, 3)));
+    ASSERT_TRUE(at::allclose(trace.exponentiated, at::exp(scores / 0.05)));
+    ASSERT_EQ(trace.steps.size(), size_t(7)); // start, then prototypes and samples x 3
+    ASSERT_TRUE(trace.steps[0].kind == SinkhornStep::Kind::Start);
+    ASSERT_NEAR(trace.steps[0].q.sum().item<double>(), 1.0, 1e-5);
     for (size_t i = 1; i < trace.steps.size(); ++i) {
         const auto& step = trace.steps[i];
-        VERIFY_EQ(step.iteration, int((i + 1) / 2));
+        ASSERT_EQ(step.iteration, int((i + 1) / 2));
         if (step.kind == SinkhornStep::Kind::Prototypes) {
-            VERIFY((step.prototypeMass - 1.0 / 10).abs().max().item<double>() < 1e-6);
+            ASSERT_TRUE((step.prototypeMass - 1.0 / 10).abs().max().item<double>() < 1e-6);
         } else {
-            VERIFY(step.kind == SinkhornStep::Kind::Samples);
-            VERIFY((step.sampleMass - 1.0 / 24).abs().max().item<double>() < 1e-6);
+            ASSERT_TRUE(step.kind == SinkhornStep::Kind::Samples);
+            ASSERT_TRUE((step.sampleMass - 1.0 / 24).abs().max().item<double>() < 1e-6);
         }
-        VERIFY(at::allclose(step.prototypeMass, step.q.sum(0)));
+        ASSERT_TRUE(at::allclose(step.prototypeMass, step.q.sum(0)));
     }
     // The last iterate, scaled by B, is the codes.
-    VERIFY(at::allclose(trace.steps.back().q * 24, trace.codes, 1e-5, 1e-7));
+    ASSERT_TRUE(at::allclose(trace.steps.back().q * 24, trace.codes, 1e-5, 1e-7));
     // The sample marginal was not yet exact after the first prototype step.
-    VERIFY((trace.steps[1].sampleMass - 1.0 / 24).abs().max().item<double>() > 1e-4);
+    ASSERT_TRUE((trace.steps[1].sampleMass - 1.0 / 24).abs().max().item<double>() > 1e-4);
 }
 
-SWAV_TEST(SwappedPredictionTableAveragesToTheLoss) {
+TEST(Swav, SwappedPredictionTableAveragesToTheLoss) {
     SwavConfig config;
     config.cropsForAssign = {0, 1};
     const int64_t batch = 16, crops = 4, k = 12;
@@ -273,20 +273,20 @@ SWAV_TEST(SwappedPredictionTableAveragesToTheLoss) {
     const auto embeddings = at::randn({batch * crops, 16});
     const auto loss = swavLoss(scores, embeddings, batch, config, nullptr, at::randn({k, 16}));
     const auto table = swappedPrediction(scores, batch, config);
-    VERIFY_NEAR(table.imageLoss.mean().item<double>(), loss.loss.item<double>(), 1e-6);
-    VERIFY(table.crossEntropy.sizes() == at::IntArrayRef({batch, 2, crops}));
-    VERIFY(at::isnan(table.crossEntropy.select(1, 0).select(1, 0)).all().item<bool>());
-    VERIFY(at::isnan(table.crossEntropy.select(1, 1).select(1, 1)).all().item<bool>());
-    VERIFY(!at::isnan(table.crossEntropy.select(1, 0).select(1, 1)).any().item<bool>());
-    VERIFY(at::allclose(table.codes[1], loss.codes[1]));
+    ASSERT_NEAR(table.imageLoss.mean().item<double>(), loss.loss.item<double>(), 1e-6);
+    ASSERT_TRUE(table.crossEntropy.sizes() == at::IntArrayRef({batch, 2, crops}));
+    ASSERT_TRUE(at::isnan(table.crossEntropy.select(1, 0).select(1, 0)).all().item<bool>());
+    ASSERT_TRUE(at::isnan(table.crossEntropy.select(1, 1).select(1, 1)).all().item<bool>());
+    ASSERT_TRUE(!at::isnan(table.crossEntropy.select(1, 0).select(1, 1)).any().item<bool>());
+    ASSERT_TRUE(at::allclose(table.codes[1], loss.codes[1]));
     // One cell by hand: image 5, code of crop 1, prediction of crop 3.
     const auto q = table.codes[1][5];
     const auto logP = at::log_softmax(scores[3 * batch + 5] / config.temperature, 0);
-    VERIFY_NEAR(table.crossEntropy[5][1][3].item<double>(), -(q * logP).sum().item<double>(), 1e-5);
-    VERIFY(at::allclose(table.predictions.sum(2), at::ones({crops, batch})));
+    ASSERT_NEAR(table.crossEntropy[5][1][3].item<double>(), -(q * logP).sum().item<double>(), 1e-5);
+    ASSERT_TRUE(at::allclose(table.predictions.sum(2), at::ones({crops, batch})));
 }
 
-SWAV_TEST(SoftmaxAssignmentDropsTheEqualPartition) {
+TEST(Swav, SoftmaxAssignmentDropsTheEqualPartition) {
     // Scores that all favour prototype 0: Sinkhorn still spreads the batch, softmax does not.
     auto scores = randomScores(32, 8, 5) * 0.2;
     scores.select(1, 0).add_(0.5);
@@ -294,9 +294,9 @@ SWAV_TEST(SoftmaxAssignmentDropsTheEqualPartition) {
     const auto balanced = assignmentCodes(scores, config);
     config.assignment = "softmax";
     const auto greedy = assignmentCodes(scores, config);
-    VERIFY(at::allclose(greedy, at::softmax(scores / config.epsilon, 1)));
+    ASSERT_TRUE(at::allclose(greedy, at::softmax(scores / config.epsilon, 1)));
     const double balancedShare = balanced.select(1, 0).sum().item<double>() / 32;
     const double greedyShare = greedy.select(1, 0).sum().item<double>() / 32;
-    VERIFY_MSG(balancedShare < 0.2, "Sinkhorn gives prototype 0 " << balancedShare);
-    VERIFY_MSG(greedyShare > 0.9, "softmax gives prototype 0 " << greedyShare);
+    ASSERT_TRUE(balancedShare < 0.2) << "Sinkhorn gives prototype 0 " << balancedShare;
+    ASSERT_TRUE(greedyShare > 0.9) << "softmax gives prototype 0 " << greedyShare;
 }

@@ -5,8 +5,8 @@
 #include "TestHarness.h"
 
 #include "eval/Features.h"
-#include "eval/TorchInterop.h"
-#include "train/Checkpoint.h"
+#include "model/WeightInterop.h"
+#include "runtime/Checkpoint.h"
 #include "util/Sha256.h"
 #include "util/TorchFile.h"
 
@@ -55,18 +55,18 @@ CheckpointState smallCheckpoint() {
 
 } // namespace
 
-SWAV_TEST(TensorViewsAreRebuiltFromTheirStorage) {
+TEST(TorchFile, TensorViewsAreRebuiltFromTheirStorage) {
     TempDir dir;
     writeOneTensor(dir.file("view.pt"), 6, 1, {2, 2}, {3, 1}, floats({0, 1, 2, 3, 4, 5}));
     const TorchFile file = readTorchFile(dir.file("view.pt"));
     const auto tensors = tensorsOf(file, *file.root);
-    VERIFY_EQ(tensors.size(), size_t(1));
+    ASSERT_EQ(tensors.size(), size_t(1));
     const at::Tensor& w = tensors.at("w");
-    VERIFY_EQ(w.sizes().vec(), (std::vector<int64_t>{2, 2}));
-    VERIFY(at::equal(w, at::tensor({1.f, 2.f, 4.f, 5.f}).reshape({2, 2})));
+    ASSERT_EQ(w.sizes().vec(), (std::vector<int64_t>{2, 2}));
+    ASSERT_TRUE(at::equal(w, at::tensor({1.f, 2.f, 4.f, 5.f}).reshape({2, 2})));
 }
 
-SWAV_TEST(LibTorchPickleSaveArchivesAreRead) {
+TEST(TorchFile, LibTorchPickleSaveArchivesAreRead) {
     TempDir dir;
     c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
     root.insert("text", std::string("hello"));
@@ -82,18 +82,18 @@ SWAV_TEST(LibTorchPickleSaveArchivesAreRead) {
     writeAll(dir.file("saved.pt"), std::string(bytes.begin(), bytes.end()));
 
     const TorchFile file = readTorchFile(dir.file("saved.pt"));
-    VERIFY_EQ(file.root->find("text")->text, std::string("hello"));
-    VERIFY_EQ(file.root->find("count")->integer, int64_t(-7));
-    VERIFY_EQ(file.root->find("big")->integer, int64_t(1) << 40);
-    VERIFY_NEAR(file.root->find("ratio")->real, 0.25, 0);
-    VERIFY(file.root->find("nothing")->kind == pickle::Kind::None);
+    ASSERT_EQ(file.root->find("text")->text, std::string("hello"));
+    ASSERT_EQ(file.root->find("count")->integer, int64_t(-7));
+    ASSERT_EQ(file.root->find("big")->integer, int64_t(1) << 40);
+    ASSERT_NEAR(file.root->find("ratio")->real, 0.25, 0);
+    ASSERT_TRUE(file.root->find("nothing")->kind == pickle::Kind::None);
     const auto read = tensorsOf(file, *file.root->find("tensors"));
-    VERIFY(at::equal(read.at("a"), at::arange(12, at::kLong).reshape({3, 4})));
-    VERIFY(read.at("b").scalar_type() == at::kBFloat16);
+    ASSERT_TRUE(at::equal(read.at("a"), at::arange(12, at::kLong).reshape({3, 4})));
+    ASSERT_TRUE(read.at("b").scalar_type() == at::kBFloat16);
 }
 
 // Each body crashed torch::pickle_load (SIGSEGV / SIGBUS) or the earlier reader.
-SWAV_TEST(MalformedPicklesAreErrorsNamingTheFile) {
+TEST(TorchFile, MalformedPicklesAreErrorsNamingTheFile) {
     TempDir dir;
     const std::vector<std::pair<std::string, std::string>> cases{
         {"N\x87.", "stack underflow"},              // TUPLE3 with one item on the stack
@@ -116,15 +116,15 @@ SWAV_TEST(MalformedPicklesAreErrorsNamingTheFile) {
     for (size_t i = 0; i < cases.size(); ++i) {
         const std::string path = dir.file("case" + std::to_string(i) + ".pt");
         writeTorchArchive(path, cases[i].first, {});
-        VERIFY_THROWS_WITH(readTorchFile(path), path);
-        VERIFY_THROWS_WITH(readTorchFile(path), cases[i].second);
-        VERIFY_THROWS_WITH(loadCheckpoint(path), path);
-        VERIFY_THROWS_WITH(loadStateDict(path), path);
+        ASSERT_THROWS_WITH(readTorchFile(path), path);
+        ASSERT_THROWS_WITH(readTorchFile(path), cases[i].second);
+        ASSERT_THROWS_WITH(loadCheckpoint(path), path);
+        ASSERT_THROWS_WITH(loadStateDict(path), path);
     }
 }
 
 // 10^6 nested tuples, lists or dicts overflowed the stack while being read or destroyed.
-SWAV_TEST(DeepNestingIsRefusedWithoutRecursion) {
+TEST(TorchFile, DeepNestingIsRefusedWithoutRecursion) {
     TempDir dir;
     const size_t depth = 1000000;
     const std::vector<std::string> bodies{
@@ -141,12 +141,12 @@ SWAV_TEST(DeepNestingIsRefusedWithoutRecursion) {
     for (size_t i = 0; i < bodies.size(); ++i) {
         const std::string path = dir.file("deep" + std::to_string(i) + ".pt");
         writeTorchArchive(path, bodies[i], {});
-        VERIFY_THROWS_WITH(readTorchFile(path), "nested deeper than");
-        VERIFY_THROWS_WITH(loadStateDict(path), "nested deeper than");
+        ASSERT_THROWS_WITH(readTorchFile(path), "nested deeper than");
+        ASSERT_THROWS_WITH(loadStateDict(path), "nested deeper than");
     }
 }
 
-SWAV_TEST(TensorsReachingOutsideTheirStorageAreRefused) {
+TEST(TorchFile, TensorsReachingOutsideTheirStorageAreRefused) {
     TempDir dir;
     const std::string six = floats({0, 1, 2, 3, 4, 5});
     struct Case {
@@ -168,67 +168,67 @@ SWAV_TEST(TensorsReachingOutsideTheirStorageAreRefused) {
         const auto& c = cases[i];
         const std::string path = dir.file("geometry" + std::to_string(i) + ".pt");
         writeOneTensor(path, c.numel, c.offset, c.sizes, c.strides, c.data);
-        VERIFY_THROWS_WITH(readTorchFile(path), c.message);
-        VERIFY_THROWS_WITH(loadStateDict(path), path);
+        ASSERT_THROWS_WITH(readTorchFile(path), c.message);
+        ASSERT_THROWS_WITH(loadStateDict(path), path);
     }
     // An empty tensor of an empty storage is fine.
     writeOneTensor(dir.file("empty.pt"), 0, 0, {0, 3}, {3, 1}, "");
-    VERIFY_EQ(loadStateDict(dir.file("empty.pt")).at("w").numel(), int64_t(0));
+    ASSERT_EQ(loadStateDict(dir.file("empty.pt")).at("w").numel(), int64_t(0));
 }
 
 // A 310-byte file claiming 10^9 elements grew the process to 4 GB before failing.
-SWAV_TEST(StoragesMustHoldTheBytesTheyDeclare) {
+TEST(TorchFile, StoragesMustHoldTheBytesTheyDeclare) {
     TempDir dir;
     writeOneTensor(dir.file("claims.pt"), 1000000000, 0, {1000000000}, {1}, floats({1, 2, 3}));
-    VERIFY_THROWS_WITH(readTorchFile(dir.file("claims.pt")), "holds 12 bytes but its float32");
+    ASSERT_THROWS_WITH(readTorchFile(dir.file("claims.pt")), "holds 12 bytes but its float32");
     writeOneTensor(dir.file("short.pt"), 6, 0, {6}, {1}, floats({1, 2, 3}));
-    VERIFY_THROWS_WITH(readTorchFile(dir.file("short.pt")), "declares 24");
+    ASSERT_THROWS_WITH(readTorchFile(dir.file("short.pt")), "declares 24");
     writeTorchArchive(dir.file("missing.pt"),
                       pk::proto() + pk::dict({{"w", pk::tensor("7", 1, 0, {1}, {1})}}) + ".", {});
-    VERIFY_THROWS_WITH(readTorchFile(dir.file("missing.pt")), "'data/7' is missing");
+    ASSERT_THROWS_WITH(readTorchFile(dir.file("missing.pt")), "'data/7' is missing");
 
     // The memory budget is checked before any tensor is allocated.
     writeOneTensor(dir.file("big.pt"), 1024, 0, {1024}, {1}, std::string(4096, '\0'));
     TorchFileLimits limits;
     limits.maxTensorBytes = 1000;
-    VERIFY_THROWS_WITH(readTorchFile(dir.file("big.pt"), limits), "more than the");
+    ASSERT_THROWS_WITH(readTorchFile(dir.file("big.pt"), limits), "more than the");
 }
 
-SWAV_TEST(ChangedTensorBytesAreDetectedByTheirChecksum) {
+TEST(TorchFile, ChangedTensorBytesAreDetectedByTheirChecksum) {
     TempDir dir;
     const std::string path = dir.file("flipped.pt");
     writeOneTensor(path, 6, 0, {6}, {1}, floats({0, 1, 2, 3, 4, 5}));
     std::string bytes = readAll(path);
     const size_t data = bytes.find(floats({0, 1, 2, 3, 4, 5}));
-    VERIFY(data != std::string::npos);
+    ASSERT_TRUE(data != std::string::npos);
     bytes[data + 9] ^= 0x10;
     writeAll(path, bytes);
-    VERIFY_THROWS_WITH(readTorchFile(path), "CRC-32 mismatch");
+    ASSERT_THROWS_WITH(readTorchFile(path), "CRC-32 mismatch");
 }
 
-SWAV_TEST(DamagedZipStructureIsRefused) {
+TEST(TorchFile, DamagedZipStructureIsRefused) {
     TempDir dir;
     const std::string good = dir.file("good.pt");
     writeOneTensor(good, 6, 0, {6}, {1}, floats({0, 1, 2, 3, 4, 5}));
     const std::string bytes = readAll(good);
 
     writeAll(dir.file("cut.pt"), bytes.substr(0, bytes.size() - 30));
-    VERIFY_THROWS_WITH(readTorchFile(dir.file("cut.pt")), "cut.pt: not a");
+    ASSERT_THROWS_WITH(readTorchFile(dir.file("cut.pt")), "cut.pt: not a");
     writeAll(dir.file("half.pt"), bytes.substr(0, bytes.size() / 2));
-    VERIFY_THROWS_WITH(readTorchFile(dir.file("half.pt")), "half.pt: not a zip archive");
+    ASSERT_THROWS_WITH(readTorchFile(dir.file("half.pt")), "half.pt: not a zip archive");
     writeAll(dir.file("text.pt"), "just some text, long enough to look for an end record");
-    VERIFY_THROWS_WITH(readTorchFile(dir.file("text.pt")), "not a zip archive");
-    VERIFY_THROWS_WITH(readTorchFile(dir.path()), "not a regular file");
+    ASSERT_THROWS_WITH(readTorchFile(dir.file("text.pt")), "not a zip archive");
+    ASSERT_THROWS_WITH(readTorchFile(dir.path()), "not a regular file");
 
     // A central directory entry pointing past the end of the data.
     std::string moved = bytes;
     const size_t entry = moved.find(std::string("PK\x01\x02", 4));
     moved.replace(entry + 42, 4, ZipWriter::le(0x7fffff00, 4));
     writeAll(dir.file("moved.pt"), moved);
-    VERIFY_THROWS_WITH(readTorchFile(dir.file("moved.pt")), "moved.pt: not a valid zip archive");
+    ASSERT_THROWS_WITH(readTorchFile(dir.file("moved.pt")), "moved.pt: not a valid zip archive");
 }
 
-SWAV_TEST(CheckpointPositionsMustBeNonNegative) {
+TEST(TorchFile, CheckpointPositionsMustBeNonNegative) {
     TempDir dir;
     struct Case {
         int epoch;
@@ -243,31 +243,31 @@ SWAV_TEST(CheckpointPositionsMustBeNonNegative) {
         state.stepInEpoch = c.step;
         state.iteration = c.iteration;
         saveCheckpoint(state, dir.file("bad.pt"));
-        VERIFY_THROWS_WITH(loadCheckpoint(dir.file("bad.pt")), c.field);
+        ASSERT_THROWS_WITH(loadCheckpoint(dir.file("bad.pt")), c.field);
     }
     auto state = smallCheckpoint();
     state.queue = at::zeros({2, 4, 3});
     state.queueFilled = 5;
     saveCheckpoint(state, dir.file("queue.pt"));
-    VERIFY_THROWS_WITH(loadCheckpoint(dir.file("queue.pt")), "'queue_filled' exceeds the queue");
+    ASSERT_THROWS_WITH(loadCheckpoint(dir.file("queue.pt")), "'queue_filled' exceeds the queue");
 }
 
-SWAV_TEST(RecordedDigestIsVerifiedOnLoad) {
+TEST(TorchFile, RecordedDigestIsVerifiedOnLoad) {
     TempDir dir;
     const std::string path = dir.file("checkpoint.pt");
     saveCheckpoint(smallCheckpoint(), path);
     const std::string digest = sha256OfFile(path);
-    VERIFY_EQ(loadCheckpoint(path, digest).iteration, int64_t(12));
+    ASSERT_EQ(loadCheckpoint(path, digest).iteration, int64_t(12));
 
     // Change a byte the zip's own checksums do not cover (the first entry's modification time).
     std::string bytes = readAll(path);
     bytes[10] ^= 0x01;
     writeAll(path, bytes);
-    VERIFY_EQ(loadCheckpoint(path).iteration, int64_t(12));
-    VERIFY_THROWS_WITH(loadCheckpoint(path, digest), "changed since it was written");
+    ASSERT_EQ(loadCheckpoint(path).iteration, int64_t(12));
+    ASSERT_THROWS_WITH(loadCheckpoint(path, digest), "changed since it was written");
 }
 
-SWAV_TEST(NewestDamagedCheckpointFallsBackToAnOlderOne) {
+TEST(TorchFile, NewestDamagedCheckpointFallsBackToAnOlderOne) {
     TempDir dir;
     auto older = smallCheckpoint();
     saveCheckpoint(older, checkpointPath(dir.path(), 1, 12));
@@ -278,7 +278,7 @@ SWAV_TEST(NewestDamagedCheckpointFallsBackToAnOlderOne) {
     const std::string newest = checkpointPath(dir.path(), 2, 20);
     saveCheckpoint(newer, newest);
     const auto first = loadNewestCheckpoint(dir.path());
-    VERIFY_EQ(first->state.iteration, int64_t(20));
+    ASSERT_EQ(first->state.iteration, int64_t(20));
 
     const std::string digest = sha256OfFile(newest);
     std::string bytes = readAll(newest);
@@ -286,39 +286,39 @@ SWAV_TEST(NewestDamagedCheckpointFallsBackToAnOlderOne) {
     writeAll(newest, bytes);
     std::vector<std::string> skipped;
     auto loaded = loadNewestCheckpoint(dir.path(), {}, &skipped);
-    VERIFY(loaded.hasValue());
-    VERIFY_EQ(loaded->path, checkpointPath(dir.path(), 1, 12));
-    VERIFY_EQ(skipped.size(), size_t(1));
-    VERIFY_CONTAINS(skipped[0], "epoch-0002-step-000000020.pt");
+    ASSERT_TRUE(loaded.hasValue());
+    ASSERT_EQ(loaded->path, checkpointPath(dir.path(), 1, 12));
+    ASSERT_EQ(skipped.size(), size_t(1));
+    ASSERT_CONTAINS(skipped[0], "epoch-0002-step-000000020.pt");
 
     // A file whose recorded digest no longer matches is skipped the same way.
     saveCheckpoint(newer, newest);
     skipped.clear();
     loaded = loadNewestCheckpoint(dir.path(), {{newest, digest + "0"}}, &skipped);
-    VERIFY_EQ(loaded->path, checkpointPath(dir.path(), 1, 12));
-    VERIFY_CONTAINS(skipped.at(0), "SHA-256");
+    ASSERT_EQ(loaded->path, checkpointPath(dir.path(), 1, 12));
+    ASSERT_CONTAINS(skipped.at(0), "SHA-256");
 
     // Nothing readable at all is an error naming each file.
     saveCheckpoint(newer, newest);
     writeAll(checkpointPath(dir.path(), 1, 12), "x");
     writeAll(newest, "y");
     auto none = loadNewestCheckpoint(dir.path());
-    VERIFY(!none.hasValue());
-    VERIFY_CONTAINS(none.error().message, "no readable checkpoint");
-    VERIFY_CONTAINS(none.error().message, "epoch-0001-step-000000012.pt");
+    ASSERT_TRUE(!none.hasValue());
+    ASSERT_CONTAINS(none.error().message, "no readable checkpoint");
+    ASSERT_CONTAINS(none.error().message, "epoch-0001-step-000000012.pt");
 }
 
 // A crafted cache beside a valid checkpoint crashed swav eval: now it is recomputed.
-SWAV_TEST(CraftedFeatureCachesAreIgnored) {
+TEST(TorchFile, CraftedFeatureCachesAreIgnored) {
     TempDir dir;
     FeatureSet set{at::rand({4, 3}), at::arange(4, at::kLong)};
     saveCachedFeatures(dir.file("cache"), "key", set);
     FeatureSet back;
-    VERIFY(loadCachedFeatures(dir.file("cache"), "key", back));
-    VERIFY(at::equal(back.features, set.features));
+    ASSERT_TRUE(loadCachedFeatures(dir.file("cache"), "key", back));
+    ASSERT_TRUE(at::equal(back.features, set.features));
 
     writeTorchArchive(dir.file("crash"), "N\x87.", {});
-    VERIFY(!loadCachedFeatures(dir.file("crash"), "key", back));
+    ASSERT_TRUE(!loadCachedFeatures(dir.file("crash"), "key", back));
     // Right key, but labels that do not match the rows.
     writeTorchArchive(dir.file("rows"),
                       pk::proto() +
@@ -327,5 +327,5 @@ SWAV_TEST(CraftedFeatureCachesAreIgnored) {
                                     {"labels", pk::tensor("0", 6, 0, {6}, {1})}}) +
                           ".",
                       {{"0", floats({0, 1, 2, 3, 4, 5})}});
-    VERIFY(!loadCachedFeatures(dir.file("rows"), "key", back));
+    ASSERT_TRUE(!loadCachedFeatures(dir.file("rows"), "key", back));
 }

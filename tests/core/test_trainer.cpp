@@ -1,16 +1,19 @@
 #include "TestHarness.h"
+#include "TinySynthetic.h"
 
 #include "config/ConfigJson.h"
+#include "config/DatasetKinds.h"
 #include "config/Presets.h"
 #include "data/Dataset.h"
+#include "eval/OnlineKnn.h"
 #include "model/SwavModel.h"
+#include "runtime/Checkpoint.h"
+#include "runtime/DeviceSetup.h"
+#include "runtime/MemoryBudget.h"
 #include "store/RunRecorder.h"
 #include "store/RunStore.h"
-#include "train/Checkpoint.h"
-#include "train/DeviceSetup.h"
 #include "train/DurationEstimate.h"
 #include "train/LossScaler.h"
-#include "train/MemoryBudget.h"
 #include "train/RunHealth.h"
 #include "train/Trainer.h"
 #include "util/AtomicFile.h"
@@ -60,39 +63,7 @@ using namespace swav;
 namespace {
 
 ExperimentConfig tinyConfig() {
-    ExperimentConfig c;
-    c.name = "tiny";
-    c.dataset.kind = "synthetic";
-    c.model.arch = "custom";
-    c.model.block = "basic";
-    c.model.stem = "cifar";
-    c.model.stageDepths = {1, 1};
-    c.model.stageWidths = {8, 16};
-    c.model.stageStrides = {1, 2};
-    c.model.stemWidth = 8;
-    c.model.head.hiddenDim = 32;
-    c.model.head.outputDim = 16;
-    c.model.numPrototypes = 8;
-    CropGroupConfig large;
-    large.count = 2, large.size = 16, large.minScale = 0.3, large.maxScale = 1.0;
-    large.blurProb = 0;
-    CropGroupConfig small = large;
-    small.count = 2, small.size = 8, small.minScale = 0.1, small.maxScale = 0.3;
-    c.multicrop.crops = {large, small};
-    c.multicrop.mean = {0.5};
-    c.multicrop.std = {0.25};
-    c.optim.optimizer = "sgd";
-    c.optim.epochs = 2;
-    c.optim.batchSize = 16;
-    c.optim.baseLr = 0.1;
-    c.optim.finalLr = 0.01;
-    c.optim.startWarmup = 0.1;
-    c.optim.warmupEpochs = 0;
-    c.swav.freezePrototypesNiters = 0;
-    c.runtime.device = "cpu";
-    c.runtime.threads = 1;
-    c.runtime.seed = 3;
-    c.runtime.metricsEvery = 1;
+    ExperimentConfig c = test::tinyTrainingConfig();
     c.runtime.keepCheckpoints = 10;
     return c;
 }
@@ -129,50 +100,50 @@ RunOutcome train(const ExperimentConfig& config, Recorder& recorder, TrainerOpti
 
 } // namespace
 
-SWAV_TEST(LossDecreasesOnATinySeededRun) {
+TEST(Trainer, LossDecreasesOnATinySeededRun) {
     auto config = tinyConfig();
     config.optim.epochs = 8;
     Recorder recorder;
     const auto outcome = train(config, recorder);
-    VERIFY_MSG(outcome.status == RunStatus::Finished, outcome.message);
-    VERIFY_EQ(recorder.epochs.size(), size_t(8));
+    ASSERT_TRUE(outcome.status == RunStatus::Finished) << outcome.message;
+    ASSERT_EQ(recorder.epochs.size(), size_t(8));
     const double first = recorder.epochs.front().meanLoss;
     const double last = recorder.epochs.back().meanLoss;
-    VERIFY_MSG(last < first - 0.05, "loss went from " << first << " to " << last);
-    VERIFY(std::isfinite(last));
-    VERIFY_EQ(recorder.steps.size(), size_t(8 * 4)); // metrics_every 1, 64 / 16 steps per epoch
+    ASSERT_TRUE(last < first - 0.05) << "loss went from " << first << " to " << last;
+    ASSERT_TRUE(std::isfinite(last));
+    ASSERT_EQ(recorder.steps.size(), size_t(8 * 4)); // metrics_every 1, 64 / 16 steps per epoch
     const auto& e = recorder.epochs.back();
-    VERIFY_EQ(e.prototypeUsage.size(), size_t(8));
+    ASSERT_EQ(e.prototypeUsage.size(), size_t(8));
     int64_t assigned = 0;
     for (auto count : e.prototypeUsage)
         assigned += count;
-    VERIFY_EQ(assigned, int64_t(4 * 16 * 2)); // steps x batch x assignment crops
-    VERIFY(e.codeEntropy > 0 && e.codeEntropy <= 1.0 + 1e-9);
-    VERIFY(e.usageEntropy > 0 && e.usageEntropy <= 1.0 + 1e-9);
-    VERIFY(e.maxPrototypeCosine <= 1.0 + 1e-6);
-    VERIFY(e.embeddingStd > 0);
+    ASSERT_EQ(assigned, int64_t(4 * 16 * 2)); // steps x batch x assignment crops
+    ASSERT_TRUE(e.codeEntropy > 0 && e.codeEntropy <= 1.0 + 1e-9);
+    ASSERT_TRUE(e.usageEntropy > 0 && e.usageEntropy <= 1.0 + 1e-9);
+    ASSERT_TRUE(e.maxPrototypeCosine <= 1.0 + 1e-6);
+    ASSERT_TRUE(e.embeddingStd > 0);
     // Each report carries the training device's memory (the process's on the CPU).
     const StepMetrics& s = recorder.steps.back();
-    VERIFY(s.memoryBytes > (int64_t(1) << 20));
-    VERIFY(s.memoryPeakBytes >= s.memoryBytes);
+    ASSERT_TRUE(s.memoryBytes > (int64_t(1) << 20));
+    ASSERT_TRUE(s.memoryPeakBytes >= s.memoryBytes);
 }
 
-SWAV_TEST(CpuTrainsInBf16WhenAskedAndByDefaultWhereTheCpuHasIt) {
+TEST(Trainer, CpuTrainsInBf16WhenAskedAndByDefaultWhereTheCpuHasIt) {
     auto config = tinyConfig();
     config.optim.epochs = 8;
     config.runtime.precision = "bf16";
     Recorder recorder;
     const auto outcome = train(config, recorder);
-    VERIFY_MSG(outcome.status == RunStatus::Finished, outcome.message);
-    VERIFY_EQ(recorder.started.precision, std::string("bf16"));
+    ASSERT_TRUE(outcome.status == RunStatus::Finished) << outcome.message;
+    ASSERT_EQ(recorder.started.precision, std::string("bf16"));
     const double first = recorder.epochs.front().meanLoss;
     const double last = recorder.epochs.back().meanLoss;
-    VERIFY_MSG(last < first - 0.05, "bf16 loss went from " << first << " to " << last);
+    ASSERT_TRUE(last < first - 0.05) << "bf16 loss went from " << first << " to " << last;
 
     RuntimeConfig runtime;
     runtime.device = "cpu";
     runtime.precision = "auto";
-    VERIFY_EQ(setUpDevice(runtime).precision, std::string(cpuHasNativeBf16() ? "bf16" : "fp32"));
+    ASSERT_EQ(setUpDevice(runtime).precision, std::string(cpuHasNativeBf16() ? "bf16" : "fp32"));
     runtime.precision = "fp16"; // needs a GPU's loss scaling and half kernels
     bool refused = false;
     try {
@@ -180,52 +151,52 @@ SWAV_TEST(CpuTrainsInBf16WhenAskedAndByDefaultWhereTheCpuHasIt) {
     } catch (const UserError& e) {
         refused = std::string(e.what()).find("runtime.precision") != std::string::npos;
     }
-    VERIFY(refused);
+    ASSERT_TRUE(refused);
 }
 
-SWAV_TEST(LossScalerUnscalesSkipsOverflowsAndGrowsAfterGoodSteps) {
+TEST(Trainer, LossScalerUnscalesSkipsOverflowsAndGrowsAfterGoodSteps) {
     LossScaler scaler(1024);
     auto w = at::ones({3}).requires_grad_(true);
     scaler.scaled((w * 2).sum()).backward(); // gradient 2, scaled to 2048
-    VERIFY_EQ(w.grad()[0].item<double>(), 2048.0);
-    VERIFY(scaler.unscaleAndUpdate({w}));
-    VERIFY(at::equal(w.grad(), at::full({3}, 2.0))); // divided back before the optimiser
-    VERIFY_EQ(scaler.scale(), 1024.0);
+    ASSERT_EQ(w.grad()[0].item<double>(), 2048.0);
+    ASSERT_TRUE(scaler.unscaleAndUpdate({w}));
+    ASSERT_TRUE(at::equal(w.grad(), at::full({3}, 2.0))); // divided back before the optimiser
+    ASSERT_EQ(scaler.scale(), 1024.0);
 
     // An overflow: the step is skipped and the scale halves; an undefined gradient is ignored.
     w.mutable_grad()[1] = std::numeric_limits<float>::infinity();
     const auto noGradient = at::ones({2}).requires_grad_(true);
-    VERIFY(!scaler.unscaleAndUpdate({w, noGradient}));
-    VERIFY_EQ(scaler.scale(), 512.0);
+    ASSERT_TRUE(!scaler.unscaleAndUpdate({w, noGradient}));
+    ASSERT_EQ(scaler.scale(), 512.0);
 
     // After kGrowthInterval good steps in a row the scale doubles, once.
     for (int i = 0; i < LossScaler::kGrowthInterval; ++i) {
         w.mutable_grad().fill_(1.0);
-        VERIFY(scaler.unscaleAndUpdate({w}));
+        ASSERT_TRUE(scaler.unscaleAndUpdate({w}));
     }
-    VERIFY_EQ(scaler.scale(), 1024.0);
+    ASSERT_EQ(scaler.scale(), 1024.0);
     w.mutable_grad().fill_(1.0);
-    VERIFY(scaler.unscaleAndUpdate({w}));
-    VERIFY_EQ(scaler.scale(), 1024.0);
+    ASSERT_TRUE(scaler.unscaleAndUpdate({w}));
+    ASSERT_EQ(scaler.scale(), 1024.0);
     scaler.restore(8.0); // a checkpoint's scale
-    VERIFY_EQ(scaler.scale(), 8.0);
+    ASSERT_EQ(scaler.scale(), 8.0);
 }
 
-SWAV_TEST(SameSeedGivesTheSameRun) {
+TEST(Trainer, SameSeedGivesTheSameRun) {
     Recorder a, b;
     train(tinyConfig(), a);
     train(tinyConfig(), b);
-    VERIFY_EQ(a.steps.size(), b.steps.size());
+    ASSERT_EQ(a.steps.size(), b.steps.size());
     for (size_t i = 0; i < a.steps.size(); ++i)
-        VERIFY_EQ(a.steps[i].loss, b.steps[i].loss);
+        ASSERT_EQ(a.steps[i].loss, b.steps[i].loss);
     auto other = tinyConfig();
     other.runtime.seed = 4;
     Recorder c;
     train(other, c);
-    VERIFY(c.steps.back().loss != a.steps.back().loss);
+    ASSERT_TRUE(c.steps.back().loss != a.steps.back().loss);
 }
 
-SWAV_TEST(StopAndResumeGivesTheSameFinalLoss) {
+TEST(Trainer, StopAndResumeGivesTheSameFinalLoss) {
     swav::test::TempDir straightDir, resumedDir;
     auto config = tinyConfig();
     config.swav.queueLength = 32; // the queue must survive the checkpoint too
@@ -236,28 +207,28 @@ SWAV_TEST(StopAndResumeGivesTheSameFinalLoss) {
     TrainerOptions straightOptions;
     straightOptions.runDir = straightDir.path();
     const auto full = train(config, straight, straightOptions);
-    VERIFY(full.status == RunStatus::Finished);
+    ASSERT_TRUE(full.status == RunStatus::Finished);
 
     Recorder first;
     TrainerOptions firstOptions;
     firstOptions.runDir = resumedDir.path();
     first.stopAfterFirstEpoch = true;
     const auto stopped = train(config, first, firstOptions);
-    VERIFY_MSG(stopped.status == RunStatus::Stopped, stopped.message);
-    VERIFY(!stopped.lastCheckpoint.empty());
+    ASSERT_TRUE(stopped.status == RunStatus::Stopped) << stopped.message;
+    ASSERT_TRUE(!stopped.lastCheckpoint.empty());
 
     Recorder second;
     TrainerOptions resumeOptions;
     resumeOptions.runDir = resumedDir.path();
     resumeOptions.resumeFrom = resumedDir.path();
     const auto resumed = train(config, second, resumeOptions);
-    VERIFY_MSG(resumed.status == RunStatus::Finished, resumed.message);
-    VERIFY_EQ(second.epochs.size(), size_t(1));
-    VERIFY_NEAR(resumed.finalLoss, full.finalLoss, 1e-5);
-    VERIFY_NEAR(second.steps.back().loss, straight.steps.back().loss, 1e-5);
+    ASSERT_TRUE(resumed.status == RunStatus::Finished) << resumed.message;
+    ASSERT_EQ(second.epochs.size(), size_t(1));
+    ASSERT_NEAR(resumed.finalLoss, full.finalLoss, 1e-5);
+    ASSERT_NEAR(second.steps.back().loss, straight.steps.back().loss, 1e-5);
 }
 
-SWAV_TEST(FrozenPrototypesDoNotMoveWhileTheTrunkDoes) {
+TEST(Trainer, FrozenPrototypesDoNotMoveWhileTheTrunkDoes) {
     swav::test::TempDir dir;
     auto config = tinyConfig();
     config.optim.epochs = 1;
@@ -265,16 +236,16 @@ SWAV_TEST(FrozenPrototypesDoNotMoveWhileTheTrunkDoes) {
     Recorder recorder;
     TrainerOptions options;
     options.runDir = dir.path();
-    VERIFY(train(config, recorder, options).status == RunStatus::Finished);
-    VERIFY(recorder.steps.front().prototypesFrozen);
+    ASSERT_TRUE(train(config, recorder, options).status == RunStatus::Finished);
+    ASSERT_TRUE(recorder.steps.front().prototypesFrozen);
 
     at::manual_seed(config.runtime.seed);
     SwavModel initial(config.model, 1);
     const auto saved = loadCheckpoint(listCheckpoints(dir.path()).back());
     auto initialParams = initial->named_parameters();
-    VERIFY(at::allclose(saved.model.at("prototypes.weight"), initialParams["prototypes.weight"], 0,
-                        1e-6));
-    VERIFY(
+    ASSERT_TRUE(at::allclose(saved.model.at("prototypes.weight"),
+                             initialParams["prototypes.weight"], 0, 1e-6));
+    ASSERT_TRUE(
         !at::allclose(saved.model.at("trunk.conv1.weight"), initialParams["trunk.conv1.weight"]));
 
     config.swav.freezePrototypesNiters = 0;
@@ -283,21 +254,21 @@ SWAV_TEST(FrozenPrototypesDoNotMoveWhileTheTrunkDoes) {
     Recorder recorder2;
     train(config, recorder2, options);
     const auto moved = loadCheckpoint(listCheckpoints(dir2.path()).back());
-    VERIFY(!at::allclose(moved.model.at("prototypes.weight"), initialParams["prototypes.weight"], 0,
-                         1e-6));
+    ASSERT_TRUE(!at::allclose(moved.model.at("prototypes.weight"),
+                              initialParams["prototypes.weight"], 0, 1e-6));
 }
 
-SWAV_TEST(NanLossStopsTheRunWithAnExplanation) {
+TEST(Trainer, NanLossStopsTheRunWithAnExplanation) {
     auto config = tinyConfig();
     config.swav.epsilon = 0.001; // exp(score / eps) overflows fp32
     Recorder recorder;
     const auto outcome = train(config, recorder);
-    VERIFY(outcome.status == RunStatus::Failed);
-    VERIFY_CONTAINS(outcome.message, "the loss became");
-    VERIFY_CONTAINS(outcome.message, "epsilon too small");
+    ASSERT_TRUE(outcome.status == RunStatus::Failed);
+    ASSERT_CONTAINS(outcome.message, "the loss became");
+    ASSERT_CONTAINS(outcome.message, "epsilon too small");
 }
 
-SWAV_TEST(CheckpointsAreKeptToTheConfiguredNumber) {
+TEST(Trainer, CheckpointsAreKeptToTheConfiguredNumber) {
     swav::test::TempDir dir;
     auto config = tinyConfig();
     config.optim.epochs = 4;
@@ -306,28 +277,28 @@ SWAV_TEST(CheckpointsAreKeptToTheConfiguredNumber) {
     TrainerOptions options;
     options.runDir = dir.path();
     train(config, recorder, options);
-    VERIFY_EQ(recorder.checkpoints.size(), size_t(4));
+    ASSERT_EQ(recorder.checkpoints.size(), size_t(4));
     const auto files = listCheckpoints(dir.path());
-    VERIFY_EQ(files.size(), size_t(2));
-    VERIFY_EQ(files.back(), recorder.checkpoints.back().path);
+    ASSERT_EQ(files.size(), size_t(2));
+    ASSERT_EQ(files.back(), recorder.checkpoints.back().path);
     for (const auto& entry : std::filesystem::directory_iterator(dir.path() + "/checkpoints"))
-        VERIFY_MSG(entry.path().extension() == ".pt", "left over: " << entry.path());
+        ASSERT_TRUE(entry.path().extension() == ".pt") << "left over: " << entry.path();
     // What the run wrote and deleted is reported, for the run database (issue 10).
-    VERIFY_EQ(recorder.started.configFile, dir.file("config.json"));
-    VERIFY(std::filesystem::is_regular_file(recorder.started.configFile));
-    VERIFY(recorder.started.createdFolders.size() == 1); // checkpoints/ in the existing folder
-    VERIFY(recorder.checkpoints[1].pruned.empty());
-    VERIFY_EQ(recorder.checkpoints[2].pruned,
+    ASSERT_EQ(recorder.started.configFile, dir.file("config.json"));
+    ASSERT_TRUE(std::filesystem::is_regular_file(recorder.started.configFile));
+    ASSERT_TRUE(recorder.started.createdFolders.size() == 1); // checkpoints/ in the existing folder
+    ASSERT_TRUE(recorder.checkpoints[1].pruned.empty());
+    ASSERT_EQ(recorder.checkpoints[2].pruned,
               std::vector<std::string>{recorder.checkpoints[0].path});
-    VERIFY_EQ(recorder.checkpoints[3].pruned,
+    ASSERT_EQ(recorder.checkpoints[3].pruned,
               std::vector<std::string>{recorder.checkpoints[1].path});
 }
 
-SWAV_TEST(CorruptOrForeignCheckpointsAreRefused) {
+TEST(Trainer, CorruptOrForeignCheckpointsAreRefused) {
     swav::test::TempDir dir;
     const auto corrupt = dir.file("bad.pt");
     std::ofstream(corrupt) << "not a checkpoint";
-    VERIFY_THROWS_WITH(loadCheckpoint(corrupt), "bad.pt: not a zip archive");
+    ASSERT_THROWS_WITH(loadCheckpoint(corrupt), "bad.pt: not a zip archive");
 
     auto config = tinyConfig();
     config.optim.epochs = 1;
@@ -336,29 +307,29 @@ SWAV_TEST(CorruptOrForeignCheckpointsAreRefused) {
     options.runDir = dir.path();
     train(config, recorder, options);
     auto other = config;
-    other.model.stageWidths = {8, 32};
+    other.model.stageWidths = {12};
     TrainerOptions resume;
     resume.resumeFrom = dir.path();
     Recorder r2;
     const auto outcome = train(other, r2, resume);
-    VERIFY(outcome.status == RunStatus::Failed);
-    VERIFY_CONTAINS(outcome.message, "another architecture");
-    VERIFY_CONTAINS(outcome.message, "has shape");
+    ASSERT_TRUE(outcome.status == RunStatus::Failed);
+    ASSERT_CONTAINS(outcome.message, "another architecture");
+    ASSERT_CONTAINS(outcome.message, "has shape");
 
     Recorder r3;
     TrainerOptions bad;
     bad.resumeFrom = corrupt;
-    VERIFY_CONTAINS(train(config, r3, bad).message, "bad.pt: not a zip archive");
+    ASSERT_CONTAINS(train(config, r3, bad).message, "bad.pt: not a zip archive");
 }
 
-SWAV_TEST(TooSmallDatasetIsAClearFailure) {
+TEST(Trainer, TooSmallDatasetIsAClearFailure) {
     Recorder recorder;
     const auto outcome = train(tinyConfig(), recorder, {}, tinyData(8));
-    VERIFY(outcome.status == RunStatus::Failed);
-    VERIFY_CONTAINS(outcome.message, "fewer than one batch of 16");
+    ASSERT_TRUE(outcome.status == RunStatus::Failed);
+    ASSERT_CONTAINS(outcome.message, "fewer than one batch of 16");
 }
 
-SWAV_TEST(OnlineKnnMonitoringDoesNotChangeTraining) {
+TEST(Trainer, OnlineKnnMonitoringDoesNotChangeTraining) {
     auto config = tinyConfig();
     Recorder plain;
     train(config, plain);
@@ -366,18 +337,22 @@ SWAV_TEST(OnlineKnnMonitoringDoesNotChangeTraining) {
     config.eval.knnK = 5;
     Recorder monitored;
     TrainerOptions options;
-    options.monitor = makeSyntheticShapes(32, 4, 16, 1, 77);
-    train(config, monitored, options);
-    VERIFY_EQ(plain.steps.size(), monitored.steps.size());
+    const auto data = tinyData();
+    std::string problem;
+    options.evaluator =
+        onlineKnnFor(config, DatasetSplit{data, makeSyntheticShapes(32, 4, 16, 1, 77)}, &problem);
+    ASSERT_TRUE(options.evaluator) << problem;
+    train(config, monitored, options, data);
+    ASSERT_EQ(plain.steps.size(), monitored.steps.size());
     for (size_t i = 0; i < plain.steps.size(); ++i)
-        VERIFY_EQ(plain.steps[i].loss, monitored.steps[i].loss);
-    VERIFY_EQ(monitored.epochs.size(), size_t(2));
+        ASSERT_EQ(plain.steps[i].loss, monitored.steps[i].loss);
+    ASSERT_EQ(monitored.epochs.size(), size_t(2));
     for (const auto& e : monitored.epochs)
-        VERIFY(e.knnAccuracy >= 0 && e.knnAccuracy <= 1);
-    VERIFY_EQ(plain.epochs.back().knnAccuracy, -1.0);
+        ASSERT_TRUE(e.knnAccuracy >= 0 && e.knnAccuracy <= 1);
+    ASSERT_EQ(plain.epochs.back().knnAccuracy, -1.0);
 }
 
-SWAV_TEST(PauseBlocksBetweenStepsUntilResumed) {
+TEST(Trainer, PauseBlocksBetweenStepsUntilResumed) {
     auto config = tinyConfig();
     config.optim.epochs = 1;
     Trainer trainer(config, tinyData(), {});
@@ -408,15 +383,15 @@ SWAV_TEST(PauseBlocksBetweenStepsUntilResumed) {
         observer.changed.wait(lock, [&] { return observer.stepsWhenHeld >= 0; });
     }
     // Held: no step runs until the pause is lifted, however long that takes.
-    VERIFY_EQ(observer.stepsWhenHeld, 1);
-    VERIFY_EQ(observer.steps.load(), 1);
+    ASSERT_EQ(observer.stepsWhenHeld, 1);
+    ASSERT_EQ(observer.steps.load(), 1);
     control.setPaused(false);
     worker.join();
-    VERIFY(outcome.status == RunStatus::Finished);
-    VERIFY_EQ(observer.steps.load(), 4);
+    ASSERT_TRUE(outcome.status == RunStatus::Finished);
+    ASSERT_EQ(observer.steps.load(), 4);
 }
 
-SWAV_TEST(SteppingRunsTheAskedStepsThenPausesWithTheirMetrics) {
+TEST(Trainer, SteppingRunsTheAskedStepsThenPausesWithTheirMetrics) {
     auto config = tinyConfig();
     config.optim.epochs = 1;
     config.runtime.metricsEvery = 100;          // reports come from the pauses only
@@ -441,18 +416,18 @@ SWAV_TEST(SteppingRunsTheAskedStepsThenPausesWithTheirMetrics) {
     control.stepThenPause(3);
     RunOutcome outcome;
     std::thread worker([&] { outcome = trainer.run(control); });
-    VERIFY(reports.waitFor(1));
-    VERIFY(control.paused());
+    ASSERT_TRUE(reports.waitFor(1));
+    ASSERT_TRUE(control.paused());
     control.stepThenPause(2);
-    VERIFY(reports.waitFor(2));
+    ASSERT_TRUE(reports.waitFor(2));
     control.requestStop();
     worker.join();
-    VERIFY(reports.steps == std::vector<int64_t>({2, 4})); // after steps 0-2, then 3-4
-    VERIFY(outcome.status == RunStatus::Stopped);
-    VERIFY_EQ(outcome.steps, int64_t(5)); // held at each pause until asked
+    ASSERT_TRUE(reports.steps == std::vector<int64_t>({2, 4})); // after steps 0-2, then 3-4
+    ASSERT_TRUE(outcome.status == RunStatus::Stopped);
+    ASSERT_EQ(outcome.steps, int64_t(5)); // held at each pause until asked
 }
 
-SWAV_TEST(CheckpointListingIgnoresCachesAndPruningTakesThemAlong) {
+TEST(Trainer, CheckpointListingIgnoresCachesAndPruningTakesThemAlong) {
     swav::test::TempDir dir;
     std::filesystem::create_directories(dir.file("checkpoints"));
     for (const char* name :
@@ -461,63 +436,63 @@ SWAV_TEST(CheckpointListingIgnoresCachesAndPruningTakesThemAlong) {
           "epoch-0001-step-000000010.pt.my-notes.txt", "epoch-best.pt"})
         std::ofstream(dir.file("checkpoints/") + name) << "x";
     const auto files = listCheckpoints(dir.path());
-    VERIFY_EQ(files.size(), size_t(2));
-    VERIFY_CONTAINS(files.back(), "epoch-0002-step-000000020.pt");
+    ASSERT_EQ(files.size(), size_t(2));
+    ASSERT_CONTAINS(files.back(), "epoch-0002-step-000000020.pt");
     // The deleted files are returned: the run database forgets them (issue 10).
     const auto pruned = pruneCheckpoints(dir.path(), 1);
-    VERIFY_EQ(pruned.size(), size_t(2));
-    VERIFY_EQ(pruned[0], dir.file("checkpoints/epoch-0001-step-000000010.pt"));
-    VERIFY_EQ(pruned[1], dir.file("checkpoints/epoch-0001-step-000000010.pt.train.features"));
-    VERIFY(!std::filesystem::exists(
+    ASSERT_EQ(pruned.size(), size_t(2));
+    ASSERT_EQ(pruned[0], dir.file("checkpoints/epoch-0001-step-000000010.pt"));
+    ASSERT_EQ(pruned[1], dir.file("checkpoints/epoch-0001-step-000000010.pt.train.features"));
+    ASSERT_TRUE(!std::filesystem::exists(
         dir.file("checkpoints/epoch-0001-step-000000010.pt.train.features")));
     // A user's checkpoint named like ours is not pruned (issue 10).
-    VERIFY(std::filesystem::exists(dir.file("checkpoints/epoch-best.pt")));
+    ASSERT_TRUE(std::filesystem::exists(dir.file("checkpoints/epoch-best.pt")));
     // A user's file that merely starts with a checkpoint's name is not one of its caches.
-    VERIFY(
+    ASSERT_TRUE(
         std::filesystem::exists(dir.file("checkpoints/epoch-0001-step-000000010.pt.my-notes.txt")));
-    VERIFY(std::filesystem::exists(
+    ASSERT_TRUE(std::filesystem::exists(
         dir.file("checkpoints/epoch-0002-step-000000020.pt.test.features")));
-    VERIFY(std::filesystem::exists(dir.file("checkpoints/notes.pt")));
+    ASSERT_TRUE(std::filesystem::exists(dir.file("checkpoints/notes.pt")));
 }
 
-SWAV_TEST(HealthReadsTheKnownFailureModes) {
+TEST(Trainer, HealthReadsTheKnownFailureModes) {
     EpochMetrics good;
     good.meanLoss = 2.0;
     good.embeddingStd = 0.2;
     good.embeddingStdReference = 0.25;
-    VERIFY(assessEpoch(good, 100).level == HealthLevel::Good);
-    VERIFY(assessEpoch(good, 100).hints.empty());
+    ASSERT_TRUE(assessEpoch(good, 100).level == HealthLevel::Good);
+    ASSERT_TRUE(assessEpoch(good, 100).hints.empty());
 
     EpochMetrics early = good;
     early.meanLoss = std::log(100.0) - 0.03; // near ln K, codes still peaked: learning
     early.codeEntropy = 0.95;
-    VERIFY(assessEpoch(early, 100).level == HealthLevel::Good);
+    ASSERT_TRUE(assessEpoch(early, 100).level == HealthLevel::Good);
     EpochMetrics stuck = good;
     stuck.meanLoss = std::log(100.0);
     stuck.codeEntropy = 0.999;
     const auto collapse = assessEpoch(stuck, 100);
-    VERIFY(collapse.level == HealthLevel::Bad);
-    VERIFY_CONTAINS(collapse.hints.at(0), "ln K");
+    ASSERT_TRUE(collapse.level == HealthLevel::Bad);
+    ASSERT_CONTAINS(collapse.hints.at(0), "ln K");
 
     EpochMetrics sparse = good;
     sparse.emptyPrototypes = 20;
-    VERIFY(assessEpoch(sparse, 100).level == HealthLevel::Warning);
+    ASSERT_TRUE(assessEpoch(sparse, 100).level == HealthLevel::Warning);
     sparse.emptyPrototypes = 60;
-    VERIFY(assessEpoch(sparse, 100).level == HealthLevel::Bad);
+    ASSERT_TRUE(assessEpoch(sparse, 100).level == HealthLevel::Bad);
 
     EpochMetrics twins = good;
     twins.nearDuplicatePrototypes = 3;
-    VERIFY(assessEpoch(twins, 100).level == HealthLevel::Warning);
-    VERIFY_CONTAINS(assessEpoch(twins, 100).hints.at(0), "3 pairs");
+    ASSERT_TRUE(assessEpoch(twins, 100).level == HealthLevel::Warning);
+    ASSERT_CONTAINS(assessEpoch(twins, 100).hints.at(0), "3 pairs");
 
     EpochMetrics broken = good;
     broken.meanLoss = std::nan("");
-    VERIFY(assessEpoch(broken, 100).level == HealthLevel::Bad);
-    VERIFY_CONTAINS(assessEpoch(broken, 100).hints.at(0), "not a number");
+    ASSERT_TRUE(assessEpoch(broken, 100).level == HealthLevel::Bad);
+    ASSERT_CONTAINS(assessEpoch(broken, 100).hints.at(0), "not a number");
 
     EpochMetrics point = good;
     point.embeddingStd = 0.001;
-    VERIFY(assessEpoch(point, 100).level == HealthLevel::Bad);
+    ASSERT_TRUE(assessEpoch(point, 100).level == HealthLevel::Bad);
 }
 
 namespace {
@@ -561,25 +536,25 @@ struct StartWatcher : Recorder {
 } // namespace
 
 // Issue 10: corrupt image files were replaced silently; the run now reports how many.
-SWAV_TEST(UnreadableDatasetFilesAreReported) {
+TEST(Trainer, UnreadableDatasetFilesAreReported) {
     auto config = tinyConfig();
     config.optim.epochs = 1;
     StartWatcher recorder;
     const auto outcome =
         train(config, recorder, {}, std::make_shared<DatasetWithUnreadableFiles>(tinyData()));
-    VERIFY_MSG(outcome.status == RunStatus::Finished, outcome.message);
-    VERIFY_EQ(recorder.started.notes.size(), size_t(1));
-    VERIFY_CONTAINS(recorder.started.notes[0], "1 dataset files are unreadable");
-    VERIFY_EQ(recorder.epochs.back().unreadableFiles, int64_t(3));
+    ASSERT_TRUE(outcome.status == RunStatus::Finished) << outcome.message;
+    ASSERT_EQ(recorder.started.notes.size(), size_t(1));
+    ASSERT_CONTAINS(recorder.started.notes[0], "1 dataset files are unreadable");
+    ASSERT_EQ(recorder.epochs.back().unreadableFiles, int64_t(3));
     const auto hints = assessEpoch(recorder.epochs.back(), 8).hints;
-    VERIFY(std::any_of(hints.begin(), hints.end(), [](const std::string& hint) {
+    ASSERT_TRUE(std::any_of(hints.begin(), hints.end(), [](const std::string& hint) {
         return hint.find("3 image files could not be read") != std::string::npos;
     }));
 }
 
 // Issue 10: a negative or inconsistent position read before the batch order or trained past the
 // schedule; now the resume fails naming the checkpoint.
-SWAV_TEST(ResumeRefusesPositionsOffTheSchedule) {
+TEST(Trainer, ResumeRefusesPositionsOffTheSchedule) {
     swav::test::TempDir dir;
     auto config = tinyConfig();
     config.optim.epochs = 1;
@@ -603,21 +578,21 @@ SWAV_TEST(ResumeRefusesPositionsOffTheSchedule) {
         resume.resumeFrom = crafted;
         Recorder r;
         const auto outcome = train(config, r, resume);
-        VERIFY(outcome.status == RunStatus::Failed);
-        VERIFY_CONTAINS(outcome.message, "crafted.pt");
-        VERIFY_CONTAINS(outcome.message, c.message);
-        VERIFY(r.steps.empty());
+        ASSERT_TRUE(outcome.status == RunStatus::Failed);
+        ASSERT_CONTAINS(outcome.message, "crafted.pt");
+        ASSERT_CONTAINS(outcome.message, c.message);
+        ASSERT_TRUE(r.steps.empty());
     }
 }
 
 // Issue 10: a damaged newest checkpoint blocked resume although an older valid one existed.
-SWAV_TEST(ResumeFallsBackToTheNewestValidCheckpoint) {
+TEST(Trainer, ResumeFallsBackToTheNewestValidCheckpoint) {
     swav::test::TempDir dir;
     auto config = tinyConfig();
     config.optim.epochs = 2;
     trainInto(dir.path(), config);
     auto files = listCheckpoints(dir.path());
-    VERIFY_EQ(files.size(), size_t(2));
+    ASSERT_EQ(files.size(), size_t(2));
     std::ofstream(files.back(), std::ios::binary | std::ios::trunc) << "damaged";
 
     config.optim.epochs = 3;
@@ -626,11 +601,11 @@ SWAV_TEST(ResumeFallsBackToTheNewestValidCheckpoint) {
     resume.resumeFrom = dir.path();
     StartWatcher r;
     const auto outcome = train(config, r, resume);
-    VERIFY_MSG(outcome.status == RunStatus::Finished, outcome.message);
-    VERIFY_EQ(r.started.startEpoch, 1);
-    VERIFY_EQ(r.started.notes.size(), size_t(1));
-    VERIFY_CONTAINS(r.started.notes[0], files.back());
-    VERIFY_CONTAINS(r.started.notes[0], "using an older checkpoint");
+    ASSERT_TRUE(outcome.status == RunStatus::Finished) << outcome.message;
+    ASSERT_EQ(r.started.startEpoch, 1);
+    ASSERT_EQ(r.started.notes.size(), size_t(1));
+    ASSERT_CONTAINS(r.started.notes[0], files.back());
+    ASSERT_CONTAINS(r.started.notes[0], "using an older checkpoint");
 }
 
 // ---- hardening: set-up failures, memory, stop requests, durable writes ---------------------
@@ -703,13 +678,15 @@ ExperimentConfig hugeModelConfig() {
 
 } // namespace
 
-SWAV_TEST(MemoryEstimateCountsTheModelsParametersExactly) {
+TEST(Trainer, MemoryEstimateCountsTheModelsParametersExactly) {
     ExperimentConfig resnet18;
     resnet18.model.arch = "resnet18";
     resnet18.model.stem = "cifar";
     auto bottleneck = tinyConfig();
     bottleneck.model.block = "bottleneck";
     bottleneck.model.stageDepths = {2, 1};
+    bottleneck.model.stageWidths = {8, 16};
+    bottleneck.model.stageStrides = {1, 2};
     bottleneck.model.widthMultiplier = 1.5;
     bottleneck.model.head.kind = "linear";
     auto headless = tinyConfig();
@@ -718,61 +695,62 @@ SWAV_TEST(MemoryEstimateCountsTheModelsParametersExactly) {
     for (const auto& [config, channels] :
          {std::pair{resnet18, 3}, std::pair{bottleneck, 1}, std::pair{headless, 3}}) {
         const auto estimate = estimateTrainingMemory(config, channels);
-        VERIFY_EQ(estimate.parameters, parameterCount(config, channels));
-        VERIFY(estimate.parameterBytes >= 8.0 * estimate.parameters);
+        ASSERT_EQ(estimate.parameters, parameterCount(config, channels));
+        ASSERT_TRUE(estimate.parameterBytes >= 8.0 * estimate.parameters);
     }
     // torchvision's resnet18 without fc (11176512), a 3x3 stem instead of 7x7, the MLP head
     // (linear + BatchNorm + linear) and 3000 prototypes of 128.
-    VERIFY_EQ(estimateTrainingMemory(resnet18, 3).parameters,
+    ASSERT_EQ(estimateTrainingMemory(resnet18, 3).parameters,
               int64_t(11176512 - 64 * 3 * (49 - 9) + 512 * 2048 + 3 * 2048 + 2048 * 128 + 128 +
                       128 * 3000));
 }
 
-SWAV_TEST(MemoryEstimateScalesWithTheStepAndRefusesWhatCannotFit) {
+TEST(Trainer, MemoryEstimateScalesWithTheStepAndRefusesWhatCannotFit) {
     auto config = tinyConfig();
     const auto base = estimateTrainingMemory(config, 1);
     config.optim.batchSize *= 2;
     const auto doubled = estimateTrainingMemory(config, 1);
-    VERIFY_NEAR(doubled.activationBytes / base.activationBytes, 2.0, 1e-9);
-    VERIFY_EQ(doubled.parameters, base.parameters);
+    ASSERT_NEAR(doubled.activationBytes / base.activationBytes, 2.0, 1e-9);
+    ASSERT_EQ(doubled.parameters, base.parameters);
     config.optim.optimizer = "adam";
-    VERIFY_NEAR(estimateTrainingMemory(config, 1).optimizerBytes, 2 * doubled.optimizerBytes, 1);
-    VERIFY(estimateTrainingMemory(config, 1, "bf16").activationBytes < doubled.activationBytes);
+    ASSERT_NEAR(estimateTrainingMemory(config, 1).optimizerBytes, 2 * doubled.optimizerBytes, 1);
+    ASSERT_TRUE(estimateTrainingMemory(config, 1, "bf16").activationBytes <
+                doubled.activationBytes);
 
     // The shipped presets fit an ordinary machine or GPU; the huge trunk fits nothing.
     MemoryLimits laptop{"cpu", 8.0 * (1 << 30), 8.0 * (1 << 30), false};
     for (const char* name : {"fashion-mnist", "fashion-mnist-quick", "cifar10-resnet18"}) {
         auto preset = loadPreset(name, {});
-        VERIFY(preset);
+        ASSERT_TRUE(preset);
         const auto estimate = estimateTrainingMemory(*preset, datasetChannels(preset->dataset));
-        VERIFY_MSG(checkMemoryBudget(estimate, laptop).ok(),
-                   name << " needs " << formatBytes(estimate.deviceBytes()));
+        ASSERT_TRUE(checkMemoryBudget(estimate, laptop).ok())
+            << name << " needs " << formatBytes(estimate.deviceBytes());
     }
     MemoryLimits gpu{"cuda:0", 40.0 * (1 << 30), 64.0 * (1 << 30), true};
     auto imagenet = loadPreset("imagenet-resnet50-800ep", {"dataset.path=/data/imagenet/train"});
-    VERIFY(imagenet);
+    ASSERT_TRUE(imagenet);
 
     const auto huge = estimateTrainingMemory(hugeModelConfig(), 1);
-    VERIFY(huge.parameters > int64_t(1e13));
+    ASSERT_TRUE(huge.parameters > int64_t(1e13));
     const auto report = checkMemoryBudget(huge, laptop);
-    VERIFY(!report.ok());
+    ASSERT_TRUE(!report.ok());
     const std::string message = report.format();
-    VERIFY_CONTAINS(message, "error: memory: this configuration needs about ");
-    VERIFY_CONTAINS(message, "PiB");
-    VERIFY_CONTAINS(message, "but this machine has 8.0 GiB; reduce optim.batch_size");
-    VERIFY(!checkMemoryBudget(huge, gpu).ok());
-    VERIFY_CONTAINS(checkMemoryBudget(huge, gpu).format(), "on cuda:0");
-    VERIFY(hostMemoryBytes() > 0);
+    ASSERT_CONTAINS(message, "error: memory: this configuration needs about ");
+    ASSERT_CONTAINS(message, "PiB");
+    ASSERT_CONTAINS(message, "but this machine has 8.0 GiB; reduce optim.batch_size");
+    ASSERT_TRUE(!checkMemoryBudget(huge, gpu).ok());
+    ASSERT_CONTAINS(checkMemoryBudget(huge, gpu).format(), "on cuda:0");
+    ASSERT_TRUE(hostMemoryBytes() > 0);
 }
 
-SWAV_TEST(AConfigTooLargeForMemoryFailsBeforeAllocatingAndIsRecordedAsFailed) {
+TEST(Trainer, AConfigTooLargeForMemoryFailsBeforeAllocatingAndIsRecordedAsFailed) {
     // Passed validation, then aborted on an uncaught allocation error, leaving the run queued.
     const auto config = hugeModelConfig();
-    VERIFY_MSG(validateConfig(config).ok(), validateConfig(config).format());
+    ASSERT_TRUE(validateConfig(config).ok()) << validateConfig(config).format();
     test::TempDir dir;
     const std::string database = dir.file("runs.db");
     auto runs = store::RunStore::open(database);
-    VERIFY(runs);
+    ASSERT_TRUE(runs);
     const int64_t id =
         (*runs)->createRun(store::newRunFor(config, "", store::ClaimedFolder{dir.file("run"), {}}));
     FinishCounter counter;
@@ -787,17 +765,17 @@ SWAV_TEST(AConfigTooLargeForMemoryFailsBeforeAllocatingAndIsRecordedAsFailed) {
         TrainingControl control;
         outcome = trainer.run(control);
     }
-    VERIFY(outcome.status == RunStatus::Failed);
-    VERIFY_CONTAINS(outcome.message, "memory: this configuration needs about ");
-    VERIFY(outcome.message.find('\n') == std::string::npos);
-    VERIFY_EQ(counter.finished, 1);
+    ASSERT_TRUE(outcome.status == RunStatus::Failed);
+    ASSERT_CONTAINS(outcome.message, "memory: this configuration needs about ");
+    ASSERT_TRUE(outcome.message.find('\n') == std::string::npos);
+    ASSERT_EQ(counter.finished, 1);
     const auto record = (*runs)->run(id);
-    VERIFY(record);
-    VERIFY_EQ(std::string(store::toString(record->status)), std::string("failed"));
-    VERIFY_CONTAINS(record->message, "memory: this configuration needs about ");
+    ASSERT_TRUE(record);
+    ASSERT_EQ(std::string(store::toString(record->status)), std::string("failed"));
+    ASSERT_CONTAINS(record->message, "memory: this configuration needs about ");
 }
 
-SWAV_TEST(SetUpExceptionsEndTheRunAsFailedWithOneLine) {
+TEST(Trainer, SetUpExceptionsEndTheRunAsFailedWithOneLine) {
     const auto base = tinyData();
     const auto& images = dynamic_cast<const InMemoryDataset&>(*base);
     const std::vector<std::pair<std::function<void()>, std::string>> cases{
@@ -810,15 +788,15 @@ SWAV_TEST(SetUpExceptionsEndTheRunAsFailedWithOneLine) {
         trainer.addObserver(&counter);
         TrainingControl control;
         const RunOutcome outcome = trainer.run(control);
-        VERIFY(outcome.status == RunStatus::Failed);
-        VERIFY_EQ(outcome.message.rfind(expected, 0), size_t(0));
-        VERIFY_MSG(outcome.message.find('\n') == std::string::npos, outcome.message);
-        VERIFY_EQ(counter.finished, 1);
-        VERIFY_EQ(counter.last.message, outcome.message);
+        ASSERT_TRUE(outcome.status == RunStatus::Failed);
+        ASSERT_EQ(outcome.message.rfind(expected, 0), size_t(0));
+        ASSERT_TRUE(outcome.message.find('\n') == std::string::npos) << outcome.message;
+        ASSERT_EQ(counter.finished, 1);
+        ASSERT_EQ(counter.last.message, outcome.message);
     }
 }
 
-SWAV_TEST(AStopFromASignalHandlerIsSeenWithinOneStep) {
+TEST(Trainer, AStopFromASignalHandlerIsSeenWithinOneStep) {
     // metrics_every far beyond the run: no observer call can be what notices the stop.
     auto config = tinyConfig();
     config.runtime.metricsEvery = 1000000;
@@ -832,14 +810,14 @@ SWAV_TEST(AStopFromASignalHandlerIsSeenWithinOneStep) {
     options.runDir = dir.path();
     Trainer trainer(config, data, options);
     const RunOutcome outcome = trainer.run(control);
-    VERIFY(outcome.status == RunStatus::Stopped);
-    VERIFY_EQ(outcome.steps, int64_t(3));
-    VERIFY_EQ(data->gathers, 3);
-    VERIFY(!outcome.lastCheckpoint.empty());
-    VERIFY(std::filesystem::exists(outcome.lastCheckpoint));
+    ASSERT_TRUE(outcome.status == RunStatus::Stopped);
+    ASSERT_EQ(outcome.steps, int64_t(3));
+    ASSERT_EQ(data->gathers, 3);
+    ASSERT_TRUE(!outcome.lastCheckpoint.empty());
+    ASSERT_TRUE(std::filesystem::exists(outcome.lastCheckpoint));
 }
 
-SWAV_TEST(AtomicWritesSyncTheFileAndItsFolder) {
+TEST(Trainer, AtomicWritesSyncTheFileAndItsFolder) {
     test::TempDir dir;
     const std::string folder = std::filesystem::canonical(dir.path()).string();
     {
@@ -849,8 +827,8 @@ SWAV_TEST(AtomicWritesSyncTheFileAndItsFolder) {
     writeFileAtomically(folder + "/table.csv", "table", "a,b\n", 4);
     {
         std::lock_guard<std::mutex> lock(g_syncedMutex);
-        VERIFY(g_synced.count(folder + "/table.csv.tmp") == 1);
-        VERIFY(g_synced.count(folder) == 1);
+        ASSERT_TRUE(g_synced.count(folder + "/table.csv.tmp") == 1);
+        ASSERT_TRUE(g_synced.count(folder) == 1);
         g_synced.clear();
     }
     // Checkpoints go the same way.
@@ -860,39 +838,39 @@ SWAV_TEST(AtomicWritesSyncTheFileAndItsFolder) {
     TrainerOptions options;
     options.runDir = folder + "/run";
     const auto outcome = train(config, recorder, options);
-    VERIFY(outcome.status == RunStatus::Finished);
+    ASSERT_TRUE(outcome.status == RunStatus::Finished);
     std::lock_guard<std::mutex> lock(g_syncedMutex);
-    VERIFY_MSG(g_synced.count(outcome.lastCheckpoint + ".tmp") == 1, outcome.lastCheckpoint);
-    VERIFY(g_synced.count(folder + "/run/checkpoints") == 1);
+    ASSERT_TRUE(g_synced.count(outcome.lastCheckpoint + ".tmp") == 1) << outcome.lastCheckpoint;
+    ASSERT_TRUE(g_synced.count(folder + "/run/checkpoints") == 1);
 }
 
 // Issue 14: the expected duration comes from real steps of the configuration on its own data.
-SWAV_TEST(StepTimeIsMeasuredOnTheConfigurationsOwnData) {
+TEST(Trainer, StepTimeIsMeasuredOnTheConfigurationsOwnData) {
     ExperimentConfig config = tinyConfig();
     config.dataset.syntheticCount = 96;
     config.dataset.syntheticSize = 16;
     config.dataset.syntheticChannels = 1;
     config.eval.knnEveryEpochs = 1; // not run while measuring
     auto timing = measureStepTime(config, 2);
-    VERIFY_MSG(timing.hasValue(), (timing ? "" : timing.error().message));
-    VERIFY_EQ(timing->measuredSteps, 2);
-    VERIFY_EQ(timing->stepsPerEpoch, int64_t(96 / 16));
-    VERIFY(timing->secondsPerStep > 0);
-    VERIFY(timing->device.find("cpu") != std::string::npos);
+    ASSERT_TRUE(timing.hasValue()) << (timing ? "" : timing.error().message);
+    ASSERT_EQ(timing->measuredSteps, 2);
+    ASSERT_EQ(timing->stepsPerEpoch, int64_t(96 / 16));
+    ASSERT_TRUE(timing->secondsPerStep > 0);
+    ASSERT_TRUE(timing->device.find("cpu") != std::string::npos);
     config.optim.epochs = 6;
     const double six = expectedTrainingSeconds(config, *timing);
-    VERIFY_NEAR(six, timing->secondsPerStep * 6 * 6, 1e-9);
+    ASSERT_NEAR(six, timing->secondsPerStep * 6 * 6, 1e-9);
     config.optim.epochs = 3;
-    VERIFY_NEAR(expectedTrainingSeconds(config, *timing), six / 2, 1e-9);
+    ASSERT_NEAR(expectedTrainingSeconds(config, *timing), six / 2, 1e-9);
 
     // What would stop the run stops the measurement, with the same reason.
     config.dataset.kind = "cifar10";
     config.dataset.path = "/nonexistent/cifar";
     const auto missing = measureStepTime(config, 2);
-    VERIFY(!missing.hasValue());
-    VERIFY(missing.error().message.find("/nonexistent/cifar") != std::string::npos);
+    ASSERT_TRUE(!missing.hasValue());
+    ASSERT_TRUE(missing.error().message.find("/nonexistent/cifar") != std::string::npos);
     // A cancel ends it after the current step.
     config.dataset.kind = "synthetic";
     config.dataset.path.clear();
-    VERIFY(!measureStepTime(config, 2, [] { return true; }).hasValue());
+    ASSERT_TRUE(!measureStepTime(config, 2, [] { return true; }).hasValue());
 }

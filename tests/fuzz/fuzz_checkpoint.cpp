@@ -4,8 +4,8 @@
 #include "FuzzInput.h"
 
 #include "eval/Features.h"
-#include "eval/TorchInterop.h"
-#include "train/Checkpoint.h"
+#include "model/WeightInterop.h"
+#include "runtime/Checkpoint.h"
 #include "util/Expected.h"
 
 #include "../support/CraftedFiles.h"

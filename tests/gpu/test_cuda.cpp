@@ -1,4 +1,4 @@
-// Runs only in CUDA builds (label gpu): the same engine on the GPU agrees with the CPU.
+// The same engine on a CUDA device agrees with the CPU (label gpu; skipped without a device).
 #include "TestHarness.h"
 
 #include "model/SwavModel.h"
@@ -47,23 +47,28 @@ struct EpochLosses : TrainingObserver {
 
 } // namespace
 
-SWAV_TEST(CudaIsAvailable) {
-    VERIFY(torch::cuda::is_available());
-}
+/// Every case needs a CUDA device; without one it is reported as skipped.
+class Cuda : public testing::Test {
+protected:
+    void SetUp() override {
+        if (!torch::cuda::is_available())
+            GTEST_SKIP() << "no CUDA device (or LibTorch built without CUDA)";
+    }
+};
 
-SWAV_TEST(SinkhornOnGpuMatchesCpu) {
+TEST_F(Cuda, SinkhornOnGpuMatchesCpu) {
     at::manual_seed(1);
     auto scores = at::rand({512, 300}) * 2 - 1;
     auto cpu = sinkhornCodes(scores, 0.05, 3);
     auto gpu = sinkhornCodes(scores.to(at::kCUDA).to(at::kHalf), 0.05, 3).to(at::kCPU);
-    VERIFY(gpu.scalar_type() == at::kFloat);
+    ASSERT_TRUE(gpu.scalar_type() == at::kFloat);
     // Half-precision scores round to ~1e-3; the codes stay close and rows still sum to 1.
-    VERIFY((gpu.sum(1) - 1).abs().max().item<double>() < 1e-4);
+    ASSERT_TRUE((gpu.sum(1) - 1).abs().max().item<double>() < 1e-4);
     auto exact = sinkhornCodes(scores.to(at::kCUDA), 0.05, 3).to(at::kCPU);
-    VERIFY((exact - cpu).abs().max().item<double>() < 1e-4);
+    ASSERT_TRUE((exact - cpu).abs().max().item<double>() < 1e-4);
 }
 
-SWAV_TEST(AugmentationOnGpuMatchesCpu) {
+TEST_F(Cuda, AugmentationOnGpuMatchesCpu) {
     CropGroupConfig g;
     g.count = 2, g.size = 24;
     MultiCropAugmenter augmenter({g}, {0.5, 0.5, 0.5}, {0.25, 0.25, 0.25});
@@ -72,10 +77,10 @@ SWAV_TEST(AugmentationOnGpuMatchesCpu) {
     auto cpu = augmenter.apply(images, 9);
     auto gpu = augmenter.apply(images.to(at::kCUDA), 9);
     for (size_t i = 0; i < cpu.crops.size(); ++i)
-        VERIFY((gpu.crops[i].to(at::kCPU) - cpu.crops[i]).abs().max().item<double>() < 1e-3);
+        ASSERT_TRUE((gpu.crops[i].to(at::kCPU) - cpu.crops[i]).abs().max().item<double>() < 1e-3);
 }
 
-SWAV_TEST(MixedPrecisionTrainingLearnsOnGpu) {
+TEST_F(Cuda, MixedPrecisionTrainingLearnsOnGpu) {
     for (const std::string precision : {"bf16", "fp16", "fp32"}) {
         auto data = makeSyntheticShapes(1024, 4, 32, 3, 7);
         Trainer trainer(tinyGpuConfig(precision), data, {});
@@ -83,14 +88,13 @@ SWAV_TEST(MixedPrecisionTrainingLearnsOnGpu) {
         trainer.addObserver(&losses);
         TrainingControl control;
         const auto outcome = trainer.run(control);
-        VERIFY_MSG(outcome.status == RunStatus::Finished, precision << ": " << outcome.message);
-        VERIFY_MSG(losses.losses.back() < losses.losses.front() - 0.05,
-                   precision << ": loss " << losses.losses.front() << " -> "
-                             << losses.losses.back());
+        ASSERT_TRUE(outcome.status == RunStatus::Finished) << precision << ": " << outcome.message;
+        ASSERT_TRUE(losses.losses.back() < losses.losses.front() - 0.05)
+            << precision << ": loss " << losses.losses.front() << " -> " << losses.losses.back();
     }
 }
 
-SWAV_TEST(CodesUnderBf16AutocastMatchFp32) {
+TEST_F(Cuda, CodesUnderBf16AutocastMatchFp32) {
     // Autocast covers the trunk and head; the scores, Sinkhorn and the loss stay fp32. Same
     // weights, same crops: the bf16 trunk moves the embeddings a little, and the codes stay
     // within 0.02 of the fp32 run's (stated tolerance).
@@ -108,13 +112,13 @@ SWAV_TEST(CodesUnderBf16AutocastMatchFp32) {
         compat::AutocastGuard autocast(true, at::kCUDA, at::kBFloat16);
         mixed = model->forward(crops);
     }
-    VERIFY(mixed.scores.scalar_type() == at::kFloat);
-    VERIFY(mixed.embeddings.scalar_type() == at::kFloat);
+    ASSERT_TRUE(mixed.scores.scalar_type() == at::kFloat);
+    ASSERT_TRUE(mixed.embeddings.scalar_type() == at::kFloat);
     const auto exactCodes = sinkhornCodes(exact.scores.slice(0, 0, 128), 0.05, 3);
     const auto mixedCodes = sinkhornCodes(mixed.scores.slice(0, 0, 128), 0.05, 3);
     const double difference = (mixedCodes - exactCodes).abs().max().item<double>();
-    VERIFY_MSG(difference < 0.02, "codes differ by " + std::to_string(difference));
+    ASSERT_TRUE(difference < 0.02) << "codes differ by " + std::to_string(difference);
     // The scores were computed in fp32 from the fp32 embeddings, not rounded to bf16.
     const auto rescored = at::mm(mixed.embeddings, model->prototypes()->weight.t());
-    VERIFY((mixed.scores - rescored).abs().max().item<double>() < 1e-5);
+    ASSERT_TRUE((mixed.scores - rescored).abs().max().item<double>() < 1e-5);
 }

@@ -14,8 +14,8 @@
 #include "data/Dataset.h"
 #include "eval/LabBatch.h"
 #include "model/ModelState.h"
+#include "runtime/Checkpoint.h"
 #include "swav/Sinkhorn.h"
-#include "train/Checkpoint.h"
 
 #include <ATen/ATen.h>
 

@@ -8,8 +8,8 @@
 //
 // Models: imagenet stem, 3 input channels, MLP head 64 -> 16, 10 prototypes, seed 0, eval mode.
 
-#include "eval/TorchInterop.h"
 #include "model/ModelState.h"
+#include "model/WeightInterop.h"
 #include "util/Expected.h"
 
 #include <ATen/ATen.h>

@@ -21,10 +21,10 @@ using namespace swav::store;
 
 namespace {
 
+/// The swav binary of this build; SWAV_CLI names another.
 std::string swavBinary() {
     const char* path = std::getenv("SWAV_CLI");
-    VERIFY_MSG(path && *path, "SWAV_CLI must name the swav binary");
-    return path;
+    return path && *path ? path : SWAV_CLI_PATH;
 }
 
 std::string tinyConfig() {
@@ -36,7 +36,7 @@ pid_t spawnSwav(const std::vector<std::string>& args, const std::string& logFile
     std::vector<std::string> argv{swavBinary()};
     argv.insert(argv.end(), args.begin(), args.end());
     const pid_t child = fork();
-    VERIFY(child >= 0);
+    SWAV_REQUIRE(child >= 0, "fork failed");
     if (child == 0) {
         const int log = open(logFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(log, STDOUT_FILENO);
@@ -66,7 +66,7 @@ std::string readAll(const std::string& path) {
 
 std::unique_ptr<RunStore> openStore(const std::string& path) {
     auto store = RunStore::open(path);
-    VERIFY_MSG(store.hasValue(), (store ? "" : store.error().message));
+    SWAV_REQUIRE(store.hasValue(), (store ? "" : store.error().message));
     return std::move(*store);
 }
 
@@ -80,7 +80,7 @@ constexpr int64_t kStepsPerEpoch = 4096 / 32; // tiny-synthetic.json
 
 } // namespace
 
-SWAV_TEST(KilledRunIsInterruptedKeepsItsMetricsAndResumesAsTheSameRun) {
+TEST(StoreProcesses, KilledRunIsInterruptedKeepsItsMetricsAndResumesAsTheSameRun) {
     test::TempDir dir;
     const std::string db = dir.file("runs.db");
     const pid_t child = spawnSwav({"train", "--config", tinyConfig(), "--db", db, "--out",
@@ -91,8 +91,8 @@ SWAV_TEST(KilledRunIsInterruptedKeepsItsMetricsAndResumesAsTheSameRun) {
     int64_t committedBefore = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     for (;;) {
-        VERIFY_MSG(std::chrono::steady_clock::now() < deadline,
-                   "training made no progress: " << readAll(dir.file("train.log")));
+        ASSERT_TRUE(std::chrono::steady_clock::now() < deadline)
+            << "training made no progress: " << readAll(dir.file("train.log"));
         const auto runs = store->listRuns();
         if (!runs.empty() && !store->checkpoints(runs[0].run.id).empty()) {
             committedBefore = store->metricCount(runs[0].run.id, "loss");
@@ -105,39 +105,39 @@ SWAV_TEST(KilledRunIsInterruptedKeepsItsMetricsAndResumesAsTheSameRun) {
     const int64_t liveId = store->listRuns()[0].run.id;
     const pid_t intruder = spawnSwav({"train", "--db", db, "--resume", std::to_string(liveId)},
                                      dir.file("intruder.log"));
-    VERIFY_EQ(waitExit(intruder), 2);
-    VERIFY_CONTAINS(readAll(dir.file("intruder.log")), "stop it before resuming");
+    ASSERT_EQ(waitExit(intruder), 2);
+    ASSERT_CONTAINS(readAll(dir.file("intruder.log")), "stop it before resuming");
 
     kill(child, SIGKILL);
-    VERIFY_EQ(waitExit(child), 128 + SIGKILL);
+    ASSERT_EQ(waitExit(child), 128 + SIGKILL);
     store.reset();
 
     store = openStore(db); // opening detects the dead writer
     const auto runs = store->listRuns();
-    VERIFY_EQ(runs.size(), size_t(1));
+    ASSERT_EQ(runs.size(), size_t(1));
     const int64_t id = runs[0].run.id;
-    VERIFY_MSG(runs[0].run.status == RunState::Interrupted, toString(runs[0].run.status));
+    ASSERT_TRUE(runs[0].run.status == RunState::Interrupted) << toString(runs[0].run.status);
     const int64_t committed = store->metricCount(id, "loss");
-    VERIFY(committed >= committedBefore);
-    VERIFY(committed < 3 * kStepsPerEpoch);
-    VERIFY_EQ(lastLossStep(*store, id), committed - 1); // no gaps up to the last commit
+    ASSERT_TRUE(committed >= committedBefore);
+    ASSERT_TRUE(committed < 3 * kStepsPerEpoch);
+    ASSERT_EQ(lastLossStep(*store, id), committed - 1); // no gaps up to the last commit
 
     const int code =
         spawnSwav({"train", "--db", db, "--resume", std::to_string(id)}, dir.file("resume.log"));
-    VERIFY_MSG(waitExit(code) == 0, readAll(dir.file("resume.log")));
-    VERIFY_CONTAINS(readAll(dir.file("resume.log")), "resumed at step");
+    ASSERT_TRUE(waitExit(code) == 0) << readAll(dir.file("resume.log"));
+    ASSERT_CONTAINS(readAll(dir.file("resume.log")), "resumed at step");
     const auto after = store->run(id);
-    VERIFY_MSG(after->status == RunState::Finished, toString(after->status)
-                                                        << " " << after->message);
-    VERIFY_EQ(store->listRuns().size(), size_t(1)); // the same run, not a new one
+    ASSERT_TRUE(after->status == RunState::Finished)
+        << toString(after->status) << " " << after->message;
+    ASSERT_EQ(store->listRuns().size(), size_t(1)); // the same run, not a new one
     // Every step exactly once: the replayed steps replaced what the killed process wrote.
-    VERIFY_EQ(store->metricCount(id, "loss"), 3 * kStepsPerEpoch);
-    VERIFY_EQ(lastLossStep(*store, id), 3 * kStepsPerEpoch - 1);
-    VERIFY_EQ(store->metricCount(id, "epoch/loss"), int64_t(3));
-    VERIFY(store->checkpoints(id).size() >= 3);
+    ASSERT_EQ(store->metricCount(id, "loss"), 3 * kStepsPerEpoch);
+    ASSERT_EQ(lastLossStep(*store, id), 3 * kStepsPerEpoch - 1);
+    ASSERT_EQ(store->metricCount(id, "epoch/loss"), int64_t(3));
+    ASSERT_TRUE(store->checkpoints(id).size() >= 3);
 }
 
-SWAV_TEST(TwoWritersAndAReaderShareTheDatabase) {
+TEST(StoreProcesses, TwoWritersAndAReaderShareTheDatabase) {
     test::TempDir dir;
     const std::string db = dir.file("runs.db");
     openStore(db).reset();
@@ -165,15 +165,15 @@ SWAV_TEST(TwoWritersAndAReaderShareTheDatabase) {
     }
     for (int i = 0; i < 2; ++i) {
         const std::string log = readAll(dir.file("writer" + std::to_string(i) + ".log"));
-        VERIFY_MSG(codes[size_t(i)] == 0, log);
-        VERIFY_MSG(log.find("locked") == std::string::npos, log);
-        VERIFY_MSG(log.find("missed some records") == std::string::npos, log);
+        ASSERT_TRUE(codes[size_t(i)] == 0) << log;
+        ASSERT_TRUE(log.find("locked") == std::string::npos) << log;
+        ASSERT_TRUE(log.find("missed some records") == std::string::npos) << log;
     }
-    VERIFY(reads > 10);
+    ASSERT_TRUE(reads > 10);
     const auto runs = reader->listRuns();
-    VERIFY_EQ(runs.size(), size_t(2));
+    ASSERT_EQ(runs.size(), size_t(2));
     for (const auto& entry : runs) {
-        VERIFY(entry.run.status == RunState::Finished);
-        VERIFY_EQ(reader->metricCount(entry.run.id, "loss"), kStepsPerEpoch);
+        ASSERT_TRUE(entry.run.status == RunState::Finished);
+        ASSERT_EQ(reader->metricCount(entry.run.id, "loss"), kStepsPerEpoch);
     }
 }

@@ -12,7 +12,7 @@ namespace swav::test {
 
 inline std::unique_ptr<store::RunStore> openStore(const std::string& path) {
     auto store = store::RunStore::open(path);
-    VERIFY_MSG(store.hasValue(), (store ? "" : store.error().message));
+    SWAV_REQUIRE(store.hasValue(), (store ? "" : store.error().message));
     return std::move(*store);
 }
 

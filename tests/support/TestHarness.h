@@ -1,36 +1,24 @@
 #pragma once
-// A small test runner for the core tests. It has no Qt dependency so that a headless GPU
-// server build (no Qt) runs the same tests. GUI tests use Qt Test.
+// What the core tests share on top of GoogleTest: temporary folders, where the reference data
+// lies, and two checks GoogleTest lacks. No Qt, so that a headless GPU server build runs them.
 //
-//   SWAV_TEST(SinkhornRowsSumToOne) { VERIFY_NEAR(x, 1.0, 1e-6); }
+//   TEST(Sinkhorn, RowsSumToOne) { ASSERT_NEAR(x, 1.0, 1e-6); }
 //
-// Each program prints one line per test and closes with "N passed, N failed".
+// Helpers that return a value, and child processes the tests start, check with SWAV_REQUIRE:
+// it throws, and GoogleTest reports the exception as the test's failure.
 
-#include <cmath>
-#include <functional>
+#include <gtest/gtest.h>
+
 #include <sstream>
+#include <stdexcept>
 #include <string>
-#include <vector>
 
 namespace swav::test {
 
-struct TestCase {
-    const char* name;
-    std::function<void()> body;
+/// Thrown by SWAV_REQUIRE; carries file, line and the message.
+struct CheckFailure : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
-
-std::vector<TestCase>& registry();
-
-struct Registrar {
-    Registrar(const char* name, std::function<void()> body);
-};
-
-/// Thrown by a failed check; carries file, line and the message.
-struct CheckFailure {
-    std::string message;
-};
-
-[[noreturn]] void fail(const char* file, int line, const std::string& message);
 
 /// A fresh temporary folder removed when the test ends.
 class TempDir {
@@ -51,82 +39,38 @@ std::string sourceDir();
 /// The shared design folder beside the repository ("../shared"), or "" when absent.
 std::string sharedDir();
 
-template <class A, class B> std::string describePair(const A& a, const B& b) {
-    std::ostringstream out;
-    out << "actual " << a << ", expected " << b;
-    return out.str();
-}
+/// ASSERT_CONTAINS: passes when `text` contains `fragment`.
+testing::AssertionResult containsFormat(const char* textExpression, const char* fragmentExpression,
+                                        const std::string& text, const std::string& fragment);
 
 } // namespace swav::test
 
-#define SWAV_TEST_CONCAT2(a, b) a##b
-#define SWAV_TEST_CONCAT(a, b) SWAV_TEST_CONCAT2(a, b)
+/// Passes when `text` (a std::string) contains `fragment`.
+#define ASSERT_CONTAINS(text, fragment)                                                            \
+    ASSERT_PRED_FORMAT2(::swav::test::containsFormat, text, fragment)
 
-#define SWAV_TEST(name)                                                                            \
-    static void SWAV_TEST_CONCAT(swavTest_, name)();                                               \
-    static ::swav::test::Registrar SWAV_TEST_CONCAT(swavRegistrar_, name)(                         \
-        #name, &SWAV_TEST_CONCAT(swavTest_, name));                                                \
-    static void SWAV_TEST_CONCAT(swavTest_, name)()
-
-#define VERIFY(condition)                                                                          \
-    do {                                                                                           \
-        if (!(condition))                                                                          \
-            ::swav::test::fail(__FILE__, __LINE__, "VERIFY(" #condition ") failed");               \
-    } while (0)
-
-#define VERIFY_MSG(condition, message)                                                             \
-    do {                                                                                           \
-        if (!(condition)) {                                                                        \
-            std::ostringstream swavOut_;                                                           \
-            swavOut_ << "VERIFY(" #condition ") failed: " << message;                              \
-            ::swav::test::fail(__FILE__, __LINE__, swavOut_.str());                                \
-        }                                                                                          \
-    } while (0)
-
-#define VERIFY_EQ(actual, expected)                                                                \
-    do {                                                                                           \
-        /* Copies: `actual` may be a member of a temporary that dies with this statement. */       \
-        const auto swavA_ = (actual);                                                              \
-        const auto swavB_ = (expected);                                                            \
-        if (!(swavA_ == swavB_))                                                                   \
-            ::swav::test::fail(__FILE__, __LINE__,                                                 \
-                               "VERIFY_EQ(" #actual ", " #expected "): " +                         \
-                                   ::swav::test::describePair(swavA_, swavB_));                    \
-    } while (0)
-
-#define VERIFY_NEAR(actual, expected, tolerance)                                                   \
-    do {                                                                                           \
-        const double swavA_ = static_cast<double>(actual);                                         \
-        const double swavB_ = static_cast<double>(expected);                                       \
-        if (!(std::fabs(swavA_ - swavB_) <= (tolerance)))                                          \
-            ::swav::test::fail(__FILE__, __LINE__,                                                 \
-                               "VERIFY_NEAR(" #actual ", " #expected ", " #tolerance "): " +       \
-                                   ::swav::test::describePair(swavA_, swavB_));                    \
-    } while (0)
-
-/// Passes when `statement` throws an exception whose what() contains `fragment`.
-#define VERIFY_THROWS_WITH(statement, fragment)                                                    \
+/// Passes when `statement` throws a std::exception whose what() contains `fragment`.
+#define ASSERT_THROWS_WITH(statement, fragment)                                                    \
     do {                                                                                           \
         bool swavThrew_ = false;                                                                   \
+        std::string swavWhat_;                                                                     \
         try {                                                                                      \
             statement;                                                                             \
         } catch (const std::exception& swavE_) {                                                   \
             swavThrew_ = true;                                                                     \
-            const std::string swavWhat_ = swavE_.what();                                           \
-            if (swavWhat_.find(fragment) == std::string::npos)                                     \
-                ::swav::test::fail(__FILE__, __LINE__,                                             \
-                                   std::string("exception message \"") + swavWhat_ +               \
-                                       "\" does not contain \"" + (fragment) + "\"");              \
+            swavWhat_ = swavE_.what();                                                             \
         }                                                                                          \
-        if (!swavThrew_)                                                                           \
-            ::swav::test::fail(__FILE__, __LINE__, "expected an exception from " #statement);      \
+        ASSERT_TRUE(swavThrew_) << "expected an exception from " #statement;                       \
+        ASSERT_CONTAINS(swavWhat_, fragment);                                                      \
     } while (0)
 
-/// Passes when `text` (a std::string) contains `fragment`.
-#define VERIFY_CONTAINS(text, fragment)                                                            \
+/// For code that cannot return early (a helper returning a value, a child process's work):
+/// throws CheckFailure naming the place and the message when `condition` is false.
+#define SWAV_REQUIRE(condition, message)                                                           \
     do {                                                                                           \
-        const std::string swavText_ = (text);                                                      \
-        if (swavText_.find(fragment) == std::string::npos)                                         \
-            ::swav::test::fail(__FILE__, __LINE__,                                                 \
-                               "\"" + swavText_ + "\" does not contain \"" + (fragment) + "\"");   \
+        if (!(condition)) {                                                                        \
+            std::ostringstream swavOut_;                                                           \
+            swavOut_ << __FILE__ << ":" << __LINE__ << ": " #condition " failed: " << message;     \
+            throw ::swav::test::CheckFailure(swavOut_.str());                                      \
+        }                                                                                          \
     } while (0)

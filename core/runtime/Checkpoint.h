@@ -3,6 +3,8 @@
 // dictionary (readable by Python's torch.load), written to a temporary file and renamed so
 // that a crash never leaves a half-written checkpoint behind.
 
+#include "config/ExperimentConfig.h"
+#include "runtime/CheckpointFiles.h"
 #include "util/Expected.h"
 
 #include <ATen/Tensor.h>
@@ -51,18 +53,7 @@ Expected<LoadedCheckpoint> loadNewestCheckpoint(const std::string& checkpointOrR
                                                 const CheckpointDigests& digests = {},
                                                 std::vector<std::string>* skipped = nullptr);
 
-/// Checkpoint files of a run folder (<runDir>/checkpoints/*.pt), oldest first.
-std::vector<std::string> listCheckpoints(const std::string& runDir);
-
-/// The run folder a checkpoint file lies in as <runDir>/checkpoints/<file>; "" for a file in
-/// any other folder (its grandparent is no run folder: ~/Downloads/x.pt is not in ~).
-std::string runDirOfCheckpoint(const std::string& checkpoint);
-
-/// "<runDir>/checkpoints/epoch-0003-step-000000702.pt"
-std::string checkpointPath(const std::string& runDir, int epoch, int64_t iteration);
-
-/// Deletes all but the newest `keep` checkpoints, with their feature caches
-/// ("<checkpoint>.train.features", ...). Returns the files it deleted.
-std::vector<std::string> pruneCheckpoints(const std::string& runDir, int keep);
+/// The configuration stored in a checkpoint (file or run folder), to resume with.
+Expected<ExperimentConfig> configFromCheckpoint(const std::string& checkpointOrRunDir);
 
 } // namespace swav

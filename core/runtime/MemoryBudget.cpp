@@ -1,5 +1,6 @@
-#include "train/MemoryBudget.h"
+#include "runtime/MemoryBudget.h"
 
+#include "config/DatasetKinds.h"
 #include "model/ResNet.h"
 #include "util/Strings.h"
 

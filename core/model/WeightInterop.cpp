@@ -1,4 +1,4 @@
-#include "eval/TorchInterop.h"
+#include "model/WeightInterop.h"
 
 #include "model/ModelState.h"
 #include "util/AtomicFile.h"

@@ -1,4 +1,4 @@
-#include "train/DeviceSetup.h"
+#include "runtime/DeviceSetup.h"
 
 #include "util/Strings.h"
 #include "util/SystemMemory.h"

@@ -1,4 +1,4 @@
-#include "train/MultiCropRecipe.h"
+#include "runtime/MultiCropRecipe.h"
 
 #include "augment/CropPixels.h"
 #include "augment/CropSampling.h"
@@ -84,24 +84,6 @@ MultiCropBatch cropsForNetwork(const MultiCropAugmenter& augmenter, const MultiC
         return out; // parameters are drawn again only when someone asks (recipe.params)
     }
     return augmenter.finish(onDevice, recipe.params(batch));
-}
-
-Normalisation trainingNormalisation(const ExperimentConfig& config, int channels) {
-    Normalisation n{config.multicrop.mean, config.multicrop.std};
-    if (n.mean.empty() || n.std.empty()) {
-        Normalisation defaults;
-        defaultNormalisation(config.dataset, defaults.mean, defaults.std);
-        if (n.mean.empty())
-            n.mean = defaults.mean;
-        if (n.std.empty())
-            n.std = defaults.std;
-    }
-    // One value given for several channels applies to each.
-    if (static_cast<int>(n.mean.size()) != channels)
-        n.mean.assign(channels, n.mean.empty() ? 0.5 : n.mean[0]);
-    if (static_cast<int>(n.std.size()) != channels)
-        n.std.assign(channels, n.std.empty() ? 0.25 : n.std[0]);
-    return n;
 }
 
 std::shared_ptr<MultiCropRecipe> trainingRecipe(std::vector<CropGroupConfig> groups,

@@ -50,15 +50,6 @@ bool finishCropsInWorkers(const std::string& cropFinish, bool deviceIsCuda);
 MultiCropBatch cropsForNetwork(const MultiCropAugmenter& augmenter, const MultiCropRecipe& recipe,
                                const CutCropBatch& batch, at::Device device);
 
-struct Normalisation {
-    std::vector<double> mean; // per channel
-    std::vector<double> std;
-};
-
-/// The crops' normalisation of a run on `channels`-channel images: multicrop.mean / std, or
-/// the dataset's defaults, one value per channel.
-Normalisation trainingNormalisation(const ExperimentConfig& config, int channels);
-
 /// The recipe of `epoch` in a run seeded `seed`: image i gets imageCropSeed(seed, epoch, i).
 std::shared_ptr<MultiCropRecipe> trainingRecipe(std::vector<CropGroupConfig> groups,
                                                 std::vector<double> mean, std::vector<double> std,

@@ -1,0 +1,144 @@
+#include "workflow/TrainingRun.h"
+
+#include "config/ConfigJson.h"
+#include "eval/OnlineKnn.h"
+#include "store/CheckpointDigests.h"
+#include "store/RunRecorder.h"
+#include "store/RunStore.h"
+#include "util/ErrorText.h"
+
+namespace swav {
+
+PreparedRun::PreparedRun() = default;
+PreparedRun::PreparedRun(PreparedRun&&) noexcept = default;
+PreparedRun& PreparedRun::operator=(PreparedRun&&) noexcept = default;
+PreparedRun::~PreparedRun() = default;
+
+Expected<RunPlan> planNewRun(const ExperimentConfig& config, const std::string& preset,
+                             const std::string& database, const std::string& outDir) {
+    auto claimed =
+        outDir.empty() ? store::newRunFolder(database, config.name) : store::claimRunFolder(outDir);
+    if (!claimed)
+        return claimed.error();
+    RunPlan plan;
+    plan.config = config;
+    plan.preset = preset;
+    plan.claimed = *claimed;
+    plan.runDir = claimed->path;
+    return plan;
+}
+
+std::string whyNotResumable(const store::RunRecord& record) {
+    const std::string run = "run " + std::to_string(record.id);
+    // Opening the database has marked dead writers; a run still active has a live one.
+    if (store::isActive(record.status))
+        return run + " is " + store::toString(record.status) + " in another process (pid " +
+               std::to_string(record.process.pid) + " on " + record.process.host +
+               "); stop it before resuming";
+    if (record.status == store::RunState::Imported)
+        return run + " holds imported weights: it has no training state to continue";
+    return {};
+}
+
+Expected<RunPlan> planContinuation(const store::RunRecord& record, const std::string& resumeFrom) {
+    if (auto why = whyNotResumable(record); !why.empty())
+        return Error{why};
+    // The configuration recorded with the run is the one in its checkpoints; no checkpoint needs
+    // reading here (the window plans on its GUI thread).
+    auto config = loadConfig(record.configJson, "run " + std::to_string(record.id), {});
+    if (!config)
+        return Error{"run " + std::to_string(record.id) +
+                     " cannot be resumed: " + config.error().message};
+    RunPlan plan;
+    plan.config = *config;
+    plan.runDir = record.runDir;
+    plan.resumeFrom = resumeFrom.empty() ? record.runDir : resumeFrom;
+    plan.runId = record.id;
+    return plan;
+}
+
+namespace {
+
+/// Creates the record of a new run (or takes the continued one) and its recorder. Throws
+/// UserError; a record made here is marked failed first.
+std::unique_ptr<store::RunRecorder> recordRun(RunPlan& plan, store::RunStore& runs,
+                                              const std::string& database) {
+    bool created = false;
+    try {
+        if (plan.runId == 0) {
+            plan.runId = runs.createRun(store::newRunFor(plan.config, plan.preset, plan.claimed));
+            created = true;
+        }
+        return std::make_unique<store::RunRecorder>(database, plan.runId);
+    } catch (const UserError& e) {
+        // A run recorded here but never started must not stay queued.
+        if (created)
+            try {
+                runs.setStatus(plan.runId, store::RunState::Failed, e.what());
+            } catch (const UserError&) {
+            }
+        throw;
+    }
+}
+
+TrainerOptions trainerOptionsFor(PreparedRun& run, store::RunStore* runs) {
+    TrainerOptions options;
+    options.runDir = run.plan.runDir;
+    options.resumeFrom = run.plan.resumeFrom;
+    if (runs && run.plan.runId > 0 && !run.plan.resumeFrom.empty())
+        options.checkpointDigests = store::checkpointDigests(*runs, run.plan.runId);
+    std::string problem;
+    options.evaluator = onlineKnnFor(run.plan.config, run.split, &problem);
+    if (!problem.empty())
+        run.notices.push_back("online kNN is off: " + problem);
+    return options;
+}
+
+} // namespace
+
+Expected<PreparedRun> prepareRun(RunPlan plan, const std::string& database) {
+    const store::ClaimedFolder claimed = plan.claimed;
+    PreparedRun run;
+    run.plan = std::move(plan);
+    run.database = database;
+    try {
+        auto split = openDataset(run.plan.config.dataset);
+        if (!split)
+            throw UserError(split.error().message);
+        run.split = std::move(*split);
+        std::unique_ptr<store::RunStore> runs;
+        if (!database.empty()) {
+            auto opened = store::RunStore::open(database);
+            if (!opened)
+                throw UserError(opened.error().message);
+            runs = std::move(*opened);
+        }
+        run.trainerOptions = trainerOptionsFor(run, runs.get());
+        if (runs) // last: nothing after it can fail and leave the record queued
+            run.recorder = recordRun(run.plan, *runs, database);
+    } catch (const std::exception& e) {
+        // Opening the data can run out of memory as well as fail on a bad file.
+        store::releaseRunFolder(claimed);
+        return Error{describeException(e)};
+    }
+    return run;
+}
+
+RunOutcome trainPrepared(PreparedRun& run, TrainingControl& control,
+                         const std::vector<TrainingObserver*>& observers,
+                         std::string* recordError) {
+    Trainer trainer(run.plan.config, run.split.train, run.trainerOptions);
+    for (auto* observer : observers)
+        trainer.addObserver(observer);
+    if (run.recorder)
+        trainer.addObserver(run.recorder.get());
+    const RunOutcome outcome = trainer.run(control); // never throws
+    if (run.recorder) {
+        run.recorder->flush();
+        if (recordError)
+            *recordError = run.recorder->firstError();
+    }
+    return outcome;
+}
+
+} // namespace swav
