@@ -150,7 +150,7 @@ void saveCachedFeatures(const std::string& path, const std::string& key, const F
     dict.insert("key", key);
     dict.insert("features", set.features);
     dict.insert("labels", set.labels.defined() ? c10::IValue(set.labels) : c10::IValue());
-    const auto bytes = torch::pickle_save(dict);
+    const auto bytes = torch::jit::pickle_save(dict);
     try {
         writeFileAtomically(path, "feature cache", bytes.data(), bytes.size());
     } catch (const UserError&) {

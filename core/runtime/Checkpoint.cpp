@@ -111,7 +111,7 @@ void saveCheckpoint(const CheckpointState& s, const std::string& path) {
     root.insert("loss_scale", s.lossScale);
     root.insert("world_size", int64_t(s.worldSize));
 
-    const std::vector<char> bytes = torch::pickle_save(root);
+    const std::vector<char> bytes = torch::jit::pickle_save(root);
     writeFileAtomically(path, "checkpoint", bytes.data(), bytes.size());
 }
 

@@ -3,6 +3,7 @@
 #include "augment/MultiCrop.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 using namespace swav;
 

@@ -78,7 +78,7 @@ TEST(TorchFile, LibTorchPickleSaveArchivesAreRead) {
     tensors.insert("a", at::arange(12, at::kLong).reshape({3, 4}));
     tensors.insert("b", at::ones({2}, at::kBFloat16));
     root.insert("tensors", tensors);
-    const auto bytes = torch::pickle_save(root);
+    const auto bytes = torch::jit::pickle_save(root);
     writeAll(dir.file("saved.pt"), std::string(bytes.begin(), bytes.end()));
 
     const TorchFile file = readTorchFile(dir.file("saved.pt"));
