@@ -129,7 +129,8 @@ Expected<RunPlan> planRun(const TrainOptions& options, const std::string& databa
 
 /// Returns ExitOk with `run` ready to train, or the exit code after printing why not.
 int prepareRun(const TrainOptions& options, PreparedRun& run) {
-    const std::string database = options.noStore ? "" : databaseOrDefault(options.database);
+    // Without a store, new run folders still go where the database would be.
+    const std::string database = databaseOrDefault(options.database);
     std::unique_ptr<store::RunStore> runs;
     if (!options.noStore) {
         auto opened = store::RunStore::open(database);
@@ -141,12 +142,12 @@ int prepareRun(const TrainOptions& options, PreparedRun& run) {
         }
         runs = std::move(*opened);
     }
-    auto plan = planRun(options, databaseOrDefault(options.database), runs.get());
+    auto plan = planRun(options, database, runs.get());
     if (!plan) {
         std::cerr << plan.error().message << "\n";
         return ExitBadUsage;
     }
-    auto prepared = swav::prepareRun(std::move(*plan), database);
+    auto prepared = swav::prepareRun(std::move(*plan), runs ? database : std::string());
     if (!prepared) {
         std::cerr << prepared.error().message << "\n";
         return ExitBadUsage;

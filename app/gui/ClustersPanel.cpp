@@ -8,7 +8,6 @@
 #include "ProgressRelay.h"
 #include "config/ConfigJson.h"
 #include "eval/AnalyzeCheckpoint.h"
-#include "runtime/Checkpoint.h"
 #include "store/RunStore.h"
 #include "workflow/RunResults.h"
 
@@ -28,12 +27,15 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <optional>
+
 namespace swav {
 
 struct ClustersPanel::Result {
     nlohmann::json analysis;
     ExperimentConfig config; // of the checkpoint
     SavedResult saved;       // the analysis files beside the run
+    int64_t runId = 0;       // the recorded run analysed; 0 = none (nothing kept)
     QString error;
 };
 
@@ -167,9 +169,21 @@ void ClustersPanel::compute() {
         return !cancelled->load(); // false stops the feature extraction
     };
     const std::string checkpoint = m_checkpoint.toStdString();
+    // The analysis is kept as files only in a recorded run's folder: a checkpoint opened from
+    // anywhere else may lie among a user's files.
+    std::optional<store::RunRecord> run;
+    if (m_runs) {
+        try {
+            run = m_runs->runOfCheckpoint(checkpoint);
+        } catch (const std::exception& e) { // a damaged or vanished database
+            Q_EMIT problem(QString::fromStdString(e.what()));
+        }
+    }
+    const std::string runDir = run ? run->runDir : std::string();
+    const int64_t runId = run ? run->id : 0;
     m_compute->setEnabled(false);
     m_cancel->setVisible(true);
-    m_watcher.setFuture(QtConcurrent::run([checkpoint, request, progress] {
+    m_watcher.setFuture(QtConcurrent::run([checkpoint, request, progress, runDir, runId] {
         auto result = std::make_shared<Result>();
         auto analysis = analyzeCheckpoint(checkpoint, request, progress);
         if (!analysis) {
@@ -177,7 +191,10 @@ void ClustersPanel::compute() {
             return result;
         }
         result->analysis = std::move(*analysis);
-        result->saved = saveAnalysis(runDirOfCheckpoint(checkpoint), checkpoint, result->analysis);
+        if (runId > 0) {
+            result->saved = saveAnalysis(runDir, checkpoint, result->analysis);
+            result->runId = runId;
+        }
         ValidationReport ignored; // the checkpoint's config was validated when it was loaded
         result->config = configFromJson(result->analysis["config"], ignored);
         // The analysis covers the whole training split.
@@ -189,11 +206,10 @@ void ClustersPanel::compute() {
 
 void ClustersPanel::record() {
     const SavedResult& saved = m_result->saved;
-    if (!m_runs || saved.files.empty())
+    if (!m_runs || m_result->runId <= 0)
         return;
     try {
-        if (const auto run = m_runs->runOfCheckpoint(saved.checkpoint))
-            recordAnalysis(*m_runs, run->id, saved);
+        recordAnalysis(*m_runs, m_result->runId, saved);
         if (!saved.problem.empty())
             Q_EMIT problem(QString::fromStdString(saved.problem));
     } catch (const std::exception& e) { // a damaged or vanished database

@@ -378,7 +378,18 @@ void EvaluationPanel::launch(std::vector<Target> targets, bool curve) {
     m_every->setEnabled(false);
     m_cancel->setEnabled(true);
     m_stage->setText(tr("starting..."));
-    m_watcher.setFuture(QtConcurrent::run([targets, choices, curve, relay, cancelled] {
+    // Results are kept as files only in a recorded run's folder, as the caches are: a
+    // checkpoint opened from anywhere else may lie among a user's files.
+    std::string runDir;
+    if (m_runs && m_runId > 0) {
+        try {
+            if (const auto run = m_runs->run(m_runId))
+                runDir = run->runDir;
+        } catch (const std::exception& e) { // a damaged or vanished database
+            Q_EMIT problem(QString::fromStdString(e.what()));
+        }
+    }
+    m_watcher.setFuture(QtConcurrent::run([targets, choices, curve, relay, cancelled, runDir] {
         auto outcome = std::make_shared<Outcome>();
         outcome->curve = curve;
         for (size_t i = 0; i < targets.size() && !cancelled->load(); ++i) {
@@ -412,8 +423,7 @@ void EvaluationPanel::launch(std::vector<Target> targets, bool curve) {
             item.epoch = target.epoch;
             item.result = *result;
             // Kept beside the run, as `swav eval` keeps it.
-            item.saved =
-                saveEvaluation(runDirOfCheckpoint(checkpoint), checkpoint, *result, caches);
+            item.saved = saveEvaluation(runDir, checkpoint, *result, caches);
             outcome->items.push_back(std::move(item));
         }
         outcome->cancelled = cancelled->load();
