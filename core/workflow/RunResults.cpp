@@ -3,11 +3,13 @@
 #include "eval/Evaluation.h"
 #include "store/RunStore.h"
 #include "util/AtomicFile.h"
+#include "util/Expected.h"
 #include "util/Strings.h"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 namespace swav {
 
@@ -38,6 +40,35 @@ void writeJson(const std::string& path, const char* what, const nlohmann::json& 
     writeFileAtomically(path, what, [&](std::ostream& out) { out << value.dump(indent) << "\n"; });
 }
 
+/// "<base>.json", or "<base>-2.json", "-3", ... when taken: an evaluation never replaces a file
+/// (two in the same second, or a user's file of that name).
+std::string unusedPath(const std::string& base) {
+    std::error_code ec;
+    std::string path = base + ".json";
+    for (int n = 2; fs::exists(fs::symlink_status(path, ec)); ++n)
+        path = base + "-" + std::to_string(n) + ".json";
+    return path;
+}
+
+/// True when `path` holds an analysis part this program wrote of `checkpoint`: only such a file
+/// is replaced, since a folder named on the command line may hold a user's file of that name.
+bool holdsAnalysisOf(const std::string& path, const std::string& checkpoint) {
+    std::ifstream in(path);
+    const auto onDisk = nlohmann::json::parse(in, nullptr, false);
+    return onDisk.is_object() && onDisk.contains("checkpoint") &&
+           onDisk["checkpoint"] == checkpoint && onDisk.contains("class_names");
+}
+
+void checkReplaceable(const std::string& path, const std::string& checkpoint) {
+    std::error_code ec;
+    const auto status = fs::symlink_status(path, ec);
+    if (!fs::exists(status))
+        return;
+    if (!fs::is_regular_file(status) || !holdsAnalysisOf(path, checkpoint))
+        throw UserError(path + " exists and is not an analysis of " + checkpoint +
+                        " written by this program: left as it is, the analysis is not saved");
+}
+
 } // namespace
 
 SavedResult saveEvaluation(const std::string& runDir, const std::string& checkpoint,
@@ -50,7 +81,7 @@ SavedResult saveEvaluation(const std::string& runDir, const std::string& checkpo
         saved.problem = notInRunFolder(checkpoint);
         return saved;
     }
-    const std::string file = outputPath(runDir, "evaluations", timestampNow() + ".json", saved);
+    const std::string file = unusedPath(outputPath(runDir, "evaluations", timestampNow(), saved));
     try {
         writeJson(file, "evaluation", result, 2);
         saved.files.push_back(file);
@@ -85,6 +116,7 @@ SavedResult saveAnalysis(const std::string& runDir, const std::string& checkpoin
             out["checkpoint"] = checkpoint;
             out["class_names"] = analysis.at("class_names");
             const auto file = outputPath(runDir, "analysis", part + ".json", saved);
+            checkReplaceable(file, checkpoint);
             writeJson(file, "analysis", out, 1);
             saved.files.push_back(file);
         }

@@ -31,7 +31,8 @@ std::string runOutputPath(const std::string& runDir, const std::string& folder,
                           std::vector<std::string>& createdFolders);
 
 /// Writes an evaluation of `checkpoint` (from eval/Evaluation.h) to
-/// <runDir>/evaluations/<checkpoint stem>-<time>.json, atomically; `alsoWritten` (feature caches
+/// <runDir>/evaluations/<checkpoint stem>-<time>.json (with "-2", "-3", ... when that name is
+/// taken: an evaluation replaces no file), atomically; `alsoWritten` (feature caches
 /// made by the evaluation) are kept in the result's files. A file that cannot be written is
 /// reported in `problem`, as is a checkpoint outside a run folder (`runDir` ""): the evaluation
 /// is still worth recording.
@@ -48,7 +49,9 @@ const std::vector<std::string>& analysisParts();
 
 /// Writes each part of an analysis of `checkpoint` to
 /// <runDir>/analysis/<checkpoint stem>-<part>.json, atomically, with the checkpoint and the class
-/// names. What could not be written is named in `problem` (the parts written before stay listed).
+/// names. A file already there is replaced only when it is an earlier analysis of the same
+/// checkpoint (the folder may be any the user named). What could not be written is named in
+/// `problem` (the parts written before stay listed).
 SavedResult saveAnalysis(const std::string& runDir, const std::string& checkpoint,
                          const nlohmann::json& analysis);
 

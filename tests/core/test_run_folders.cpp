@@ -13,9 +13,11 @@
 #include "store/RunStore.h"
 #include "store/StoreSchema.h"
 #include "train/Trainer.h"
+#include "workflow/RunResults.h"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -487,4 +489,40 @@ TEST(RunFolders, Issue10_TheRecorderListsTheRunFilesAndForgetsPrunedOnes) {
     const std::string root = fs::weakly_canonical(dir.path()).string();
     ASSERT_EQ(listed, (std::vector<std::string>{root + "/checkpoints/", root + "/checkpoints/b.pt",
                                                 root + "/config.json"}));
+}
+
+TEST(RunFolders, ResultsNeverReplaceAUsersFileOfTheSameName) {
+    // `swav analyze --run DIR` and `swav eval --run DIR` write into a folder the user named,
+    // which need not be a recorded run's.
+    test::TempDir dir;
+    const std::string folder = dir.file("mine");
+    const std::string checkpoint = folder + "/checkpoints/epoch-0001-step-000000002.pt";
+    const std::string stem = "epoch-0001-step-000000002";
+    UserFiles user;
+    user.add(folder + "/analysis/" + stem + "-projection.json");
+    nlohmann::json analysis = {{"class_names", {"a", "b"}}};
+    for (const auto& part : analysisParts())
+        analysis[part] = {{"points", {1, 2, 3}}};
+    const SavedResult refused = saveAnalysis(folder, checkpoint, analysis);
+    user.verifyUnchanged();
+    ASSERT_TRUE(refused.files.empty());
+    ASSERT_CONTAINS(refused.problem, stem + "-projection.json exists and is not an analysis of");
+
+    fs::remove(folder + "/analysis/" + stem + "-projection.json");
+    const SavedResult first = saveAnalysis(folder, checkpoint, analysis);
+    ASSERT_EQ(first.problem, "");
+    ASSERT_EQ(first.files.size(), analysisParts().size());
+    analysis["gallery"]["points"] = {4};
+    const SavedResult again = saveAnalysis(folder, checkpoint, analysis); // its own files: replaced
+    ASSERT_EQ(again.problem, "");
+    ASSERT_EQ(nlohmann::json::parse(readAll(again.files[1]))["points"], nlohmann::json({4}));
+
+    const nlohmann::json evaluation = {{"knn", {{"top1", 0.5}}}};
+    std::set<std::string> evaluationFiles;
+    for (int i = 0; i < 3; ++i) { // within one second: three files, none replaced
+        const SavedResult saved = saveEvaluation(folder, checkpoint, evaluation);
+        ASSERT_EQ(saved.problem, "");
+        evaluationFiles.insert(saved.files.back());
+    }
+    ASSERT_EQ(evaluationFiles.size(), 3u);
 }
