@@ -802,29 +802,42 @@ private Q_SLOTS:
         for (const auto& entry : window.runStore()->listRuns())
             before = std::max<qint64>(before, entry.run.id);
         QProcess train;
+        train.setProcessChannelMode(QProcess::MergedChannels);
         train.start(LaunchedRunWorker::launcherProgram(),
                     {QStringLiteral("train"), QStringLiteral("--config"), configFile,
                      QStringLiteral("--db"), database()});
         QVERIFY(train.waitForStarted(30000));
+        // Every wait below names the stage and shows what the training process printed.
+        QByteArray printed;
+        const auto trainingProcess = [&](const char* waitingFor) {
+            printed += train.readAll();
+            return QByteArray("waiting for ") + waitingFor + "; training process " +
+                   (train.state() == QProcess::Running ? "running" : "ended") + ", its output:\n" +
+                   printed.right(4000);
+        };
         qint64 run = 0;
-        QTRY_VERIFY_WITH_TIMEOUT(
+        QTRY_VERIFY2_WITH_TIMEOUT(
             [&] {
                 for (const auto& entry : window.runStore()->listRuns())
                     if (entry.run.id > before && entry.run.name == "followed")
                         run = entry.run.id;
                 return run > 0;
             }(),
-            60000);
+            trainingProcess("the run's record").constData(), 60000);
         QVERIFY(window.showStoredRun(run));
         QCOMPARE(window.shownStoredRun(), run);
         QVERIFY(window.dashboard()->title().contains(QStringLiteral("followed")));
 
         // Live: more steps arrive while the other process is still training (generous: under
         // ctest -j2 the other process shares two cores with the multi-process tests).
-        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > 0, 180000);
+        QTRY_VERIFY2_WITH_TIMEOUT(window.lossPlot()->pointCount() > 0,
+                                  trainingProcess("the first loss").constData(), 180000);
         const int firstSeen = window.lossPlot()->pointCount();
-        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() > firstSeen + 10, 60000);
-        QTRY_VERIFY_WITH_TIMEOUT(window.dashboard()->usageHistory()->matrix().rows >= 2, 120000);
+        QTRY_VERIFY2_WITH_TIMEOUT(window.lossPlot()->pointCount() > firstSeen + 10,
+                                  trainingProcess("ten more losses").constData(), 60000);
+        QTRY_VERIFY2_WITH_TIMEOUT(window.dashboard()->usageHistory()->matrix().rows >= 2,
+                                  trainingProcess("two epochs of prototype usage").constData(),
+                                  120000);
         QCOMPARE(stateOf(window, run), QStringLiteral("running"));
         const HeatMatrix history = window.dashboard()->usageHistory()->matrix();
         QCOMPARE(history.cols, config.model.numPrototypes);
