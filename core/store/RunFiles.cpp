@@ -46,7 +46,7 @@ const std::vector<ProgramFolder>& programFolders() {
     static const std::vector<ProgramFolder> folders = {
         {"checkpoints",
          std::regex(std::string("^") + kStem + R"(\.pt(\.(train|test)\.features)?(\.tmp)?$)")},
-        {"evaluations", std::regex(std::string("^") + kStem + R"(-\d{8}-\d{6}(-\d+)?\.json$)")},
+        {"evaluations", std::regex(std::string("^") + kStem + R"(-\d{8}-\d{6}\.json$)")},
         {"analysis",
          std::regex(std::string("^") + kStem + R"(-(projection|gallery|prototype_health)\.json$)")},
         {"export", std::regex(std::string("^") + kStem + R"(-resnet\.pt(\.tmp)?$)")},

@@ -55,8 +55,9 @@ std::string unusedPath(const std::string& base) {
 bool holdsAnalysisOf(const std::string& path, const std::string& checkpoint) {
     std::ifstream in(path);
     const auto onDisk = nlohmann::json::parse(in, nullptr, false);
+    // Compared as JSON: a "checkpoint" of another type is simply not this one.
     return onDisk.is_object() && onDisk.contains("checkpoint") &&
-           onDisk["checkpoint"] == checkpoint && onDisk.contains("class_names");
+           onDisk.at("checkpoint") == checkpoint && onDisk.contains("class_names");
 }
 
 void checkReplaceable(const std::string& path, const std::string& checkpoint) {
