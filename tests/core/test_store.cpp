@@ -577,7 +577,8 @@ TEST(Store, RecorderCommitsInBatchesAndRecordsTheWholeRun) {
         ASSERT_EQ(store->metricCount(run), int64_t(0)); // still buffered
         m.step = 9;
         recorder.onStep(m); // 50 rows: a batch
-        for (int i = 0; i < 200 && store->metricCount(run) < 50; ++i)
+        // The writer thread commits in the background: waits up to 30 s (a loaded machine).
+        for (int i = 0; i < 3000 && store->metricCount(run) < 50; ++i)
             usleep(10000);
         ASSERT_EQ(store->metricCount(run), int64_t(50));
         EpochMetrics epoch;
