@@ -148,6 +148,10 @@ int run(int argc, char** argv) {
                      "through the frozen trunk every epoch")
         ->check(CLI::IsMember({"cached", "official"}));
     eval->add_option("--device", evalOptions.device, "auto, cpu, cuda or cuda:N");
+    eval->add_option("--set", evalOptions.overrides,
+                     "Override an evaluation setting of the run's config, e.g. --set "
+                     "eval.linear_lr=0.1 (only eval.* keys: the trained network stays as it was)")
+        ->allow_extra_args(false);
 
     AnalyzeOptions analyzeOptions;
     auto* analyze = app.add_subcommand(

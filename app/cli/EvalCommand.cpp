@@ -61,7 +61,14 @@ int runEval(const EvalOptions& options) {
         return ExitBadUsage;
     }
     const std::string checkpoint = chosen->path;
-    auto config = loadConfig(chosen->state.configJson, checkpoint, {});
+    for (const auto& assignment : options.overrides)
+        if (assignment.rfind("eval.", 0) != 0) {
+            std::cerr << "--set " << assignment
+                      << ": swav eval changes only eval.* settings (the checkpoint fixes the "
+                         "rest)\n";
+            return ExitBadUsage;
+        }
+    auto config = loadConfig(chosen->state.configJson, checkpoint, options.overrides);
     chosen->state = {}; // the evaluation reads the file itself
     if (!config) {
         std::cerr << config.error().message << "\n";
@@ -101,7 +108,8 @@ int runEval(const EvalOptions& options) {
 
     if (options.json) {
         nlohmann::json brief;
-        for (const char* key : {"knn", "linear", "linear_best", "seconds"})
+        for (const char* key :
+             {"knn", "linear", "linear_best", "knn_settings", "linear_settings", "seconds"})
             if (result->contains(key))
                 brief[key] = (*result)[key];
         std::cout << brief.dump() << "\n";

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace swav::cli {
 
@@ -15,6 +16,7 @@ struct EvalOptions {
     bool noCache = false;
     std::string linearProtocol = "cached";
     std::string device = "auto";
+    std::vector<std::string> overrides; // "eval.key=value": the evaluation's own settings
 };
 
 /// `swav eval`: kNN / linear probe of a run's checkpoint, with baselines; returns the exit code.

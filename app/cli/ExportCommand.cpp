@@ -48,16 +48,21 @@ std::string pythonSnippet(const Exported& e) {
     const std::string file = nlohmann::json(std::filesystem::absolute(e.path).string()).dump();
     std::ostringstream out;
     const bool named = m.arch == "resnet18" || m.arch == "resnet34" || m.arch == "resnet50";
-    if (!named || m.widthMultiplier != 1.0) {
+    if (!named || m.widthMultiplier != 1.0 || s.featureWidth > 0) {
         out << "No torchvision model matches this trunk (" << m.arch;
         if (m.widthMultiplier != 1.0)
             out << ", width x" << m.widthMultiplier;
+        if (s.featureWidth > 0)
+            out << ", feature layer";
         out << ").\nThe file holds torchvision-style keys (conv1.weight, bn1.*, "
                "layerS.B.conv1.weight,\nlayerS.B.downsample.0.weight, ...; no fc) of a trunk with "
             << s.block << " blocks, depths " << listText(s.depths) << ",\nwidths "
             << listText(s.widths) << ", strides " << listText(s.strides) << ", " << s.stem
-            << " stem of " << s.stemWidth << " channels, " << s.inChannels << " input channels and "
-            << e.featureDim << "-d features. In Python:\n"
+            << " stem of " << s.stemWidth << " channels, " << s.inChannels << " input channels";
+        if (s.featureWidth > 0)
+            out << ",\nthen a 1x1 convolution, batch norm and ReLU (feature_conv.weight, "
+                   "feature_bn.*)";
+        out << " and " << e.featureDim << "-d features. In Python:\n"
             << "    state = torch.load(" << file << ")  # dict: name -> tensor\n";
         return out.str();
     }

@@ -160,6 +160,8 @@ void validateModel(const ModelConfig& m, ValidationReport& report, Checker& chec
             report.warning("model.arch", "block, stage_* and stem_width are ignored unless arch "
                                          "is 'custom'");
     }
+    check.between("model.feature_width", m.featureWidth, 0, kMaxWidth,
+                  "channels of the feature layer; 0 leaves it out");
     check.positive("model.width_multiplier", m.widthMultiplier);
     check.atMost("model.width_multiplier", m.widthMultiplier, kMaxWidthMultiplier,
                  "it multiplies every channel width, and parameters grow with its square; the "

@@ -92,6 +92,7 @@ struct ModelConfig {
     std::vector<int> stageStrides{1, 2, 2, 2};
     int stemWidth = 64;
     double widthMultiplier = 1.0;
+    int featureWidth = 0;
     int inChannels = 0;
     HeadConfig head;
     int numPrototypes = 3000;
@@ -113,6 +114,10 @@ struct ModelConfig {
         v("stage_strides", s.stageStrides, "Custom trunk: stride of each stage's first block.");
         v("stem_width", s.stemWidth, "Custom trunk: channels produced by the stem.");
         v("width_multiplier", s.widthMultiplier, "Multiplies every channel width (1 = standard).");
+        v("feature_width", s.featureWidth,
+          "0: the features are the last stage's channels. N > 0: a 1x1 convolution to N channels "
+          "with batch norm and ReLU after the last stage (on its small map, so cheap) gives N "
+          "features to the head, kNN and the linear probe.");
         v("in_channels", s.inChannels, "Input channels; 0 takes them from the dataset.");
         v("head", s.head, "Projection head between trunk features and prototypes.");
         v("num_prototypes", s.numPrototypes,

@@ -187,6 +187,7 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
             result["linear_settings"] = {{"epochs", request.linearOptions.epochs},
                                          {"lr", request.linearOptions.lr},
                                          {"batch_size", request.linearOptions.batchSize},
+                                         {"weight_decay", request.linearOptions.weightDecay},
                                          {"protocol", request.linearProtocol}};
             seconds["linear"] = secondsSince(start);
         }

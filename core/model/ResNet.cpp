@@ -59,6 +59,7 @@ ResNetSpec resolveResNetSpec(const ModelConfig& config, int inChannels) {
     for (auto& width : spec.widths)
         width = scaled(width, config.widthMultiplier);
     spec.stemWidth = scaled(spec.stemWidth, config.widthMultiplier);
+    spec.featureWidth = config.featureWidth;
     return spec;
 }
 
@@ -125,6 +126,11 @@ ResNetTrunkImpl::ResNetTrunkImpl(const ResNetSpec& spec)
         m_stages.push_back(register_module("layer" + std::to_string(stage + 1), layer));
     }
     m_featureDim = inPlanes;
+    if (spec.featureWidth > 0) {
+        m_featureConv = register_module("feature_conv", conv(inPlanes, spec.featureWidth, 1, 1, 0));
+        m_featureBn = register_module("feature_bn", SyncBatchNorm(spec.featureWidth));
+        m_featureDim = spec.featureWidth;
+    }
 
     // Kaiming normal (fan_out, ReLU) for convolutions; BatchNorm weight 1, bias 0.
     for (auto& module : modules(/*include_self=*/false)) {
@@ -143,6 +149,8 @@ at::Tensor ResNetTrunkImpl::featureMap(const at::Tensor& x) {
         out = at::max_pool2d(out, {3, 3}, {2, 2}, {1, 1});
     for (auto& stage : m_stages)
         out = stage->forward(out);
+    if (m_featureConv)
+        out = m_featureBn(m_featureConv(out)).relu_();
     return out;
 }
 

@@ -25,6 +25,7 @@ struct ResNetSpec {
     std::string stem = "imagenet"; // imagenet or cifar
     int stemWidth = 64;
     int inChannels = 3;
+    int featureWidth = 0; // 0: none; else a 1x1 conv + BN + ReLU to this many channels
 };
 
 /// Expands `config.arch` (resnet18/34/50, fashion-mnist, custom) with the width multiplier.
@@ -72,6 +73,8 @@ private:
     torch::nn::Conv2d m_conv1{nullptr};
     SyncBatchNorm m_bn1{nullptr};
     std::vector<torch::nn::Sequential> m_stages;
+    torch::nn::Conv2d m_featureConv{nullptr};
+    SyncBatchNorm m_featureBn{nullptr};
 };
 TORCH_MODULE(ResNetTrunk);
 

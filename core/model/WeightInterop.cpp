@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -31,6 +32,19 @@ std::string shapeText(const at::Tensor& t) {
 
 bool startsWith(const std::string& text, const std::string& prefix) {
     return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+/// When the only difference is the feature layer (model.feature_width), says how to match it.
+/// `width`: the layer's channels in the weights, when they have one.
+std::string featureLayerHint(const std::vector<std::string>& keys, std::optional<int64_t> width) {
+    const bool onlyFeatureLayer = std::all_of(keys.begin(), keys.end(), [](const std::string& key) {
+        return key.find("feature_conv.") != std::string::npos ||
+               key.find("feature_bn.") != std::string::npos;
+    });
+    if (!onlyFeatureLayer)
+        return "";
+    return " (only the feature layer differs: --set model.feature_width=" +
+           std::to_string(width.value_or(0)) + ")";
 }
 
 std::string listKeys(const std::vector<std::string>& keys) {
@@ -177,16 +191,23 @@ ImportReport importWeights(SwavModel& model, const std::map<std::string, at::Ten
         if (!trunk.count(name))
             missing.push_back(expectedPrefix + name);
     if (!missing.empty())
-        throw UserError(origin + ": the " + report.format + " weights lack " +
-                        std::to_string(missing.size()) + " trunk tensors of this model: " +
-                        listKeys(missing) + "; they were made for another architecture");
+        throw UserError(
+            origin + ": the " + report.format + " weights lack " + std::to_string(missing.size()) +
+            " trunk tensors of this model: " + listKeys(missing) +
+            "; they were made for another architecture" + featureLayerHint(missing, {}));
     for (const auto& [name, entry] : trunk)
         if (!trunkState.count(name))
             unexpected.push_back(entry.key);
-    if (!unexpected.empty())
-        throw UserError(origin + ": " + listKeys(unexpected) +
-                        " not in this model's trunk; the weights were made for another "
-                        "architecture");
+    if (!unexpected.empty()) {
+        const auto conv = trunk.find("feature_conv.weight");
+        throw UserError(
+            origin + ": " + listKeys(unexpected) +
+            " not in this model's trunk; the weights were made for another "
+            "architecture" +
+            featureLayerHint(unexpected, conv != trunk.end() && conv->second.tensor.dim() == 4
+                                             ? conv->second.tensor.size(0)
+                                             : std::optional<int64_t>()));
+    }
     for (const auto& [name, tensor] : trunkState) {
         const auto& entry = trunk.at(name);
         if (!entry.tensor.sizes().equals(tensor.sizes()))

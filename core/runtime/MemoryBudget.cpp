@@ -62,6 +62,11 @@ TrunkCount countTrunk(const ResNetSpec& spec) {
             in = out;
         }
     }
+    if (spec.featureWidth > 0) {
+        count.parameters += conv(in, spec.featureWidth, 1) + batchNorm(spec.featureWidth);
+        count.buffers += 2 * spec.featureWidth;
+        in = spec.featureWidth;
+    }
     count.featureDim = in;
     return count;
 }
@@ -99,6 +104,8 @@ double trunkActivations(const ResNetSpec& spec, double side) {
             h = next;
         }
     }
+    if (spec.featureWidth > 0)
+        values += 3 * spec.featureWidth * h * h; // conv, bn, relu
     return values;
 }
 

@@ -280,6 +280,13 @@ check "issue 15: a sweep exits with 0" test $? -eq 0
 check "issue 15: the table has a kNN accuracy for each run" test "$(grep -c -E '^\| [12] \| [0-9]+ \| `swav.epsilon=0.(05|1)` \| finished \| [0-9.]+ \| [0-9.]+ %' "$work/sweep.md")" -eq 2
 "$swav" runs list --tag cli-sweep --db "$work/sweep.db" > "$work/sweep-runs.txt" 2>&1
 check "issue 15: the sweep's runs carry its tag" test "$(grep -c 'cli-sweep-' "$work/sweep-runs.txt")" -eq 2
+# The evaluation's own settings can change; what was trained cannot.
+"$swav" eval --run "$(sed -n 's/^| 1 | \([0-9]*\) .*/\1/p' "$work/sweep.md")" --db "$work/sweep.db" --linear --json \
+  --set eval.linear_epochs=3 --set eval.linear_lr=0.05 > "$work/eval-set.txt" 2>&1
+check "issue 15: eval --set changes the probe's settings" grep -q '"linear_settings":{"batch_size":256,"epochs":3,"lr":0.05' "$work/eval-set.txt"
+"$swav" eval --run "$(sed -n 's/^| 1 | \([0-9]*\) .*/\1/p' "$work/sweep.md")" --db "$work/sweep.db" \
+  --set model.feature_width=64 > "$work/eval-set-bad.txt" 2>&1
+check "issue 15: eval --set refuses a setting of the trained network" bash -c "test $? -eq 2 && grep -q 'changes only eval' '$work/eval-set-bad.txt'"
 # A sweep that is killed takes its current run with it: the run stops (recorded as such) instead
 # of training on without a parent.
 "$swav" sweep --config "$here/tiny-synthetic.json" --set optim.epochs=1000 --tag cli-killed \

@@ -3,6 +3,7 @@
 #include "model/ModelState.h"
 #include "model/WeightInterop.h"
 #include "runtime/Checkpoint.h"
+#include "util/Expected.h"
 
 #include <ATen/ATen.h>
 #include <caffe2/serialize/inline_container.h>
@@ -292,4 +293,26 @@ TEST(Interop, MissingAndUnexpectedTrunkKeysAreNamed) {
     auto deeper = release;
     deeper["module.layer2.2.conv1.weight"] = at::zeros({8, 8, 3, 3});
     ASSERT_THROWS_WITH(importWeights(target, deeper, "deep.pt"), "'module.layer2.2.conv1.weight'");
+}
+
+TEST(Interop, AFeatureLayerMismatchSaysWhichWidthMatches) {
+    auto wide = tinyConfig();
+    wide.featureWidth = 24;
+    SwavModel withLayer(wide, 3), without(tinyConfig(), 3);
+    // Weights with the layer into a model without it, and the other way round.
+    ASSERT_THROWS_WITH(importWeights(without, distinctState(withLayer, 0.5), "w.pt"),
+                       "'trunk.feature_conv.weight'");
+    ASSERT_THROWS_WITH(importWeights(without, distinctState(withLayer, 0.5), "w.pt"),
+                       "--set model.feature_width=24");
+    ASSERT_THROWS_WITH(importWeights(withLayer, distinctState(without, 0.5), "n.pt"),
+                       "--set model.feature_width=0");
+    // Another difference besides the layer gets no such advice.
+    auto other = distinctState(withLayer, 0.5);
+    other["trunk.layer2.2.conv1.weight"] = at::zeros({8, 8, 3, 3});
+    try {
+        importWeights(without, other, "o.pt");
+        FAIL() << "weights of another architecture were imported";
+    } catch (const UserError& error) {
+        ASSERT_TRUE(std::string(error.what()).find("feature_width") == std::string::npos);
+    }
 }

@@ -61,6 +61,26 @@ TEST(Model, FashionMnistTrunkMatchesThePresetDescription) {
     ASSERT_TRUE(conv1.sizes() == at::IntArrayRef({16, 1, 3, 3}));
 }
 
+TEST(Model, TheFeatureLayerWidensTheFeaturesOnTheLastMap) {
+    auto config = smallConfig();
+    config.featureWidth = 96;
+    SwavModel model(config, 1);
+    ASSERT_EQ(model->featureDim(), 96);
+    const auto map = model->trunk()->featureMap(at::randn({3, 1, 28, 28}));
+    ASSERT_TRUE(map.sizes() == at::IntArrayRef({3, 96, 4, 4}));
+    ASSERT_TRUE(map.min().item<float>() >= 0); // after its ReLU
+    auto named = model->trunk()->named_parameters();
+    ASSERT_TRUE(named["feature_conv.weight"].sizes() == at::IntArrayRef({96, 128, 1, 1}));
+    ASSERT_TRUE(named.contains("feature_bn.weight"));
+    ASSERT_EQ(parameterCount(*model->trunk()),
+              parameterCount(*SwavModel(smallConfig(), 1)->trunk()) + 128 * 96 + 2 * 96);
+    // The head reads the wider features.
+    ASSERT_TRUE(model->trunkFeatures(at::randn({2, 1, 28, 28})).sizes() ==
+                at::IntArrayRef({2, 96}));
+    ASSERT_TRUE(
+        !SwavModel(smallConfig(), 1)->trunk()->named_parameters().contains("feature_conv.weight"));
+}
+
 TEST(Model, InitialisationIsKaimingFanOutAndUnitBatchNorm) {
     ModelConfig config;
     config.arch = "resnet18";

@@ -692,8 +692,10 @@ TEST(Trainer, MemoryEstimateCountsTheModelsParametersExactly) {
     auto headless = tinyConfig();
     headless.model.stem = "imagenet";
     headless.model.head.kind = "none";
-    for (const auto& [config, channels] :
-         {std::pair{resnet18, 3}, std::pair{bottleneck, 1}, std::pair{headless, 3}}) {
+    auto featureLayer = tinyConfig();
+    featureLayer.model.featureWidth = 40;
+    for (const auto& [config, channels] : {std::pair{resnet18, 3}, std::pair{bottleneck, 1},
+                                           std::pair{headless, 3}, std::pair{featureLayer, 1}}) {
         const auto estimate = estimateTrainingMemory(config, channels);
         ASSERT_EQ(estimate.parameters, parameterCount(config, channels));
         ASSERT_TRUE(estimate.parameterBytes >= 8.0 * estimate.parameters);
