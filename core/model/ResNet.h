@@ -1,7 +1,8 @@
 #pragma once
 // Configurable ResNet trunk. Parameter names follow torchvision (conv1, bn1, layer1.0.conv1,
 // layer1.0.downsample.0, ...) so weights can travel to and from PyTorch; they are also the
-// checkpoint format, so do not rename them.
+// checkpoint format, so do not rename them. The optional feature layer (feature_conv, feature_bn)
+// has no torchvision counterpart; it exists only when model.feature_width > 0.
 
 #include "config/ExperimentConfig.h"
 #include "model/SyncBatchNorm.h"

@@ -2,7 +2,7 @@
 """A plain PyTorch SwAV training loop shaped like the `fashion-mnist` preset, to compare speeds.
 
 usage: python_swav_loop.py [--steps 20] [--warmup 3] [--threads 2] [--batch 256] [--channels-last]
-                          [--inplace] [--bf16]
+                          [--inplace] [--bf16] [--feature-width N]
 
 Same network (3x3 stem of 16 channels, four basic blocks of 16/32/64/128, MLP head 128-512-128,
 100 prototypes), same crops (2 x 28 px + 4 x 14 px of one-channel images), batch 256, Sinkhorn
@@ -10,8 +10,9 @@ Same network (3x3 stem of 16 channels, four basic blocks of 16/32/64/128, MLP he
 random tensors made before timing: the comparison is about the network on the CPU, which is where
 the step spends its time. --inplace applies the ReLUs and residual sums in place, as torchvision's
 ResNet (and the authors' code) does. --bf16 runs the network (not the prototypes, Sinkhorn or the
-loss) under CPU bfloat16 autocast, as the engine does on CPUs with native bf16. Prints images/s
-over the timed steps.
+loss) under CPU bfloat16 autocast, as the engine does on CPUs with native bf16. --feature-width N
+ends the trunk with a 1x1 convolution to N channels, batch norm and ReLU (the preset's
+`model.feature_width`; 0 leaves it out). Prints images/s over the timed steps.
 """
 
 import argparse
@@ -49,7 +50,7 @@ class BasicBlock(nn.Module):
 
 
 class Trunk(nn.Module):
-    def __init__(self):
+    def __init__(self, feature_width):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 16, 3, 1, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
@@ -58,16 +59,24 @@ class Trunk(nn.Module):
             layers.append(BasicBlock(inplanes, width, stride))
             inplanes = width
         self.layers = nn.Sequential(*layers)
+        self.feature = None
+        if feature_width > 0:
+            self.feature = nn.Sequential(nn.Conv2d(inplanes, feature_width, 1, bias=False),
+                                         nn.BatchNorm2d(feature_width))
+        self.dim = feature_width if feature_width > 0 else inplanes
 
     def forward(self, x):
-        return self.layers(relu(self.bn1(self.conv1(x)))).mean((2, 3))
+        out = self.layers(relu(self.bn1(self.conv1(x))))
+        if self.feature is not None:
+            out = relu(self.feature(out))
+        return out.mean((2, 3))
 
 
 class SwavNet(nn.Module):
-    def __init__(self):
+    def __init__(self, feature_width=0):
         super().__init__()
-        self.trunk = Trunk()
-        self.head = nn.Sequential(nn.Linear(128, 512), nn.BatchNorm1d(512), nn.ReLU(),
+        self.trunk = Trunk(feature_width)
+        self.head = nn.Sequential(nn.Linear(self.trunk.dim, 512), nn.BatchNorm1d(512), nn.ReLU(),
                                   nn.Linear(512, 128))
         self.prototypes = nn.Linear(128, 100, bias=False)
 
@@ -113,6 +122,7 @@ def main():
     parser.add_argument("--inplace", action="store_true")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--bf16", action="store_true")
+    parser.add_argument("--feature-width", type=int, default=0)
     args = parser.parse_args()
     global INPLACE
     INPLACE = args.inplace
@@ -120,7 +130,7 @@ def main():
     torch.manual_seed(0)
     batch = args.batch
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
-    model = SwavNet().to(memory_format=fmt)
+    model = SwavNet(args.feature_width).to(memory_format=fmt)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-6)
     large = torch.randn(2 * batch, 1, 28, 28).contiguous(memory_format=fmt)
     small = torch.randn(4 * batch, 1, 14, 14).contiguous(memory_format=fmt)
@@ -139,7 +149,8 @@ def main():
         optimizer.step()
     seconds = time.perf_counter() - start
     print(f"{'channels-last' if args.channels_last else 'contiguous'}"
-          f"{', in place' if args.inplace else ''}{', bf16' if args.bf16 else ''}, batch {batch}: "
+          f"{', in place' if args.inplace else ''}{', bf16' if args.bf16 else ''}"
+          f"{f', feature layer {args.feature_width}' if args.feature_width else ''}, batch {batch}: "
           f"{batch * args.steps / seconds:.1f} images/s ({seconds / args.steps * 1000:.0f} ms/step, "
           f"{args.threads} threads)")
 
