@@ -17,8 +17,11 @@ int runImport(const ImportOptions& options) {
         return ExitRunFailed;
     }
     ConfigSource source = options.config;
-    if (!options.arch.empty())
-        source.overrides.insert(source.overrides.begin(), "model.arch=" + options.arch);
+    if (!options.arch.empty()) {
+        const auto archOverrides = importArchOverrides(options.arch);
+        source.overrides.insert(source.overrides.begin(), archOverrides.begin(),
+                                archOverrides.end());
+    }
     if (source.preset.empty() && source.configFile.empty())
         source.preset = defaultImportPreset(options.arch);
     auto config = source.load();

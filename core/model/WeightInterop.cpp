@@ -14,7 +14,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <set>
 #include <sstream>
 
@@ -34,17 +33,37 @@ bool startsWith(const std::string& text, const std::string& prefix) {
     return text.compare(0, prefix.size(), prefix) == 0;
 }
 
-/// When the only difference is the feature layer (model.feature_width), says how to match it.
-/// `width`: the layer's channels in the weights, when they have one.
-std::string featureLayerHint(const std::vector<std::string>& keys, std::optional<int64_t> width) {
-    const bool onlyFeatureLayer = std::all_of(keys.begin(), keys.end(), [](const std::string& key) {
-        return key.find("feature_conv.") != std::string::npos ||
-               key.find("feature_bn.") != std::string::npos;
-    });
-    if (!onlyFeatureLayer)
+bool isFeatureLayerKey(const std::string& key) {
+    return key.find("feature_conv.") != std::string::npos ||
+           key.find("feature_bn.") != std::string::npos;
+}
+
+/// When the trunks differ in the feature layer (model.feature_width) and in nothing else, says
+/// which width matches the weights; otherwise "".
+template <class Entries>
+std::string featureLayerHint(const std::vector<std::string>& missing,
+                             const std::vector<std::string>& unexpected, const Entries& weights,
+                             const std::map<std::string, at::Tensor>& model) {
+    if (missing.empty() && unexpected.empty())
         return "";
-    return " (only the feature layer differs: --set model.feature_width=" +
-           std::to_string(width.value_or(0)) + ")";
+    if (!std::all_of(missing.begin(), missing.end(), isFeatureLayerKey) ||
+        !std::all_of(unexpected.begin(), unexpected.end(), isFeatureLayerKey))
+        return "";
+    for (const auto& [name, entry] : weights) {
+        const auto ours = model.find(name);
+        if (ours != model.end() && !isFeatureLayerKey(name) &&
+            !entry.tensor.sizes().equals(ours->second.sizes()))
+            return "";
+    }
+    int64_t width = 0; // the weights have no feature layer
+    if (!unexpected.empty()) {
+        const auto conv = weights.find("feature_conv.weight");
+        if (conv == weights.end() || conv->second.tensor.dim() != 4)
+            return "";
+        width = conv->second.tensor.size(0);
+    }
+    return " (only the feature layer differs: --set model.feature_width=" + std::to_string(width) +
+           ")";
 }
 
 std::string listKeys(const std::vector<std::string>& keys) {
@@ -190,24 +209,19 @@ ImportReport importWeights(SwavModel& model, const std::map<std::string, at::Ten
     for (const auto& [name, tensor] : trunkState)
         if (!trunk.count(name))
             missing.push_back(expectedPrefix + name);
-    if (!missing.empty())
-        throw UserError(
-            origin + ": the " + report.format + " weights lack " + std::to_string(missing.size()) +
-            " trunk tensors of this model: " + listKeys(missing) +
-            "; they were made for another architecture" + featureLayerHint(missing, {}));
     for (const auto& [name, entry] : trunk)
         if (!trunkState.count(name))
             unexpected.push_back(entry.key);
-    if (!unexpected.empty()) {
-        const auto conv = trunk.find("feature_conv.weight");
-        throw UserError(
-            origin + ": " + listKeys(unexpected) +
-            " not in this model's trunk; the weights were made for another "
-            "architecture" +
-            featureLayerHint(unexpected, conv != trunk.end() && conv->second.tensor.dim() == 4
-                                             ? conv->second.tensor.size(0)
-                                             : std::optional<int64_t>()));
-    }
+    const std::string hint = featureLayerHint(missing, unexpected, trunk, trunkState);
+    if (!missing.empty())
+        throw UserError(origin + ": the " + report.format + " weights lack " +
+                        std::to_string(missing.size()) + " trunk tensors of this model: " +
+                        listKeys(missing) + "; they were made for another architecture" + hint);
+    if (!unexpected.empty())
+        throw UserError(origin + ": " + listKeys(unexpected) +
+                        " not in this model's trunk; the weights were made for another "
+                        "architecture" +
+                        hint);
     for (const auto& [name, tensor] : trunkState) {
         const auto& entry = trunk.at(name);
         if (!entry.tensor.sizes().equals(tensor.sizes()))

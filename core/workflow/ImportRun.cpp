@@ -36,6 +36,10 @@ std::string defaultImportPreset(const std::string& arch) {
     return arch.empty() || arch == "resnet50" ? "imagenet-resnet50-800ep" : "fashion-mnist";
 }
 
+std::vector<std::string> importArchOverrides(const std::string& arch) {
+    return {"model.arch=" + arch, "model.feature_width=0"};
+}
+
 std::string importRunName(const std::string& name, const std::string& file) {
     return name.empty() ? std::filesystem::path(file).stem().string() : name;
 }

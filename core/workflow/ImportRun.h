@@ -35,6 +35,11 @@ struct ImportedRun {
 /// ImageNet ResNet-50 setup for resnet50 (what the authors released), Fashion-MNIST otherwise.
 std::string defaultImportPreset(const std::string& arch);
 
+/// Overrides for weights of an architecture named on its own (`swav import --arch A`): that
+/// trunk as torchvision and the SwAV releases have it, without the feature layer a preset may add.
+/// Put them before the user's own overrides, which may still change either field.
+std::vector<std::string> importArchOverrides(const std::string& arch);
+
 /// The run name of imported weights: `name`, or the weights file's name without extension.
 std::string importRunName(const std::string& name, const std::string& file);
 

@@ -85,6 +85,19 @@ TEST(ImportRun, ImportedWeightsBecomeARunWithOneCheckpoint) {
     ASSERT_TRUE(!std::filesystem::exists(imported->checkpoint));
 }
 
+TEST(ImportRun, AnArchitectureNamedOnItsOwnIsThePlainTrunk) {
+    // The default preset for a resnet18 import adds a feature layer that no release has.
+    auto overrides = importArchOverrides("resnet18");
+    const auto plain = importConfig(defaultImportPreset("resnet18"), overrides, "", "r18.pt");
+    ASSERT_TRUE(plain);
+    ASSERT_EQ(plain->model.arch, std::string("resnet18"));
+    ASSERT_EQ(plain->model.featureWidth, 0);
+    ASSERT_TRUE(loadPreset(defaultImportPreset("resnet18"), {})->model.featureWidth > 0);
+    // The user's own overrides come after and still win.
+    overrides.push_back("model.feature_width=8");
+    ASSERT_EQ(importConfig("fashion-mnist", overrides, "", "r18.pt")->model.featureWidth, 8);
+}
+
 TEST(ImportRun, WeightsThatDoNotFitLeaveNothingBehind) {
     test::TempDir dir;
     const std::string database = dir.file("runs.db");
