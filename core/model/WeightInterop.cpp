@@ -38,11 +38,17 @@ bool isFeatureLayerKey(const std::string& key) {
            key.find("feature_bn.") != std::string::npos;
 }
 
+/// A tensor of an imported dict, filed under the model-relative name.
+struct DictEntry {
+    std::string key; // as named in the dict
+    at::Tensor tensor;
+};
+
 /// When the trunks differ in the feature layer (model.feature_width) and in nothing else, says
 /// which width matches the weights; otherwise "".
-template <class Entries>
 std::string featureLayerHint(const std::vector<std::string>& missing,
-                             const std::vector<std::string>& unexpected, const Entries& weights,
+                             const std::vector<std::string>& unexpected,
+                             const std::map<std::string, DictEntry>& weights,
                              const std::map<std::string, at::Tensor>& model) {
     if (missing.empty() && unexpected.empty())
         return "";
@@ -183,11 +189,7 @@ ImportReport importWeights(SwavModel& model, const std::map<std::string, at::Ten
         ownNames ? "swav-workbench" : (modulePrefix || headKeys ? "swav-release" : "torchvision");
 
     // Sort the dict's keys into trunk (by our trunk-relative name), head, prototypes, ignored.
-    struct Entry {
-        std::string key; // as named in the dict
-        at::Tensor tensor;
-    };
-    std::map<std::string, Entry> trunk, head, prototypes;
+    std::map<std::string, DictEntry> trunk, head, prototypes;
     for (const auto& [key, tensor] : dict) {
         const std::string name = startsWith(key, kModule) ? key.substr(kModule.size()) : key;
         if (startsWith(name, kHead))
@@ -243,7 +245,7 @@ ImportReport importWeights(SwavModel& model, const std::map<std::string, at::Ten
         else if (startsWith(name, kPrototypes))
             modelPrototypes[name] = tensor;
     }
-    auto loadPart = [&](const std::string& part, const std::map<std::string, Entry>& given,
+    auto loadPart = [&](const std::string& part, const std::map<std::string, DictEntry>& given,
                         const std::map<std::string, at::Tensor>& target) -> int {
         if (given.empty()) {
             if (!target.empty())
