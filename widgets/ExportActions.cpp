@@ -1,8 +1,8 @@
 #include "ExportActions.h"
 
+#include "FileDialogs.h"
 #include <QAction>
 #include <QCursor>
-#include <QFileDialog>
 #include <QMenu>
 #include <QSaveFile>
 #include <QToolTip>
@@ -13,7 +13,7 @@ QAction* addExportAction(QMenu& menu, QWidget* owner, const QString& text, const
                          const QString& defaultName, const QString& filter,
                          std::function<bool(const QString&)> write) {
     return menu.addAction(text, owner, [=] {
-        const QString file = QFileDialog::getSaveFileName(owner, title, defaultName, filter);
+        const QString file = chooseFileToSave(owner, title, defaultName, filter);
         if (!file.isEmpty() && !write(file))
             QToolTip::showText(QCursor::pos(), QObject::tr("Could not write %1").arg(file), owner);
     });

@@ -127,6 +127,10 @@ ClustersPanel::~ClustersPanel() {
     m_watcher.waitForFinished();
 }
 
+bool ClustersPanel::thumbnailsReady() const {
+    return m_images->ready();
+}
+
 void ClustersPanel::cancel() {
     if (m_cancelRequested)
         m_cancelRequested->store(true);

@@ -1,6 +1,7 @@
 #include "EvaluationPanel.h"
 
 #include "ConfusionMatrixView.h"
+#include "FileDialogs.h"
 #include "MetricPlot.h"
 #include "ProgressRelay.h"
 #include "config/ConfigJson.h"
@@ -16,7 +17,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -301,8 +301,8 @@ void EvaluationPanel::setCheckpoint(qint64 runId, const QString& checkpoint) {
 }
 
 void EvaluationPanel::browse() {
-    const QString file = QFileDialog::getOpenFileName(this, tr("Checkpoint to evaluate"), QString(),
-                                                      tr("Checkpoints (*.pt)"));
+    const QString file =
+        chooseFileToOpen(this, tr("Checkpoint to evaluate"), QString(), tr("Checkpoints (*.pt)"));
     if (file.isEmpty())
         return;
     qint64 run = 0;

@@ -4,6 +4,7 @@
 #include "DatasetCache.h"
 #include "DevicePicker.h"
 #include "DurationLabel.h"
+#include "FileDialogs.h"
 #include "config/ConfigJson.h"
 #include "config/ConfigSchema.h"
 #include "config/Presets.h"
@@ -14,7 +15,6 @@
 
 #include <QClipboard>
 #include <QComboBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -208,7 +208,7 @@ void ExperimentPanel::showPresetDescription() {
 }
 
 void ExperimentPanel::chooseFolder() {
-    const QString folder = QFileDialog::getExistingDirectory(
+    const QString folder = ::swav::chooseFolder(
         this, tr("Image folder (one sub-folder per class, or images directly)"));
     if (folder.isEmpty())
         return;
@@ -328,17 +328,17 @@ constexpr int kRecentCount = 8;
 void ExperimentPanel::fillConfigMenu() {
     m_configMenu->clear();
     m_configMenu->addAction(tr("Save as JSON…"), this, [this] {
-        const QString file = QFileDialog::getSaveFileName(
-            this, tr("Save the configuration"),
-            QString::fromStdString(m_form->configJson().value("name", "config")) +
-                QStringLiteral(".json"),
-            tr("JSON (*.json)"));
+        const QString file =
+            chooseFileToSave(this, tr("Save the configuration"),
+                             QString::fromStdString(m_form->configJson().value("name", "config")) +
+                                 QStringLiteral(".json"),
+                             tr("JSON (*.json)"));
         if (!file.isEmpty())
             saveConfig(file);
     });
     m_configMenu->addAction(tr("Load JSON…"), this, [this] {
-        const QString file = QFileDialog::getOpenFileName(this, tr("Load a configuration"),
-                                                          QString(), tr("JSON (*.json)"));
+        const QString file =
+            chooseFileToOpen(this, tr("Load a configuration"), QString(), tr("JSON (*.json)"));
         if (!file.isEmpty())
             loadConfig(file);
     });

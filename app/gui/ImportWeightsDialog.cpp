@@ -1,11 +1,11 @@
 #include "ImportWeightsDialog.h"
 
+#include "FileDialogs.h"
 #include "config/Presets.h"
 #include "workflow/ImportRun.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -52,9 +52,9 @@ ImportWeightsDialog::ImportWeightsDialog(QWidget* parent)
     form->addRow(buttons);
 
     connect(browse, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(
-            this, tr("Weights to import"), QString(),
-            tr("PyTorch files (*.pt *.pth *.tar *.bin);;All files (*)"));
+        const QString file =
+            chooseFileToOpen(this, tr("Weights to import"), QString(),
+                             tr("PyTorch files (*.pt *.pth *.tar *.bin);;All files (*)"));
         if (!file.isEmpty())
             m_file->setText(file);
     });

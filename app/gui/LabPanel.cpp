@@ -1,5 +1,6 @@
 #include "LabPanel.h"
 
+#include "FileDialogs.h"
 #include "ImageConversion.h"
 #include "LabResult.h"
 #include "LabSinkhornView.h"
@@ -13,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include <QComboBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -342,8 +342,8 @@ bool LabPanel::exportView(const QString& path) {
 
 void LabPanel::exportWithDialog() {
     const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export the view"), QStringLiteral("lab-view.png"),
-                                     tr("PNG image (*.png);;PDF document (*.pdf)"));
+        chooseFileToSave(this, tr("Export the view"), QStringLiteral("lab-view.png"),
+                         tr("PNG image (*.png);;PDF document (*.pdf)"));
     if (!path.isEmpty())
         exportView(path);
 }

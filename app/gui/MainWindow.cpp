@@ -6,6 +6,7 @@
 #include "ConfigForm.h"
 #include "CropsPanel.h"
 #include "DashboardPanel.h"
+#include "DatabaseWatch.h"
 #include "DatasetCache.h"
 #include "DeviceInfo.h"
 #include "DevicePicker.h"
@@ -127,9 +128,11 @@ MainWindow::MainWindow(const QString& database, QWidget* parent)
     statusBar()->addWidget(m_memoryLabel);
     statusBar()->addPermanentWidget(m_progressLabel, 1);
 
-    m_refreshRuns = new QTimer(this);
-    m_refreshRuns->setInterval(2000);
-    connect(m_refreshRuns, &QTimer::timeout, m_runsPanel, &RunsPanel::refresh);
+    // The runs table follows the database: new runs, status changes, checkpoints, evaluations,
+    // whoever wrote them.
+    m_databaseWatch = new DatabaseWatch(m_store.get(), 1000, this);
+    connect(m_databaseWatch, &DatabaseWatch::changed, m_runsPanel, &RunsPanel::refresh);
+    connect(m_databaseWatch, &DatabaseWatch::repaired, this, &MainWindow::showProblem);
     m_liveness = new QTimer(this);
     m_liveness->setInterval(5000);
     connect(m_liveness, &QTimer::timeout, this, &MainWindow::checkRunLiveness);
@@ -303,6 +306,17 @@ void MainWindow::buildDocks() {
                 clustersDock->raise();
                 m_clusters->setCheckpoint(checkpoint, true, recordedDigest(run, checkpoint));
                 m_lab->setCheckpoint(checkpoint, recordedDigest(run, checkpoint));
+            });
+    // The Lab's "selected run's checkpoint", and the one Clusters computes on request, is the
+    // one the Runs panel offers.
+    connect(m_runsPanel, &RunsPanel::checkpointSelected, this,
+            [this](qint64 run, const QString& checkpoint) {
+                if (checkpoint.isEmpty())
+                    return;
+                const QString digest = recordedDigest(run, checkpoint);
+                m_lab->setCheckpoint(checkpoint, digest);
+                if (!m_clusters->computing())
+                    m_clusters->setCheckpoint(checkpoint, false, digest);
             });
     connect(m_lab, &LabPanel::problem, this, &MainWindow::showProblem);
     connect(m_lab, &LabPanel::presenterModeChanged, this, &MainWindow::setPresenting);
@@ -483,7 +497,6 @@ void MainWindow::watchWorker(const WorkerJob& job) {
     m_runLabel->setText(tr("run: %1").arg(m_runName));
     m_progressLabel->setText(tr("opening the dataset..."));
     m_experiment->setEditable(false);
-    m_refreshRuns->start();
     updateActions();
 }
 
@@ -635,6 +648,7 @@ bool MainWindow::showStoredRun(qint64 runId) {
     // The window's own last run leaves the dashboard: Evaluate takes the run selected in Runs.
     m_runId = 0;
     m_lastCheckpoint.clear();
+    m_memoryLabel->clear(); // the memory of this window's last run says nothing about this one
     showCentralView(0);
     return true;
 }
@@ -652,8 +666,9 @@ void MainWindow::setPresenting(bool on) {
         m_stateBeforePresenting = saveState();
         for (auto* dock : findChildren<QDockWidget*>())
             dock->hide();
+        // The run toolbar stays: Pause, Step and its count drive the lesson.
         for (auto* toolbar : findChildren<QToolBar*>())
-            toolbar->hide();
+            toolbar->setVisible(toolbar->objectName() == QStringLiteral("runToolbar"));
         showCentralView(1);
     } else if (!m_stateBeforePresenting.isEmpty()) {
         restoreState(m_stateBeforePresenting);
@@ -787,7 +802,6 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
     }
     m_worker = nullptr;
     m_lab->setHeldModel(nullptr); // nothing holds any more
-    m_refreshRuns->stop();
     m_runsPanel->setActiveRun(0);
     m_runsPanel->refresh();
     m_experiment->setEditable(true);

@@ -27,6 +27,7 @@ namespace swav {
 class ClustersPanel;
 class CropsPanel;
 class DashboardPanel;
+class DatabaseWatch;
 class DatasetCache;
 class EvaluationPanel;
 class ExperimentPanel;
@@ -84,6 +85,7 @@ public:
     /// Brings the dashboard (0) or the lab (1) to the front of the central area.
     void showCentralView(int view);
     store::RunStore* runStore() const { return m_store.get(); }
+    DatabaseWatch* databaseWatch() const { return m_databaseWatch; }
     QAction* startAction() const { return m_start; }
     QAction* pauseAction() const { return m_pause; }
     QAction* stopAction() const { return m_stop; }
@@ -161,7 +163,7 @@ private:
     QSpinBox* m_stepCount = nullptr; // N
     QAction* m_evaluate = nullptr;
     QAction* m_import = nullptr;
-    QTimer* m_refreshRuns = nullptr;
+    DatabaseWatch* m_databaseWatch = nullptr; // hold and changes of the run database
     QTimer* m_liveness = nullptr; // finds runs whose process died while the window is open
     StoredRunFollower* m_follower = nullptr; // a run of the database on the dashboard
     QThread* m_thread = nullptr;

@@ -1,5 +1,6 @@
 #include "RunsPanel.h"
 
+#include "FileDialogs.h"
 #include "MetricPlot.h"
 #include "RunsTableModel.h"
 #include "config/ConfigDiff.h"
@@ -10,7 +11,6 @@
 
 #include <QComboBox>
 #include <QDesktopServices>
-#include <QFileDialog>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -219,6 +219,7 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
             Q_EMIT problem(QString::fromStdString(e.what()));
         }
     });
+    connect(m_files, &QTreeWidget::currentItemChanged, this, &RunsPanel::announceCheckpoint);
     connect(m_files, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
         const QString path = item->data(0, Qt::UserRole).toString();
         if (!path.isEmpty())
@@ -244,10 +245,22 @@ void RunsPanel::refresh() {
             if (const auto run = m_runs->run(m_detailRun)) {
                 m_resume->setEnabled(m_detailRun != m_activeRun && resumable(run->status));
                 m_delete->setEnabled(m_detailRun != m_activeRun && !store::isActive(run->status));
+                showFiles(m_detailRun);
             }
+        if (anyActive(selectedRuns()))
+            drawOverlay(selectedRuns()); // the curves of a training run grow
     } catch (const std::exception& e) {
         Q_EMIT problem(QString::fromStdString(e.what()));
     }
+}
+
+bool RunsPanel::anyActive(const QList<qint64>& ids) const {
+    for (qint64 id : ids) {
+        const store::RunListEntry* e = m_model->entry(m_model->rowOf(id));
+        if (e && store::isActive(e->run.status))
+            return true;
+    }
+    return false;
 }
 
 QList<qint64> RunsPanel::selectedRuns() const {
@@ -275,29 +288,16 @@ void RunsPanel::selectRuns(const QList<qint64>& ids) {
 
 void RunsPanel::selectionChanged() {
     const QList<qint64> ids = selectedRuns();
-    m_overlay->clear();
-    if (!m_runs)
+    if (!m_runs) {
+        m_overlay->clear();
         return;
-    const std::string key = m_overlayMetric->currentText().toStdString();
-    m_overlay->setAxisLabels(tr("step"), m_overlayMetric->currentText());
+    }
     try {
+        drawOverlay(ids);
         std::vector<store::RunRecord> records;
-        for (qint64 id : ids) {
-            const auto run = m_runs->run(id);
-            if (!run)
-                continue;
-            records.push_back(*run);
-            QVector<double> x, y, low, high;
-            for (const auto& bucket : m_runs->series(id, key, 1500)) {
-                x << double(bucket.firstStep);
-                y << bucket.mean();
-                low << bucket.min;
-                high << bucket.max;
-            }
-            m_overlay->setSeries(
-                QStringLiteral("%1 %2").arg(id).arg(QString::fromStdString(run->name)), x, y, low,
-                high);
-        }
+        for (qint64 id : ids)
+            if (const auto run = m_runs->run(id))
+                records.push_back(*run);
         QString diff;
         if (records.size() >= 2) {
             diff += resultsText(ids);
@@ -320,6 +320,26 @@ void RunsPanel::selectionChanged() {
             showDetails(ids.last());
     } catch (const std::exception& e) {
         Q_EMIT problem(QString::fromStdString(e.what()));
+    }
+}
+
+void RunsPanel::drawOverlay(const QList<qint64>& ids) {
+    m_overlay->clear();
+    const std::string key = m_overlayMetric->currentText().toStdString();
+    m_overlay->setAxisLabels(tr("step"), m_overlayMetric->currentText());
+    for (qint64 id : ids) {
+        const auto run = m_runs->run(id);
+        if (!run)
+            continue;
+        QVector<double> x, y, low, high;
+        for (const auto& bucket : m_runs->series(id, key, 1500)) {
+            x << double(bucket.firstStep);
+            y << bucket.mean();
+            low << bucket.min;
+            high << bucket.max;
+        }
+        m_overlay->setSeries(QStringLiteral("%1 %2").arg(id).arg(QString::fromStdString(run->name)),
+                             x, y, low, high);
     }
 }
 
@@ -360,6 +380,15 @@ void RunsPanel::showDetails(qint64 id) {
     for (const auto& tag : run->tags)
         tags << QString::fromStdString(tag);
     m_tags->setText(tags.join(QStringLiteral(", ")));
+    showFiles(id);
+    m_resume->setEnabled(id != m_activeRun && resumable(run->status));
+    m_delete->setEnabled(id != m_activeRun && !store::isActive(run->status));
+}
+
+void RunsPanel::showFiles(qint64 id) {
+    // Read again while the run trains or is evaluated elsewhere: keep the user's choice.
+    const QTreeWidgetItem* current = m_files->currentItem();
+    const QString chosen = current ? current->data(0, Qt::UserRole).toString() : QString();
     m_files->clear();
     for (const auto& c : m_runs->checkpoints(id)) {
         auto* item = new QTreeWidgetItem(m_files);
@@ -385,8 +414,20 @@ void RunsPanel::showDetails(qint64 id) {
                                    .arg(100 * value.get<double>(), 0, 'f', 2);
         item->setText(1, summary);
     }
-    m_resume->setEnabled(id != m_activeRun && resumable(run->status));
-    m_delete->setEnabled(id != m_activeRun && !store::isActive(run->status));
+    if (!chosen.isEmpty())
+        for (int i = 0; i < m_files->topLevelItemCount(); ++i)
+            if (m_files->topLevelItem(i)->data(0, Qt::UserRole).toString() == chosen)
+                m_files->setCurrentItem(m_files->topLevelItem(i));
+    announceCheckpoint();
+}
+
+void RunsPanel::announceCheckpoint() {
+    const QString checkpoint = selectedCheckpoint();
+    if (checkpoint == m_announcedCheckpoint && m_detailRun == m_announcedRun)
+        return;
+    m_announcedCheckpoint = checkpoint;
+    m_announcedRun = m_detailRun;
+    Q_EMIT checkpointSelected(m_detailRun, checkpoint);
 }
 
 QString RunsPanel::selectedCheckpoint() const {
@@ -466,9 +507,9 @@ int RunsPanel::deleteRuns(const QList<qint64>& ids) {
 void RunsPanel::exportMetrics() {
     if (!m_runs || m_detailRun <= 0)
         return;
-    const QString file = QFileDialog::getSaveFileName(
-        this, tr("Export the run's metrics"), QStringLiteral("run-%1-metrics.csv").arg(m_detailRun),
-        tr("CSV (*.csv)"));
+    const QString file =
+        chooseFileToSave(this, tr("Export the run's metrics"),
+                         QStringLiteral("run-%1-metrics.csv").arg(m_detailRun), tr("CSV (*.csv)"));
     if (file.isEmpty())
         return;
     try {
@@ -481,8 +522,8 @@ void RunsPanel::exportMetrics() {
 void RunsPanel::exportList() {
     if (!m_runs)
         return;
-    const QString file = QFileDialog::getSaveFileName(
-        this, tr("Export the run list"), QStringLiteral("runs.csv"), tr("CSV (*.csv)"));
+    const QString file = chooseFileToSave(this, tr("Export the run list"),
+                                          QStringLiteral("runs.csv"), tr("CSV (*.csv)"));
     if (file.isEmpty())
         return;
     try {

@@ -52,11 +52,19 @@ Q_SIGNALS:
     void showRequested(qint64 runId);
     void evaluateRequested(qint64 runId, const QString& checkpoint);
     void analyzeRequested(qint64 runId, const QString& checkpoint);
+    /// The checkpoint the panel now offers for the selected run (the chosen one in its list,
+    /// else its newest on disk; "" when none): sources such as the Lab follow it.
+    void checkpointSelected(qint64 runId, const QString& checkpoint);
     void problem(const QString& message);
 
 private:
     void selectionChanged();
     void showDetails(qint64 id);
+    /// The run's checkpoints and evaluations, read again; the chosen checkpoint stays chosen.
+    void showFiles(qint64 id);
+    void announceCheckpoint();
+    void drawOverlay(const QList<qint64>& ids);
+    bool anyActive(const QList<qint64>& ids) const;
     void saveNotesAndTags();
     void deleteSelected();
     void exportMetrics();
@@ -81,6 +89,8 @@ private:
     QPushButton* m_delete = nullptr;
     qint64 m_detailRun = 0;
     qint64 m_activeRun = 0;
+    qint64 m_announcedRun = 0;
+    QString m_announcedCheckpoint;
 };
 
 } // namespace swav

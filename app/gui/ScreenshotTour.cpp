@@ -24,6 +24,8 @@
 #include <QTableWidget>
 #include <QTimer>
 
+#include <memory>
+
 #include <cstdio>
 
 namespace swav {
@@ -92,14 +94,23 @@ void ScreenshotTour::afterRun() {
     shoot(QStringLiteral("03-finished"));
     raiseDock(QStringLiteral("clustersDock"));
     connect(m_window->clusters(), &ClustersPanel::computed, this, [this] {
-        QTimer::singleShot(500, this, [this] {
+        // Shot once the thumbnails are there: the images open in the background.
+        auto* waitForImages = new QTimer(this);
+        waitForImages->start(100);
+        auto waited = std::make_shared<int>(0);
+        connect(waitForImages, &QTimer::timeout, this, [this, waitForImages, waited] {
+            if (!m_window->clusters()->thumbnailsReady() && ++*waited < 300)
+                return;
+            waitForImages->deleteLater();
             const auto& shown = m_window->clusters()->gallery()->shownClusters();
             if (!shown.isEmpty())
                 m_window->clusters()->showPrototype(shown.first().prototype);
-            shoot(QStringLiteral("04-clusters"));
-            raiseDock(QStringLiteral("evaluationDock"));
-            m_window->evaluation()->baselinesBox()->setChecked(true);
-            m_window->evaluation()->start();
+            QTimer::singleShot(300, this, [this] { // one repaint with the thumbnails
+                shoot(QStringLiteral("04-clusters"));
+                raiseDock(QStringLiteral("evaluationDock"));
+                m_window->evaluation()->baselinesBox()->setChecked(true);
+                m_window->evaluation()->start();
+            });
         });
     });
     connect(m_window->evaluation(), &EvaluationPanel::finished, this,

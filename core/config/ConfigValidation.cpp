@@ -358,14 +358,12 @@ void validateWorldSize(const ExperimentConfig& c, int worldSize, ValidationRepor
     const int64_t global = int64_t(worldSize) * c.optim.batchSize;
     if (tuned <= 0 || c.optim.batchSize <= 0 || tuned == global)
         return;
-    std::string tunedText = "a global batch of " + std::to_string(tuned);
-    if (tuned % c.optim.batchSize == 0)
-        tunedText += " (" + std::to_string(tuned / c.optim.batchSize) + " processes x batch " +
-                     std::to_string(c.optim.batchSize) + ")";
+    // Only the product was tuned: how it splits into processes and batches is not known.
     report.warning("runtime.tuned_global_batch",
-                   "these settings were tuned for " + tunedText + "; this run has " +
-                       std::to_string(worldSize) + (worldSize == 1 ? " process" : " processes") +
-                       " x batch " + std::to_string(c.optim.batchSize) + " = global batch " +
+                   "these settings were tuned for a global batch of " + std::to_string(tuned) +
+                       "; this run has " + std::to_string(worldSize) +
+                       (worldSize == 1 ? " process" : " processes") + " x batch " +
+                       std::to_string(c.optim.batchSize) + " = global batch " +
                        std::to_string(global) +
                        ", with the learning rate, warm-up and queue of the tuned batch");
 }

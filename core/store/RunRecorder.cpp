@@ -118,6 +118,7 @@ void RunRecorder::writerLoop() {
 }
 
 void RunRecorder::commit(std::deque<Item>& items) {
+    keepHold();
     for (Item& item : items) {
         try {
             if (auto* points = std::get_if<std::vector<MetricPoint>>(&item))
@@ -129,6 +130,22 @@ void RunRecorder::commit(std::deque<Item>& items) {
             if (m_error.empty())
                 m_error = e.what();
         }
+    }
+}
+
+void RunRecorder::keepHold() {
+    // Another part of this process may have dropped the database's locks (store/DatabaseHold.h).
+    try {
+        const HoldRepair repair = m_store->keepHold();
+        if (repair == HoldRepair::Reopened || repair == HoldRepair::Lost) {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            if (m_error.empty())
+                m_error = m_store->path() + ": " + describe(repair);
+        }
+    } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_error.empty())
+            m_error = e.what();
     }
 }
 

@@ -56,6 +56,8 @@ private:
     void enqueue(Command command);
     void writerLoop();
     void commit(std::deque<Item>& items);
+    /// Takes lost database locks again before a commit, or reopens (store/DatabaseHold.h).
+    void keepHold();
 
     int64_t m_runId;
     RecorderOptions m_options;

@@ -3,6 +3,7 @@
 
 #include "config/ConfigJson.h"
 #include "runtime/CheckpointFiles.h"
+#include "store/DatabaseHold.h"
 #include "store/StoreErrors.h"
 #include "store/StoreSchema.h"
 #include "util/Strings.h"
@@ -70,6 +71,38 @@ std::vector<std::string> tagsOf(SQLite::Database& db, int64_t run) {
 
 std::string notADatabase(const std::string& path, const std::string& why) {
     return path + ": not a SwAV Workbench run database (" + why + "); the file was left untouched";
+}
+
+/// A read-write connection to the run database at `path`, created when `create`, in WAL mode
+/// and migrated to this program's schema.
+std::unique_ptr<SQLite::Database> connect(const std::string& path, bool create) {
+    std::unique_ptr<SQLite::Database> db;
+    try {
+        db = std::make_unique<SQLite::Database>(
+            path, SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0), kBusyTimeoutMs);
+    } catch (const SQLite::Exception& e) {
+        throw UserError(path + ": cannot open the run database: " + e.what());
+    }
+
+    withStoreErrors(path, "prepare the run database", [&] {
+        db->exec("PRAGMA foreign_keys = ON");
+        // WAL first, so that creating and migrating already let readers in.
+        if (db->execAndGet("PRAGMA journal_mode").getString() != "wal")
+            db->exec("PRAGMA journal_mode = WAL");
+        SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
+        // Checked again under the write lock: another process may have just created it.
+        const int version = readSchemaVersion(*db);
+        if (version > kSchemaVersion)
+            throw UserError(path + ": written by a newer SwAV Workbench (schema version " +
+                            std::to_string(version) + ", this program knows up to " +
+                            std::to_string(kSchemaVersion) + "); the file was left untouched");
+        if (version < kSchemaVersion)
+            migrateSchema(*db, version);
+        transaction.commit();
+        // With WAL, NORMAL loses no committed transaction when the process dies.
+        db->exec("PRAGMA synchronous = NORMAL");
+    });
+    return db;
 }
 
 } // namespace
@@ -158,36 +191,49 @@ Expected<std::unique_ptr<RunStore>> RunStore::open(const std::string& path) {
             if (applicationId != kApplicationId && !(applicationId == 0 && tables == 0))
                 throw UserError(notADatabase(path, "an SQLite file of another program"));
         }
-        std::unique_ptr<SQLite::Database> db;
-        try {
-            db = std::make_unique<SQLite::Database>(
-                path, SQLite::OPEN_READWRITE | (exists ? 0 : SQLite::OPEN_CREATE), kBusyTimeoutMs);
-        } catch (const SQLite::Exception& e) {
-            throw UserError(path + ": cannot open the run database: " + e.what());
-        }
-
-        withStoreErrors(path, "prepare the run database", [&] {
-            db->exec("PRAGMA foreign_keys = ON");
-            // WAL first, so that creating and migrating already let readers in.
-            if (db->execAndGet("PRAGMA journal_mode").getString() != "wal")
-                db->exec("PRAGMA journal_mode = WAL");
-            SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
-            // Checked again under the write lock: another process may have just created it.
-            const int version = readSchemaVersion(*db);
-            if (version > kSchemaVersion)
-                throw UserError(path + ": written by a newer SwAV Workbench (schema version " +
-                                std::to_string(version) + ", this program knows up to " +
-                                std::to_string(kSchemaVersion) + "); the file was left untouched");
-            if (version < kSchemaVersion)
-                migrateSchema(*db, version);
-            transaction.commit();
-            // With WAL, NORMAL loses no committed transaction when the process dies.
-            db->exec("PRAGMA synchronous = NORMAL");
-        });
+        auto db = connect(path, !exists);
         std::unique_ptr<RunStore> store(new RunStore(path, std::move(db)));
         store->markInterruptedRuns();
         return store;
     });
+}
+
+HoldRepair RunStore::keepHold() {
+    const DatabaseHold hold = inspectDatabaseHold(m_path);
+    if (hold.intact())
+        return HoldRepair::Intact;
+    if (hold.locksLost() && restoreDatabaseLocks(m_path))
+        return HoldRepair::LocksRestored;
+    // The files were replaced (or are being replaced): what this connection wrote since the
+    // locks went is gone; read the database as it is now.
+    m_keyIds.clear();
+    m_db.reset();
+    m_db = connect(m_path, false);
+    return inspectDatabaseHold(m_path).intact() ? HoldRepair::Reopened : HoldRepair::Lost;
+}
+
+const char* describe(HoldRepair repair) {
+    switch (repair) {
+    case HoldRepair::Intact:
+        return "intact";
+    case HoldRepair::LocksRestored:
+        return "a file of the run database was closed outside SQLite in this process, which "
+               "dropped its locks; they were taken again";
+    case HoldRepair::Reopened:
+        return "another program replaced the run database's write-ahead log while this process "
+               "had lost its locks; the database was reopened and changes of the last seconds "
+               "may be missing";
+    case HoldRepair::Lost:
+        return "another program replaced the run database's write-ahead log while this process "
+               "had lost its locks, and another connection of this process still uses the old "
+               "one; restart the program";
+    }
+    return "";
+}
+
+int64_t RunStore::dataVersion() {
+    return withStoreErrors(m_path, "read the data version",
+                           [&] { return m_db->execAndGet("PRAGMA data_version").getInt64(); });
 }
 
 int RunStore::schemaVersion() const {

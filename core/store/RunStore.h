@@ -145,6 +145,11 @@ struct ArtifactRecord {
     double createdAt = 0;
 };
 
+/// What keepHold() found and did.
+enum class HoldRepair { Intact, LocksRestored, Reopened, Lost };
+/// One sentence for the user; "intact" for Intact.
+const char* describe(HoldRepair repair);
+
 class RunStore {
 public:
     /// Opens (creating when missing, with its folder) and migrates the database. A file that is
@@ -156,7 +161,14 @@ public:
     RunStore& operator=(const RunStore&) = delete;
 
     const std::string& path() const { return m_path; }
+    /// Checks that this process still holds the database as SQLite needs it (store/
+    /// DatabaseHold.h) and repairs what it can: lost locks are taken again; when another process
+    /// has replaced the -wal and -shm meanwhile, this connection is reopened (Lost when another
+    /// connection of this process still pins the old files). Cheap: reads /proc only.
+    HoldRepair keepHold();
     int schemaVersion() const;
+    /// SQLite's data_version: changes whenever another connection (of any process) commits.
+    int64_t dataVersion();
 
     // Runs. Every method throws UserError naming the database on an SQLite failure.
     int64_t createRun(const NewRun& run);

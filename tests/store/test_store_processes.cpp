@@ -4,7 +4,10 @@
 // Needs the `swav` binary: SWAV_CLI names it (set by CTest).
 #include "TestHarness.h"
 
+#include "store/DatabaseHold.h"
 #include "store/RunStore.h"
+
+#include <SQLiteCpp/Database.h>
 
 #include <chrono>
 #include <csignal>
@@ -176,4 +179,82 @@ TEST(StoreProcesses, TwoWritersAndAReaderShareTheDatabase) {
         ASSERT_TRUE(entry.run.status == RunState::Finished);
         ASSERT_EQ(reader->metricCount(entry.run.id, "loss"), kStepsPerEpoch);
     }
+}
+
+namespace {
+
+/// Opens and closes a file of the database the way a file dialog sniffing it does: POSIX
+/// drops every lock this process holds on that file.
+void strayOpenAndClose(const std::string& file) {
+    std::ifstream stray(file, std::ios::binary);
+    char byte = 0;
+    stray.read(&byte, 1);
+}
+
+bool integrityOk(RunStore& store) {
+    return store.database().execAndGet("PRAGMA integrity_check").getString() == "ok";
+}
+
+int64_t newRun(RunStore& store, const std::string& name) {
+    NewRun run;
+    run.name = name;
+    run.configJson = "{}";
+    return store.createRun(run);
+}
+
+} // namespace
+
+// Issue 29: a stray close inside the process drops SQLite's locks; unnoticed, the next process
+// to close the database deletes the write-ahead log this one still uses. The hold is seen as
+// lost and taken again before that can happen.
+TEST(StoreProcesses, LocksDroppedByAStrayCloseAreTakenAgain) {
+    test::TempDir dir;
+    const std::string db = dir.file("runs.db");
+    auto store = openStore(db);
+    const int64_t mine = newRun(*store, "mine");
+    ASSERT_TRUE(inspectDatabaseHold(db).intact());
+    ASSERT_TRUE(inspectDatabaseHold(db).inspected) << "no -shm descriptor found through /proc";
+
+    strayOpenAndClose(db + "-shm");
+    strayOpenAndClose(db);
+    const DatabaseHold lost = inspectDatabaseHold(db);
+    EXPECT_TRUE(lost.locksLost());
+    EXPECT_FALSE(lost.databaseLocked);
+    EXPECT_FALSE(lost.sharedMemoryLocked);
+
+    EXPECT_EQ(store->keepHold(), HoldRepair::LocksRestored);
+    EXPECT_TRUE(inspectDatabaseHold(db).intact());
+    EXPECT_EQ(store->keepHold(), HoldRepair::Intact);
+
+    // Another process opens and closes the database: it sees this one and leaves the log.
+    ASSERT_EQ(waitExit(spawnSwav({"runs", "--db", db, "list"}, dir.file("list.log"))), 0)
+        << readAll(dir.file("list.log"));
+    EXPECT_FALSE(inspectDatabaseHold(db).filesReplaced);
+    const int64_t after = newRun(*store, "after");
+    EXPECT_TRUE(store->run(mine) && store->run(after));
+    EXPECT_TRUE(integrityOk(*store));
+}
+
+// When the locks were gone long enough for another process to delete the log, the connection
+// is reopened and reads what that process checkpointed into the database.
+TEST(StoreProcesses, AReplacedWriteAheadLogIsSeenAndTheConnectionReopened) {
+    test::TempDir dir;
+    const std::string db = dir.file("runs.db");
+    auto store = openStore(db);
+    const int64_t mine = newRun(*store, "mine");
+    strayOpenAndClose(db + "-shm");
+    strayOpenAndClose(db);
+    ASSERT_EQ(waitExit(spawnSwav({"runs", "--db", db, "list"}, dir.file("list.log"))), 0)
+        << readAll(dir.file("list.log"));
+    // The other process took itself for the last user: checkpointed and deleted the log.
+    EXPECT_TRUE(inspectDatabaseHold(db).filesReplaced);
+
+    EXPECT_EQ(store->keepHold(), HoldRepair::Reopened);
+    EXPECT_TRUE(inspectDatabaseHold(db).intact());
+    EXPECT_TRUE(store->run(mine).has_value());
+    const int64_t after = newRun(*store, "after");
+    ASSERT_EQ(waitExit(spawnSwav({"runs", "--db", db, "list"}, dir.file("list2.log"))), 0);
+    EXPECT_NE(readAll(dir.file("list2.log")).find("after"), std::string::npos)
+        << "a run written after the reopening reaches other processes";
+    EXPECT_TRUE(integrityOk(*store));
 }

@@ -1,0 +1,248 @@
+// Issue 29: the window must never lose its hold on the run database. Every file dialog of the
+// window is opened on the database's own folder while another process trains into it; the
+// window's POSIX locks stay, another process closing the database leaves the write-ahead log in
+// place, the window keeps seeing new runs, and the database passes SQLite's integrity check.
+#include "DatabaseWatch.h"
+#include "EvaluationPanel.h"
+#include "ExperimentPanel.h"
+#include "ImportWeightsDialog.h"
+#include "LabPanel.h"
+#include "LaunchedRunWorker.h"
+#include "MainWindow.h"
+#include "RunsPanel.h"
+#include "RunsTableModel.h"
+#include "TinySynthetic.h"
+#include "config/ConfigJson.h"
+#include "store/DatabaseHold.h"
+#include "store/RunStore.h"
+
+#include <SQLiteCpp/Database.h>
+#include <nlohmann/json.hpp>
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileSystemModel>
+#include <QMenu>
+#include <QProcess>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QToolButton>
+
+#include <signal.h>
+
+#include <fstream>
+#include <functional>
+
+using namespace swav;
+
+namespace {
+
+/// The database's own files, as a file dialog lists them.
+const QStringList kDatabaseFiles = {QStringLiteral("runs.db"), QStringLiteral("runs.db-wal"),
+                                    QStringLiteral("runs.db-shm")};
+
+/// The open file dialog has described every database file in `folder` (its type column is
+/// filled: where a sniffing dialog opens the file).
+bool listedDatabaseFiles(QFileDialog* dialog, const QString& folder) {
+    auto* model = dialog->findChild<QFileSystemModel*>();
+    if (!model)
+        return false;
+    for (const QString& name : kDatabaseFiles) {
+        const QModelIndex index = model->index(QDir(folder).filePath(name));
+        if (!index.isValid() || model->type(index).isEmpty())
+            return false;
+    }
+    return true;
+}
+
+/// Runs `open` (which shows a modal file dialog), lets the dialog list `folder` completely,
+/// then cancels it. False when no file dialog appeared or it never listed the folder.
+bool openAndCancelFileDialog(const std::function<void()>& open, const QString& folder) {
+    bool listed = false;
+    bool appeared = false;
+    int ticks = 0;
+    QTimer poll;
+    poll.setInterval(50);
+    QObject::connect(&poll, &QTimer::timeout, [&] {
+        auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+        if (!dialog)
+            return;
+        if (!appeared) {
+            // Every file, as with "All files": a dialog filtering by *.json lists the others too.
+            dialog->setNameFilter(QStringLiteral("*"));
+            // A folder chooser then lists files too, greyed out, as Qt's does without this
+            // option.
+            dialog->setOption(QFileDialog::ShowDirsOnly, false);
+            dialog->setDirectory(folder); // a dialog that starts elsewhere is taken there
+        }
+        appeared = true;
+        listed = listedDatabaseFiles(dialog, folder);
+        if (listed || ++ticks > 400) // 20 s
+            dialog->reject();
+    });
+    poll.start();
+    open();
+    poll.stop();
+    return appeared && listed;
+}
+
+QPushButton* buttonOf(QWidget* parent, const QString& text) {
+    for (auto* button : parent->findChildren<QPushButton*>())
+        if (button->text() == text)
+            return button;
+    return nullptr;
+}
+
+QAction* configMenuAction(ExperimentPanel* panel, const QString& text) {
+    for (auto* tool : panel->findChildren<QToolButton*>())
+        if (tool->menu()) {
+            Q_EMIT tool->menu()->aboutToShow(); // the menu is filled as it opens
+            for (QAction* action : tool->menu()->actions())
+                if (action->text() == text)
+                    return action;
+        }
+    return nullptr;
+}
+
+bool integrityOk(const QString& database) {
+    SQLite::Database db(database.toStdString(), SQLite::OPEN_READONLY);
+    return db.execAndGet("PRAGMA integrity_check").getString() == "ok";
+}
+
+/// `swav runs list` on the database: another process opening and closing it.
+QByteArray listRunsElsewhere(const QString& database) {
+    QProcess list;
+    list.setProcessChannelMode(QProcess::MergedChannels);
+    list.start(LaunchedRunWorker::launcherProgram(),
+               {QStringLiteral("runs"), QStringLiteral("--db"), database, QStringLiteral("list")});
+    if (!list.waitForFinished(60000) || list.exitCode() != 0)
+        return QByteArray("failed: ") + list.readAll();
+    return list.readAll();
+}
+
+} // namespace
+
+class DatabaseHoldTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QCoreApplication::setOrganizationName(QStringLiteral("swav-workbench-test"));
+        qputenv("XDG_CONFIG_HOME", m_home.filePath(QStringLiteral("config")).toUtf8());
+    }
+
+    void everyFileDialogOnTheDatabaseFolderKeepsTheWindowsHold() {
+        QTemporaryDir folder;
+        const QString database = folder.filePath(QStringLiteral("runs.db"));
+        // As when the window is started with --db runs.db: dialogs open in the working folder.
+        const QString previous = QDir::currentPath();
+        QDir::setCurrent(folder.path());
+        MainWindow window(database);
+        window.show();
+
+        // Another process trains into the same database meanwhile.
+        ExperimentConfig config = test::tinyTrainingConfig(512);
+        config.name = "beside";
+        config.optim.epochs = 200;
+        config.optim.batchSize = 32;
+        const QString configFile = m_home.filePath(QStringLiteral("beside.json"));
+        std::ofstream(configFile.toStdString()) << toJson(config).dump();
+        QProcess train;
+        train.start(LaunchedRunWorker::launcherProgram(),
+                    {QStringLiteral("train"), QStringLiteral("--config"), configFile,
+                     QStringLiteral("--db"), database, QStringLiteral("--out"),
+                     m_home.filePath(QStringLiteral("beside-run"))});
+        QVERIFY(train.waitForStarted(30000));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.runStore()->listRuns().empty(), 60000);
+        const qint64 besideRun = window.runStore()->listRuns().front().run.id;
+        // The runs table shows it by itself, and its details once selected.
+        QTRY_COMPARE_WITH_TIMEOUT(window.runs()->model()->rowCount(), 1, 10000);
+        window.runs()->selectRuns({besideRun});
+        QCOMPARE(window.runs()->selectedRuns(), QList<qint64>{besideRun});
+        QVERIFY(store::inspectDatabaseHold(database.toStdString()).intact());
+
+        ImportWeightsDialog importDialog(&window);
+        importDialog.show();
+        const std::vector<std::pair<const char*, std::function<void()>>> dialogs = {
+            {"Configuration > Load JSON",
+             [&] { configMenuAction(window.experiment(), tr("Load JSON…"))->trigger(); }},
+            {"Configuration > Save as JSON",
+             [&] { configMenuAction(window.experiment(), tr("Save as JSON…"))->trigger(); }},
+            {"Experiment > Browse",
+             [&] { buttonOf(window.experiment(), tr("Browse..."))->click(); }},
+            {"Evaluation > Browse",
+             [&] { buttonOf(window.evaluation(), tr("Browse..."))->click(); }},
+            {"Runs > Export metrics CSV",
+             [&] { buttonOf(window.runs(), tr("Export metrics CSV..."))->click(); }},
+            {"Runs > Export list CSV",
+             [&] { buttonOf(window.runs(), tr("Export list CSV..."))->click(); }},
+            {"Lab > Export view", [&] { buttonOf(window.lab(), tr("Export view…"))->click(); }},
+            {"Import weights > Browse", [&] { buttonOf(&importDialog, tr("Browse…"))->click(); }},
+        };
+        for (const auto& [name, open] : dialogs) {
+            QVERIFY2(
+                openAndCancelFileDialog(open, folder.path()),
+                (QByteArray(name) + ": no file dialog listed the database's folder").constData());
+            const auto hold = store::inspectDatabaseHold(database.toStdString());
+            QVERIFY2(
+                hold.intact(),
+                (QByteArray(name) + ": the window lost its locks on the database").constData());
+        }
+        // No repair was needed: the dialogs never touched the files.
+        window.databaseWatch()->check();
+        QCOMPARE(window.databaseWatch()->repairs(), 0);
+
+        // Other processes open and close the database: the log the window uses stays.
+        QVERIFY(!listRunsElsewhere(database).startsWith("failed"));
+        QVERIFY(!store::inspectDatabaseHold(database.toStdString()).filesReplaced);
+
+        // The window still sees what others write: a run imported by another process.
+        const qint64 before = window.runStore()->listRuns().size();
+        ::kill(pid_t(train.processId()), SIGTERM);
+        QVERIFY(train.waitForFinished(60000));
+        QTRY_COMPARE_WITH_TIMEOUT(window.runs()->model()->rowCount(), int(before), 10000);
+        QProcess again;
+        again.start(LaunchedRunWorker::launcherProgram(),
+                    {QStringLiteral("train"), QStringLiteral("--config"), configFile,
+                     QStringLiteral("--db"), database, QStringLiteral("--set"),
+                     QStringLiteral("optim.epochs=1"), QStringLiteral("--out"),
+                     m_home.filePath(QStringLiteral("again-run"))});
+        QVERIFY(again.waitForStarted(30000));
+        // Without Refresh: the runs table follows the database.
+        QTRY_COMPARE_WITH_TIMEOUT(window.runs()->model()->rowCount(), int(before) + 1, 60000);
+        QVERIFY(again.waitForFinished(300000));
+        QCOMPARE(again.exitCode(), 0);
+        QVERIFY(store::inspectDatabaseHold(database.toStdString()).intact());
+        QVERIFY(integrityOk(database));
+        QDir::setCurrent(previous);
+    }
+
+    // The guard: a stray open and close inside the window's process (what a sniffing dialog
+    // did) is noticed and the locks are taken again within a second.
+    void aStrayCloseIsRepairedBeforeAnotherProcessCanDeleteTheLog() {
+        QTemporaryDir folder;
+        const QString database = folder.filePath(QStringLiteral("runs.db"));
+        MainWindow window(database);
+        QVERIFY(window.runStore());
+        window.runStore()->listRuns();
+        { std::ifstream stray(database.toStdString() + "-shm"); }
+        QVERIFY(store::inspectDatabaseHold(database.toStdString()).locksLost());
+        QSignalSpy repaired(window.databaseWatch(), &DatabaseWatch::repaired);
+        QTRY_VERIFY_WITH_TIMEOUT(repaired.count() >= 1, 10000);
+        QVERIFY(store::inspectDatabaseHold(database.toStdString()).intact());
+        QVERIFY(window.lastProblem().contains(QStringLiteral("taken again")));
+        QVERIFY(!listRunsElsewhere(database).startsWith("failed"));
+        QVERIFY(!store::inspectDatabaseHold(database.toStdString()).filesReplaced);
+        QVERIFY(integrityOk(database));
+    }
+
+private:
+    QTemporaryDir m_home;
+};
+
+QTEST_MAIN(DatabaseHoldTest)
+#include "test_database_hold.moc"
