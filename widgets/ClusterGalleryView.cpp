@@ -2,7 +2,6 @@
 
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QPushButton>
 #include <QScrollArea>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -46,25 +45,25 @@ void ClusterGalleryView::setClusters(QVector<GalleryCluster> clusters, Thumbnail
         auto* rowLayout = new QVBoxLayout(row);
         rowLayout->setContentsMargins(2, 2, 2, 6);
         rowLayout->setSpacing(1);
-        auto* layout = new QHBoxLayout;
+        // The strip shows as many images as the width allows: it never widens the panel, so
+        // that the title above wraps at the panel's edge.
+        auto* strip = new QWidget(row);
+        strip->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+        auto* layout = new QHBoxLayout(strip);
+        layout->setContentsMargins(0, 0, 0, 0);
         layout->setSpacing(2);
-        auto* info = new QPushButton(row);
-        info->setFlat(true);
-        info->setStyleSheet(QStringLiteral("text-align: left; font-weight: bold;"));
-        info->setText(c.purity >= 0
-                          ? tr("prototype %1  ·  %L2 images  ·  %3 % %4")
-                                .arg(c.prototype)
-                                .arg(c.size)
-                                .arg(100 * c.purity, 0, 'f', 0)
-                                .arg(c.majorityClass)
-                          : tr("prototype %1  ·  %L2 images").arg(c.prototype).arg(c.size));
+        // A wrapping label: a title on a button was cut at the panel's edge.
+        auto* info = new QLabel(clusterTitle(c), row);
+        info->setObjectName(QStringLiteral("clusterTitle"));
+        info->setWordWrap(true);
+        info->setTextFormat(Qt::RichText);
         info->setToolTip(tr("Show more of this prototype's images"));
-        connect(info, &QPushButton::clicked, this,
+        connect(info, &QLabel::linkActivated, this,
                 [this, p = c.prototype] { Q_EMIT prototypeClicked(p); });
         rowLayout->addWidget(info);
-        rowLayout->addLayout(layout);
+        rowLayout->addWidget(strip);
         for (int i = 0; i < std::min<int>(imagesPerRow, c.topImages.size()); ++i) {
-            auto* button = new QToolButton(row);
+            auto* button = new QToolButton(strip);
             const qint64 index = c.topImages[i];
             // Small images (28 px) are enlarged: icons never scale up by themselves.
             button->setIcon(QPixmap::fromImage(
@@ -82,6 +81,16 @@ void ClusterGalleryView::setClusters(QVector<GalleryCluster> clusters, Thumbnail
     if (clusters.isEmpty())
         m_rows->addWidget(
             new QLabel(tr("No clusters yet: compute them from a checkpoint."), content));
+}
+
+QString ClusterGalleryView::clusterTitle(const GalleryCluster& c) {
+    const QString name = QStringLiteral("<a href=\"prototype\"><b>%1</b></a>")
+                             .arg(tr("prototype %1").arg(c.prototype));
+    QString text = tr("%1  ·  %L2 images").arg(name).arg(c.size);
+    if (c.purity >= 0)
+        text +=
+            tr("  ·  %1 % %2").arg(100 * c.purity, 0, 'f', 0).arg(c.majorityClass.toHtmlEscaped());
+    return text;
 }
 
 } // namespace swav

@@ -38,6 +38,9 @@ Q_SIGNALS:
     void imageClicked(qint64 index);
 
 private:
+    /// "prototype 3 · 1,204 images · 87 % Sneaker", the name a link that shows the prototype.
+    static QString clusterTitle(const GalleryCluster& cluster);
+
     QVBoxLayout* m_rows = nullptr;
     QVector<GalleryCluster> m_shown;
 };

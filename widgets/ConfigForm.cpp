@@ -10,7 +10,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSpinBox>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -116,6 +115,8 @@ void ConfigForm::addFields(QVBoxLayout* layout, const std::vector<FieldInfo>& fi
         if (!form) {
             form = new QFormLayout;
             form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+            // In a narrow dock a field goes under its label rather than past the edge.
+            form->setRowWrapPolicy(QFormLayout::WrapLongRows);
             layout->addLayout(form);
         }
         QWidget* editor = makeEditor(field, value);
@@ -184,6 +185,8 @@ QWidget* ConfigForm::makeEditor(const FieldInfo& field, const json& value) {
     case FieldType::Text:
         if (!field.choices.empty()) {
             auto* combo = new QComboBox(m_content);
+            combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+            combo->setMinimumContentsLength(8);
             for (const auto& choice : field.choices)
                 combo->addItem(QString::fromStdString(choice));
             combo->setCurrentText(

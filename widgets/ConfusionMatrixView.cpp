@@ -55,7 +55,9 @@ void ConfusionMatrixView::setMatrix(const std::vector<std::vector<long long>>& c
     }
     p->xAxis->setTicker(ticker);
     p->yAxis->setTicker(ticker);
-    p->xAxis->setTickLabelRotation(n > 5 ? 45 : 0);
+    // Slanted labels end at their tick: started there, the last one ran past the right edge
+    // and QCustomPlot dropped it.
+    p->xAxis->setTickLabelRotation(n > 5 ? -45 : 0);
     p->xAxis->setRange(-0.5, n - 0.5);
     p->yAxis->setRange(-0.5, n - 0.5);
     scheduleRedraw();

@@ -19,6 +19,8 @@ EmbeddingMap::EmbeddingMap(QWidget* parent)
     m_preview->setFrameShape(QFrame::Box);
     m_preview->setStyleSheet(QStringLiteral("background: white;"));
     m_preview->hide();
+    // Beside the map: inside it, the legend hid the points of its corner.
+    placeLegendBeside();
     connect(plot(), &QCustomPlot::mouseMove, this, &EmbeddingMap::hover);
     connect(plot(), &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {
         const int i = pointAt(event->position());

@@ -1,6 +1,10 @@
 #include "LossPlot.h"
 
+#include "Theme.h"
+
 #include <qcustomplot.h>
+
+#include <QEvent>
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +12,8 @@
 namespace swav {
 
 namespace {
+
+const QColor kLossColour(31, 119, 180);
 
 QCPItemRect* makeSpan(QCustomPlot* plot, const QColor& colour, const QString& tooltip) {
     auto* rect = new QCPItemRect(plot);
@@ -32,10 +38,9 @@ LossPlot::LossPlot(QWidget* parent)
     QCustomPlot* p = plot();
     m_raw = p->addGraph();
     m_raw->setName(tr("loss (each report)"));
-    m_raw->setPen(QPen(QColor(31, 119, 180, 70)));
-    m_average = p->addGraph();
-    m_average->setName(tr("moving average"));
-    m_average->setPen(QPen(QColor(31, 119, 180), 2));
+    m_smoothedGraph = p->addGraph();
+    m_smoothedGraph->setName(tr("smoothed"));
+    recolour();
     m_guideLine = new QCPItemStraightLine(p);
     m_guideLine->setPen(QPen(QColor(214, 39, 40), 1, Qt::DashLine));
     m_guideLine->setVisible(false);
@@ -54,23 +59,32 @@ LossPlot::LossPlot(QWidget* parent)
     addLegendGraph(tr("queue in use"), Qt::NoPen, QColor(44, 160, 44, 70));
     p->xAxis->setLabel(tr("step"));
     p->yAxis->setLabel(tr("loss (nats)"));
-    // The legend in a column beside the data: wherever the curve goes, it is never covered.
-    auto* legendColumn = new QCPLayoutGrid;
-    p->plotLayout()->addElement(0, 1, legendColumn);
-    p->axisRect()->insetLayout()->take(p->legend);
-    legendColumn->addElement(0, 0, p->legend);
-    legendColumn->addElement(1, 0, new QCPLayoutElement(p)); // pushes the legend up
-    legendColumn->setRowStretchFactor(1, 10);
-    legendColumn->setMargins(QMargins(0, 0, 6, 0)); // the legend's frame stays inside the widget
-    p->plotLayout()->setColumnStretchFactor(1, 0.001);
+    placeLegendBeside();
+}
+
+void LossPlot::changeEvent(QEvent* event) {
+    PlotPanel::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        recolour();
+}
+
+void LossPlot::recolour() {
+    // The raw line is drawn opaque in a lighter shade: a translucent one vanished on dark themes.
+    const QColor background = palette().color(QPalette::Base);
+    const QColor curve = readableOn(kLossColour, background);
+    m_raw->setPen(QPen(rawSeriesColour(kLossColour, background), 1.2));
+    m_smoothedGraph->setPen(QPen(curve, 2));
+    scheduleRedraw();
 }
 
 void LossPlot::clear() {
     m_steps.clear();
     m_losses.clear();
     m_smoothed.clear();
+    m_average = 0;
+    m_weightSum = 0;
     m_raw->data()->clear();
-    m_average->data()->clear();
+    m_smoothedGraph->data()->clear();
     m_frozenFirst = 1;
     m_frozenLast = 0;
     m_queueStart = -1;
@@ -86,32 +100,37 @@ void LossPlot::setPrototypeCount(int prototypes) {
     scheduleRedraw();
 }
 
-void LossPlot::setSmoothingWindow(int window) {
-    m_window = std::max(1, window);
-    // Recompute the average for the points already shown.
+void LossPlot::setSmoothingSteps(double steps) {
+    m_smoothingSteps = std::max(0.0, steps);
+    // Smooth the points already shown again.
     m_smoothed.clear();
-    m_average->data()->clear();
-    double sum = 0;
-    for (int i = 0; i < m_losses.size(); ++i) {
-        sum += m_losses[i];
-        if (i >= m_window)
-            sum -= m_losses[i - m_window];
-        m_smoothed.append(sum / std::min(i + 1, m_window));
-        m_average->addData(m_steps[i], m_smoothed.last());
-    }
+    m_smoothedGraph->data()->clear();
+    m_average = 0;
+    m_weightSum = 0;
+    for (int i = 0; i < m_losses.size(); ++i)
+        smoothNewestOf(i);
     scheduleRedraw();
+}
+
+void LossPlot::smoothNewestOf(int index) {
+    // Steps between this report and the previous one; a repeated step counts as one.
+    const double distance = index > 0 ? std::max(1.0, m_steps[index] - m_steps[index - 1]) : 1.0;
+    const double keep = m_smoothingSteps > 0 ? std::exp(-distance / m_smoothingSteps) : 0.0;
+    m_average = keep * m_average + (1 - keep) * m_losses[index];
+    m_weightSum = keep * m_weightSum + (1 - keep);
+    m_smoothed.append(m_average / m_weightSum);
+    m_smoothedGraph->addData(m_steps[index], m_smoothed.last());
+}
+
+double LossPlot::lastSmoothed() const {
+    return m_smoothed.isEmpty() ? std::nan("") : m_smoothed.last();
 }
 
 void LossPlot::appendLoss(double step, double loss, bool frozen, bool queue) {
     m_steps.append(step);
     m_losses.append(loss);
-    const int first = std::max(0, int(m_losses.size()) - m_window);
-    double sum = 0;
-    for (int j = first; j < m_losses.size(); ++j)
-        sum += m_losses[j];
-    m_smoothed.append(sum / (m_losses.size() - first));
     m_raw->addData(step, loss);
-    m_average->addData(step, m_smoothed.last());
+    smoothNewestOf(int(m_losses.size()) - 1);
     if (frozen) {
         if (m_frozenFirst > m_frozenLast)
             m_frozenFirst = step;
@@ -140,10 +159,12 @@ void LossPlot::afterFit() {
                             std::max(range.upper, m_guide * 1.05));
 }
 
-bool LossPlot::legendCoversData() const {
-    const QCustomPlot* p = plot();
-    p->legend->parentPlot()->replot(QCustomPlot::rpImmediateRefresh);
-    return p->legend->visible() && p->axisRect()->rect().intersects(p->legend->outerRect());
+QColor LossPlot::rawColour() const {
+    return m_raw->pen().color();
+}
+
+QColor LossPlot::smoothedColour() const {
+    return m_smoothedGraph->pen().color();
 }
 
 } // namespace swav

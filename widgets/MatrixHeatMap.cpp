@@ -37,6 +37,10 @@ QString number(double value) {
 
 } // namespace
 
+bool HeatMatrix::hasFixedColours() const {
+    return std::isfinite(colourLow) && std::isfinite(colourHigh) && colourHigh > colourLow;
+}
+
 QColor heatColour(double t) {
     // Anchors of a viridis-like scale.
     static const QColor stops[] = {QColor(68, 1, 84), QColor(59, 82, 139), QColor(33, 145, 140),
@@ -77,10 +81,25 @@ void MatrixHeatMap::setSelectedCell(int row, int col) {
     update();
 }
 
-void MatrixHeatMap::renderCells() {
+double MatrixHeatMap::colourPosition(int row, int col) const {
+    const double range = m_high > m_low ? m_high - m_low : 1;
+    return std::clamp((shownValue(valueAt(row, col), m_matrix.logColours) - m_low) / range, 0.0,
+                      1.0);
+}
+
+double MatrixHeatMap::colourLow() const {
+    return m_matrix.logColours ? std::pow(10.0, m_low) : m_low;
+}
+
+double MatrixHeatMap::colourHigh() const {
+    return m_matrix.logColours ? std::pow(10.0, m_high) : m_high;
+}
+
+void MatrixHeatMap::fitColourRange() {
     const HeatMatrix& m = m_matrix;
-    if (m.rows <= 0 || m.cols <= 0 || m.values.size() != m.rows * m.cols) {
-        m_cells = QImage();
+    if (m.hasFixedColours()) {
+        m_low = shownValue(m.colourLow, m.logColours);
+        m_high = shownValue(m.colourHigh, m.logColours);
         return;
     }
     m_low = INFINITY;
@@ -94,14 +113,20 @@ void MatrixHeatMap::renderCells() {
     }
     if (!std::isfinite(m_low))
         m_low = m_high = 0;
-    const double range = m_high > m_low ? m_high - m_low : 1;
+}
+
+void MatrixHeatMap::renderCells() {
+    const HeatMatrix& m = m_matrix;
+    if (m.rows <= 0 || m.cols <= 0 || m.values.size() != m.rows * m.cols) {
+        m_cells = QImage();
+        return;
+    }
+    fitColourRange();
     m_cells = QImage(m.cols, m.rows, QImage::Format_RGB32);
     for (int r = 0; r < m.rows; ++r) {
         auto* line = reinterpret_cast<QRgb*>(m_cells.scanLine(r));
         for (int c = 0; c < m.cols; ++c)
-            line[c] =
-                heatColour((shownValue(m.values[r * m.cols + c], m.logColours) - m_low) / range)
-                    .rgb();
+            line[c] = heatColour(colourPosition(r, c)).rgb();
     }
 }
 
@@ -241,8 +266,8 @@ void MatrixHeatMap::paintEvent(QPaintEvent*) {
 
 void MatrixHeatMap::drawLegend(QPainter& painter, const QRect& area) const {
     const QFontMetrics fm(font());
-    const QString low = number(m_matrix.logColours ? std::pow(10.0, m_low) : m_low);
-    const QString high = number(m_matrix.logColours ? std::pow(10.0, m_high) : m_high);
+    const QString low = number(colourLow());
+    const QString high = number(colourHigh());
     const int barWidth = std::min(140, area.width() / 4);
     const int textWidth = fm.horizontalAdvance(high) + 4;
     QRect bar(area.right() - textWidth - barWidth, area.top() + 3, barWidth, area.height() - 6);

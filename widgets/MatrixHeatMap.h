@@ -8,6 +8,8 @@
 #include <QVector>
 #include <QWidget>
 
+#include <limits>
+
 namespace swav {
 
 struct HeatMatrix {
@@ -26,6 +28,12 @@ struct HeatMatrix {
     QStringList rowLabels;   // shown on the left and in tooltips (e.g. the image's class)
     QVector<int> colIds;     // the prototype each column shows (columns may be sorted)
     bool logColours = false; // colour by log10(value): exp(score / epsilon) spans decades
+    /// A fixed colour scale (values outside are clamped), so that maps side by side and one map
+    /// at different settings compare by colour; NaN = the map's own smallest and largest value.
+    double colourLow = std::numeric_limits<double>::quiet_NaN();
+    double colourHigh = std::numeric_limits<double>::quiet_NaN();
+
+    bool hasFixedColours() const;
 };
 
 class MatrixHeatMap : public QWidget {
@@ -36,6 +44,11 @@ public:
     void setMatrix(HeatMatrix matrix);
     const HeatMatrix& matrix() const { return m_matrix; }
     double valueAt(int row, int col) const;
+    /// Where the cell's colour lies on the colour scale: 0 (darkest) to 1 (brightest).
+    double colourPosition(int row, int col) const;
+    /// The values at the two ends of the colour scale (fixed, or the map's own range).
+    double colourLow() const;
+    double colourHigh() const;
     /// The cell's rectangle in widget coordinates (empty outside the matrix).
     QRect cellRect(int row, int col) const;
     /// The values as CSV: a header naming the columns (prototype ids when set), then one line per
@@ -64,6 +77,7 @@ protected:
 private:
     QRect matrixRect() const;
     QPoint cellAt(const QPoint& pos) const;
+    void fitColourRange();
     void renderCells();
     void drawRowSums(QPainter& painter, const QRect& area) const;
     void drawColSums(QPainter& painter, const QRect& area) const;

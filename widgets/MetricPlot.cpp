@@ -101,4 +101,12 @@ int MetricPlot::pointCount(const QString& series) const {
     return graph ? graph->dataCount() : 0;
 }
 
+QPointF MetricPlot::seriesPoint(const QString& series, int index) const {
+    const QCPGraph* graph = m_graphs.value(series);
+    if (!graph || index < 0 || index >= graph->dataCount())
+        return {std::nan(""), std::nan("")};
+    const auto it = graph->data()->at(index);
+    return {it->key, it->value};
+}
+
 } // namespace swav

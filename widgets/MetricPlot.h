@@ -6,6 +6,7 @@
 
 #include <QColor>
 #include <QHash>
+#include <QPointF>
 #include <QVector>
 
 class QCPGraph;
@@ -30,6 +31,8 @@ public:
 
     int seriesCount() const { return m_graphs.size(); }
     int pointCount(const QString& series) const;
+    /// Point `index` of a series, (x, y); (NaN, NaN) when there is none.
+    QPointF seriesPoint(const QString& series, int index) const;
 
     /// Tableau 10 for the first ten series, then distinct generated hues.
     static QColor paletteColour(int index);

@@ -4,6 +4,7 @@
 
 #include <qcustomplot.h>
 
+#include <QLabel>
 #include <QMenu>
 #include <QSaveFile>
 #include <QTextStream>
@@ -31,6 +32,15 @@ PlotPanel::PlotPanel(QWidget* parent)
     legendFont.setPointSizeF(legendFont.pointSizeF() * 0.85);
     m_plot->legend->setFont(legendFont);
     m_plot->setMinimumHeight(120);
+    // A label over the plot rather than a plot item: subclasses may clear the items.
+    m_emptyLabel = new QLabel(m_plot);
+    m_emptyLabel->setObjectName(QStringLiteral("emptyPlotText"));
+    m_emptyLabel->setWordWrap(true);
+    m_emptyLabel->setAlignment(Qt::AlignCenter);
+    m_emptyLabel->setAttribute(Qt::WA_TransparentForMouseEvents);
+    m_emptyLabel->hide();
+    m_emptyOverlay = new QVBoxLayout(m_plot);
+    m_emptyOverlay->addWidget(m_emptyLabel);
 
     followPalette();
     m_redrawTimer->setSingleShot(true);
@@ -83,10 +93,121 @@ void PlotPanel::scheduleRedraw() {
         m_redrawTimer->start();
 }
 
+QPair<double, double> PlotPanel::xRange() const {
+    return {m_plot->xAxis->range().lower, m_plot->xAxis->range().upper};
+}
+
+QPair<double, double> PlotPanel::yRange() const {
+    return {m_plot->yAxis->range().lower, m_plot->yAxis->range().upper};
+}
+
+QImage PlotPanel::image() const {
+    m_plot->replot(QCustomPlot::rpImmediateRefresh);
+    return m_plot->grab().toImage();
+}
+
+void PlotPanel::setEmptyText(const QString& text) {
+    m_emptyLabel->setText(text);
+    scheduleRedraw();
+}
+
+QString PlotPanel::emptyText() const {
+    return m_emptyLabel->text();
+}
+
+bool PlotPanel::showsEmptyText() const {
+    return !m_emptyLabel->isHidden();
+}
+
+bool PlotPanel::hasData() const {
+    for (int i = 0; i < m_plot->plottableCount(); ++i) {
+        QCPAbstractPlottable* plottable = m_plot->plottable(i);
+        if (auto* colours = qobject_cast<QCPColorMap*>(plottable)) {
+            if (!colours->data()->isEmpty() && colours->data()->keySize() > 0)
+                return true;
+        } else if (plottable->interface1D() && plottable->interface1D()->dataCount() > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void PlotPanel::showEmptyState(bool empty) {
+    // Axes without data only say 0 to 5: the text takes their place, clear of a side legend.
+    m_plot->axisRect()->setVisible(!empty);
+    m_emptyLabel->setVisible(empty);
+    const bool legendBeside = m_legendBeside && m_plot->legend->visible();
+    const int legendWidth = legendBeside ? m_plot->legend->minimumOuterSizeHint().width() : 0;
+    m_emptyOverlay->setContentsMargins(12, 12, 12 + legendWidth, 12);
+}
+
+void PlotPanel::markLonePoints() {
+    // The marker added here is taken away again once the graph has a line to draw.
+    static const char* const kAdded = "swavLoneMarker";
+    for (int g = 0; g < m_plot->graphCount(); ++g) {
+        QCPGraph* graph = m_plot->graph(g);
+        const bool lone = graph->dataCount() == 1 && graph->pen().style() != Qt::NoPen;
+        if (lone && graph->scatterStyle().isNone()) {
+            QColor colour = graph->pen().color();
+            colour.setAlpha(255);
+            graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 7));
+            graph->setProperty(kAdded, true);
+        } else if (!lone && graph->property(kAdded).toBool()) {
+            graph->setScatterStyle(QCPScatterStyle());
+            graph->setProperty(kAdded, false);
+        }
+    }
+}
+
+namespace {
+
+/// A range around a single value: a tenth of it either side (or 1 around 0).
+QCPRange around(double value) {
+    const double half = value != 0 ? std::abs(value) * 0.1 : 1.0;
+    return {value - half, value + half};
+}
+
+} // namespace
+
+void PlotPanel::tidyFittedRanges() {
+    // Only line graphs: bars and heat maps own the space around their keys.
+    if (m_plot->plottableCount() == 0 || m_plot->graphCount() != m_plot->plottableCount())
+        return;
+    double lowestKey = std::numeric_limits<double>::max(), highestKey = -lowestKey;
+    double lowestValue = lowestKey, highestValue = -lowestKey;
+    for (int g = 0; g < m_plot->graphCount(); ++g) {
+        const QCPGraph* graph = m_plot->graph(g);
+        if (graph->data()->isEmpty())
+            continue;
+        lowestKey = std::min(lowestKey, graph->data()->constBegin()->key);
+        highestKey = std::max(highestKey, (graph->data()->constEnd() - 1)->key);
+        bool found = false;
+        const QCPRange values = graph->getValueRange(found);
+        if (found) {
+            lowestValue = std::min(lowestValue, values.lower);
+            highestValue = std::max(highestValue, values.upper);
+        }
+    }
+    if (lowestKey > highestKey)
+        return; // no data
+    // QCustomPlot centres a lone value in the old range: a first point at step 1 gave an axis
+    // from -1 to 3.
+    if (lowestKey == highestKey)
+        m_plot->xAxis->setRange(lowestKey >= 0 ? QCPRange(0, std::max(1.0, 2 * lowestKey))
+                                               : around(lowestKey));
+    else if (lowestKey >= 0 && m_plot->xAxis->range().lower < 0)
+        m_plot->xAxis->setRangeLower(0);
+    if (lowestValue == highestValue)
+        m_plot->yAxis->setRange(around(lowestValue));
+}
+
 void PlotPanel::redraw() {
     beforeRedraw();
+    markLonePoints();
+    showEmptyState(!m_emptyLabel->text().isEmpty() && !hasData());
     if (m_autoFit) {
         m_plot->rescaleAxes(true);
+        tidyFittedRanges();
         afterFit();
         if (m_logScale && m_plot->yAxis->range().lower <= 0)
             m_plot->yAxis->setRangeLower(1e-6);
@@ -215,6 +336,24 @@ QString PlotPanel::readoutAt(const QPointF& position) const {
         }
     }
     return {};
+}
+
+void PlotPanel::placeLegendBeside() {
+    m_legendBeside = true;
+    auto* legendColumn = new QCPLayoutGrid;
+    m_plot->plotLayout()->addElement(0, 1, legendColumn);
+    m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+    legendColumn->addElement(0, 0, m_plot->legend);
+    legendColumn->addElement(1, 0, new QCPLayoutElement(m_plot)); // pushes the legend up
+    legendColumn->setRowStretchFactor(1, 10);
+    legendColumn->setMargins(QMargins(0, 0, 6, 0)); // the legend's frame stays inside the widget
+    m_plot->plotLayout()->setColumnStretchFactor(1, 0.001);
+}
+
+bool PlotPanel::legendCoversData() const {
+    m_plot->replot(QCustomPlot::rpImmediateRefresh); // lays out the legend
+    return m_plot->legend->visible() &&
+           m_plot->axisRect()->rect().intersects(m_plot->legend->outerRect());
 }
 
 QPointF PlotPanel::pixelOf(double x, double y) const {

@@ -33,12 +33,18 @@ PrototypeUsageChart::PrototypeUsageChart(QWidget* parent)
     m_bars->setWidth(1.0);
     p->xAxis->setLabel(tr("prototype rank (most used first)"));
     p->yAxis->setLabel(tr("assignments"));
+    m_panel->setEmptyText(tr("Prototype usage appears after the first epoch."));
     clear();
+}
+
+void PrototypeUsageChart::setEmptyText(const QString& text) {
+    m_panel->setEmptyText(text);
 }
 
 void PrototypeUsageChart::clear() {
     m_bars->data()->clear();
-    m_stats->setText(tr("Prototype usage appears after the first epoch."));
+    m_stats->clear();
+    m_stats->hide();
     m_health->setText(QString());
     m_health->setStyleSheet(QString());
     m_level = 0;
@@ -63,6 +69,7 @@ void PrototypeUsageChart::setSummary(const UsageSummary& s) {
                          .arg(s.usageEntropy, 0, 'f', 3)
                          .arg(s.maxPrototypeCosine, 0, 'f', 3)
                          .arg(s.spread, 0, 'f', 2));
+    m_stats->show();
     m_level = s.healthLevel;
     static const char* const colours[] = {"#2ca02c", "#d98c00", "#d62728"};
     m_health->setStyleSheet(

@@ -32,6 +32,8 @@ public:
 
     void setSummary(const UsageSummary& summary);
     void clear();
+    /// What the empty chart says it waits for.
+    void setEmptyText(const QString& text);
 
     int barCount() const;
     QString statsText() const;

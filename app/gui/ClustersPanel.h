@@ -41,6 +41,8 @@ public:
     void setCheckpoint(const QString& checkpoint, bool compute, const QString& sha256 = {});
     /// A new checkpoint of the live run: recomputes when "follow training" is on.
     void onNewCheckpoint(const QString& checkpoint);
+    /// The checkpoint Compute analyses ("" = none).
+    QString checkpoint() const { return m_checkpoint; }
     /// The checkpoint's training images are open: the gallery and map show thumbnails.
     bool thumbnailsReady() const;
     void compute();

@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace swav {
@@ -70,18 +71,25 @@ DashboardPanel::DashboardPanel(QWidget* parent)
     auto* lossLayout = new QVBoxLayout(lossBox);
     lossLayout->setContentsMargins(0, 0, 0, 0);
     auto* lossControls = new QHBoxLayout;
-    auto* title = new QLabel(tr("<b>Loss</b> (swapped prediction, per report)"), lossBox);
+    auto* title = new QLabel(tr("<b>Loss</b> (swapped prediction)"), lossBox);
+    m_lossNow = new QLabel(lossBox);
+    m_lossNow->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_smoothing = new QSpinBox(lossBox);
-    m_smoothing->setRange(1, 500);
+    m_smoothing->setRange(0, 5000);
     m_smoothing->setValue(20);
-    m_smoothing->setSuffix(tr(" points"));
-    m_smoothing->setToolTip(tr("Window of the moving average drawn over the raw loss."));
+    m_smoothing->setSuffix(tr(" steps"));
+    m_smoothing->setSpecialValueText(tr("off"));
+    m_smoothing->setToolTip(tr("Time constant of the smoothed loss, in steps: a report d steps "
+                               "older weighs exp(-d / steps) as much (as TensorBoard smooths, "
+                               "but by steps rather than reports)."));
     lossControls->addWidget(title);
+    lossControls->addWidget(m_lossNow);
     lossControls->addStretch(1);
     lossControls->addWidget(new QLabel(tr("Smoothing:"), lossBox));
     lossControls->addWidget(m_smoothing);
     lossLayout->addLayout(lossControls);
     m_loss = new LossPlot(lossBox);
+    m_loss->setSmoothingSteps(m_smoothing->value());
     lossLayout->addWidget(m_loss, 1);
 
     auto* row = new QSplitter(Qt::Horizontal, vertical);
@@ -96,8 +104,6 @@ DashboardPanel::DashboardPanel(QWidget* parent)
     m_history = new MatrixHeatMap(usageRow);
     m_history->setToolTip(tr("Prototype usage of every epoch: a healthy run spreads over many "
                              "columns; a collapse shows as one bright column."));
-    m_history->setEmptyText(tr("The usage of every epoch appears here as a heat map after the "
-                               "first epoch."));
     usageRow->setStretchFactor(0, 1);
     usageRow->setStretchFactor(1, 1);
     usageRow->setSizes({500, 500}); // half each, whatever their size hints
@@ -106,8 +112,44 @@ DashboardPanel::DashboardPanel(QWidget* parent)
     vertical->setStretchFactor(2, 2);
     layout->addWidget(vertical);
 
-    connect(m_smoothing, qOverload<int>(&QSpinBox::valueChanged), m_loss,
-            &LossPlot::setSmoothingWindow);
+    connect(m_smoothing, qOverload<int>(&QSpinBox::valueChanged), this, [this](int steps) {
+        m_loss->setSmoothingSteps(steps);
+        showLastLoss();
+    });
+    setWaitingTexts();
+}
+
+void DashboardPanel::setWaitingTexts() {
+    // Until the first report the length of an epoch is unknown.
+    const QString epochEnd = m_stepsPerEpoch > 0
+                                 ? tr("at the end of epoch 1 (step %L1)").arg(m_stepsPerEpoch)
+                                 : tr("at the end of the first epoch");
+    m_loss->setEmptyText(tr("The loss appears with the first report (every "
+                            "runtime.metrics_every steps)."));
+    m_lr->setEmptyText(tr("The learning rate appears with the first report."));
+    m_speed->setEmptyText(tr("The speed appears with the first report."));
+    m_knn->setEmptyText(tr("Online kNN appears after each epoch that runs it "
+                           "(eval.knn_every_epochs; 0 = off)."));
+    m_usage->setEmptyText(tr("Prototype usage appears %1.").arg(epochEnd));
+    m_history->setEmptyText(tr("The usage of every epoch appears here as a heat map, the first "
+                               "row %1.")
+                                .arg(epochEnd));
+}
+
+void DashboardPanel::showLastLoss() {
+    const double smoothed = m_loss->lastSmoothed();
+    m_lossNow->setText(std::isnan(smoothed) ? QString()
+                                            : tr("step %L1: %2 (raw %3)")
+                                                  .arg(m_lastStep)
+                                                  .arg(smoothed, 0, 'f', 3)
+                                                  .arg(m_lastLoss, 0, 'f', 3));
+}
+
+double DashboardPanel::epochsDone(const EpochMetrics& m) const {
+    // Reports made within an epoch sit between its whole numbers; an epoch's end is at one.
+    if (m_stepsPerEpoch > 0 && m.step >= 0)
+        return double(m.step + 1) / double(m_stepsPerEpoch);
+    return m.epoch + 1;
 }
 
 void DashboardPanel::startRun(int prototypes, const QString& title) {
@@ -121,6 +163,14 @@ void DashboardPanel::startRun(int prototypes, const QString& title) {
     m_speed->clear();
     m_knn->clear();
     m_usage->clear();
+    m_stepsPerEpoch = 0;
+    m_lastStep = -1;
+    setWaitingTexts();
+    showLastLoss();
+}
+
+QString DashboardPanel::lastLossText() const {
+    return m_lossNow->text();
 }
 
 void DashboardPanel::setTitle(const QString& title) {
@@ -137,11 +187,18 @@ void DashboardPanel::addStep(const StepMetrics& m) {
     m_loss->appendLoss(step, m.loss, m.prototypesFrozen, m.queueActive);
     m_lr->append(tr("learning rate"), step, m.lr);
     m_speed->append(tr("images/s"), step, m.imagesPerSecond);
+    m_lastStep = m.step;
+    m_lastLoss = m.loss;
+    showLastLoss();
+    if (m.stepsPerEpoch > 0 && m.stepsPerEpoch != m_stepsPerEpoch) {
+        m_stepsPerEpoch = m.stepsPerEpoch;
+        setWaitingTexts();
+    }
 }
 
 void DashboardPanel::addEpoch(const EpochMetrics& m) {
     if (m.knnAccuracy >= 0)
-        m_knn->append(tr("online kNN"), m.epoch + 1, 100.0 * m.knnAccuracy);
+        m_knn->append(tr("online kNN"), epochsDone(m), 100.0 * m.knnAccuracy);
     UsageSummary summary;
     summary.usage.assign(m.prototypeUsage.begin(), m.prototypeUsage.end());
     summary.emptyPrototypes = m.emptyPrototypes;

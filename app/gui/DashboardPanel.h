@@ -42,8 +42,17 @@ public:
     /// over the whole run.
     MatrixHeatMap* usageHistory() const { return m_history; }
 
+    /// The smoothed and the raw loss of the last report, as shown above the loss plot.
+    QString lastLossText() const;
+
 private:
     void updateUsageHistory();
+    /// What each empty chart says it waits for (the epoch's end step, once known).
+    void setWaitingTexts();
+    void showLastLoss();
+    /// Where an epoch report sits on the epoch axis: its epochs completed, fractional for a
+    /// report made within an epoch.
+    double epochsDone(const EpochMetrics& m) const;
 
     QLabel* m_title = nullptr;
     LossPlot* m_loss = nullptr;
@@ -55,6 +64,10 @@ private:
     MatrixHeatMap* m_history = nullptr;
     std::vector<std::vector<int64_t>> m_epochUsage; // [epoch][prototype]
     int m_prototypes = 0;
+    QLabel* m_lossNow = nullptr;
+    int64_t m_stepsPerEpoch = 0; // from the reports; 0 until the first
+    int64_t m_lastStep = -1;
+    double m_lastLoss = 0;
 };
 
 } // namespace swav

@@ -12,8 +12,14 @@ DatabaseWatch::DatabaseWatch(store::RunStore* store, int intervalMs, QObject* pa
     , m_timer(new QTimer(this)) {
     m_timer->setInterval(intervalMs);
     connect(m_timer, &QTimer::timeout, this, &DatabaseWatch::check);
-    if (m_store)
-        m_timer->start();
+    if (!m_store)
+        return;
+    // What the panels read as they were built: a change from here on is news.
+    try {
+        m_dataVersion = m_store->dataVersion();
+    } catch (const std::exception&) {
+    }
+    m_timer->start();
 }
 
 void DatabaseWatch::check() {
@@ -29,10 +35,8 @@ void DatabaseWatch::check() {
         const long long version = m_store->dataVersion();
         // A reopened connection counts afresh: treat it as a change.
         if (version != m_dataVersion || repair == store::HoldRepair::Reopened) {
-            const bool first = m_dataVersion < 0;
             m_dataVersion = version;
-            if (!first)
-                Q_EMIT changed();
+            Q_EMIT changed();
         }
     } catch (const std::exception& e) {
         Q_EMIT repaired(QString::fromStdString(e.what()));

@@ -25,6 +25,9 @@ DevicePicker::DevicePicker(const std::vector<ComputeDevice>& devices, QWidget* p
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     m_list = new QListWidget(this);
+    // Long GPU names wrap: the list never scrolls sideways in a narrow dock.
+    m_list->setWordWrap(true);
+    m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_list->setToolTip(tr("Train on the CPU or on one or more GPUs. Several GPUs start one "
                           "process each (data-parallel; batch_size is per process)."));
     for (const auto& device : devices) {

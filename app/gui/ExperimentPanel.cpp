@@ -26,7 +26,6 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
-#include <QScrollArea>
 #include <QSettings>
 #include <QSignalBlocker>
 #include <QTimer>
@@ -45,6 +44,22 @@ const char* const kDatasetKinds[][2] = {{"fashion-mnist", "Fashion-MNIST (found 
                                         {"image-folder", "Image folder..."},
                                         {"synthetic", "Synthetic shapes"}};
 
+/// The trunk fields that only the custom architecture reads.
+bool modelFieldApplies(const std::string& arch, const std::string& field) {
+    static const char* const customOnly[] = {"block", "stage_depths", "stage_widths",
+                                             "stage_strides", "stem_width"};
+    for (const char* name : customOnly)
+        if (field == name)
+            return arch == "custom";
+    return true;
+}
+
+/// A combo box narrower than its longest entry, so that it never widens the dock.
+void letShrink(QComboBox* box) {
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    box->setMinimumContentsLength(12);
+}
+
 } // namespace
 
 ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
@@ -60,8 +75,9 @@ ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
         m_presets->addItem(QString::fromStdString(preset.name));
     m_presets->setToolTip(tr("Built-in experiments (experiments/presets). Choosing one replaces "
                              "every field below."));
+    letShrink(m_presets);
     presetRow->addWidget(new QLabel(tr("Preset:"), this));
-    presetRow->addWidget(m_presets, 1);
+    presetRow->addStretch(1);
     auto* configButton = new QToolButton(this);
     configButton->setText(tr("Configuration"));
     configButton->setToolTip(tr("Save or load the configuration as JSON, or copy the equivalent "
@@ -72,6 +88,8 @@ ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
     connect(m_configMenu, &QMenu::aboutToShow, this, &ExperimentPanel::fillConfigMenu);
     presetRow->addWidget(configButton);
     layout->addLayout(presetRow);
+    // The preset names are long: the box has a line of its own.
+    layout->addWidget(m_presets);
     m_description = new QLabel(this);
     m_description->setWordWrap(true);
     layout->addWidget(m_description);
@@ -84,6 +102,7 @@ ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
     m_datasetKind = new QComboBox(data);
     for (const auto& kind : kDatasetKinds)
         m_datasetKind->addItem(tr(kind[1]), QString::fromLatin1(kind[0]));
+    letShrink(m_datasetKind);
     m_datasetPath = new QLineEdit(data);
     m_datasetPath->setPlaceholderText(tr("default location"));
     m_datasetPath->setToolTip(tr("File or folder of the data; empty uses the default location "
@@ -114,11 +133,10 @@ ExperimentPanel::ExperimentPanel(DatasetCache* datasets, QWidget* parent)
     m_problems->setVisible(false);
     layout->addWidget(m_problems);
 
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    m_form = new ConfigForm(scroll);
-    scroll->setWidget(m_form);
-    layout->addWidget(scroll, 1);
+    // The dock scrolls the whole panel; a second scroll area here would show a few rows only.
+    m_form = new ConfigForm(this);
+    layout->addWidget(m_form);
+    layout->addStretch(1);
 
     m_validateTimer->setSingleShot(true);
     m_validateTimer->setInterval(150);
@@ -242,14 +260,7 @@ void ExperimentPanel::validateNow() {
                                           : QStringLiteral("color: #d62728;"));
     m_problems->setVisible(!lines.isEmpty());
 
-    // Only the dataset fields that mean something for its kind.
-    const std::string kind = json.value("dataset", nlohmann::json::object()).value("kind", "");
-    for (const auto& field : configSchema())
-        if (field.key == "dataset")
-            for (const auto& child : field.children)
-                m_form->setFieldShown(QStringLiteral("dataset.") +
-                                          QString::fromStdString(child.key),
-                                      datasetFieldApplies(kind, child.key));
+    showApplicableFields(json);
 
     const bool valid = report.ok();
     m_config = valid ? std::optional<ExperimentConfig>(config) : std::nullopt;
@@ -267,6 +278,20 @@ void ExperimentPanel::validateNow() {
     m_duration->setConfig(m_config);
     Q_EMIT validityChanged(valid);
     updatePreview();
+}
+
+void ExperimentPanel::showApplicableFields(const nlohmann::json& json) {
+    // Only the dataset fields that mean something for its kind, the custom trunk's for it.
+    const std::string kind = json.value("dataset", nlohmann::json::object()).value("kind", "");
+    const std::string arch = json.value("model", nlohmann::json::object()).value("arch", "");
+    for (const auto& field : configSchema())
+        for (const auto& child : field.children) {
+            const QString path = QString::fromStdString(field.key + "." + child.key);
+            if (field.key == "dataset")
+                m_form->setFieldShown(path, datasetFieldApplies(kind, child.key));
+            else if (field.key == "model")
+                m_form->setFieldShown(path, modelFieldApplies(arch, child.key));
+        }
 }
 
 std::optional<ExperimentConfig> ExperimentPanel::validConfig() const {

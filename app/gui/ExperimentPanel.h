@@ -5,6 +5,8 @@
 
 #include "config/ExperimentConfig.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <QWidget>
 
 #include <optional>
@@ -72,6 +74,8 @@ Q_SIGNALS:
 
 private:
     void showPresetDescription();
+    /// Hides the fields the configuration's dataset kind and trunk do not read.
+    void showApplicableFields(const nlohmann::json& json);
     void chooseFolder();
     void updatePreview();
     void rememberConfig(const QString& file);

@@ -39,4 +39,8 @@ QString LabExplanation::text() const {
     return m_text->text();
 }
 
+void LabExplanation::setText(const QString& html) {
+    m_text->setText(html);
+}
+
 } // namespace swav

@@ -16,6 +16,8 @@ public:
     void setExpanded(bool expanded);
     bool expanded() const;
     QString text() const;
+    /// The explanation changes with what the view shows (its numbers, not fixed claims).
+    void setText(const QString& html);
 
 private:
     QToolButton* m_toggle = nullptr;

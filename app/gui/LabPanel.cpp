@@ -138,17 +138,22 @@ LabPanel::LabPanel(QWidget* parent)
     m_presenterButton->setCheckable(true);
     m_presenterButton->setToolTip(tr("Larger text and pictures for a projector; the other "
                                      "panels are hidden meanwhile"));
+    // Two short rows: beside the docks of a 1280-pixel window the lab is under 500 px wide.
     row->addWidget(m_sourceBox);
     row->addWidget(m_images);
-    row->addWidget(m_compute);
-    row->addWidget(m_newBatch);
     row->addStretch(1);
-    row->addWidget(m_export);
-    row->addWidget(m_presenterButton);
     layout->addLayout(row);
+    auto* actions = new QHBoxLayout;
+    actions->addWidget(m_compute);
+    actions->addWidget(m_newBatch);
+    actions->addStretch(1);
+    actions->addWidget(m_export);
+    actions->addWidget(m_presenterButton);
+    layout->addLayout(actions);
     m_sourceText = new QLabel(this);
     m_sourceText->setWordWrap(true);
     m_status = new QLabel(this);
+    m_status->setWordWrap(true);
     auto* statusRow = new QHBoxLayout;
     statusRow->addWidget(m_sourceText, 1);
     statusRow->addWidget(m_status);
@@ -222,15 +227,16 @@ void LabPanel::updateSourceText() {
     switch (source()) {
     case Source::Checkpoint:
         m_sourceText->setText(m_checkpoint.isEmpty()
-                                  ? tr("No checkpoint yet: finish a run, or pick one in Runs "
-                                       "(Analyze).")
+                                  ? tr("No checkpoint yet: finish a run, or select one in "
+                                       "Runs and press Clusters (it opens here too).")
                                   : tr("Checkpoint %1").arg(QFileInfo(m_checkpoint).fileName()));
         m_compute->setEnabled(!m_checkpoint.isEmpty());
         break;
     case Source::PausedRun:
-        m_sourceText->setText(m_held ? tr("The paused run, before step %1").arg(m_held->step)
-                                     : tr("No paused run: start a run here and pause it (Step "
-                                          "then trains a few iterations and shows them)."));
+        m_sourceText->setText(
+            m_held ? tr("The paused run, before step %1").arg(shownStepNumber(m_held->step))
+                   : tr("No paused run: start a run here and pause it (Step "
+                        "then trains a few iterations and shows them)."));
         m_compute->setEnabled(m_held != nullptr);
         break;
     case Source::InitialWeights:
@@ -300,9 +306,9 @@ void LabPanel::showResult() {
         Q_EMIT computed(false);
     } else {
         m_result = job->result;
-        m_status->setText(tr("%1 images, computed %2")
-                              .arg(m_result->batch.batchSize())
-                              .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+        // B is in the spin box beside: the time alone keeps this to one short line.
+        m_status->setText(
+            tr("computed %1").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
         m_status->setToolTip(QString::fromStdString(m_result->batch.origin));
         m_sinkhorn->setResult(m_result);
         m_swap->setResult(m_result);

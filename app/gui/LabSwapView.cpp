@@ -6,13 +6,13 @@
 
 #include <ATen/ATen.h>
 
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
+#include <QResizeEvent>
 #include <QScrollArea>
-#include <QScrollBar>
-#include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -23,10 +23,13 @@ namespace swav {
 
 namespace {
 
-constexpr int kImageSide = 56;    // the batch strip
-constexpr int kCropSide = 72;     // crops, whatever their resolution
-constexpr int kTypicalSide = 48;  // typical images of a prototype
-constexpr int kTopPrototypes = 2; // of q and of p each, for the typical images
+constexpr int kImageSide = 56;           // the batch strip
+constexpr int kCropSide = 72;            // crops, whatever their resolution
+constexpr int kMinCropSide = 40;         // crops shrink to fit the width down to this
+constexpr int kSideBySideWidth = 760;    // narrower: the q/p chart goes under the table
+constexpr int kTypicalSide = 48;         // typical images of a prototype
+constexpr int kTopPrototypes = 2;        // of q and of p each, for the typical images
+constexpr QSize kChartMinimum(280, 200); // q and p readable side by side
 
 /// Removes and deletes every item of `layout` and its widgets (stretches have none).
 void clearLayout(QLayout* layout) {
@@ -60,59 +63,44 @@ LabSwapView::LabSwapView(QWidget* parent)
     m_images = new QListWidget(this);
     m_images->setViewMode(QListView::IconMode);
     m_images->setFlow(QListView::LeftToRight);
-    m_images->setWrapping(false);
+    // Rows of the batch, one in view at a time: no sideways scrolling in a narrow lab.
+    m_images->setWrapping(true);
+    m_images->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_images->setResizeMode(QListView::Adjust);
     m_images->setMovement(QListView::Static);
     m_images->setToolTip(tr("The batch: pick an image"));
     layout->addWidget(m_images);
 
-    auto* splitter = new QSplitter(Qt::Horizontal, this);
-    auto* left = new QWidget(splitter);
-    auto* leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    // The crops keep their size and scroll when the view is narrow.
-    auto* cropScroll = new QScrollArea(left);
-    cropScroll->setFrameShape(QFrame::NoFrame);
-    cropScroll->setWidgetResizable(true);
-    cropScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_cropBox = new QWidget(cropScroll);
+    // The crops shrink to the width (cropSide) instead of scrolling sideways.
+    m_cropBox = new QWidget(this);
     m_cropLayout = new QHBoxLayout(m_cropBox);
     m_cropLayout->setContentsMargins(0, 0, 0, 0);
-    cropScroll->setWidget(m_cropBox);
-    leftLayout->addWidget(cropScroll);
-    m_cropScroll = cropScroll;
-    m_table = new QTableWidget(left);
+    m_table = new QTableWidget(this);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_table->setToolTip(tr("−Σ q log p: the code of the row's crop against the prediction of "
                            "the column's crop"));
-    leftLayout->addWidget(m_table);
-    m_loss = new QLabel(left);
+    m_loss = new QLabel(this);
     m_loss->setWordWrap(true);
     m_loss->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    leftLayout->addWidget(m_loss);
-    leftLayout->addStretch(1);
-
-    auto* right = new QWidget(splitter);
-    auto* rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    m_cellText = new QLabel(tr("Click a cell of the table."), right);
+    m_cellText = new QLabel(tr("Click a cell of the table."), this);
     m_cellText->setWordWrap(true);
-    m_comparison = new DistributionComparison(right);
+    m_comparison = new DistributionComparison(this);
+    m_comparison->setMinimumSize(kChartMinimum);
     // The typical images keep their size and scroll when the view is short.
-    auto* typicalScroll = new QScrollArea(right);
-    typicalScroll->setFrameShape(QFrame::NoFrame);
-    typicalScroll->setWidgetResizable(true);
-    m_typicalBox = new QWidget(typicalScroll);
+    m_typicalScroll = new QScrollArea(this);
+    m_typicalScroll->setFrameShape(QFrame::NoFrame);
+    m_typicalScroll->setWidgetResizable(true);
+    m_typicalScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_typicalBox = new QWidget(m_typicalScroll);
     m_typicalLayout = new QVBoxLayout(m_typicalBox);
     m_typicalLayout->setContentsMargins(0, 0, 0, 0);
-    typicalScroll->setWidget(m_typicalBox);
-    rightLayout->addWidget(m_cellText);
-    rightLayout->addWidget(m_comparison, 1);
-    rightLayout->addWidget(typicalScroll, 1);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    layout->addWidget(splitter, 1);
+    m_typicalScroll->setWidget(m_typicalBox);
+    m_body = new QGridLayout;
+    arrange(false);
+    layout->addLayout(m_body, 1);
     m_explanation = new LabExplanation(tr(kExplanation), this);
     layout->addWidget(m_explanation);
 
@@ -125,7 +113,10 @@ LabSwapView::LabSwapView(QWidget* parent)
 }
 
 QPixmap LabSwapView::picture(const QImage& image, int side) const {
-    const int scaled = int(side * m_scale);
+    return pictureOfSide(image, int(side * m_scale));
+}
+
+QPixmap LabSwapView::pictureOfSide(const QImage& image, int scaled) const {
     return QPixmap::fromImage(
         image.scaled(scaled, scaled, Qt::KeepAspectRatio,
                      image.width() < scaled ? Qt::FastTransformation : Qt::SmoothTransformation));
@@ -170,12 +161,61 @@ void LabSwapView::setImage(int image) {
                m_col >= 0 && m_col < m_result->batch.cropCount() && m_col != assign[0] ? m_col : 1);
 }
 
+void LabSwapView::arrange(bool sideBySide) {
+    if (m_body->count() > 0 && sideBySide == m_sideBySide)
+        return;
+    m_sideBySide = sideBySide;
+    const QList<QWidget*> all{m_cropBox,       m_table,    m_loss,
+                              m_typicalScroll, m_cellText, m_comparison};
+    for (QWidget* widget : all)
+        m_body->removeWidget(widget);
+    for (int row = 0; row < 6; ++row)
+        m_body->setRowStretch(row, 0);
+    if (sideBySide) {
+        // The table and what it is made of on the left, q against p on the right, full height.
+        m_body->addWidget(m_cropBox, 0, 0);
+        m_body->addWidget(m_table, 1, 0);
+        m_body->addWidget(m_loss, 2, 0);
+        m_body->addWidget(m_typicalScroll, 3, 0);
+        m_body->addWidget(m_cellText, 0, 1);
+        m_body->addWidget(m_comparison, 1, 1, 3, 1);
+        m_body->setRowStretch(3, 1);
+        m_body->setColumnStretch(0, 1);
+        m_body->setColumnStretch(1, 1);
+        return;
+    }
+    // One column: the chart right under the table it explains, at its size hint (the page is
+    // as tall as the Sinkhorn view's; the typical images take what is left).
+    const QList<QWidget*> order{m_cropBox,  m_table, m_comparison,
+                                m_cellText, m_loss,  m_typicalScroll};
+    for (int row = 0; row < order.size(); ++row)
+        m_body->addWidget(order[row], row, 0);
+    m_body->setRowStretch(5, 1);
+    m_body->setColumnStretch(0, 1);
+    m_body->setColumnStretch(1, 0);
+}
+
+void LabSwapView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    arrange(width() >= kSideBySideWidth);
+    if (m_result && event->size().width() != event->oldSize().width())
+        showCrops(); // the crops shrink to the width
+}
+
+int LabSwapView::cropSide() const {
+    // The original and every crop in one row without a scroll bar, down to a legible size.
+    const int tiles = m_result ? m_result->batch.cropCount() + 1 : 1;
+    const int room = (m_cropBox->width() - 12) / tiles - 8;
+    return std::clamp(room, kMinCropSide, int(kCropSide * m_scale));
+}
+
 void LabSwapView::showCrops() {
     clearLayout(m_cropLayout);
     const LabBatch& batch = m_result->batch;
     const auto& assign = batch.swapped.assignCrops;
     auto* original = new QLabel(m_cropBox);
-    original->setPixmap(picture(m_result->images[m_image], kCropSide));
+    const int side = cropSide();
+    original->setPixmap(pictureOfSide(m_result->images[m_image], side));
     original->setToolTip(tr("The stored image %1").arg(m_result->imageName(m_image)));
     m_cropLayout->addWidget(original);
     m_cropLayout->addSpacing(12);
@@ -184,14 +224,15 @@ void LabSwapView::showCrops() {
         auto* tileLayout = new QVBoxLayout(tile);
         tileLayout->setContentsMargins(2, 2, 2, 2);
         auto* pixels = new QLabel(tile);
-        pixels->setPixmap(picture(m_result->crops[c][m_image], kCropSide));
+        pixels->setPixmap(pictureOfSide(m_result->crops[c][m_image], side));
         pixels->setFixedSize(pixels->pixmap().size() + QSize(4, 4));
         pixels->setAlignment(Qt::AlignCenter);
         const bool assigns = std::find(assign.begin(), assign.end(), c) != assign.end();
-        auto* caption = new QLabel(tr("crop %1%3\n%2 px")
+        // Short lines: the tiles shrink to the width, the caption must not widen them.
+        auto* caption = new QLabel(tr("crop %1\n%2 px%3")
                                        .arg(c + 1)
                                        .arg(batch.crops[size_t(c)].size(2))
-                                       .arg(assigns ? tr(" · code") : QString()),
+                                       .arg(assigns ? tr("\ncode") : QString()),
                                    tile);
         if (assigns)
             pixels->setStyleSheet(QStringLiteral("border: 2px solid #d62728;"));
@@ -201,9 +242,6 @@ void LabSwapView::showCrops() {
         m_cropLayout->addWidget(tile);
     }
     m_cropLayout->addStretch(1);
-    // Tall enough for a crop, its two caption lines and the scroll bar.
-    const int tile = int(kCropSide * m_scale) + 4 + 2 * fontMetrics().lineSpacing() + 16;
-    m_cropScroll->setFixedHeight(tile + m_cropScroll->horizontalScrollBar()->sizeHint().height());
 }
 
 int LabSwapView::cropPictureCount() const {

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+class QGridLayout;
 class QHBoxLayout;
 class QLabel;
 class QListWidget;
@@ -46,11 +47,18 @@ public:
     /// Pictures grow with the presenter mode.
     void setPictureScale(double scale);
 
+protected:
+    /// Side by side where the width allows; one column (the chart under the table) otherwise.
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    void arrange(bool sideBySide);
+    int cropSide() const;
     void showCrops();
     void showTable();
     void showTypical();
-    QPixmap picture(const QImage& image, int side) const;
+    QPixmap picture(const QImage& image, int side) const; // side grows with the scale
+    QPixmap pictureOfSide(const QImage& image, int side) const;
 
     std::shared_ptr<const LabResult> m_result;
     int m_image = 0;
@@ -58,7 +66,9 @@ private:
     double m_scale = 1.0;
     QListWidget* m_images = nullptr;
     QWidget* m_cropBox = nullptr;
-    QScrollArea* m_cropScroll = nullptr;
+    QScrollArea* m_typicalScroll = nullptr;
+    QGridLayout* m_body = nullptr;
+    bool m_sideBySide = false;
     QHBoxLayout* m_cropLayout = nullptr;
     QTableWidget* m_table = nullptr;
     QLabel* m_loss = nullptr;

@@ -18,6 +18,7 @@
 #include "StoredRunFollower.h"
 #include "Theme.h"
 #include "config/ConfigJson.h"
+#include "runtime/HeldModel.h"
 #include "store/CheckpointDigests.h"
 #include "store/RunStore.h"
 #include "train/RunHealth.h"
@@ -478,7 +479,7 @@ void MainWindow::watchWorker(const WorkerJob& job) {
     connect(m_worker, &RunWorker::step, this, &MainWindow::onStep);
     connect(m_worker, &RunWorker::epoch, this, &MainWindow::onEpoch);
     connect(m_worker, &RunWorker::held, this, [this](qint64 step) {
-        m_progressLabel->setText(tr("paused before step %1").arg(step + 1));
+        m_progressLabel->setText(tr("paused before step %1").arg(shownStepNumber(step)));
         if (auto* local = qobject_cast<TrainingWorker*>(m_worker))
             if (auto model = local->heldModel())
                 m_lab->setHeldModel(std::move(model));

@@ -2,11 +2,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <map>
 
 namespace swav {
 
 namespace {
+
+/// A leaf as a person writes it: a whole number without ".0" (counts stored as doubles, such as
+/// a subset of 6000 images, printed as 6000.0 before).
+std::string leafText(const nlohmann::json& value) {
+    if (value.is_number_float()) {
+        const double v = value.get<double>();
+        if (std::isfinite(v) && v == std::floor(v) && std::abs(v) < 1e15)
+            return std::to_string(static_cast<long long>(v));
+    }
+    if (value.is_array()) {
+        std::string text = "[";
+        for (size_t i = 0; i < value.size(); ++i)
+            text += (i ? "," : "") + leafText(value[i]);
+        return text + "]";
+    }
+    return value.dump();
+}
 
 void flatten(const nlohmann::json& value, const std::string& path,
              std::map<std::string, std::string>& leaves) {
@@ -19,7 +37,7 @@ void flatten(const nlohmann::json& value, const std::string& path,
         for (size_t i = 0; i < value.size(); ++i)
             flatten(value[i], path + "[" + std::to_string(i) + "]", leaves);
     } else {
-        leaves[path] = value.dump();
+        leaves[path] = leafText(value);
     }
 }
 

@@ -77,7 +77,7 @@ Expected<LabModel> labModelFromHeld(const HeldModel& held) {
         model.config = parseConfig(held.configJson, "the paused run");
         model.state = held.state;
         model.epoch = held.epoch;
-        model.origin = "the paused run, before step " + std::to_string(held.step);
+        model.origin = "the paused run, before step " + std::to_string(shownStepNumber(held.step));
         return model;
     });
 }
@@ -165,6 +165,54 @@ AssignmentSummary summariseAssignment(const at::Tensor& assignment) {
     summary.usageEntropy = entropy(q.mean(0)).item<double>() / logK;
     summary.prototypesUsed = int(std::get<0>(at::_unique(q.argmax(1))).numel());
     return summary;
+}
+
+double largestDeviation(const at::Tensor& mass, double target) {
+    return (mass.to(at::kDouble) - target).abs().max().item<double>();
+}
+
+double LabSinkhorn::columnTarget() const {
+    return 1.0 / double(scores.size(1));
+}
+
+double LabSinkhorn::rowTarget() const {
+    return 1.0 / double(queueRows + scores.size(0));
+}
+
+int LabSinkhorn::firstIterationWithin(double relative) const {
+    for (int i = 0; i < iterations(); ++i)
+        if (columnDeviation[size_t(i)] <= relative * columnTarget() &&
+            rowDeviation[size_t(i)] <= relative * rowTarget())
+            return i + 1;
+    return 0;
+}
+
+LabSinkhorn labSinkhorn(const LabBatch& batch, int assignCrop, int64_t queueRows, double epsilon,
+                        int iterations) {
+    const auto& assign = batch.swapped.assignCrops;
+    if (std::find(assign.begin(), assign.end(), assignCrop) == assign.end())
+        throw UserError("crop " + std::to_string(assignCrop + 1) + " is not an assignment crop");
+    LabSinkhorn out;
+    out.scores = batch.cropScores(assignCrop);
+    out.queueRows = std::clamp<int64_t>(queueRows, 0, batch.poolScores.size(0));
+    const int64_t n = out.queueRows, b = out.scores.size(0);
+    // As swavLoss does with its queue: the queue's rows first, only the batch's rows kept.
+    const at::Tensor rows =
+        n > 0 ? at::cat({batch.poolScores.slice(0, 0, n), out.scores}, 0) : out.scores;
+    out.trace = sinkhornTrace(rows, epsilon, iterations);
+    for (SinkhornStep& step : out.trace.steps) {
+        if (step.kind == SinkhornStep::Kind::Prototypes)
+            out.rowDeviation.push_back(largestDeviation(step.sampleMass, out.rowTarget()));
+        else if (step.kind == SinkhornStep::Kind::Samples)
+            out.columnDeviation.push_back(largestDeviation(step.prototypeMass, out.columnTarget()));
+        if (n > 0)
+            step.q = step.q.slice(0, n, n + b).contiguous();
+    }
+    if (n > 0) {
+        out.trace.exponentiated = out.trace.exponentiated.slice(0, n, n + b).contiguous();
+        out.trace.codes = out.trace.codes.slice(0, n, n + b).contiguous();
+    }
+    return out;
 }
 
 std::vector<int64_t> typicalImages(const LabBatch& batch, int prototype, int count) {

@@ -6,6 +6,7 @@
 
 #include "config/ExperimentConfig.h"
 #include "eval/Features.h"
+#include "swav/Sinkhorn.h"
 #include "swav/SwavLoss.h"
 #include "util/Expected.h"
 
@@ -73,6 +74,40 @@ struct AssignmentSummary {
     int prototypesUsed = 0;  // prototypes that are the argmax of some row
 };
 AssignmentSummary summariseAssignment(const at::Tensor& assignment);
+
+/// The most Sinkhorn iterations the lab traces: the run's own few may leave the marginals far
+/// from their targets, and the view shows how many more it takes.
+constexpr int kLabSinkhornIterations = 50;
+
+/// Sinkhorn-Knopp on one assignment crop of a lab batch, iterate by iterate, with how far the
+/// marginals are from their targets after each iteration. Any thread; CPU only.
+struct LabSinkhorn {
+    int64_t queueRows = 0; // pool images' scores before the batch's rows, as SwAV's queue
+    at::Tensor scores;     // float32 [B, K]: the crop's scores
+    /// Over [queueRows + B, K]; every step's q keeps only the batch's B rows (the masses keep
+    /// all rows), so that many iterations of a large queue stay small.
+    SinkhornTrace trace;
+    /// Per iteration i (index i - 1): the largest |column sum - 1/K| after its row step, i.e.
+    /// in the codes of a run stopping after i iterations.
+    std::vector<double> columnDeviation;
+    /// Per iteration: the largest |row sum - 1/(queueRows + B)| after its column step.
+    std::vector<double> rowDeviation;
+
+    int iterations() const { return static_cast<int>(columnDeviation.size()); }
+    double columnTarget() const;
+    double rowTarget() const;
+    /// The first iteration after which both deviations are within `relative` of their targets;
+    /// 0 when none of the traced iterations is.
+    int firstIterationWithin(double relative) const;
+};
+
+/// `queueRows` (clamped to the pool) of the pool's scores join the partition as SwAV's queue
+/// does. Throws UserError for a crop that is not an assignment crop.
+LabSinkhorn labSinkhorn(const LabBatch& batch, int assignCrop, int64_t queueRows, double epsilon,
+                        int iterations = kLabSinkhornIterations);
+
+/// The largest |value - target| of a mass vector.
+double largestDeviation(const at::Tensor& mass, double target);
 
 /// The pool images scoring highest on `prototype`, best first.
 std::vector<int64_t> typicalImages(const LabBatch& batch, int prototype, int count);

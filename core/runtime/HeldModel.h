@@ -16,4 +16,10 @@ struct HeldModel {
     std::map<std::string, at::Tensor> state; // parameters and buffers, CPU copies
 };
 
+/// The number a window shows for the step a paused trainer holds before (HeldModel::step, the
+/// metrics' step: counted from 0): steps count from 1 on screen, as the status bar's "step 3/47".
+inline int64_t shownStepNumber(int64_t heldStep) {
+    return heldStep + 1;
+}
+
 } // namespace swav

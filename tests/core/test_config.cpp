@@ -419,3 +419,19 @@ TEST(Config, SweepPlansTheProductOfGridsAndVariants) {
         "26,27,28,29,30,31";
     ASSERT_TRUE(!planSweep({many, many}, {}).hasValue()); // 32 x 32 > 1000 runs
 }
+
+// Issue 29: a tuned global batch is one number; how it splits into processes is not known, so
+// the warning does not invent "128 processes x batch 1" for a one-process batch change.
+TEST(Config, TheTunedBatchWarningStatesOnlyWhatWasTuned) {
+    ExperimentConfig config;
+    config.runtime.tunedGlobalBatch = 128;
+    config.optim.batchSize = 1;
+    const ValidationReport report = validateConfig(config, 1);
+    std::string warning;
+    for (const auto& issue : report.warnings)
+        if (issue.path == "runtime.tuned_global_batch")
+            warning = issue.message;
+    ASSERT_CONTAINS(warning, "tuned for a global batch of 128; this run has 1 process x batch 1 "
+                             "= global batch 1");
+    ASSERT_TRUE(warning.find("128 processes") == std::string::npos) << warning;
+}

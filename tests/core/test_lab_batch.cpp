@@ -93,7 +93,8 @@ TEST(LabBatch, APausedTrainerSharesItsModel) {
 
     auto lab = labModelFromHeld(*observer.held);
     ASSERT_TRUE(lab);
-    ASSERT_TRUE(lab->origin.find("before step 3") != std::string::npos);
+    // Held before the fourth step, shown as the status bar counts: "before step 4".
+    ASSERT_TRUE(lab->origin.find("before step 4") != std::string::npos);
     // Three steps changed the weights: the held copy differs from the initial ones.
     at::manual_seed(uint64_t(config.runtime.seed));
     SwavModel initial(config.model, 1);

@@ -14,6 +14,7 @@
 #include "EvaluationPanel.h"
 #include "EventLoopProbe.h"
 #include "ExperimentPanel.h"
+#include "LayoutChecks.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
 #include "MatrixHeatMap.h"
@@ -21,7 +22,9 @@
 #include "PrototypeUsageChart.h"
 #include "RunsPanel.h"
 #include "RunsTableModel.h"
+#include "Theme.h"
 #include "TinySynthetic.h"
+#include "config/ConfigDiff.h"
 #include "config/ConfigJson.h"
 #include "config/Presets.h"
 #include "model/WeightInterop.h"
@@ -36,6 +39,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
@@ -53,6 +57,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QVBoxLayout>
 
 #include <signal.h>
 
@@ -123,24 +128,42 @@ private Q_SLOTS:
         qputenv("XDG_CONFIG_HOME", m_home.filePath(QStringLiteral("config")).toUtf8());
     }
 
+    // Issue 29: the smoothing is a debiased exponential moving average over steps.
     void lossPlotSmoothsShowsLnKAndShadesSpans() {
         LossPlot plot;
-        plot.setSmoothingWindow(2);
+        plot.setSmoothingSteps(2); // a report one step older weighs w = exp(-1/2) as much
         plot.setPrototypeCount(100);
         plot.appendLoss(0, 4.0, true, false);
         plot.appendLoss(1, 2.0, true, false);
         plot.appendLoss(2, 6.0, false, true);
         QCOMPARE(plot.pointCount(), 3);
-        QCOMPARE(plot.smoothedValue(1), 3.0);
-        QCOMPARE(plot.smoothedValue(2), 4.0);
+        // Debiased: the first value is the first loss, then (w 4 + 2) / (1 + w), then
+        // (w^2 4 + w 2 + 6) / (1 + w + w^2).
+        QCOMPARE(plot.smoothedValue(0), 4.0);
+        QVERIFY(std::abs(plot.smoothedValue(1) - 2.755081337596291) < 1e-12);
+        QVERIFY(std::abs(plot.smoothedValue(2) - 4.398569010674311) < 1e-12);
+        // Ten steps later the older reports weigh exp(-5) as much: the value is nearly 2.
+        plot.appendLoss(12, 2.0, false, true);
+        QVERIFY(std::abs(plot.smoothedValue(3) - 2.012574232804283) < 1e-12);
+        QVERIFY(std::abs(plot.lastSmoothed() - plot.smoothedValue(3)) < 1e-15);
         QVERIFY(std::abs(plot.guideValue() - std::log(100.0)) < 1e-12);
         QCOMPARE(plot.frozenSpan().first, 0.0);
         QCOMPARE(plot.frozenSpan().second, 1.0);
         QCOMPARE(plot.queueStart(), 2.0);
         plot.resize(800, 300);
         QVERIFY(!plot.legendCoversData());
-        plot.setSmoothingWindow(1);
+        plot.setSmoothingSteps(0);
         QCOMPARE(plot.smoothedValue(2), 6.0);
+        // The raw line reads at 3:1 contrast or more on light and dark backgrounds (it was
+        // blue at alpha 70: 1.6:1 on the dark theme).
+        for (const QColor base : {QColor(Qt::white), QColor(30, 30, 32)}) {
+            QPalette palette = plot.palette();
+            palette.setColor(QPalette::Base, base);
+            plot.setPalette(palette);
+            QVERIFY2(contrastRatio(plot.rawColour(), base) >= 3.0, qPrintable(base.name()));
+            QVERIFY(contrastRatio(plot.smoothedColour(), base) >= 4.5);
+            QCOMPARE(plot.rawColour().alpha(), 255);
+        }
         QTemporaryDir dir;
         QVERIFY(plot.exportCsv(dir.filePath(QStringLiteral("loss.csv"))));
         QFile csv(dir.filePath(QStringLiteral("loss.csv")));
@@ -150,6 +173,186 @@ private Q_SLOTS:
         QVERIFY(text.contains(QStringLiteral("loss (each report),2,6\n")));
         QVERIFY(plot.exportPng(dir.filePath(QStringLiteral("loss.png"))));
         QVERIFY(QImage(dir.filePath(QStringLiteral("loss.png"))).width() > 100);
+    }
+
+    // Issue 29: at the last step of a short falling run the old trailing mean of 20 reports
+    // drew 0.4 nats above the loss; the smoothing over steps stays close to it.
+    void smoothedLossFollowsAShortFallingRun() {
+        DashboardPanel dashboard;
+        dashboard.startRun(30);
+        const auto lossAt = [](int64_t step) { return 4.5 - 2.0 * double(step) / 468; };
+        std::vector<int64_t> steps;
+        for (int64_t step = 9; step < 468; step += 10)
+            steps.push_back(step);
+        steps.push_back(467); // the epoch's last step, closer than the others
+        for (int64_t step : steps) {
+            StepMetrics m;
+            m.step = step;
+            m.stepsPerEpoch = 468;
+            m.loss = lossAt(step);
+            dashboard.addStep(m);
+        }
+        const double last = lossAt(467);
+        double trailing = 0;
+        for (size_t i = steps.size() - 20; i < steps.size(); ++i)
+            trailing += lossAt(steps[i]) / 20;
+        const double oldLag = trailing - last;
+        const double lag = dashboard.lossPlot()->lastSmoothed() - last;
+        QVERIFY2(oldLag > 0.35, qPrintable(QString::number(oldLag)));
+        QVERIFY2(lag > 0 && lag < 0.1 && lag < oldLag / 4, qPrintable(QString::number(lag)));
+        QVERIFY2(dashboard.lastLossText().contains(
+                     QString::number(dashboard.lossPlot()->lastSmoothed(), 'f', 3)),
+                 qPrintable(dashboard.lastLossText()));
+
+        // Reporting every step (Step) moves the curve as one report over the same steps did:
+        // no kink where the reports come closer together.
+        LossPlot sparse, dense;
+        for (LossPlot* plot : {&sparse, &dense})
+            for (int step = 10; step <= 90; step += 10)
+                plot->appendLoss(step, lossAt(step));
+        sparse.appendLoss(100, 1.0);
+        for (int step = 91; step <= 100; ++step)
+            dense.appendLoss(step, 1.0);
+        QVERIFY(std::abs(sparse.lastSmoothed() - dense.lastSmoothed()) < 1e-12);
+    }
+
+    // Issue 29: empty plots say what they wait for; a first point is drawn, on axes from 0.
+    void plotsShowWhatTheyWaitForAndALonePoint() {
+        DashboardPanel dashboard;
+        dashboard.resize(1000, 800);
+        dashboard.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dashboard));
+        dashboard.startRun(30);
+        LossPlot* loss = dashboard.lossPlot();
+        QSignalSpy lossDrawn(loss, &PlotPanel::redrawn);
+        QVERIFY(lossDrawn.wait(2000));
+        QVERIFY(loss->showsEmptyText());
+        QVERIFY(loss->emptyText().contains(QStringLiteral("first report")));
+        QVERIFY(dashboard.knnPlot()->emptyText().contains(QStringLiteral("knn_every_epochs")));
+        QVERIFY(
+            dashboard.usageChart()->panel()->emptyText().contains(QStringLiteral("first epoch")));
+
+        StepMetrics first;
+        first.step = 1;
+        first.stepsPerEpoch = 468;
+        first.loss = 3.2;
+        dashboard.addStep(first);
+        QVERIFY(lossDrawn.wait(2000));
+        QVERIFY(!loss->showsEmptyText());
+        // Not -1 to 3 around the point: from step 0.
+        QCOMPARE(loss->xRange().first, 0.0);
+        QVERIFY(loss->xRange().second >= 2.0);
+        QVERIFY(loss->yRange().first < 3.2 && loss->yRange().second > 3.2);
+        // The lone point is painted: a line of one point drew nothing.
+        const QPointF at = loss->pixelOf(1, 3.2);
+        const QImage image = loss->image();
+        const QColor background = loss->palette().color(QPalette::Base);
+        QVERIFY2(image.pixelColor(at.toPoint()) != background,
+                 qPrintable(image.pixelColor(at.toPoint()).name()));
+        // The epoch's end is known from the first report.
+        QVERIFY2(dashboard.usageChart()->panel()->emptyText().contains(QStringLiteral("468")),
+                 qPrintable(dashboard.usageChart()->panel()->emptyText()));
+
+        // A report made within the epoch sits between its whole numbers on the kNN axis.
+        EpochMetrics half;
+        half.epoch = 0;
+        half.step = 233;
+        half.knnAccuracy = 0.5;
+        half.prototypeUsage.assign(30, 10);
+        dashboard.addEpoch(half);
+        MetricPlot* knn = dashboard.knnPlot();
+        QSignalSpy knnDrawn(knn, &PlotPanel::redrawn);
+        QVERIFY(knnDrawn.wait(2000));
+        QCOMPARE(knn->pointCount(QStringLiteral("online kNN")), 1);
+        QVERIFY(!knn->showsEmptyText());
+        QCOMPARE(knn->seriesPoint(QStringLiteral("online kNN"), 0), QPointF(0.5, 50.0));
+        QCOMPARE(knn->xRange().first, 0.0);
+        QCOMPARE(dashboard.usageChart()->barCount(), 30);
+    }
+
+    // Issue 29: counts stored as numbers print as whole numbers in a configuration diff.
+    void configDiffPrintsCountsAsWholeNumbers() {
+        const auto a = nlohmann::json::parse(R"({"dataset": {"subset": 6000.0}, "lr": 0.3})");
+        const auto b = nlohmann::json::parse(R"({"dataset": {"subset": 12000.0}, "lr": 0.5})");
+        const auto differences = diffConfigs(a, b);
+        QCOMPARE(int(differences.size()), 2);
+        QCOMPARE(differences[0].left, std::string("6000"));
+        QCOMPARE(differences[0].right, std::string("12000"));
+        QCOMPARE(differences[1].left, std::string("0.3"));
+    }
+
+    // Issue 29: the Experiment dock fits its column at 1280x800 and 1920x1080: no sideways
+    // scrolling, no scroll area inside its scroll area, no label cut, with a teaching lesson,
+    // field messages and the problem summary shown.
+    void experimentDockFitsItsColumnAtBothSizes() {
+        {
+            // The checker finds what it is meant to find.
+            QWidget probe;
+            auto* layout = new QVBoxLayout(&probe);
+            auto* cut = new QLabel(QStringLiteral("a label much wider than its fifty pixels"));
+            cut->setFixedWidth(50);
+            layout->addWidget(cut);
+            probe.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&probe));
+            const QStringList found = test::layoutProblems(&probe);
+            QCOMPARE(found.size(), 1);
+            QVERIFY(found[0].contains(QStringLiteral("much wider")));
+        }
+        for (const QSize size : {QSize(1280, 800), QSize(1920, 1080)}) {
+            MainWindow window(database());
+            window.resize(size);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            auto* dock = window.findChild<QDockWidget*>(QStringLiteral("experimentDock"));
+            QVERIFY(dock);
+            ExperimentPanel* experiment = window.experiment();
+            // The custom trunk's fields show only for the custom trunk.
+            QVERIFY(!experiment->form()->fieldShown(QStringLiteral("model.stage_depths")));
+            experiment->form()->setValue(QStringLiteral("model.arch"), std::string("custom"));
+            experiment->validateNow();
+            QVERIFY(experiment->form()->fieldShown(QStringLiteral("model.stage_depths")));
+
+            experiment->selectPreset(QStringLiteral("teach-small-batch-queue"));
+            experiment->form()->setValue(QStringLiteral("optim.base_lr"), std::string("fast"));
+            experiment->form()->setValue(QStringLiteral("multicrop.crops[1].min_scale"), 2.0);
+            experiment->validateNow();
+            QVERIFY(!experiment->problemsText().isEmpty());
+            QVERIFY(!experiment->form()->message(QStringLiteral("optim.base_lr")).isEmpty());
+            // Layouts settle on posted events: deliver them before measuring.
+            for (int i = 0; i < 5; ++i) {
+                QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+                QCoreApplication::processEvents();
+            }
+            QVERIFY(dock->isVisible());
+            QVERIFY(dock->width() < size.width() / 2);
+            const QStringList problems = test::layoutProblems(dock);
+            QVERIFY2(problems.isEmpty(),
+                     qPrintable(QStringLiteral("%1x%2:\n").arg(size.width()).arg(size.height()) +
+                                problems.join(QLatin1Char('\n'))));
+        }
+    }
+
+    // Issue 29: a narrow panel wraps the gallery titles instead of cutting them.
+    void galleryTitlesWrapInANarrowPanel() {
+        ClusterGalleryView view;
+        GalleryCluster cluster;
+        cluster.prototype = 22;
+        cluster.size = 16740;
+        cluster.purity = 0.87;
+        cluster.majorityClass = QStringLiteral("Ankle boot");
+        cluster.topImages = {0, 1, 2, 3, 4, 5, 6, 7};
+        view.setClusters({cluster}, [](qint64) {
+            QImage image(28, 28, QImage::Format_Grayscale8);
+            image.fill(128);
+            return image;
+        });
+        view.resize(220, 300);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        QCoreApplication::processEvents();
+        const QStringList problems = test::layoutProblems(&view);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
     }
 
     void theWindowHasItsIcon() {
