@@ -8,6 +8,7 @@
 #include "ExperimentPanel.h"
 #include "ImportWeightsDialog.h"
 #include "LabPanel.h"
+#include "LabSinkhornView.h"
 #include "LabSwapView.h"
 #include "MainWindow.h"
 #include "RunsPanel.h"
@@ -195,6 +196,11 @@ void ScreenshotTour::tourLab() {
             }
             lab->views()->setCurrentIndex(0);
             shoot(QStringLiteral("lab-sinkhorn"));
+            // The same batch at epsilon 1: Q flat on the shared colour scale.
+            const double epsilon = lab->sinkhornView()->epsilon();
+            lab->sinkhornView()->setEpsilon(1.0);
+            shoot(QStringLiteral("lab-sinkhorn-epsilon-1"));
+            lab->sinkhornView()->setEpsilon(epsilon);
             lab->views()->setCurrentIndex(1);
             lab->swapView()->setImage(2);
             lab->swapView()->selectCell(0, 2);

@@ -22,8 +22,11 @@
 #include <QAction>
 #include <QApplication>
 #include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileSystemModel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QProcess>
 #include <QPushButton>
@@ -61,8 +64,10 @@ bool listedDatabaseFiles(QFileDialog* dialog, const QString& folder) {
 }
 
 /// Runs `open` (which shows a modal file dialog), lets the dialog list `folder` completely,
-/// then cancels it. False when no file dialog appeared or it never listed the folder.
-bool openAndCancelFileDialog(const std::function<void()>& open, const QString& folder) {
+/// then cancels it, or chooses `choose` when given. False when no file dialog appeared or it
+/// never listed the folder.
+bool openFileDialogOn(const std::function<void()>& open, const QString& folder,
+                      const QString& choose = {}) {
     bool listed = false;
     bool appeared = false;
     int ticks = 0;
@@ -82,8 +87,13 @@ bool openAndCancelFileDialog(const std::function<void()>& open, const QString& f
         }
         appeared = true;
         listed = listedDatabaseFiles(dialog, folder);
-        if (listed || ++ticks > 400) // 20 s
+        if (listed && !choose.isEmpty()) {
+            // Typed as a user would (selectFile leaves a focused name field alone).
+            dialog->findChild<QLineEdit*>(QStringLiteral("fileNameEdit"))->setText(choose);
+            QMetaObject::invokeMethod(dialog, "accept"); // protected in QFileDialog
+        } else if (listed || ++ticks > 400) {            // 20 s
             dialog->reject();
+        }
     });
     poll.start();
     open();
@@ -123,6 +133,29 @@ QByteArray listRunsElsewhere(const QString& database) {
     if (!list.waitForFinished(60000) || list.exitCode() != 0)
         return QByteArray("failed: ") + list.readAll();
     return list.readAll();
+}
+
+using DialogOpener = std::pair<const char*, std::function<void()>>;
+
+/// Every file dialog of the window, each as the user opens it.
+std::vector<DialogOpener> everyFileDialog(MainWindow& window, ImportWeightsDialog& importDialog) {
+    const auto tr = [](const char* text) { return QObject::tr(text); };
+    return {
+        {"Configuration > Load JSON",
+         [&, tr] { configMenuAction(window.experiment(), tr("Load JSON…"))->trigger(); }},
+        {"Configuration > Save as JSON",
+         [&, tr] { configMenuAction(window.experiment(), tr("Save as JSON…"))->trigger(); }},
+        {"Experiment > Browse",
+         [&, tr] { buttonOf(window.experiment(), tr("Browse..."))->click(); }},
+        {"Evaluation > Browse",
+         [&, tr] { buttonOf(window.evaluation(), tr("Browse..."))->click(); }},
+        {"Runs > Export metrics CSV",
+         [&, tr] { buttonOf(window.runs(), tr("Export metrics CSV..."))->click(); }},
+        {"Runs > Export list CSV",
+         [&, tr] { buttonOf(window.runs(), tr("Export list CSV..."))->click(); }},
+        {"Lab > Export view", [&, tr] { buttonOf(window.lab(), tr("Export view…"))->click(); }},
+        {"Import weights > Browse", [&, tr] { buttonOf(&importDialog, tr("Browse…"))->click(); }},
+    };
 }
 
 } // namespace
@@ -167,25 +200,10 @@ private Q_SLOTS:
 
         ImportWeightsDialog importDialog(&window);
         importDialog.show();
-        const std::vector<std::pair<const char*, std::function<void()>>> dialogs = {
-            {"Configuration > Load JSON",
-             [&] { configMenuAction(window.experiment(), tr("Load JSON…"))->trigger(); }},
-            {"Configuration > Save as JSON",
-             [&] { configMenuAction(window.experiment(), tr("Save as JSON…"))->trigger(); }},
-            {"Experiment > Browse",
-             [&] { buttonOf(window.experiment(), tr("Browse..."))->click(); }},
-            {"Evaluation > Browse",
-             [&] { buttonOf(window.evaluation(), tr("Browse..."))->click(); }},
-            {"Runs > Export metrics CSV",
-             [&] { buttonOf(window.runs(), tr("Export metrics CSV..."))->click(); }},
-            {"Runs > Export list CSV",
-             [&] { buttonOf(window.runs(), tr("Export list CSV..."))->click(); }},
-            {"Lab > Export view", [&] { buttonOf(window.lab(), tr("Export view…"))->click(); }},
-            {"Import weights > Browse", [&] { buttonOf(&importDialog, tr("Browse…"))->click(); }},
-        };
+        const auto dialogs = everyFileDialog(window, importDialog);
         for (const auto& [name, open] : dialogs) {
             QVERIFY2(
-                openAndCancelFileDialog(open, folder.path()),
+                openFileDialogOn(open, folder.path()),
                 (QByteArray(name) + ": no file dialog listed the database's folder").constData());
             const auto hold = store::inspectDatabaseHold(database.toStdString());
             QVERIFY2(
@@ -245,5 +263,95 @@ private:
     QTemporaryDir m_home;
 };
 
+#ifdef SWAV_SOAK
+// Long use (label slow; SWAV_SOAK_MINUTES, 60 by default): cycle after cycle, every file dialog
+// opened on the database's folder (the run list exported through one of them) while another
+// process trains into the database and others list and export it; after each cycle the window
+// holds its locks, never needed a repair, shows every run, and the database is whole.
+class DatabaseSoak : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QCoreApplication::setOrganizationName(QStringLiteral("swav-workbench-soak"));
+        qputenv("XDG_CONFIG_HOME", m_home.filePath(QStringLiteral("config")).toUtf8());
+    }
+
+    void theDatabaseStaysWholeThroughLongUse() {
+        const int minutes = qEnvironmentVariableIsSet("SWAV_SOAK_MINUTES")
+                                ? qEnvironmentVariableIntValue("SWAV_SOAK_MINUTES")
+                                : 60;
+        QTemporaryDir folder;
+        const QString database = folder.filePath(QStringLiteral("runs.db"));
+        const QString previous = QDir::currentPath();
+        QDir::setCurrent(folder.path());
+        MainWindow window(database);
+        window.show();
+        ImportWeightsDialog importDialog(&window);
+        importDialog.show();
+        ExperimentConfig config = test::tinyTrainingConfig(2048);
+        config.name = "soak";
+        config.optim.batchSize = 32;
+        const QString configFile = m_home.filePath(QStringLiteral("soak.json"));
+        std::ofstream(configFile.toStdString()) << toJson(config).dump();
+
+        QElapsedTimer clock;
+        clock.start();
+        int cycles = 0;
+        while (clock.elapsed() < qint64(minutes) * 60000) {
+            ++cycles;
+            const QString cycle = QString::number(cycles);
+            QProcess train;
+            train.setProcessChannelMode(QProcess::MergedChannels);
+            train.start(LaunchedRunWorker::launcherProgram(),
+                        {QStringLiteral("train"), QStringLiteral("--config"), configFile,
+                         QStringLiteral("--db"), database, QStringLiteral("--out"),
+                         m_home.filePath(QStringLiteral("run-") + cycle)});
+            QVERIFY(train.waitForStarted(30000));
+            QTRY_COMPARE_WITH_TIMEOUT(window.runs()->model()->rowCount(), cycles, 60000);
+            window.runs()->selectRuns({window.runStore()->listRuns().front().run.id});
+            for (const auto& [name, open] : everyFileDialog(window, importDialog)) {
+                const bool exportList = QByteArray(name) == "Runs > Export list CSV";
+                QVERIFY2(openFileDialogOn(open, folder.path(),
+                                          exportList ? QStringLiteral("list-") + cycle +
+                                                           QStringLiteral(".csv")
+                                                     : QString()),
+                         name);
+                QVERIFY2(store::inspectDatabaseHold(database.toStdString()).intact(), name);
+                QVERIFY(!listRunsElsewhere(database).startsWith("failed"));
+            }
+            QVERIFY2(QFile::exists(folder.filePath(QStringLiteral("list-") + cycle +
+                                                   QStringLiteral(".csv"))),
+                     qPrintable(QDir(folder.path()).entryList().join(QLatin1Char(' ')) +
+                                QStringLiteral(" | ") + window.lastProblem()));
+            QVERIFY(train.state() == QProcess::NotRunning || train.waitForFinished(600000));
+            QVERIFY2(train.exitCode() == 0, train.readAll().constData());
+            QProcess exportRun;
+            exportRun.start(
+                LaunchedRunWorker::launcherProgram(),
+                {QStringLiteral("runs"), QStringLiteral("--db"), database, QStringLiteral("export"),
+                 QString::number(cycles), QStringLiteral("--csv"),
+                 m_home.filePath(QStringLiteral("run-") + cycle + QStringLiteral(".csv"))});
+            QVERIFY(exportRun.waitForFinished(60000) && exportRun.exitCode() == 0);
+            window.databaseWatch()->check();
+            QCOMPARE(window.databaseWatch()->repairs(), 0);
+            QVERIFY(!store::inspectDatabaseHold(database.toStdString()).filesReplaced);
+            QVERIFY(integrityOk(database));
+            QTRY_VERIFY_WITH_TIMEOUT(window.runStore()->run(cycles) &&
+                                         window.runStore()->run(cycles)->status ==
+                                             store::RunState::Finished,
+                                     10000);
+        }
+        qInfo("%d cycles in %.1f minutes: locks held, no repair, integrity ok", cycles,
+              clock.elapsed() / 60000.0);
+        QDir::setCurrent(previous);
+    }
+
+private:
+    QTemporaryDir m_home;
+};
+
+QTEST_MAIN(DatabaseSoak)
+#else
 QTEST_MAIN(DatabaseHoldTest)
+#endif
 #include "test_database_hold.moc"
