@@ -169,9 +169,19 @@ void MatrixHeatMap::contextMenuEvent(QContextMenuEvent* event) {
     menu.exec(event->globalPos());
 }
 
+int MatrixHeatMap::titleHeight() const {
+    // A long title wraps in a narrow map rather than being cut.
+    QFont bold = font();
+    bold.setBold(true);
+    const QFontMetrics fm(bold);
+    const QRect bounds = fm.boundingRect(QRect(0, 0, std::max(1, width()), 10000),
+                                         Qt::AlignLeft | Qt::TextWordWrap, m_matrix.title);
+    return std::max(fm.height(), bounds.height()) + 2;
+}
+
 QRect MatrixHeatMap::matrixRect() const {
     const QFontMetrics fm(font());
-    const int top = fm.height() * 2 + 6; // title, legend
+    const int top = titleHeight() + fm.height() + 4; // title, legend
     // Room for the row labels, up to a sixth of the width.
     int labels = fm.horizontalAdvance(QStringLiteral("0000"));
     for (const QString& label : m_matrix.rowLabels)
@@ -226,8 +236,8 @@ void MatrixHeatMap::paintEvent(QPaintEvent*) {
     QFont bold = font();
     bold.setBold(true);
     painter.setFont(bold);
-    painter.drawText(QRect(0, 0, width(), fm.height() + 2), Qt::AlignLeft | Qt::AlignVCenter,
-                     m_matrix.title);
+    painter.drawText(QRect(0, 0, width(), titleHeight()),
+                     Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap, m_matrix.title);
     painter.setFont(font());
     if (m_cells.isNull()) {
         painter.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
@@ -236,7 +246,7 @@ void MatrixHeatMap::paintEvent(QPaintEvent*) {
     }
     const QRect area = matrixRect();
     painter.drawImage(area, m_cells); // nearest-neighbour: cells stay crisp
-    drawLegend(painter, QRect(0, fm.height() + 2, width(), fm.height() + 2));
+    drawLegend(painter, QRect(0, titleHeight(), width(), fm.height() + 2));
 
     // Row labels (class names or indices), as many as fit.
     const int rowStep =

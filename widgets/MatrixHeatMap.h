@@ -76,6 +76,8 @@ protected:
 
 private:
     QRect matrixRect() const;
+    /// The title's height, wrapped to the map's width.
+    int titleHeight() const;
     QPoint cellAt(const QPoint& pos) const;
     void fitColourRange();
     void renderCells();

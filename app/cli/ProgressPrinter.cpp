@@ -9,6 +9,25 @@
 
 namespace swav::cli {
 
+namespace {
+
+/// An interim report (runtime.statistics_every): one short line between the progress lines.
+void printEpochSoFar(std::FILE* out, const EpochMetrics& m, int numPrototypes,
+                     int64_t stepsPerEpoch) {
+    const int64_t stepInEpoch = stepsPerEpoch > 0 ? m.step % stepsPerEpoch + 1 : m.step + 1;
+    std::fprintf(out,
+                 "epoch %d so far (step %lld/%lld, %s): usage entropy %.3f, empty prototypes "
+                 "%d/%d, code entropy %.3f",
+                 m.epoch + 1, static_cast<long long>(stepInEpoch),
+                 static_cast<long long>(stepsPerEpoch), formatDuration(m.seconds).c_str(),
+                 m.usageEntropy, m.emptyPrototypes, numPrototypes, m.codeEntropy);
+    if (m.knnAccuracy >= 0)
+        std::fprintf(out, ", kNN %.2f %%", 100 * m.knnAccuracy);
+    std::fputc('\n', out);
+}
+
+} // namespace
+
 ProgressPrinter::ProgressPrinter(std::FILE* out)
     : m_out(out)
     , m_tty(isatty(fileno(out)) != 0) {}
@@ -22,6 +41,7 @@ void ProgressPrinter::endLiveLine() {
 void ProgressPrinter::onStarted(const RunStarted& s) {
     m_epochs = s.epochs;
     m_numPrototypes = s.numPrototypes;
+    m_stepsPerEpoch = s.stepsPerEpoch;
     std::fprintf(
         m_out, "training on %s: %lld images, %lld steps per epoch, %d epochs%s\n", s.device.c_str(),
         static_cast<long long>(s.datasetSize), static_cast<long long>(s.stepsPerEpoch), s.epochs,
@@ -59,6 +79,11 @@ void ProgressPrinter::onStep(const StepMetrics& m) {
 
 void ProgressPrinter::onEpoch(const EpochMetrics& m) {
     endLiveLine();
+    if (m.interim) {
+        printEpochSoFar(m_out, m, m_numPrototypes, m_stepsPerEpoch);
+        std::fflush(m_out);
+        return;
+    }
     std::fprintf(m_out,
                  "epoch %d done in %s: loss %.4f (ln K %.3f), empty prototypes %d/%d, code "
                  "entropy %.3f, usage entropy %.3f, max prototype cosine %.3f, embedding std "

@@ -26,6 +26,7 @@ private:
     bool m_lineOpen = false;
     int m_epochs = 0;
     int m_numPrototypes = 0;
+    int64_t m_stepsPerEpoch = 0;
     std::chrono::steady_clock::time_point m_lastPlainLine;
 };
 

@@ -95,7 +95,10 @@ DashboardPanel::DashboardPanel(QWidget* parent)
     auto* row = new QSplitter(Qt::Horizontal, vertical);
     m_lr = new MetricPlot(tr("step"), tr("learning rate"), row);
     m_speed = new MetricPlot(tr("step"), tr("images/s"), row);
-    m_knn = new MetricPlot(tr("epoch"), tr("online kNN top-1 (%)"), row);
+    // A short axis label: the row is low, a longer one is cut.
+    m_knn = new MetricPlot(tr("epoch"), tr("kNN top-1 (%)"), row);
+    m_knn->setToolTip(tr("Online kNN top-1 of the held-out images during training "
+                         "(eval.knn_every_epochs)"));
     m_knn->setMarkers(true);
     m_knn->setIntegerX();
 
@@ -199,6 +202,10 @@ void DashboardPanel::addStep(const StepMetrics& m) {
 void DashboardPanel::addEpoch(const EpochMetrics& m) {
     if (m.knnAccuracy >= 0)
         m_knn->append(tr("online kNN"), epochsDone(m), 100.0 * m.knnAccuracy);
+    // A replayed interim report whose histogram the epoch's later report replaced carries no
+    // counts: the usage shown stays until that report arrives.
+    if (m.interim && m.prototypeUsage.empty())
+        return;
     UsageSummary summary;
     summary.usage.assign(m.prototypeUsage.begin(), m.prototypeUsage.end());
     summary.emptyPrototypes = m.emptyPrototypes;

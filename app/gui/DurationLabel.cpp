@@ -69,6 +69,8 @@ void DurationLabel::setActive(bool active) {
         m_delay->stop();
         if (m_cancel)
             m_cancel->store(true);
+        if (m_expected < 0) // nothing measures while a run trains: say so
+            setText(tr("Expected duration: measured once no run trains"));
     } else if (m_config) {
         setConfig(m_config);
     }

@@ -760,6 +760,17 @@ void MainWindow::onStep(const StepMetrics& m) {
 
 void MainWindow::onEpoch(const EpochMetrics& m) {
     m_dashboard->addEpoch(m);
+    if (m.interim) { // the epoch so far (runtime.statistics_every): a short line
+        log(tr("epoch %1 so far (run step %2): usage entropy %3, empty prototypes %4/%5%6")
+                .arg(m.epoch + 1)
+                .arg(m.step + 1)
+                .arg(m.usageEntropy, 0, 'f', 3)
+                .arg(m.emptyPrototypes)
+                .arg(m_prototypes)
+                .arg(m.knnAccuracy >= 0 ? tr(", kNN %1 %").arg(100 * m.knnAccuracy, 0, 'f', 2)
+                                        : QString()));
+        return;
+    }
     QString line =
         tr("epoch %1: loss %2 (ln K %3), empty prototypes %4/%5, code entropy %6, "
            "usage entropy %7, max prototype cosine %8%9")

@@ -342,6 +342,7 @@ void validateRuntime(const RuntimeConfig& r, ValidationReport& report, Checker& 
                      " cores: more threads only contend for them and each costs memory; 0 uses "
                      "them all");
     check.atLeast("runtime.metrics_every", r.metricsEvery, 1);
+    check.nonNegative("runtime.statistics_every", r.statisticsEvery);
     check.atLeast("runtime.checkpoint_every_epochs", r.checkpointEveryEpochs, 1);
     check.atLeast("runtime.keep_checkpoints", r.keepCheckpoints, 1);
     check.between("runtime.tuned_global_batch", r.tunedGlobalBatch, 0, kMaxGlobalBatch,

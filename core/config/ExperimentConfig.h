@@ -261,6 +261,7 @@ struct RuntimeConfig {
     int seed = 31;
     std::string precision = "auto";
     int metricsEvery = 20;
+    int statisticsEvery = 0;
     int checkpointEveryEpochs = 1;
     int keepCheckpoints = 3;
     std::string outDir;
@@ -280,6 +281,9 @@ struct RuntimeConfig {
           Choices{"auto", "fp32", "bf16", "fp16"});
         v("metrics_every", s.metricsEvery,
           "Steps between the metrics that need a device synchronisation.");
+        v("statistics_every", s.statisticsEvery,
+          "Steps between reports of the epoch so far (prototype usage, code entropy, online "
+          "kNN); 0 = only at the end of each epoch.");
         v("checkpoint_every_epochs", s.checkpointEveryEpochs, "Epochs between checkpoints.");
         v("keep_checkpoints", s.keepCheckpoints, "How many recent checkpoints stay on disk.");
         v("out_dir", s.outDir, "Run folder for checkpoints; empty lets the front end choose.");

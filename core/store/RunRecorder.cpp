@@ -177,6 +177,11 @@ void RunRecorder::onStep(const StepMetrics& m) {
 }
 
 void RunRecorder::onEpoch(const EpochMetrics& m) {
+    // The counts before the metrics: whoever reads a report's metrics finds its counts, or those
+    // of the epoch's next report (each report replaces the epoch's histogram), never older ones.
+    enqueue([this, epoch = m.epoch, usage = m.prototypeUsage](RunStore& store) {
+        store.putHistogram(m_runId, epoch, "prototype_usage", usage);
+    });
     const double now = unixNow();
     std::vector<MetricPoint> points{
         point("epoch/loss", m.step, m.epoch, m.meanLoss, now),
@@ -189,10 +194,10 @@ void RunRecorder::onEpoch(const EpochMetrics& m) {
         point("epoch/seconds", m.step, m.epoch, m.seconds, now)};
     if (m.knnAccuracy >= 0)
         points.push_back(point("epoch/knn_accuracy", m.step, m.epoch, m.knnAccuracy, now));
+    // Only interim reports are marked, so that runs recorded before them read as before.
+    if (m.interim)
+        points.push_back(point("epoch/interim", m.step, m.epoch, 1, now));
     record(std::move(points));
-    enqueue([this, epoch = m.epoch, usage = m.prototypeUsage](RunStore& store) {
-        store.putHistogram(m_runId, epoch, "prototype_usage", usage);
-    });
 }
 
 void RunRecorder::onCheckpoint(const CheckpointSaved& saved) {

@@ -29,6 +29,8 @@ void setEpochField(EpochMetrics& m, const std::string& key, double value) {
         m.seconds = value;
     else if (key == "epoch/knn_accuracy")
         m.knnAccuracy = value;
+    else if (key == "epoch/interim")
+        m.interim = value != 0;
 }
 
 /// The StepMetrics member a per-step key fills; null for other keys.
@@ -73,14 +75,14 @@ StoredProgress RunReplay::readNew(RunStore& store) {
 
 void RunReplay::readSince(RunStore& store, int64_t fromStep, StoredProgress& out) {
     std::map<int64_t, StepMetrics> steps;
-    std::map<int, EpochMetrics> epochs;
+    EpochReports reports;
     store.forEachMetric(
         m_run,
         [&](const MetricPoint& p) {
             if (p.key.rfind("epoch/", 0) == 0) {
-                if (p.epoch < m_nextEpoch)
-                    return;
-                EpochMetrics& e = epochs[p.epoch];
+                if (p.epoch < m_nextEpoch || p.step <= m_lastEpochStep)
+                    return; // returned before
+                EpochMetrics& e = reports[{p.epoch, p.step}];
                 e.epoch = p.epoch;
                 e.step = p.step;
                 setEpochField(e, p.key, p.value);
@@ -103,17 +105,29 @@ void RunReplay::readSince(RunStore& store, int64_t fromStep, StoredProgress& out
         out.steps.push_back(metrics);
     if (!out.steps.empty())
         m_lastStep = out.steps.back().step;
+    returnEpochReports(store, reports, out);
+}
 
-    for (auto& [epoch, metrics] : epochs) {
-        metrics.prototypeUsage = store.histogram(m_run, "prototype_usage", epoch);
-        const bool later = epochs.count(epoch + 1) > 0;
-        // The histogram follows the epoch's metrics; wait for it unless a later epoch came.
-        if (metrics.prototypeUsage.empty() && !later)
-            break;
+void RunReplay::returnEpochReports(RunStore& store, EpochReports& reports, StoredProgress& out) {
+    for (auto it = reports.begin(); it != reports.end(); ++it) {
+        EpochMetrics& metrics = it->second;
+        const auto next = std::next(it);
+        const bool later = next != reports.end();
+        // Each report replaces its epoch's histogram: a report followed by another of its
+        // epoch has no counts of its own left.
+        const bool superseded = later && next->first.first == metrics.epoch;
+        if (!superseded) {
+            metrics.prototypeUsage = store.histogram(m_run, "prototype_usage", metrics.epoch);
+            // A report without its histogram waits for it, unless a later epoch came.
+            if (metrics.prototypeUsage.empty() && !later)
+                break;
+        }
         metrics.embeddingStdReference = m_embeddingStdReference;
-        metrics.queueActive = m_queueStartEpoch >= 0 && epoch >= m_queueStartEpoch;
-        m_nextEpoch = epoch + 1;
+        metrics.queueActive = m_queueStartEpoch >= 0 && metrics.epoch >= m_queueStartEpoch;
         m_lastEpochStep = metrics.step;
+        // An interim report leaves its epoch open: its final report is still to come.
+        if (!metrics.interim)
+            m_nextEpoch = metrics.epoch + 1;
         out.epochs.push_back(std::move(metrics));
     }
 }

@@ -54,7 +54,8 @@ struct StepMetrics {
 
 struct EpochMetrics {
     int epoch = 0;
-    int64_t step = 0; // global step of the epoch's last iteration
+    int64_t step = 0;     // global step of the epoch's last iteration (interim: the last so far)
+    bool interim = false; // the epoch so far (runtime.statistics_every), not its end
     double meanLoss = 0;
     std::vector<int64_t> prototypeUsage; // [K]: argmax assignments of the codes this epoch
     int emptyPrototypes = 0;

@@ -291,6 +291,8 @@ bool TrainingSession::trainEpoch(int epoch, TrainingControl& control) {
         }
         trainStep(epoch, stepInEpoch, batches[static_cast<size_t>(stepInEpoch - firstStep)],
                   control);
+        if (interimReportDue(stepInEpoch))
+            reportEpochSoFar(epoch, epochStart);
     }
     finishEpoch(epoch, epochStart);
     return true;
@@ -453,7 +455,36 @@ void TrainingSession::reportStepWindow(int epoch, int64_t stepInEpoch, double lr
     m_windowStart = Clock::now();
 }
 
+// Every rank decides alike (the statistics are summed over ranks).
+bool TrainingSession::interimReportDue(int64_t stepInEpoch) const {
+    const int every = m_cfg.runtime.statisticsEvery;
+    const int64_t stepsDone = stepInEpoch + 1;
+    // The epoch's last step gets the end-of-epoch report instead.
+    return every > 0 && stepsDone % every == 0 && stepsDone < m_stepsPerEpoch;
+}
+
+void TrainingSession::reportEpochSoFar(int epoch, Clock::time_point started) {
+    const auto reportStart = Clock::now();
+    EpochMetrics em = measureEpoch(epoch, started);
+    em.interim = true;
+    notify([&](TrainingObserver& o) { o.onEpoch(em); });
+    // The report (the kNN above all) is not training: keep it out of the step window's speed.
+    m_windowStart += Clock::now() - reportStart;
+}
+
 void TrainingSession::finishEpoch(int epoch, Clock::time_point started) {
+    const EpochMetrics em = measureEpoch(epoch, started);
+    m_outcome.finalLoss = em.meanLoss;
+    m_outcome.epochsCompleted = epoch + 1;
+    notify([&](TrainingObserver& o) { o.onEpoch(em); });
+    const bool lastEpoch = epoch + 1 == m_cfg.optim.epochs;
+    if (lastEpoch || (epoch + 1) % std::max(1, m_cfg.runtime.checkpointEveryEpochs) == 0)
+        saveCheckpoint(epoch + 1, 0);
+}
+
+/// The epoch's statistics up to the step just trained (a collective call; the accumulators go on
+/// accumulating) and, on rank 0, the online kNN when the evaluator runs for this epoch.
+EpochMetrics TrainingSession::measureEpoch(int epoch, Clock::time_point started) {
     EpochMetrics em;
     em.epoch = epoch;
     em.step = m_iteration - 1;
@@ -466,12 +497,7 @@ void TrainingSession::finishEpoch(int epoch, Clock::time_point started) {
         if (const auto accuracy =
                 m_options.evaluator->afterEpoch(m_model, epoch + 1, m_device.device))
             em.knnAccuracy = *accuracy;
-    m_outcome.finalLoss = em.meanLoss;
-    m_outcome.epochsCompleted = epoch + 1;
-    notify([&](TrainingObserver& o) { o.onEpoch(em); });
-    const bool lastEpoch = epoch + 1 == m_cfg.optim.epochs;
-    if (lastEpoch || (epoch + 1) % std::max(1, m_cfg.runtime.checkpointEveryEpochs) == 0)
-        saveCheckpoint(epoch + 1, 0);
+    return em;
 }
 
 void TrainingSession::stop(const std::string& why, int epoch, int64_t stepInEpoch,

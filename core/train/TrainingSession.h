@@ -66,7 +66,10 @@ private:
                    TrainingControl& control);
     void checkLossIsFinite(double loss, int epoch);
     void reportStepWindow(int epoch, int64_t stepInEpoch, double lr, bool queueUsed);
+    bool interimReportDue(int64_t stepInEpoch) const;
+    void reportEpochSoFar(int epoch, Clock::time_point started);
     void finishEpoch(int epoch, Clock::time_point started);
+    EpochMetrics measureEpoch(int epoch, Clock::time_point started);
     void stop(const std::string& why, int epoch, int64_t stepInEpoch, bool checkpoint);
 
     // Checkpoints.

@@ -705,6 +705,119 @@ TEST(Store, RunReplayReadsWhatTheRecorderWroteOnceAndInOrder) {
     ASSERT_EQ(restarted.epochs[0].epoch, 0);
 }
 
+// Issue 29: reports of the epoch so far are recorded marked as such, and read back flagged,
+// each once, before their epoch's final report: while the run is written and when it is done.
+TEST(Store, RunReplayReturnsInterimReportsBeforeTheirEpochsEnd) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const int64_t run = newRun(*store, "interim");
+    ExperimentConfig config;
+    config.model.head.outputDim = 16;
+    RunReplay following(run, config);
+    auto report = [](int epoch, int64_t step, bool interim, std::vector<int64_t> usage) {
+        EpochMetrics m;
+        m.epoch = epoch;
+        m.step = step;
+        m.interim = interim;
+        m.meanLoss = 4.0 - 0.1 * double(step);
+        m.prototypeUsage = std::move(usage);
+        m.knnAccuracy = 0.01 * double(step);
+        return m;
+    };
+    RunRecorder recorder(store->path(), run);
+    auto recordSteps = [&](int64_t from, int64_t to) {
+        for (int64_t s = from; s < to; ++s) {
+            StepMetrics m;
+            m.step = s;
+            m.epoch = int(s / 8);
+            m.loss = 5.0 - 0.1 * double(s);
+            recorder.onStep(m);
+        }
+    };
+
+    recordSteps(0, 3);
+    recorder.onEpoch(report(0, 2, true, {2, 1, 3}));
+    recorder.flush();
+    StoredProgress progress = following.readNew(*store);
+    ASSERT_EQ(progress.epochs.size(), size_t(1));
+    ASSERT_TRUE(progress.epochs[0].interim);
+    ASSERT_EQ(progress.epochs[0].epoch, 0);
+    ASSERT_EQ(progress.epochs[0].step, int64_t(2));
+    ASSERT_EQ(progress.epochs[0].prototypeUsage, (std::vector<int64_t>{2, 1, 3}));
+    ASSERT_NEAR(progress.epochs[0].meanLoss, 3.8, 1e-12);
+    ASSERT_NEAR(progress.epochs[0].knnAccuracy, 0.02, 1e-12);
+    ASSERT_TRUE(following.readNew(*store).epochs.empty()); // nothing returned twice
+
+    recordSteps(3, 6);
+    recorder.onEpoch(report(0, 5, true, {4, 3, 5}));
+    recorder.flush();
+    progress = following.readNew(*store);
+    ASSERT_EQ(progress.epochs.size(), size_t(1));
+    ASSERT_TRUE(progress.epochs[0].interim);
+    ASSERT_EQ(progress.epochs[0].step, int64_t(5));
+    ASSERT_EQ(progress.epochs[0].prototypeUsage, (std::vector<int64_t>{4, 3, 5}));
+    // The newer report replaced the epoch's histogram instead of adding one.
+    ASSERT_EQ(store->histogram(run, "prototype_usage", 0), (std::vector<int64_t>{4, 3, 5}));
+    ASSERT_EQ(store->histogram(run, "prototype_usage"), (std::vector<int64_t>{4, 3, 5}));
+
+    // The recorder stores the counts before the metrics: a read in between finds nothing new.
+    recordSteps(6, 8);
+    recorder.flush();
+    store->putHistogram(run, 0, "prototype_usage", {6, 4, 6});
+    ASSERT_TRUE(following.readNew(*store).epochs.empty());
+    recorder.onEpoch(report(0, 7, false, {6, 4, 6}));
+    recorder.flush();
+    progress = following.readNew(*store);
+    ASSERT_EQ(progress.epochs.size(), size_t(1));
+    ASSERT_TRUE(!progress.epochs[0].interim);
+    ASSERT_EQ(progress.epochs[0].step, int64_t(7));
+    ASSERT_EQ(progress.epochs[0].prototypeUsage, (std::vector<int64_t>{6, 4, 6}));
+
+    // The next epoch: its interim report, then its end.
+    recordSteps(8, 12);
+    recorder.onEpoch(report(1, 11, true, {1, 3, 0}));
+    recorder.flush();
+    progress = following.readNew(*store);
+    ASSERT_EQ(progress.epochs.size(), size_t(1));
+    ASSERT_TRUE(progress.epochs[0].interim);
+    ASSERT_EQ(progress.epochs[0].epoch, 1);
+    ASSERT_EQ(progress.epochs[0].prototypeUsage, (std::vector<int64_t>{1, 3, 0}));
+    recordSteps(12, 16);
+    recorder.onEpoch(report(1, 15, false, {5, 6, 5}));
+    recorder.flush();
+    ASSERT_TRUE(recorder.firstError().empty());
+    progress = following.readNew(*store);
+    ASSERT_EQ(progress.epochs.size(), size_t(1));
+    ASSERT_TRUE(!progress.epochs[0].interim);
+    ASSERT_EQ(progress.epochs[0].step, int64_t(15));
+    ASSERT_EQ(progress.epochs[0].prototypeUsage, (std::vector<int64_t>{5, 6, 5}));
+    // Only interim reports carry the marker.
+    ASSERT_EQ(store->metricCount(run, "epoch/interim"), int64_t(3));
+    ASSERT_EQ(store->metricCount(run, "epoch/loss"), int64_t(5));
+
+    // The finished run read at once: every report in order; those whose counts a later report
+    // of their epoch replaced come without counts.
+    RunReplay finished(run, config);
+    progress = finished.readNew(*store);
+    ASSERT_EQ(progress.steps.size(), size_t(16));
+    const std::vector<int64_t> steps{2, 5, 7, 11, 15};
+    const std::vector<bool> interim{true, true, false, true, false};
+    ASSERT_EQ(progress.epochs.size(), steps.size());
+    for (size_t i = 0; i < steps.size(); ++i) {
+        const EpochMetrics& e = progress.epochs[i];
+        SCOPED_TRACE("report " + std::to_string(i));
+        ASSERT_EQ(e.step, steps[i]);
+        ASSERT_EQ(e.epoch, steps[i] < 8 ? 0 : 1);
+        ASSERT_EQ(e.interim, interim[i]);
+        ASSERT_NEAR(e.meanLoss, 4.0 - 0.1 * double(steps[i]), 1e-12);
+        ASSERT_NEAR(e.knnAccuracy, 0.01 * double(steps[i]), 1e-12);
+        ASSERT_EQ(e.prototypeUsage.empty(), interim[i]);
+    }
+    ASSERT_EQ(progress.epochs[2].prototypeUsage, (std::vector<int64_t>{6, 4, 6}));
+    ASSERT_EQ(progress.epochs[4].prototypeUsage, (std::vector<int64_t>{5, 6, 5}));
+    ASSERT_TRUE(finished.readNew(*store).epochs.empty());
+}
+
 // Issue 14: the run list carries each run's newest kNN and linear results; a damaged result
 // counts as none instead of failing the list.
 TEST(Store, RunListCarriesTheNewestEvaluations) {

@@ -352,6 +352,82 @@ TEST(Trainer, OnlineKnnMonitoringDoesNotChangeTraining) {
     ASSERT_EQ(plain.epochs.back().knnAccuracy, -1.0);
 }
 
+// Issue 29: reports of the epoch so far (runtime.statistics_every) come at the asked steps with
+// the statistics of the steps trained until then, and leave the training itself unchanged.
+TEST(Trainer, InterimEpochReportsShowTheEpochSoFarWithoutChangingTraining) {
+    auto config = tinyConfig();
+    config.eval.knnEveryEpochs = 1;
+    config.eval.knnK = 5;
+    const auto data = tinyData(144); // 9 steps of 16 per epoch
+    std::string problem;
+    const auto knn =
+        onlineKnnFor(config, DatasetSplit{data, makeSyntheticShapes(32, 4, 16, 1, 77)}, &problem);
+    ASSERT_TRUE(knn) << problem;
+    auto trainWith = [&](int statisticsEvery, Recorder& recorder, const std::string& runDir) {
+        config.runtime.statisticsEvery = statisticsEvery;
+        TrainerOptions options;
+        options.runDir = runDir;
+        options.evaluator = knn;
+        return train(config, recorder, options, data);
+    };
+    swav::test::TempDir plainDir, interimDir;
+    Recorder plain, interim;
+    const auto plainOutcome = trainWith(0, plain, plainDir.path());
+    const auto interimOutcome = trainWith(3, interim, interimDir.path());
+    ASSERT_TRUE(plainOutcome.status == RunStatus::Finished) << plainOutcome.message;
+    ASSERT_TRUE(interimOutcome.status == RunStatus::Finished) << interimOutcome.message;
+
+    // The same training, bit for bit.
+    ASSERT_EQ(interimOutcome.finalLoss, plainOutcome.finalLoss);
+    ASSERT_EQ(plain.steps.size(), size_t(18));
+    ASSERT_EQ(interim.steps.size(), plain.steps.size());
+    for (size_t i = 0; i < plain.steps.size(); ++i)
+        ASSERT_EQ(interim.steps[i].loss, plain.steps[i].loss) << "step " << i;
+    const auto plainWeights = loadCheckpoint(listCheckpoints(plainDir.path()).back()).model;
+    const auto interimWeights = loadCheckpoint(listCheckpoints(interimDir.path()).back()).model;
+    ASSERT_EQ(interimWeights.size(), plainWeights.size());
+    for (const auto& [name, tensor] : plainWeights)
+        ASSERT_TRUE(at::equal(interimWeights.at(name), tensor)) << name;
+
+    // Every 3 steps within each epoch, its last step excepted: steps 3 and 6 of 9.
+    ASSERT_EQ(plain.epochs.size(), size_t(2));
+    ASSERT_EQ(interim.epochs.size(), size_t(6));
+    const std::vector<int64_t> reportSteps{2, 5, 8, 11, 14, 17};
+    for (size_t i = 0; i < interim.epochs.size(); ++i) {
+        const EpochMetrics& e = interim.epochs[i];
+        SCOPED_TRACE("report " + std::to_string(i));
+        ASSERT_EQ(e.step, reportSteps[i]);
+        ASSERT_EQ(e.epoch, int(i / 3));
+        ASSERT_EQ(e.interim, i % 3 != 2);
+        ASSERT_TRUE(e.knnAccuracy >= 0 && e.knnAccuracy <= 1);
+        // The usage counts every assignment so far: steps x batch x assignment crops.
+        const int64_t stepsSoFar = e.step - 9 * e.epoch + 1;
+        int64_t assigned = 0;
+        for (auto count : e.prototypeUsage)
+            assigned += count;
+        ASSERT_EQ(assigned, stepsSoFar * 16 * 2);
+        // The mean loss of the steps so far (one step per metrics report here).
+        double lossSum = 0;
+        for (int64_t s = 9 * e.epoch; s <= e.step; ++s)
+            lossSum += interim.steps[size_t(s)].loss;
+        ASSERT_NEAR(e.meanLoss, lossSum / double(stepsSoFar), 1e-9);
+    }
+    // Within an epoch no count shrinks; a new epoch starts counting again.
+    for (size_t i = 0; i < interim.epochs.size(); ++i)
+        for (size_t k = 0; i % 3 != 0 && k < 8; ++k)
+            ASSERT_TRUE(interim.epochs[i].prototypeUsage[k] >=
+                        interim.epochs[i - 1].prototypeUsage[k]);
+    // The end of each epoch reports as without the interim reports.
+    for (int epoch = 0; epoch < 2; ++epoch) {
+        const EpochMetrics& withInterim = interim.epochs[size_t(3 * epoch + 2)];
+        const EpochMetrics& without = plain.epochs[size_t(epoch)];
+        ASSERT_TRUE(!without.interim);
+        ASSERT_EQ(withInterim.prototypeUsage, without.prototypeUsage);
+        ASSERT_EQ(withInterim.meanLoss, without.meanLoss);
+        ASSERT_EQ(withInterim.knnAccuracy, without.knnAccuracy);
+    }
+}
+
 TEST(Trainer, PauseBlocksBetweenStepsUntilResumed) {
     auto config = tinyConfig();
     config.optim.epochs = 1;
