@@ -14,7 +14,10 @@ ClusterGalleryView::ClusterGalleryView(QWidget* parent)
     : QWidget(parent) {
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
+    // The gallery scrolls within itself: thirty strips would make its dock thousands of pixels
+    // tall and push the chosen prototype out of view.
     auto* scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("galleryScroll"));
     scroll->setWidgetResizable(true);
     auto* content = new QWidget(scroll);
     m_rows = new QVBoxLayout(content);

@@ -204,6 +204,7 @@ QWidget* ConfigForm::makeEditor(const FieldInfo& field, const json& value) {
             line->setText(numberText(value));
         else
             line->setText(listText(value));
+        line->setCursorPosition(0);
         connect(line, &QLineEdit::editingFinished, this, &ConfigForm::edited);
         return line;
     }
@@ -322,6 +323,7 @@ bool ConfigForm::setValue(const QString& path, const json& value) {
         line->setText(value.is_string()  ? QString::fromStdString(value.get<std::string>())
                       : value.is_array() ? listText(value)
                                          : numberText(value));
+        line->setCursorPosition(0); // a long text shows its beginning, not its end
         Q_EMIT edited();
     }
     return true;

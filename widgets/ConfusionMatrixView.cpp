@@ -19,6 +19,11 @@ ConfusionMatrixView::ConfusionMatrixView(QWidget* parent)
     setAutoFit(false);
 }
 
+void ConfusionMatrixView::paintOn(QPaintDevice* device) const {
+    QCPPainter painter(device);
+    plot()->toPainter(&painter, plot()->width(), plot()->height());
+}
+
 void ConfusionMatrixView::clear() {
     m_classes = 0;
     m_map->data()->clear();

@@ -8,6 +8,7 @@
 #include <vector>
 
 class QCPColorMap;
+class QPaintDevice;
 
 namespace swav {
 
@@ -19,6 +20,9 @@ public:
     void setMatrix(const std::vector<std::vector<long long>>& counts, const QStringList& classes);
     void clear();
     int classCount() const { return m_classes; }
+    /// Paints the matrix as laid out on screen onto `device` (a picture, a printer, a test's
+    /// recorder of where text goes).
+    void paintOn(QPaintDevice* device) const;
 
 private:
     QCPColorMap* m_map = nullptr;

@@ -71,7 +71,8 @@ ClustersPanel::ClustersPanel(store::RunStore* runs, QWidget* parent)
     m_progress->setValue(0);
     layout->addWidget(m_progress);
 
-    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    m_splitter = new QSplitter(Qt::Horizontal, this);
+    QSplitter* splitter = m_splitter;
     auto* tabs = new QTabWidget(splitter);
     m_gallery = new ClusterGalleryView(tabs);
     tabs->addTab(m_gallery, tr("Gallery"));
@@ -125,6 +126,13 @@ ClustersPanel::ClustersPanel(store::RunStore* runs, QWidget* parent)
 ClustersPanel::~ClustersPanel() {
     cancel(); // closing the window does not wait for a whole analysis
     m_watcher.waitForFinished();
+}
+
+void ClustersPanel::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    // In a narrow dock the chosen image goes under the gallery instead of being cut at the side.
+    constexpr int kSideBySideWidth = 640;
+    m_splitter->setOrientation(width() < kSideBySideWidth ? Qt::Vertical : Qt::Horizontal);
 }
 
 bool ClustersPanel::thumbnailsReady() const {

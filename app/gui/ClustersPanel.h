@@ -16,6 +16,7 @@ class QComboBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 
 namespace swav {
 
@@ -56,6 +57,9 @@ public:
     void showPrototype(int prototype);
     QString detailText() const;
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 Q_SIGNALS:
     void computed(bool ok);
     void problem(const QString& message);
@@ -74,6 +78,7 @@ private:
     QString m_checkpoint;
     QString m_checkpointSha256;
     QLabel* m_source = nullptr;
+    QSplitter* m_splitter = nullptr; // gallery | chosen image, stacked when narrow
     QPushButton* m_compute = nullptr;
     QPushButton* m_cancel = nullptr;
     std::shared_ptr<std::atomic<bool>> m_cancelRequested; // of the computation in progress

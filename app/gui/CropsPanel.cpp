@@ -10,7 +10,6 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QRandomGenerator>
-#include <QScrollArea>
 #include <QSlider>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -67,12 +66,9 @@ CropsPanel::CropsPanel(DatasetCache* datasets, QWidget* parent)
     valuesRow->addWidget(m_sliderValues, 1);
     valuesRow->addWidget(apply);
     layout->addLayout(valuesRow);
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    m_view = new CropsView(scroll);
-    scroll->setWidget(m_view);
-    layout->addWidget(scroll, 1);
+    // No scroll area of its own: the dock's scrolls the sliders and the crops together.
+    m_view = new CropsView(this);
+    layout->addWidget(m_view, 1);
 
     connect(m_index, qOverload<int>(&QSpinBox::valueChanged), this, &CropsPanel::render);
     connect(random, &QPushButton::clicked, this, [this] {

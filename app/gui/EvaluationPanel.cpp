@@ -108,6 +108,13 @@ public:
     }
 };
 
+/// A combo box as narrow as a short item, so that a long one never widens its panel (the list
+/// shows every item in full).
+void fitToColumn(QComboBox* box) {
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    box->setMinimumContentsLength(8);
+}
+
 template <class Box> void setTip(Box* box, const char* text) {
     box->setToolTip(EvaluationPanel::tr(text));
 }
@@ -152,10 +159,14 @@ EvaluationPanel::EvaluationPanel(store::RunStore* runs, QWidget* parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    // Asks for its rows' height, not a default 192 px: the panel then fits a 1280x800 window
+    // without scrolling, the confusion matrix in view.
+    m_table->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
     auto* detailBox = new QWidget(splitter);
     auto* detailLayout = new QVBoxLayout(detailBox);
     detailLayout->setContentsMargins(0, 0, 0, 0);
     m_confusionOf = new QComboBox(detailBox);
+    fitToColumn(m_confusionOf);
     m_confusionOf->setToolTip(tr("Which result the confusion matrix and per-class table show"));
     detailLayout->addWidget(m_confusionOf);
     m_details = new QTabWidget(detailBox);
@@ -174,6 +185,9 @@ EvaluationPanel::EvaluationPanel(store::RunStore* runs, QWidget* parent)
     m_details->addTab(m_perClass, tr("Per class"));
     m_details->addTab(m_curve, tr("Checkpoints"));
     detailLayout->addWidget(m_details, 1);
+    // The results keep their rows' height; the confusion matrix and its tabs take the rest.
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter, 1);
 
     connect(browseButton, &QPushButton::clicked, this, &EvaluationPanel::browse);
@@ -250,7 +264,11 @@ QWidget* EvaluationPanel::buildOptions() {
     grid->addWidget(m_protocol, 2, 2);
     grid->addWidget(m_baselines, 3, 0);
     grid->addWidget(m_device, 3, 1, 1, 2);
-    grid->setColumnStretch(3, 1);
+    // The combo boxes take the column's width rather than setting it by their longest item.
+    for (QComboBox* box : {m_protocol, m_device})
+        fitToColumn(box);
+    grid->setColumnStretch(1, 1);
+    grid->setColumnStretch(2, 1);
     const auto linearOn = [this] {
         for (QWidget* w :
              std::initializer_list<QWidget*>{m_probeEpochs, m_probeLr, m_probeBatch, m_protocol})

@@ -12,7 +12,6 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QResizeEvent>
-#include <QScrollArea>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -25,7 +24,6 @@ namespace {
 
 constexpr int kImageSide = 56;           // the batch strip
 constexpr int kCropSide = 72;            // crops, whatever their resolution
-constexpr int kMinCropSide = 40;         // crops shrink to fit the width down to this
 constexpr int kSideBySideWidth = 760;    // narrower: the q/p chart goes under the table
 constexpr int kTypicalSide = 48;         // typical images of a prototype
 constexpr int kTopPrototypes = 2;        // of q and of p each, for the typical images
@@ -71,10 +69,11 @@ LabSwapView::LabSwapView(QWidget* parent)
     m_images->setToolTip(tr("The batch: pick an image"));
     layout->addWidget(m_images);
 
-    // The crops shrink to the width (cropSide) instead of scrolling sideways.
+    // The crops wrap into rows (placeCrops) instead of widening the lab.
     m_cropBox = new QWidget(this);
-    m_cropLayout = new QHBoxLayout(m_cropBox);
-    m_cropLayout->setContentsMargins(0, 0, 0, 0);
+    m_cropGrid = new QGridLayout(m_cropBox);
+    m_cropGrid->setContentsMargins(0, 0, 0, 0);
+    m_cropGrid->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_table = new QTableWidget(this);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -89,15 +88,10 @@ LabSwapView::LabSwapView(QWidget* parent)
     m_cellText->setWordWrap(true);
     m_comparison = new DistributionComparison(this);
     m_comparison->setMinimumSize(kChartMinimum);
-    // The typical images keep their size and scroll when the view is short.
-    m_typicalScroll = new QScrollArea(this);
-    m_typicalScroll->setFrameShape(QFrame::NoFrame);
-    m_typicalScroll->setWidgetResizable(true);
-    m_typicalScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_typicalBox = new QWidget(m_typicalScroll);
+    // The typical images keep their size; the lab's page scrolls when they do not fit.
+    m_typicalBox = new QWidget(this);
     m_typicalLayout = new QVBoxLayout(m_typicalBox);
     m_typicalLayout->setContentsMargins(0, 0, 0, 0);
-    m_typicalScroll->setWidget(m_typicalBox);
     m_body = new QGridLayout;
     arrange(false);
     layout->addLayout(m_body, 1);
@@ -165,8 +159,7 @@ void LabSwapView::arrange(bool sideBySide) {
     if (m_body->count() > 0 && sideBySide == m_sideBySide)
         return;
     m_sideBySide = sideBySide;
-    const QList<QWidget*> all{m_cropBox,       m_table,    m_loss,
-                              m_typicalScroll, m_cellText, m_comparison};
+    const QList<QWidget*> all{m_cropBox, m_table, m_loss, m_typicalBox, m_cellText, m_comparison};
     for (QWidget* widget : all)
         m_body->removeWidget(widget);
     for (int row = 0; row < 6; ++row)
@@ -176,7 +169,7 @@ void LabSwapView::arrange(bool sideBySide) {
         m_body->addWidget(m_cropBox, 0, 0);
         m_body->addWidget(m_table, 1, 0);
         m_body->addWidget(m_loss, 2, 0);
-        m_body->addWidget(m_typicalScroll, 3, 0);
+        m_body->addWidget(m_typicalBox, 3, 0);
         m_body->addWidget(m_cellText, 0, 1);
         m_body->addWidget(m_comparison, 1, 1, 3, 1);
         m_body->setRowStretch(3, 1);
@@ -186,8 +179,7 @@ void LabSwapView::arrange(bool sideBySide) {
     }
     // One column: the chart right under the table it explains, at its size hint (the page is
     // as tall as the Sinkhorn view's; the typical images take what is left).
-    const QList<QWidget*> order{m_cropBox,  m_table, m_comparison,
-                                m_cellText, m_loss,  m_typicalScroll};
+    const QList<QWidget*> order{m_cropBox, m_table, m_comparison, m_cellText, m_loss, m_typicalBox};
     for (int row = 0; row < order.size(); ++row)
         m_body->addWidget(order[row], row, 0);
     m_body->setRowStretch(5, 1);
@@ -198,27 +190,46 @@ void LabSwapView::arrange(bool sideBySide) {
 void LabSwapView::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
     arrange(width() >= kSideBySideWidth);
-    if (m_result && event->size().width() != event->oldSize().width())
-        showCrops(); // the crops shrink to the width
+    if (cropColumns() != m_placedColumns)
+        placeCrops();
 }
 
-int LabSwapView::cropSide() const {
-    // The original and every crop in one row without a scroll bar, down to a legible size.
-    const int tiles = m_result ? m_result->batch.cropCount() + 1 : 1;
-    const int room = (m_cropBox->width() - 12) / tiles - 8;
-    return std::clamp(room, kMinCropSide, int(kCropSide * m_scale));
+int LabSwapView::cropColumns() const {
+    if (m_cropTiles.isEmpty())
+        return 0;
+    // The crops' share of the width, known before the layout hands it out.
+    const QMargins margins = layout()->contentsMargins();
+    int room = width() - margins.left() - margins.right();
+    if (m_sideBySide)
+        room = (room - m_body->horizontalSpacing()) / 2;
+    int tileWidth = 0;
+    for (const QWidget* tile : m_cropTiles)
+        tileWidth = std::max(tileWidth, tile->sizeHint().width());
+    const int spacing = m_cropGrid->horizontalSpacing();
+    const int columns = (room + spacing) / (tileWidth + spacing);
+    return std::clamp(columns, 1, int(m_cropTiles.size()));
+}
+
+void LabSwapView::placeCrops() {
+    for (QWidget* tile : m_cropTiles)
+        m_cropGrid->removeWidget(tile);
+    m_placedColumns = cropColumns();
+    for (int i = 0; i < m_cropTiles.size(); ++i)
+        m_cropGrid->addWidget(m_cropTiles[i], i / m_placedColumns, i % m_placedColumns,
+                              Qt::AlignLeft | Qt::AlignTop);
 }
 
 void LabSwapView::showCrops() {
-    clearLayout(m_cropLayout);
+    clearLayout(m_cropGrid);
+    m_cropTiles.clear();
     const LabBatch& batch = m_result->batch;
     const auto& assign = batch.swapped.assignCrops;
+    const int side = int(kCropSide * m_scale);
     auto* original = new QLabel(m_cropBox);
-    const int side = cropSide();
     original->setPixmap(pictureOfSide(m_result->images[m_image], side));
     original->setToolTip(tr("The stored image %1").arg(m_result->imageName(m_image)));
-    m_cropLayout->addWidget(original);
-    m_cropLayout->addSpacing(12);
+    original->setAlignment(Qt::AlignCenter);
+    m_cropTiles << original;
     for (int c = 0; c < batch.cropCount(); ++c) {
         auto* tile = new QWidget(m_cropBox);
         auto* tileLayout = new QVBoxLayout(tile);
@@ -228,7 +239,7 @@ void LabSwapView::showCrops() {
         pixels->setFixedSize(pixels->pixmap().size() + QSize(4, 4));
         pixels->setAlignment(Qt::AlignCenter);
         const bool assigns = std::find(assign.begin(), assign.end(), c) != assign.end();
-        // Short lines: the tiles shrink to the width, the caption must not widen them.
+        // Short lines: the caption must not make the tile wider than its picture.
         auto* caption = new QLabel(tr("crop %1\n%2 px%3")
                                        .arg(c + 1)
                                        .arg(batch.crops[size_t(c)].size(2))
@@ -239,9 +250,9 @@ void LabSwapView::showCrops() {
         tileLayout->addWidget(pixels);
         tileLayout->addWidget(caption);
         tile->setObjectName(QStringLiteral("cropTile"));
-        m_cropLayout->addWidget(tile);
+        m_cropTiles << tile;
     }
-    m_cropLayout->addStretch(1);
+    placeCrops();
 }
 
 int LabSwapView::cropPictureCount() const {
@@ -358,7 +369,6 @@ void LabSwapView::showTypical() {
         m_typicalLayout->addWidget(block);
     }
     m_typicalLayout->addStretch(1);
-    m_typicalLayout->activate(); // sizes now, so the scroll area sees the blocks' height
 }
 
 QStringList LabSwapView::typicalCaptions() const {

@@ -9,11 +9,9 @@
 #include <memory>
 
 class QGridLayout;
-class QHBoxLayout;
 class QLabel;
 class QListWidget;
 class QVBoxLayout;
-class QScrollArea;
 class QTableWidget;
 
 namespace swav {
@@ -49,12 +47,15 @@ public:
 
 protected:
     /// Side by side where the width allows; one column (the chart under the table) otherwise.
+    /// The crops wrap to as many columns as the width holds.
     void resizeEvent(QResizeEvent* event) override;
 
 private:
     void arrange(bool sideBySide);
-    int cropSide() const;
     void showCrops();
+    /// Puts the original and the crop tiles into rows of `cropColumns()`.
+    void placeCrops();
+    int cropColumns() const;
     void showTable();
     void showTypical();
     QPixmap picture(const QImage& image, int side) const; // side grows with the scale
@@ -66,10 +67,11 @@ private:
     double m_scale = 1.0;
     QListWidget* m_images = nullptr;
     QWidget* m_cropBox = nullptr;
-    QScrollArea* m_typicalScroll = nullptr;
     QGridLayout* m_body = nullptr;
     bool m_sideBySide = false;
-    QHBoxLayout* m_cropLayout = nullptr;
+    QGridLayout* m_cropGrid = nullptr;
+    QList<QWidget*> m_cropTiles; // the original first, then every crop
+    int m_placedColumns = 0;
     QTableWidget* m_table = nullptr;
     QLabel* m_loss = nullptr;
     DistributionComparison* m_comparison = nullptr;

@@ -132,7 +132,7 @@ MainWindow::MainWindow(const QString& database, QWidget* parent)
     // The runs table follows the database: new runs, status changes, checkpoints, evaluations,
     // whoever wrote them.
     m_databaseWatch = new DatabaseWatch(m_store.get(), 1000, this);
-    connect(m_databaseWatch, &DatabaseWatch::changed, m_runsPanel, &RunsPanel::refresh);
+    connect(m_databaseWatch, &DatabaseWatch::changed, m_runsPanel, &RunsPanel::followChanges);
     connect(m_databaseWatch, &DatabaseWatch::repaired, this, &MainWindow::showProblem);
     m_liveness = new QTimer(this);
     m_liveness->setInterval(5000);

@@ -91,6 +91,8 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
 
     auto* splitter = new QSplitter(Qt::Vertical, this);
     m_table = new QTableView(splitter);
+    // A column per setting and result: the table scrolls sideways within itself, the dock not.
+    m_table->setObjectName(QStringLiteral("runsTable"));
     auto* proxy = new RunFilterProxy(this);
     m_proxy = proxy;
     m_proxy->setSourceModel(m_model);
@@ -228,12 +230,38 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     refresh();
 }
 
+void RunsPanel::followChanges() {
+    if (!m_runs)
+        return;
+    try {
+        // The list itself changed: at once. Only metric points of a training run: its figures
+        // and curve at a calmer pace, so that a run writing every second costs little.
+        const std::string stamp = m_runs->runListStamp();
+        const bool listChanged = stamp != m_listStamp;
+        const bool figuresDue =
+            !m_lastReload.isValid() || m_lastReload.elapsed() >= kFiguresEveryMs;
+        if (listChanged || (figuresDue && anyActiveListed()))
+            refresh();
+    } catch (const std::exception& e) {
+        Q_EMIT problem(QString::fromStdString(e.what()));
+    }
+}
+
+bool RunsPanel::anyActiveListed() const {
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        if (const auto* e = m_model->entry(row); e && store::isActive(e->run.status))
+            return true;
+    return false;
+}
+
 void RunsPanel::refresh() {
     if (!m_runs) {
         m_table->setEnabled(false);
         return;
     }
     try {
+        m_listStamp = m_runs->runListStamp();
+        m_lastReload.start();
         const QList<qint64> selected = selectedRuns();
         const bool first = m_model->rowCount() == 0;
         m_model->setRuns(m_runs->listRuns({}, RunsTableModel::listedMetrics()));

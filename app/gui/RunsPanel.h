@@ -3,9 +3,11 @@
 // overlaid (one colour per run) and their configuration differences; notes and tags; delete
 // (after confirmation), CSV export, resume, and the selected run's checkpoints and evaluations.
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 #include <memory>
+#include <string>
 
 class QComboBox;
 class QLineEdit;
@@ -30,6 +32,9 @@ public:
     RunsPanel(store::RunStore* runs, QWidget* parent = nullptr);
 
     void refresh();
+    /// After the database changed (DatabaseWatch): reloads when the run list changed, and the
+    /// figures of training runs every few seconds; nothing else.
+    void followChanges();
     /// Selects these runs in the table (tests, and "show the new run").
     void selectRuns(const QList<qint64>& ids);
     QList<qint64> selectedRuns() const;
@@ -65,6 +70,7 @@ private:
     void announceCheckpoint();
     void drawOverlay(const QList<qint64>& ids);
     bool anyActive(const QList<qint64>& ids) const;
+    bool anyActiveListed() const;
     void saveNotesAndTags();
     void deleteSelected();
     void exportMetrics();
@@ -89,6 +95,9 @@ private:
     QPushButton* m_delete = nullptr;
     qint64 m_detailRun = 0;
     qint64 m_activeRun = 0;
+    static constexpr int kFiguresEveryMs = 5000;
+    std::string m_listStamp;    // RunStore::runListStamp() at the last reload
+    QElapsedTimer m_lastReload; // when the list was last read
     qint64 m_announcedRun = 0;
     QString m_announcedCheckpoint;
 };

@@ -236,6 +236,19 @@ int64_t RunStore::dataVersion() {
                            [&] { return m_db->execAndGet("PRAGMA data_version").getInt64(); });
 }
 
+std::string RunStore::runListStamp() {
+    return withStoreErrors(m_path, "read the run list's state", [&] {
+        return m_db
+            ->execAndGet(
+                "SELECT (SELECT coalesce(group_concat(id || status || ':' || "
+                "coalesce(finished_at, 0) || ':' || notes, ','), '') FROM runs) || '|' || "
+                "(SELECT count(*) || ':' || coalesce(max(id), 0) FROM checkpoints) || '|' || "
+                "(SELECT count(*) || ':' || coalesce(max(id), 0) FROM evaluations) || '|' || "
+                "(SELECT count(*) || ':' || coalesce(group_concat(tag), '') FROM run_tags)")
+            .getString();
+    });
+}
+
 int RunStore::schemaVersion() const {
     return withStoreErrors(m_path, "read the schema version",
                            [&] { return readSchemaVersion(*m_db); });

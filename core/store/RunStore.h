@@ -169,6 +169,10 @@ public:
     int schemaVersion() const;
     /// SQLite's data_version: changes whenever another connection (of any process) commits.
     int64_t dataVersion();
+    /// A short text that changes when the run list does (a run added or removed, a status,
+    /// notes or tags changed, a checkpoint or evaluation recorded) but not with every metric
+    /// point: what a list view needs to know before reloading. One cheap query.
+    std::string runListStamp();
 
     // Runs. Every method throws UserError naming the database on an SQLite failure.
     int64_t createRun(const NewRun& run);

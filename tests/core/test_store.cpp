@@ -18,6 +18,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -844,4 +845,33 @@ TEST(Store, RunListCarriesTheNewestEvaluations) {
     const std::string csv = dir.file("runs.csv");
     store->exportRunsCsv(runs, {}, csv);
     ASSERT_TRUE(readAll(csv).find(",0.625,0.75\n") != std::string::npos);
+}
+
+// Issue 29: the run list follows the database cheaply: its stamp changes with what the list
+// shows (runs, statuses, notes, tags, checkpoints, evaluations), not with every metric point.
+TEST(Store, TheRunListStampChangesWithTheListNotWithMetrics) {
+    test::TempDir dir;
+    auto store = openStore(dir.file("runs.db"));
+    const std::string empty = store->runListStamp();
+    NewRun run;
+    run.name = "listed";
+    run.configJson = "{}";
+    const int64_t id = store->createRun(run);
+    std::string stamp = store->runListStamp();
+    ASSERT_NE(stamp, empty);
+    const auto changes = [&](const char* what, const std::function<void()>& change) {
+        change();
+        const std::string now = store->runListStamp();
+        EXPECT_NE(now, stamp) << what;
+        stamp = now;
+    };
+    changes("started", [&] { store->markStarted(id, "cpu", currentProcess()); });
+    changes("a checkpoint", [&] { store->addCheckpoint(id, 1, 10, dir.file("c.pt"), 1, ""); });
+    changes("an evaluation", [&] { store->addEvaluation(id, dir.file("c.pt"), "knn", "{}"); });
+    changes("a tag", [&] { store->addTag(id, "baseline"); });
+    changes("notes", [&] { store->setNotes(id, "first try"); });
+    changes("stopped", [&] { store->setStatus(id, RunState::Stopped, "by hand"); });
+    changes("running again", [&] { store->setStatus(id, RunState::Running); });
+    store->appendMetrics(id, {{"loss", 11, 1, 2.5, 0}, {"loss", 12, 1, 2.4, 0}});
+    EXPECT_EQ(store->runListStamp(), stamp) << "metric points leave the list as it is";
 }
