@@ -1014,8 +1014,9 @@ private Q_SLOTS:
         QByteArray printed;
         const auto trainingProcess = [&](const char* waitingFor) {
             printed += train.readAll();
-            return QByteArray("waiting for ") + waitingFor + "; the window's last problem: " +
-                   window.lastProblem().toUtf8() + "; training process " +
+            return QByteArray("waiting for ") + waitingFor +
+                   "; the window's last problem: " + window.lastProblem().toUtf8() +
+                   "; training process " +
                    (train.state() == QProcess::Running ? "running" : "ended") + ", its output:\n" +
                    printed.right(4000);
         };
