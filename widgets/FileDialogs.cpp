@@ -24,12 +24,19 @@ private:
     QMimeDatabase m_types;
 };
 
-QString runDialog(QFileDialog& dialog) {
-    // A native dialog (GTK's, in process) sniffs files as well: always Qt's own, with the icon
-    // provider above.
+/// Qt's own dialog (a native one, GTK's in process, sniffs files as well) with the icon
+/// provider above; "" when cancelled.
+QString runDialog(QWidget* parent, const QString& title, const QString& start,
+                  const QString& filter, QFileDialog::AcceptMode accept,
+                  QFileDialog::FileMode mode) {
     static NameOnlyIconProvider provider;
+    QFileDialog dialog(parent, title, start, filter);
     dialog.setOption(QFileDialog::DontUseNativeDialog);
     dialog.setIconProvider(&provider);
+    dialog.setAcceptMode(accept);
+    dialog.setFileMode(mode);
+    if (mode == QFileDialog::Directory)
+        dialog.setOption(QFileDialog::ShowDirsOnly);
     if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty())
         return {};
     return dialog.selectedFiles().constFirst();
@@ -39,25 +46,18 @@ QString runDialog(QFileDialog& dialog) {
 
 QString chooseFileToOpen(QWidget* parent, const QString& title, const QString& startIn,
                          const QString& filter) {
-    QFileDialog dialog(parent, title, startIn, filter);
-    dialog.setAcceptMode(QFileDialog::AcceptOpen);
-    dialog.setFileMode(QFileDialog::ExistingFile);
-    return runDialog(dialog);
+    return runDialog(parent, title, startIn, filter, QFileDialog::AcceptOpen,
+                     QFileDialog::ExistingFile);
 }
 
 QString chooseFileToSave(QWidget* parent, const QString& title, const QString& proposed,
                          const QString& filter) {
-    QFileDialog dialog(parent, title, proposed, filter);
-    dialog.setAcceptMode(QFileDialog::AcceptSave);
-    dialog.setFileMode(QFileDialog::AnyFile);
-    return runDialog(dialog);
+    return runDialog(parent, title, proposed, filter, QFileDialog::AcceptSave,
+                     QFileDialog::AnyFile);
 }
 
 QString chooseFolder(QWidget* parent, const QString& title, const QString& startIn) {
-    QFileDialog dialog(parent, title, startIn);
-    dialog.setFileMode(QFileDialog::Directory);
-    dialog.setOption(QFileDialog::ShowDirsOnly);
-    return runDialog(dialog);
+    return runDialog(parent, title, startIn, {}, QFileDialog::AcceptOpen, QFileDialog::Directory);
 }
 
 } // namespace swav

@@ -245,9 +245,13 @@ void MainWindow::buildDocks() {
     cropsDock->raise();
     resizeDocks({experimentDock, cropsDock}, {360, 400}, Qt::Horizontal);
 
+    buildMenus({experimentDock, cropsDock, clustersDock, evaluationDock, runsDock, logDock});
+    connectPanels(evaluationDock, clustersDock);
+}
+
+void MainWindow::buildMenus(const QList<QDockWidget*>& docks) {
     auto* view = menuBar()->addMenu(tr("&View"));
-    for (QDockWidget* dock :
-         {experimentDock, cropsDock, clustersDock, evaluationDock, runsDock, logDock})
+    for (QDockWidget* dock : docks)
         view->addAction(dock->toggleViewAction());
     view->addSeparator();
     auto* themes = view->addMenu(tr("Theme"));
@@ -271,7 +275,10 @@ void MainWindow::buildDocks() {
                               "local evaluation.</p><p>Run database: %2</p>")
                                .arg(QStringLiteral(SWAV_VERSION), m_database.toHtmlEscaped()));
     });
+}
 
+/// What one panel asks of another goes through the window.
+void MainWindow::connectPanels(QDockWidget* evaluationDock, QDockWidget* clustersDock) {
     connect(m_experiment, &ExperimentPanel::validityChanged, this, [this] {
         updateActions();
         if (const auto config = m_experiment->validConfig()) {

@@ -14,6 +14,7 @@
 #include <memory>
 
 class QAction;
+class QDockWidget;
 class QSpinBox;
 class QLabel;
 class QSystemTrayIcon;
@@ -112,6 +113,9 @@ protected:
 private:
     void buildActions();
     void buildDocks();
+    /// View (the docks, the theme) and Help.
+    void buildMenus(const QList<QDockWidget*>& docks);
+    void connectPanels(QDockWidget* evaluationDock, QDockWidget* clustersDock);
     void startJob(WorkerJob job);
     void startLaunched(LaunchJob job);
     /// Connects a worker's signals and updates the window for a starting run.

@@ -69,7 +69,24 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     , m_model(new RunsTableModel(this)) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    auto* filterRow = new QHBoxLayout;
+    layout->addLayout(buildFilterRow());
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    buildTable(splitter);
+    auto* tabs = new QTabWidget(splitter);
+    tabs->addTab(buildCurves(tabs), tr("Curves"));
+    m_diff = new QPlainTextEdit(tabs);
+    m_diff->setReadOnly(true);
+    m_diff->setPlaceholderText(tr("Select two or more runs to see how their configurations "
+                                  "differ."));
+    tabs->addTab(m_diff, tr("Config differences"));
+    tabs->addTab(buildDetails(tabs), tr("Run details"));
+    layout->addWidget(splitter, 1);
+    layout->addLayout(buildButtons());
+    refresh();
+}
+
+QLayout* RunsPanel::buildFilterRow() {
+    auto* row = new QHBoxLayout;
     m_filter = new QLineEdit(this);
     m_filter->setPlaceholderText(tr("Filter by name, preset, tag or id"));
     m_filter->setClearButtonEnabled(true);
@@ -82,15 +99,17 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     auto* importButton = new QPushButton(tr("Import weights…"), this);
     importButton->setToolTip(tr("Make a run of released weights (SwAV release, torchvision "
                                 "ResNet, an export)"));
-    filterRow->addWidget(m_filter, 1);
-    filterRow->addWidget(m_status);
-    filterRow->addWidget(refreshButton);
-    filterRow->addWidget(importButton);
+    row->addWidget(m_filter, 1);
+    row->addWidget(m_status);
+    row->addWidget(refreshButton);
+    row->addWidget(importButton);
     connect(importButton, &QPushButton::clicked, this, &RunsPanel::importRequested);
-    layout->addLayout(filterRow);
+    connect(refreshButton, &QPushButton::clicked, this, &RunsPanel::refresh);
+    return row;
+}
 
-    auto* splitter = new QSplitter(Qt::Vertical, this);
-    m_table = new QTableView(splitter);
+void RunsPanel::buildTable(QWidget* parent) {
+    m_table = new QTableView(parent);
     // A column per setting and result: the table scrolls sideways within itself, the dock not.
     m_table->setObjectName(QStringLiteral("runsTable"));
     auto* proxy = new RunFilterProxy(this);
@@ -107,71 +126,6 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     m_table->verticalHeader()->hide();
     m_table->setToolTip(tr("Select several runs (Ctrl/Shift-click) to overlay their curves and "
                            "compare their configurations."));
-
-    auto* tabs = new QTabWidget(splitter);
-    auto* overlayBox = new QWidget(tabs);
-    auto* overlayLayout = new QVBoxLayout(overlayBox);
-    overlayLayout->setContentsMargins(0, 0, 0, 0);
-    m_overlayMetric = new QComboBox(overlayBox);
-    for (const char* key : {"loss", "lr", "images_per_second", "epoch/loss", "epoch/knn_accuracy",
-                            "epoch/empty_prototypes", "epoch/usage_entropy"})
-        m_overlayMetric->addItem(QString::fromLatin1(key));
-    overlayLayout->addWidget(m_overlayMetric);
-    m_overlay = new MetricPlot(tr("step"), tr("loss"), overlayBox);
-    overlayLayout->addWidget(m_overlay, 1);
-    tabs->addTab(overlayBox, tr("Curves"));
-    m_diff = new QPlainTextEdit(tabs);
-    m_diff->setReadOnly(true);
-    m_diff->setPlaceholderText(tr("Select two or more runs to see how their configurations "
-                                  "differ."));
-    tabs->addTab(m_diff, tr("Config differences"));
-
-    auto* details = new QWidget(tabs);
-    auto* detailLayout = new QVBoxLayout(details);
-    m_notes = new QPlainTextEdit(details);
-    m_notes->setPlaceholderText(tr("Notes about the selected run"));
-    m_notes->setMaximumHeight(80);
-    m_tags = new QLineEdit(details);
-    m_tags->setPlaceholderText(tr("tags, separated by commas"));
-    auto* save = new QPushButton(tr("Save notes and tags"), details);
-    m_files = new QTreeWidget(details);
-    m_files->setHeaderLabels({tr("Checkpoint / evaluation"), tr("Details")});
-    m_files->setToolTip(tr("Double-click a checkpoint to evaluate it."));
-    detailLayout->addWidget(m_notes);
-    auto* tagRow = new QHBoxLayout;
-    tagRow->addWidget(m_tags, 1);
-    tagRow->addWidget(save);
-    detailLayout->addLayout(tagRow);
-    detailLayout->addWidget(m_files, 1);
-    tabs->addTab(details, tr("Run details"));
-    layout->addWidget(splitter, 1);
-
-    auto* buttons = new QGridLayout;
-    m_resume = new QPushButton(tr("Resume"), this);
-    m_resume->setToolTip(tr("Continue a stopped or interrupted run from its last checkpoint."));
-    auto* evaluate = new QPushButton(tr("Evaluate"), this);
-    auto* analyze = new QPushButton(tr("Clusters"), this);
-    analyze->setToolTip(tr("Compute the cluster gallery and embedding map of the newest "
-                           "checkpoint."));
-    auto* openFolder = new QPushButton(tr("Open folder"), this);
-    auto* exportMetrics = new QPushButton(tr("Export metrics CSV..."), this);
-    auto* exportList = new QPushButton(tr("Export list CSV..."), this);
-    m_delete = new QPushButton(tr("Delete..."), this);
-    auto* again = new QPushButton(tr("New run from this"), this);
-    again->setToolTip(tr("Fill the Experiment form with this run's configuration"));
-    auto* show = new QPushButton(tr("Show on dashboard"), this);
-    show->setToolTip(tr("Draw this run's curves and prototype usage on the dashboard, following it "
-                        "live while another process trains it (also: double-click the row)."));
-    // Three rows, so that the panel fits a narrow dock column.
-    int slot = 0;
-    for (auto* button : {show, m_resume, evaluate, analyze, again, m_delete, openFolder,
-                         exportMetrics, exportList}) {
-        buttons->addWidget(button, slot / 3, slot % 3);
-        ++slot;
-    }
-    layout->addLayout(buttons);
-
-    connect(refreshButton, &QPushButton::clicked, this, &RunsPanel::refresh);
     connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
         m_proxy->setFilterRegularExpression(QRegularExpression(
             QRegularExpression::escape(text), QRegularExpression::CaseInsensitiveOption));
@@ -182,52 +136,114 @@ RunsPanel::RunsPanel(store::RunStore* runs, QWidget* parent)
     });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &RunsPanel::selectionChanged);
-    connect(m_overlayMetric, &QComboBox::currentTextChanged, this, &RunsPanel::selectionChanged);
-    connect(save, &QPushButton::clicked, this, &RunsPanel::saveNotesAndTags);
-    connect(m_delete, &QPushButton::clicked, this, &RunsPanel::deleteSelected);
-    connect(exportMetrics, &QPushButton::clicked, this, &RunsPanel::exportMetrics);
-    connect(exportList, &QPushButton::clicked, this, &RunsPanel::exportList);
-    connect(m_resume, &QPushButton::clicked, this, [this] {
-        if (m_detailRun > 0)
-            Q_EMIT resumeRequested(m_detailRun);
-    });
-    connect(show, &QPushButton::clicked, this, [this] {
-        if (m_detailRun > 0)
-            Q_EMIT showRequested(m_detailRun);
-    });
     connect(m_table, &QTableView::doubleClicked, this, [this] {
         if (m_detailRun > 0)
             Q_EMIT showRequested(m_detailRun);
     });
-    connect(again, &QPushButton::clicked, this, [this] {
-        if (m_detailRun > 0)
-            Q_EMIT newRunRequested(m_detailRun);
-    });
-    connect(evaluate, &QPushButton::clicked, this, [this] {
-        if (m_detailRun > 0)
-            Q_EMIT evaluateRequested(m_detailRun, selectedCheckpoint());
-    });
-    connect(analyze, &QPushButton::clicked, this, [this] {
-        if (m_detailRun > 0)
-            Q_EMIT analyzeRequested(m_detailRun, selectedCheckpoint());
-    });
-    connect(openFolder, &QPushButton::clicked, this, [this] {
-        if (!m_runs || m_detailRun <= 0)
-            return;
-        try {
-            if (const auto run = m_runs->run(m_detailRun))
-                QDesktopServices::openUrl(QUrl::fromLocalFile(QString::fromStdString(run->runDir)));
-        } catch (const std::exception& e) {
-            Q_EMIT problem(QString::fromStdString(e.what()));
-        }
-    });
+}
+
+QWidget* RunsPanel::buildCurves(QWidget* parent) {
+    auto* box = new QWidget(parent);
+    auto* layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_overlayMetric = new QComboBox(box);
+    for (const char* key : {"loss", "lr", "images_per_second", "epoch/loss", "epoch/knn_accuracy",
+                            "epoch/empty_prototypes", "epoch/usage_entropy"})
+        m_overlayMetric->addItem(QString::fromLatin1(key));
+    layout->addWidget(m_overlayMetric);
+    m_overlay = new MetricPlot(tr("step"), tr("loss"), box);
+    layout->addWidget(m_overlay, 1);
+    connect(m_overlayMetric, &QComboBox::currentTextChanged, this, &RunsPanel::selectionChanged);
+    return box;
+}
+
+QWidget* RunsPanel::buildDetails(QWidget* parent) {
+    auto* details = new QWidget(parent);
+    auto* layout = new QVBoxLayout(details);
+    m_notes = new QPlainTextEdit(details);
+    m_notes->setPlaceholderText(tr("Notes about the selected run"));
+    m_notes->setMaximumHeight(80);
+    m_tags = new QLineEdit(details);
+    m_tags->setPlaceholderText(tr("tags, separated by commas"));
+    auto* save = new QPushButton(tr("Save notes and tags"), details);
+    m_files = new QTreeWidget(details);
+    m_files->setHeaderLabels({tr("Checkpoint / evaluation"), tr("Details")});
+    m_files->setToolTip(tr("Double-click a checkpoint to evaluate it."));
+    layout->addWidget(m_notes);
+    auto* tagRow = new QHBoxLayout;
+    tagRow->addWidget(m_tags, 1);
+    tagRow->addWidget(save);
+    layout->addLayout(tagRow);
+    layout->addWidget(m_files, 1);
+    connect(save, &QPushButton::clicked, this, &RunsPanel::saveNotesAndTags);
     connect(m_files, &QTreeWidget::currentItemChanged, this, &RunsPanel::announceCheckpoint);
     connect(m_files, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
         const QString path = item->data(0, Qt::UserRole).toString();
         if (!path.isEmpty())
             Q_EMIT evaluateRequested(m_detailRun, path);
     });
-    refresh();
+    return details;
+}
+
+QPushButton* RunsPanel::detailButton(const QString& text, void (RunsPanel::*request)(qint64)) {
+    auto* button = new QPushButton(text, this);
+    connect(button, &QPushButton::clicked, this, [this, request] {
+        if (m_detailRun > 0)
+            Q_EMIT(this->*request)(m_detailRun);
+    });
+    return button;
+}
+
+QPushButton* RunsPanel::checkpointButton(const QString& text,
+                                         void (RunsPanel::*request)(qint64, const QString&)) {
+    auto* button = new QPushButton(text, this);
+    connect(button, &QPushButton::clicked, this, [this, request] {
+        if (m_detailRun > 0)
+            Q_EMIT(this->*request)(m_detailRun, selectedCheckpoint());
+    });
+    return button;
+}
+
+QLayout* RunsPanel::buildButtons() {
+    auto* show = detailButton(tr("Show on dashboard"), &RunsPanel::showRequested);
+    show->setToolTip(tr("Draw this run's curves and prototype usage on the dashboard, following it "
+                        "live while another process trains it (also: double-click the row)."));
+    m_resume = detailButton(tr("Resume"), &RunsPanel::resumeRequested);
+    m_resume->setToolTip(tr("Continue a stopped or interrupted run from its last checkpoint."));
+    auto* evaluate = checkpointButton(tr("Evaluate"), &RunsPanel::evaluateRequested);
+    auto* analyze = checkpointButton(tr("Clusters"), &RunsPanel::analyzeRequested);
+    analyze->setToolTip(tr("Compute the cluster gallery and embedding map of the newest "
+                           "checkpoint."));
+    auto* again = detailButton(tr("New run from this"), &RunsPanel::newRunRequested);
+    again->setToolTip(tr("Fill the Experiment form with this run's configuration"));
+    m_delete = new QPushButton(tr("Delete..."), this);
+    auto* openFolder = new QPushButton(tr("Open folder"), this);
+    auto* exportMetrics = new QPushButton(tr("Export metrics CSV..."), this);
+    auto* exportList = new QPushButton(tr("Export list CSV..."), this);
+    connect(m_delete, &QPushButton::clicked, this, &RunsPanel::deleteSelected);
+    connect(openFolder, &QPushButton::clicked, this, &RunsPanel::openRunFolder);
+    connect(exportMetrics, &QPushButton::clicked, this, &RunsPanel::exportMetrics);
+    connect(exportList, &QPushButton::clicked, this, &RunsPanel::exportList);
+    // Three rows, so that the panel fits a narrow dock column.
+    auto* buttons = new QGridLayout;
+    int slot = 0;
+    for (auto* button : {show, m_resume, evaluate, analyze, again, m_delete, openFolder,
+                         exportMetrics, exportList}) {
+        buttons->addWidget(button, slot / 3, slot % 3);
+        ++slot;
+    }
+    return buttons;
+}
+
+void RunsPanel::openRunFolder() {
+    if (!m_runs || m_detailRun <= 0)
+        return;
+    try {
+        if (const auto run = m_runs->run(m_detailRun))
+            QDesktopServices::openUrl(QUrl::fromLocalFile(QString::fromStdString(run->runDir)));
+    } catch (const std::exception& e) {
+        Q_EMIT problem(QString::fromStdString(e.what()));
+    }
 }
 
 void RunsPanel::followChanges() {
@@ -241,7 +257,7 @@ void RunsPanel::followChanges() {
         const bool figuresDue =
             !m_lastReload.isValid() || m_lastReload.elapsed() >= kFiguresEveryMs;
         if (listChanged || (figuresDue && anyActiveListed()))
-            refresh();
+            reload(stamp);
     } catch (const std::exception& e) {
         Q_EMIT problem(QString::fromStdString(e.what()));
     }
@@ -260,26 +276,34 @@ void RunsPanel::refresh() {
         return;
     }
     try {
-        m_listStamp = m_runs->runListStamp();
-        m_lastReload.start();
-        const QList<qint64> selected = selectedRuns();
-        const bool first = m_model->rowCount() == 0;
-        m_model->setRuns(m_runs->listRuns({}, RunsTableModel::listedMetrics()));
-        if (first)
-            m_table->resizeColumnsToContents();
-        if (!selected.isEmpty() && selectedRuns() != selected)
-            selectRuns(selected);
-        if (m_detailRun > 0)
-            if (const auto run = m_runs->run(m_detailRun)) {
-                m_resume->setEnabled(m_detailRun != m_activeRun && resumable(run->status));
-                m_delete->setEnabled(m_detailRun != m_activeRun && !store::isActive(run->status));
-                showFiles(m_detailRun);
-            }
-        if (anyActive(selectedRuns()))
-            drawOverlay(selectedRuns()); // the curves of a training run grow
+        reload(m_runs->runListStamp());
     } catch (const std::exception& e) {
         Q_EMIT problem(QString::fromStdString(e.what()));
     }
+}
+
+void RunsPanel::reload(const std::string& stamp) {
+    m_listStamp = stamp;
+    m_lastReload.start();
+    const QList<qint64> selected = selectedRuns();
+    const bool first = m_model->rowCount() == 0;
+    m_model->setRuns(m_runs->listRuns({}, RunsTableModel::listedMetrics()));
+    if (first)
+        m_table->resizeColumnsToContents();
+    if (!selected.isEmpty() && selectedRuns() != selected)
+        selectRuns(selected);
+    if (m_detailRun > 0)
+        if (const auto run = m_runs->run(m_detailRun)) {
+            enableRunButtons(*run);
+            showFiles(m_detailRun);
+        }
+    if (anyActive(selectedRuns()))
+        drawOverlay(selectedRuns()); // the curves of a training run grow
+}
+
+void RunsPanel::enableRunButtons(const store::RunRecord& run) {
+    m_resume->setEnabled(run.id != m_activeRun && resumable(run.status));
+    m_delete->setEnabled(run.id != m_activeRun && !store::isActive(run.status));
 }
 
 bool RunsPanel::anyActive(const QList<qint64>& ids) const {
@@ -409,8 +433,7 @@ void RunsPanel::showDetails(qint64 id) {
         tags << QString::fromStdString(tag);
     m_tags->setText(tags.join(QStringLiteral(", ")));
     showFiles(id);
-    m_resume->setEnabled(id != m_activeRun && resumable(run->status));
-    m_delete->setEnabled(id != m_activeRun && !store::isActive(run->status));
+    enableRunButtons(*run);
 }
 
 void RunsPanel::showFiles(qint64 id) {

@@ -10,6 +10,7 @@
 #include <string>
 
 class QComboBox;
+class QLayout;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
@@ -23,7 +24,8 @@ class MetricPlot;
 class RunsTableModel;
 namespace store {
 class RunStore;
-}
+struct RunRecord;
+} // namespace store
 
 class RunsPanel : public QWidget {
     Q_OBJECT
@@ -63,6 +65,20 @@ Q_SIGNALS:
     void problem(const QString& message);
 
 private:
+    QLayout* buildFilterRow();
+    void buildTable(QWidget* parent);
+    QWidget* buildCurves(QWidget* parent);
+    QWidget* buildDetails(QWidget* parent);
+    QLayout* buildButtons();
+    /// A button that asks for something about the run shown in the details.
+    QPushButton* detailButton(const QString& text, void (RunsPanel::*request)(qint64));
+    /// The same for a request about its chosen checkpoint.
+    QPushButton* checkpointButton(const QString& text,
+                                  void (RunsPanel::*request)(qint64, const QString&));
+    void openRunFolder();
+    /// Reads the list again; `stamp` is the run-list stamp it matches.
+    void reload(const std::string& stamp);
+    void enableRunButtons(const store::RunRecord& run);
     void selectionChanged();
     void showDetails(qint64 id);
     /// The run's checkpoints and evaluations, read again; the chosen checkpoint stays chosen.

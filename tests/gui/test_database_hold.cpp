@@ -124,12 +124,34 @@ bool integrityOk(const QString& database) {
     return db.execAndGet("PRAGMA integrity_check").getString() == "ok";
 }
 
+/// Starts `swav args...` with its output and errors in one channel.
+void startSwav(QProcess& process, const QStringList& args) {
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(LaunchedRunWorker::launcherProgram(), args);
+}
+
+/// Starts `swav train` of `configFile` into `database`, its run folder `out`.
+void startTraining(QProcess& process, const QString& configFile, const QString& database,
+                   const QString& out, const QStringList& more = {}) {
+    startSwav(process, QStringList{QStringLiteral("train"), QStringLiteral("--config"), configFile,
+                                   QStringLiteral("--db"), database, QStringLiteral("--out"), out} +
+                           more);
+}
+
+/// Writes the tiny training configuration named `name` with `images` images into `file`.
+ExperimentConfig writeTinyConfig(const QString& file, const std::string& name, int64_t images) {
+    ExperimentConfig config = test::tinyTrainingConfig(images);
+    config.name = name;
+    config.optim.batchSize = 32;
+    std::ofstream(file.toStdString()) << toJson(config).dump();
+    return config;
+}
+
 /// `swav runs list` on the database: another process opening and closing it.
 QByteArray listRunsElsewhere(const QString& database) {
     QProcess list;
-    list.setProcessChannelMode(QProcess::MergedChannels);
-    list.start(LaunchedRunWorker::launcherProgram(),
-               {QStringLiteral("runs"), QStringLiteral("--db"), database, QStringLiteral("list")});
+    startSwav(list,
+              {QStringLiteral("runs"), QStringLiteral("--db"), database, QStringLiteral("list")});
     if (!list.waitForFinished(60000) || list.exitCode() != 0)
         return QByteArray("failed: ") + list.readAll();
     return list.readAll();
@@ -178,17 +200,11 @@ private Q_SLOTS:
         window.show();
 
         // Another process trains into the same database meanwhile.
-        ExperimentConfig config = test::tinyTrainingConfig(512);
-        config.name = "beside";
-        config.optim.epochs = 200;
-        config.optim.batchSize = 32;
         const QString configFile = m_home.filePath(QStringLiteral("beside.json"));
-        std::ofstream(configFile.toStdString()) << toJson(config).dump();
+        writeTinyConfig(configFile, "beside", 512);
         QProcess train;
-        train.start(LaunchedRunWorker::launcherProgram(),
-                    {QStringLiteral("train"), QStringLiteral("--config"), configFile,
-                     QStringLiteral("--db"), database, QStringLiteral("--out"),
-                     m_home.filePath(QStringLiteral("beside-run"))});
+        startTraining(train, configFile, database, m_home.filePath(QStringLiteral("beside-run")),
+                      {QStringLiteral("--set"), QStringLiteral("optim.epochs=200")});
         QVERIFY(train.waitForStarted(30000));
         QTRY_VERIFY_WITH_TIMEOUT(!window.runStore()->listRuns().empty(), 60000);
         const qint64 besideRun = window.runStore()->listRuns().front().run.id;
@@ -224,11 +240,8 @@ private Q_SLOTS:
         QVERIFY(train.waitForFinished(60000));
         QTRY_COMPARE_WITH_TIMEOUT(window.runs()->model()->rowCount(), int(before), 10000);
         QProcess again;
-        again.start(LaunchedRunWorker::launcherProgram(),
-                    {QStringLiteral("train"), QStringLiteral("--config"), configFile,
-                     QStringLiteral("--db"), database, QStringLiteral("--set"),
-                     QStringLiteral("optim.epochs=1"), QStringLiteral("--out"),
-                     m_home.filePath(QStringLiteral("again-run"))});
+        startTraining(again, configFile, database, m_home.filePath(QStringLiteral("again-run")),
+                      {QStringLiteral("--set"), QStringLiteral("optim.epochs=1")});
         QVERIFY(again.waitForStarted(30000));
         // Without Refresh: the runs table follows the database.
         QTRY_COMPARE_WITH_TIMEOUT(window.runs()->model()->rowCount(), int(before) + 1, 60000);
@@ -288,11 +301,8 @@ private Q_SLOTS:
         window.show();
         ImportWeightsDialog importDialog(&window);
         importDialog.show();
-        ExperimentConfig config = test::tinyTrainingConfig(2048);
-        config.name = "soak";
-        config.optim.batchSize = 32;
         const QString configFile = m_home.filePath(QStringLiteral("soak.json"));
-        std::ofstream(configFile.toStdString()) << toJson(config).dump();
+        writeTinyConfig(configFile, "soak", 2048);
 
         QElapsedTimer clock;
         clock.start();
@@ -301,11 +311,8 @@ private Q_SLOTS:
             ++cycles;
             const QString cycle = QString::number(cycles);
             QProcess train;
-            train.setProcessChannelMode(QProcess::MergedChannels);
-            train.start(LaunchedRunWorker::launcherProgram(),
-                        {QStringLiteral("train"), QStringLiteral("--config"), configFile,
-                         QStringLiteral("--db"), database, QStringLiteral("--out"),
-                         m_home.filePath(QStringLiteral("run-") + cycle)});
+            startTraining(train, configFile, database,
+                          m_home.filePath(QStringLiteral("run-") + cycle));
             QVERIFY(train.waitForStarted(30000));
             QTRY_COMPARE_WITH_TIMEOUT(window.runs()->model()->rowCount(), cycles, 60000);
             window.runs()->selectRuns({window.runStore()->listRuns().front().run.id});
@@ -319,18 +326,17 @@ private Q_SLOTS:
                 QVERIFY2(store::inspectDatabaseHold(database.toStdString()).intact(), name);
                 QVERIFY(!listRunsElsewhere(database).startsWith("failed"));
             }
-            QVERIFY2(QFile::exists(folder.filePath(QStringLiteral("list-") + cycle +
-                                                   QStringLiteral(".csv"))),
+            QVERIFY2(QFile::exists(
+                         folder.filePath(QStringLiteral("list-") + cycle + QStringLiteral(".csv"))),
                      qPrintable(QDir(folder.path()).entryList().join(QLatin1Char(' ')) +
                                 QStringLiteral(" | ") + window.lastProblem()));
             QVERIFY(train.state() == QProcess::NotRunning || train.waitForFinished(600000));
             QVERIFY2(train.exitCode() == 0, train.readAll().constData());
             QProcess exportRun;
-            exportRun.start(
-                LaunchedRunWorker::launcherProgram(),
-                {QStringLiteral("runs"), QStringLiteral("--db"), database, QStringLiteral("export"),
-                 QString::number(cycles), QStringLiteral("--csv"),
-                 m_home.filePath(QStringLiteral("run-") + cycle + QStringLiteral(".csv"))});
+            startSwav(exportRun,
+                      {QStringLiteral("runs"), QStringLiteral("--db"), database,
+                       QStringLiteral("export"), QString::number(cycles), QStringLiteral("--csv"),
+                       m_home.filePath(QStringLiteral("run-") + cycle + QStringLiteral(".csv"))});
             QVERIFY(exportRun.waitForFinished(60000) && exportRun.exitCode() == 0);
             window.databaseWatch()->check();
             QCOMPARE(window.databaseWatch()->repairs(), 0);
