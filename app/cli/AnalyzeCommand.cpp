@@ -3,6 +3,7 @@
 #include "cli/Commands.h"
 #include "cli/RunPaths.h"
 #include "cli/StoreLink.h"
+#include "config/ConfigJson.h"
 #include "eval/AnalyzeCheckpoint.h"
 #include "workflow/RunResults.h"
 
@@ -18,8 +19,14 @@ int runAnalyze(const AnalyzeOptions& options) {
         return ExitBadUsage;
     }
     const std::string checkpoint = chosen->path;
+    const auto config = checkpointConfig(*chosen, options.overrides, {"dataset."}, "swav analyze");
     chosen->state = {}; // the analysis reads the file itself
+    if (!config) {
+        std::cerr << config.error().message << "\n";
+        return ExitBadUsage;
+    }
     AnalyzeRequest request;
+    request.dataset = config->dataset;
     request.projectionImages = options.images;
     request.galleryTop = options.top;
     request.space = options.space;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace swav::cli {
 
@@ -12,6 +13,7 @@ struct AnalyzeOptions {
     int top = 16;
     std::string space = "features";
     std::string device = "auto";
+    std::vector<std::string> overrides; // dataset.* only
 };
 
 /// `swav analyze`: projection, cluster gallery and prototype health as JSON files.

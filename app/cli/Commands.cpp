@@ -149,8 +149,9 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"cached", "official"}));
     eval->add_option("--device", evalOptions.device, "auto, cpu, cuda or cuda:N");
     eval->add_option("--set", evalOptions.overrides,
-                     "Override an evaluation setting of the run's config, e.g. --set "
-                     "eval.linear_lr=0.1 (only eval.* keys: the trained network stays as it was)")
+                     "Override an evaluation or dataset setting of the run's config, e.g. --set "
+                     "eval.linear_lr=0.1 or --set dataset.path=FOLDER for imported weights (only "
+                     "eval.* and dataset.* keys: the trained network stays as it was)")
         ->allow_extra_args(false);
 
     AnalyzeOptions analyzeOptions;
@@ -165,6 +166,11 @@ int run(int argc, char** argv) {
     analyze->add_option("--space", analyzeOptions.space, "Map of trunk features or head embeddings")
         ->check(CLI::IsMember({"features", "embeddings"}));
     analyze->add_option("--device", analyzeOptions.device, "auto, cpu, cuda or cuda:N");
+    analyze
+        ->add_option("--set", analyzeOptions.overrides,
+                     "Override a dataset setting of the run's config, e.g. --set "
+                     "dataset.path=FOLDER (only dataset.* keys; imported weights need images)")
+        ->allow_extra_args(false);
 
     SweepOptions sweepOptions;
     auto* sweep = app.add_subcommand(

@@ -14,10 +14,10 @@ void ConfigSource::addOptions(CLI::App& command) {
         ->allow_extra_args(false);
 }
 
-Expected<ExperimentConfig> ConfigSource::load(ValidationReport* warnings) const {
+Expected<ExperimentConfig> ConfigSource::load(ValidationReport* warnings, DataUse data) const {
     if (!configFile.empty())
-        return loadConfigFile(configFile, overrides, warnings);
-    return loadPreset(preset.empty() ? "fashion-mnist" : preset, overrides, warnings);
+        return loadConfigFile(configFile, overrides, warnings, data);
+    return loadPreset(preset.empty() ? "fashion-mnist" : preset, overrides, warnings, data);
 }
 
 } // namespace swav::cli

@@ -16,7 +16,8 @@ class ConfigSource {
 public:
     void addOptions(CLI::App& command);
     /// The configuration the options describe (default preset when neither is given).
-    Expected<ExperimentConfig> load(ValidationReport* warnings = nullptr) const;
+    Expected<ExperimentConfig> load(ValidationReport* warnings = nullptr,
+                                    DataUse data = DataUse::Now) const;
 
     std::string preset;
     std::string configFile;

@@ -61,20 +61,14 @@ int runEval(const EvalOptions& options) {
         return ExitBadUsage;
     }
     const std::string checkpoint = chosen->path;
-    for (const auto& assignment : options.overrides)
-        if (assignment.rfind("eval.", 0) != 0) {
-            std::cerr << "--set " << assignment
-                      << ": swav eval changes only eval.* settings (the checkpoint fixes the "
-                         "rest)\n";
-            return ExitBadUsage;
-        }
-    auto config = loadConfig(chosen->state.configJson, checkpoint, options.overrides);
+    auto config = checkpointConfig(*chosen, options.overrides, {"eval.", "dataset."}, "swav eval");
     chosen->state = {}; // the evaluation reads the file itself
     if (!config) {
         std::cerr << config.error().message << "\n";
         return ExitBadUsage;
     }
     EvalRequest request = evalRequestFor(*config);
+    request.dataset = config->dataset;
     request.knn = options.knn || !options.linear;
     request.linear = options.linear;
     request.baselines = options.baselines;

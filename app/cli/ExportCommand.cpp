@@ -86,7 +86,7 @@ std::string pythonSnippet(const Exported& e) {
 Exported exportPytorch(const LoadedCheckpoint& loaded, const ExportOptions& options) {
     const std::string& checkpoint = loaded.path;
     const CheckpointState& saved = loaded.state;
-    auto config = loadConfig(saved.configJson, checkpoint, {});
+    auto config = loadConfig(saved.configJson, checkpoint, {}, nullptr, DataUse::Later);
     if (!config)
         throw UserError(config.error().message);
     // The input channels come from the weights, so the dataset need not be present.

@@ -24,7 +24,7 @@ int runImport(const ImportOptions& options) {
     }
     if (source.preset.empty() && source.configFile.empty())
         source.preset = defaultImportPreset(options.arch);
-    auto config = source.load();
+    auto config = source.load(nullptr, DataUse::Later);
     if (!config) {
         std::cerr << "importing " << options.file << ": " << config.error().message << "\n";
         return ExitBadUsage;

@@ -1,7 +1,9 @@
 #include "cli/RunPaths.h"
 
 #include "cli/StoreLink.h"
+#include "config/ConfigJson.h"
 #include "runtime/Checkpoint.h"
+#include "util/Strings.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -28,6 +30,24 @@ Expected<LoadedCheckpoint> chooseCheckpoint(const std::string& runDir, int epoch
             return loadNewestCheckpoint(file, digests);
     return Error{runDir + ": no checkpoint of epoch " + std::to_string(epoch) +
                  " (see the checkpoints folder)"};
+}
+
+Expected<ExperimentConfig> checkpointConfig(const LoadedCheckpoint& chosen,
+                                            const std::vector<std::string>& overrides,
+                                            const std::vector<std::string>& allowed,
+                                            const std::string& command) {
+    std::vector<std::string> keys;
+    for (const auto& prefix : allowed)
+        keys.push_back(prefix + "*");
+    for (const auto& assignment : overrides) {
+        bool permitted = false;
+        for (const auto& prefix : allowed)
+            permitted = permitted || startsWith(assignment, prefix);
+        if (!permitted)
+            return Error{"--set " + assignment + ": " + command + " changes only " +
+                         joinAlternatives(keys) + " settings (the checkpoint fixes the rest)"};
+    }
+    return loadConfig(chosen.state.configJson, chosen.path, overrides, nullptr, DataUse::Later);
 }
 
 } // namespace swav::cli

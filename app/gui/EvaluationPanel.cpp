@@ -311,7 +311,8 @@ void EvaluationPanel::setCheckpoint(qint64 runId, const QString& checkpoint) {
     try {
         // The run's own evaluation settings (its stored configuration: no file to load).
         if (const auto record = m_runs->run(runId))
-            if (auto config = loadConfig(record->configJson, m_runs->path(), {}))
+            if (auto config =
+                    loadConfig(record->configJson, m_runs->path(), {}, nullptr, DataUse::Later))
                 useRunSettings(*config);
     } catch (const std::exception& e) {
         Q_EMIT problem(QString::fromStdString(e.what()));

@@ -44,8 +44,8 @@ bool StoredRunFollower::follow(qint64 id, QString* error) {
             *error = tr("No run %1 in the database").arg(id);
             return false;
         }
-        auto config =
-            loadConfig(run->configJson, m_store->path() + ", run " + std::to_string(id), {});
+        auto config = loadConfig(run->configJson, m_store->path() + ", run " + std::to_string(id),
+                                 {}, nullptr, DataUse::Later);
         if (!config) {
             *error = QString::fromStdString(config.error().message);
             return false;

@@ -336,7 +336,7 @@ void applyOverride(json& root, const std::string& assignment, ValidationReport& 
 
 Expected<ExperimentConfig> loadConfig(const std::string& jsonText, const std::string& origin,
                                       const std::vector<std::string>& overrides,
-                                      ValidationReport* warnings) {
+                                      ValidationReport* warnings, DataUse data) {
     if (const size_t at = excessNesting(jsonText); at != std::string::npos)
         return Error{origin + ": " + nestingMessage() + " at byte " + std::to_string(at)};
     json parsed;
@@ -363,7 +363,7 @@ Expected<ExperimentConfig> loadConfig(const std::string& jsonText, const std::st
     }
     // Fields with type errors kept their defaults, so the rest can still be checked: the user
     // sees every problem at once.
-    report.append(validateConfig(config));
+    report.append(validateConfig(config, 1, data));
     if (warnings)
         warnings->warnings = report.warnings;
     if (!report.ok())
@@ -373,7 +373,7 @@ Expected<ExperimentConfig> loadConfig(const std::string& jsonText, const std::st
 
 Expected<ExperimentConfig> loadConfigFile(const std::string& path,
                                           const std::vector<std::string>& overrides,
-                                          ValidationReport* warnings) {
+                                          ValidationReport* warnings, DataUse data) {
     // A device or a pipe (/dev/zero, a FIFO) would be read without end: only regular files are
     // read. O_NONBLOCK keeps open() from waiting for a FIFO's writer; fstat() then checks the
     // file actually opened.
@@ -411,7 +411,7 @@ Expected<ExperimentConfig> loadConfigFile(const std::string& path,
     if (filled > static_cast<size_t>(kMaxConfigFileBytes))
         return Error{tooLarge};
     text.resize(filled);
-    return loadConfig(text, path, overrides, warnings);
+    return loadConfig(text, path, overrides, warnings, data);
 }
 
 ValidationReport validateChoices(const ExperimentConfig& config) {

@@ -44,9 +44,15 @@ ExperimentConfig configFromJson(const nlohmann::json& json, ValidationReport& re
 /// Checks every enumerated string field against its allowed values.
 ValidationReport validateChoices(const ExperimentConfig& config);
 
+/// Whether a configuration must name its images now (training, the window's Start) or may leave
+/// them to the commands that read images, which ask for them (weights imported without a
+/// dataset, evaluated later on images named then).
+enum class DataUse { Now, Later };
+
 /// Range and consistency checks of a complete config: errors and warnings. `worldSize`: the
 /// processes of the run (batch_size is per process; the queue and K see the global batch).
-ValidationReport validateConfig(const ExperimentConfig& config, int worldSize = 1);
+ValidationReport validateConfig(const ExperimentConfig& config, int worldSize = 1,
+                                DataUse data = DataUse::Now);
 
 /// Applies "a.b.c=value" to `json` (value parsed as JSON, else taken as a string). Paths may
 /// index arrays ("multicrop.crops.1.size=16"). Unknown keys, indexes out of range and values
@@ -57,12 +63,14 @@ void applyOverride(nlohmann::json& json, const std::string& assignment, Validati
 /// Warnings go to `warnings` when given. `origin` names the file in messages.
 Expected<ExperimentConfig> loadConfig(const std::string& jsonText, const std::string& origin,
                                       const std::vector<std::string>& overrides,
-                                      ValidationReport* warnings = nullptr);
+                                      ValidationReport* warnings = nullptr,
+                                      DataUse data = DataUse::Now);
 
 /// Reads a regular file of at most kMaxConfigFileBytes, then as loadConfig().
 Expected<ExperimentConfig> loadConfigFile(const std::string& path,
                                           const std::vector<std::string>& overrides,
-                                          ValidationReport* warnings = nullptr);
+                                          ValidationReport* warnings = nullptr,
+                                          DataUse data = DataUse::Now);
 
 /// Bytes of the synthetic images a "synthetic" dataset generates into memory.
 double syntheticDataBytes(const DatasetConfig& dataset);

@@ -122,8 +122,6 @@ void validateDataset(const DatasetConfig& d, ValidationReport& report, Checker& 
     }
     if ((d.split == "unlabeled" || d.split == "train+unlabeled") && d.kind != "stl10")
         report.error("dataset.split", "'" + d.split + "' exists only for stl10");
-    if (d.kind == "image-folder" && d.path.empty())
-        report.error("dataset.path", "an image folder dataset needs a folder path");
 }
 
 void validateModel(const ModelConfig& m, ValidationReport& report, Checker& check) {
@@ -387,10 +385,12 @@ void validateEval(const EvalConfig& e, ValidationReport&, Checker& check) {
 
 } // namespace
 
-ValidationReport validateConfig(const ExperimentConfig& config, int worldSize) {
+ValidationReport validateConfig(const ExperimentConfig& config, int worldSize, DataUse data) {
     ValidationReport report = validateChoices(config);
     Checker check(report);
     validateDataset(config.dataset, report, check);
+    if (data == DataUse::Now && !imagesNamed(config.dataset))
+        report.error("dataset.path", "an image folder dataset needs a folder path");
     validateModel(config.model, report, check);
     validateMultiCrop(config, report, check);
     validateSwav(config, std::max(1, worldSize), report, check);

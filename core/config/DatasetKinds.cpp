@@ -115,6 +115,10 @@ int datasetChannels(const DatasetConfig& dataset) {
     return kind.channels > 0 ? kind.channels : dataset.syntheticChannels;
 }
 
+bool imagesNamed(const DatasetConfig& dataset) {
+    return dataset.kind != "image-folder" || !dataset.path.empty();
+}
+
 std::string defaultDatasetPath(const std::string& name) {
     const DatasetKind& kind = datasetKind(name);
     if (!kind.systemFolder.empty())

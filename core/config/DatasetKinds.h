@@ -34,6 +34,9 @@ int datasetImageSide(const DatasetConfig& dataset);
 /// Channels of the images `dataset` describes.
 int datasetChannels(const DatasetConfig& dataset);
 
+/// Whether `dataset` says where its images are: every kind but image-folder has a default place.
+bool imagesNamed(const DatasetConfig& dataset);
+
 /// Default location of a dataset kind: fashion-mnist and mnist in /usr/share/datasets/<kind>
 /// (Debian's dataset-fashion-mnist installs the former); cifar10, cifar100 and stl10 in
 /// ${XDG_DATA_HOME:-~/.local/share}/swav-workbench/datasets/ under the folder names their

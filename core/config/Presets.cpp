@@ -64,7 +64,7 @@ std::optional<Preset> findPreset(const std::string& name) {
 
 Expected<ExperimentConfig> loadPreset(const std::string& name,
                                       const std::vector<std::string>& overrides,
-                                      ValidationReport* warnings) {
+                                      ValidationReport* warnings, DataUse data) {
     const auto preset = findPreset(name);
     if (!preset) {
         std::vector<std::string> names;
@@ -76,7 +76,7 @@ Expected<ExperimentConfig> loadPreset(const std::string& name,
             message += " (did you mean '" + hint + "'?)";
         return Error{message + "; available: " + joinAlternatives(names)};
     }
-    auto config = loadConfig(preset->json, "preset " + name, overrides, warnings);
+    auto config = loadConfig(preset->json, "preset " + name, overrides, warnings, data);
     if (config && config->name.empty())
         config->name = name;
     return config;

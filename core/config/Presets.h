@@ -25,7 +25,8 @@ std::optional<Preset> findPreset(const std::string& name);
 /// Loads a preset with overrides; an unknown name lists the available ones.
 Expected<ExperimentConfig> loadPreset(const std::string& name,
                                       const std::vector<std::string>& overrides,
-                                      ValidationReport* warnings = nullptr);
+                                      ValidationReport* warnings = nullptr,
+                                      DataUse data = DataUse::Now);
 
 namespace detail {
 const std::vector<std::pair<std::string, std::string>>& embeddedPresetTexts();

@@ -63,8 +63,9 @@ std::shared_ptr<Dataset> stl10TrainPlusUnlabeled(const std::string& path) {
 std::shared_ptr<Dataset> openImageFolderSplit(const DatasetConfig& config,
                                               const std::string& split) {
     if (config.path.empty())
-        throw UserError("image-folder: dataset.path is empty (expected a folder of images or of "
-                        "class sub-folders)");
+        throw UserError("image-folder: dataset.path is empty (weights imported without a "
+                        "dataset name no images): name a folder of images or of class "
+                        "sub-folders (swav eval and analyze: --set dataset.path=FOLDER)");
     if (split != "train" && split != "test")
         throw UserError(splitError(config, split, "train (the folder) and test (its sibling val)"));
     std::string folder = fs::path(config.path).lexically_normal().string();

@@ -41,9 +41,11 @@ Expected<nlohmann::json> analyzeCheckpoint(const std::string& checkpointPath,
     return catchUserError([&]() -> nlohmann::json {
         torch::NoGradGuard noGrad;
         const auto saved = loadCheckpoint(checkpointPath, request.expectedSha256);
-        auto config = loadConfig(saved.configJson, checkpointPath, {});
+        auto config = loadConfig(saved.configJson, checkpointPath, {}, nullptr, DataUse::Later);
         if (!config)
             throw UserError(config.error().message);
+        if (request.dataset)
+            config->dataset = *request.dataset;
         RuntimeConfig runtime = config->runtime;
         runtime.device = request.device;
         runtime.precision = "auto";

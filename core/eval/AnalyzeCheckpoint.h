@@ -17,6 +17,7 @@ struct AnalyzeRequest {
     std::string device = "auto";
     uint64_t seed = 0;
     std::string expectedSha256; // the checkpoint's recorded digest, checked first; "" = none
+    std::optional<DatasetConfig> dataset; // the images; unset = the run's own dataset
 };
 
 /// {"checkpoint", "config" (the run's), "projection": {...}, "gallery": {...}, "prototype_health":

@@ -123,7 +123,7 @@ Source openSource(const EmbedRequest& request, const ExperimentConfig& config,
 Expected<EmbedResult> embedImages(const EmbedRequest& request, const ProgressCallback& progress) {
     return catchUserError([&]() -> EmbedResult {
         const auto saved = loadCheckpoint(request.checkpoint, request.expectedSha256);
-        auto parsed = loadConfig(saved.configJson, request.checkpoint, {});
+        auto parsed = loadConfig(saved.configJson, request.checkpoint, {}, nullptr, DataUse::Later);
         if (!parsed)
             throw UserError(parsed.error().message);
         const ExperimentConfig& config = *parsed;

@@ -63,10 +63,12 @@ Expected<nlohmann::json> evaluateCheckpoint(const std::string& checkpointPath,
                                             std::vector<std::string>* filesWritten) {
     return catchUserError([&]() -> nlohmann::json {
         const auto saved = loadCheckpoint(checkpointPath, request.expectedSha256);
-        auto parsed = loadConfig(saved.configJson, checkpointPath, {});
+        auto parsed = loadConfig(saved.configJson, checkpointPath, {}, nullptr, DataUse::Later);
         if (!parsed)
             throw UserError(parsed.error().message);
         ExperimentConfig config = *parsed;
+        if (request.dataset)
+            config.dataset = *request.dataset;
 
         RuntimeConfig runtime = config.runtime;
         runtime.device = request.device;

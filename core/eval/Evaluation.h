@@ -29,6 +29,7 @@ struct EvalRequest {
     int featureBatchSize = 512;
     std::string device = "auto";
     std::string expectedSha256; // the checkpoint's recorded digest, checked first; "" = none
+    std::optional<DatasetConfig> dataset; // the images; unset = the run's own dataset
 };
 
 /// (stage, done, total) -> false cancels. Stages: "features train", "features test",

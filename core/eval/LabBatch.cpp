@@ -23,7 +23,7 @@ namespace swav {
 namespace {
 
 ExperimentConfig parseConfig(const std::string& json, const std::string& origin) {
-    auto config = loadConfig(json, origin, {});
+    auto config = loadConfig(json, origin, {}, nullptr, DataUse::Later);
     if (!config)
         throw UserError(config.error().message);
     return *config;

@@ -4,6 +4,7 @@
 #include "util/AtomicFile.h"
 #include "util/Expected.h"
 
+#include "util/Strings.h"
 #include "util/TorchFile.h"
 
 #include <ATen/ATen.h>
@@ -13,7 +14,6 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -27,10 +27,6 @@ std::string shapeText(const at::Tensor& t) {
     std::ostringstream out;
     out << t.sizes();
     return out.str();
-}
-
-bool startsWith(const std::string& text, const std::string& prefix) {
-    return text.compare(0, prefix.size(), prefix) == 0;
 }
 
 bool isFeatureLayerKey(const std::string& key) {
@@ -106,13 +102,6 @@ const char* kindName(pickle::Kind kind) {
     }
 }
 
-std::string readMagic(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    char magic[4] = {};
-    in.read(magic, sizeof magic);
-    return std::string(magic, static_cast<size_t>(in.gcount()));
-}
-
 } // namespace
 
 std::map<std::string, at::Tensor> torchvisionStateDict(SwavModel& model) {
@@ -137,14 +126,6 @@ std::map<std::string, at::Tensor> loadStateDict(const std::string& path) {
         throw UserError(path + ": no such file");
     if (!fs::is_regular_file(path, ec))
         throw UserError(path + ": not a file");
-    const std::string magic = readMagic(path);
-    if (magic.size() >= 1 && static_cast<uint8_t>(magic[0]) == 0x80)
-        throw UserError(path + ": saved in PyTorch's legacy format (before 1.6), which cannot be "
-                               "read here; re-save it in Python with "
-                               "torch.save(torch.load(old_path), new_path)");
-    if (magic != std::string("PK\x03\x04", 4))
-        throw UserError(path + ": not a PyTorch file (expected a torch.save zip archive)");
-
     const TorchFile file = readTorchFile(path);
     const pickle::Value* dict = file.root.get();
     if (!isStringKeyedDict(*dict))

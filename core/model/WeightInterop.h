@@ -1,7 +1,8 @@
 #pragma once
 // Weights to and from PyTorch: the trunk as a torchvision ResNet state dict, and importing
 // torchvision, official SwAV release and SwAV Workbench state dicts into a SwavModel.
-// Files are torch.save-compatible zip archives; tensors are CPU. Any thread, one model at a time.
+// Files written are torch.save zip archives, both torch.save formats are read; tensors are CPU. Any
+// thread, one model at a time.
 
 #include "model/SwavModel.h"
 
@@ -22,10 +23,11 @@ std::map<std::string, at::Tensor> torchvisionStateDict(SwavModel& model);
 /// load_state_dict(strict=True). Atomic (temporary file + rename); throws UserError.
 void saveStateDict(const std::map<std::string, at::Tensor>& state, const std::string& path);
 
-/// Reads a state dict written by Python's torch.save (dict or OrderedDict of tensors, zip format
-/// of PyTorch >= 1.6) or by saveStateDict. A dict wrapping it under "state_dict" (training
-/// checkpoints) or "model" (SwAV Workbench checkpoints) is unwrapped; non-tensor entries are
-/// skipped. Throws UserError naming the file when it is unreadable, foreign or legacy-format.
+/// Reads a state dict written by Python's torch.save (dict or OrderedDict of tensors, in the zip
+/// format of PyTorch >= 1.6 or the format before it, as the SwAV release) or by saveStateDict. A
+/// dict wrapping it under "state_dict" (training checkpoints) or "model" (SwAV Workbench
+/// checkpoints) is unwrapped; non-tensor entries are skipped. Throws UserError naming the file when
+/// it is unreadable or foreign.
 std::map<std::string, at::Tensor> loadStateDict(const std::string& path);
 
 struct ImportReport {

@@ -187,7 +187,8 @@ Expected<ExperimentConfig> configFromCheckpoint(const std::string& checkpointOrR
     if (!loaded)
         return loaded.error();
     return catchUserError([&]() -> ExperimentConfig {
-        auto config = loadConfig(loaded->state.configJson, loaded->path, {});
+        auto config =
+            loadConfig(loaded->state.configJson, loaded->path, {}, nullptr, DataUse::Later);
         if (!config)
             throw UserError(config.error().message);
         return *config;

@@ -40,7 +40,7 @@ public:
         : m_bytes(bytes)
         , m_limits(limits) {}
 
-    Document run() {
+    Document run(size_t* end) {
         while (true) {
             const uint8_t op = static_cast<uint8_t>(readBytes(1)[0]);
             if (op == '.') // STOP
@@ -54,6 +54,8 @@ public:
             fail("unsupported pickle (the result is the Python object " + m_stack.back()->text +
                  ")");
         m_document.root = std::move(m_stack.back());
+        if (end)
+            *end = m_pos;
         return std::move(m_document);
     }
 
@@ -508,8 +510,8 @@ const Value* Value::find(std::string_view key) const {
     return found;
 }
 
-Document parse(std::string_view bytes, const PickleLimits& limits) {
-    return Machine(bytes, limits).run();
+Document parse(std::string_view bytes, const PickleLimits& limits, size_t* end) {
+    return Machine(bytes, limits).run(end);
 }
 
 } // namespace swav::pickle

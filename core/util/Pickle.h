@@ -81,7 +81,9 @@ struct Document {
     std::vector<TensorRef> tensors;
 };
 
-/// Parses pickle protocols 2 to 5 (the opcodes torch.save and LibTorch's pickler write).
-Document parse(std::string_view bytes, const PickleLimits& limits = {});
+/// Parses pickle protocols 2 to 5 (the opcodes torch.save and LibTorch's pickler write). Reading
+/// stops at the first STOP; when `end` is given it receives the offset just past it (torch.save's
+/// format before PyTorch 1.6 writes several pickles one after another).
+Document parse(std::string_view bytes, const PickleLimits& limits = {}, size_t* end = nullptr);
 
 } // namespace swav::pickle

@@ -38,6 +38,10 @@ std::string closestMatch(const std::string& word, const std::vector<std::string>
     return bestDistance <= tolerance ? best : std::string();
 }
 
+bool startsWith(const std::string& text, const std::string& prefix) {
+    return text.compare(0, prefix.size(), prefix) == 0;
+}
+
 std::string joinAlternatives(const std::vector<std::string>& values) {
     std::string out;
     for (size_t i = 0; i < values.size(); ++i) {

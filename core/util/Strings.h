@@ -12,6 +12,9 @@ int editDistance(const std::string& a, const std::string& b);
 std::string closestMatch(const std::string& word, const std::vector<std::string>& candidates);
 
 /// "a, b or c" for messages listing allowed values.
+/// Whether `text` begins with `prefix`.
+bool startsWith(const std::string& text, const std::string& prefix);
+
 std::string joinAlternatives(const std::vector<std::string>& values);
 
 std::string trim(const std::string& text);

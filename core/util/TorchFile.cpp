@@ -1,6 +1,8 @@
 #include "util/TorchFile.h"
 
 #include "util/Expected.h"
+#include "util/LegacyTorchFile.h"
+#include "util/ReadOnlyFile.h"
 #include "util/Strings.h"
 #include "util/SystemMemory.h"
 #include "util/ZipArchive.h"
@@ -9,9 +11,7 @@
 
 namespace swav {
 
-namespace {
-
-at::ScalarType scalarType(const std::string& dtype) {
+at::ScalarType storageScalarType(const std::string& dtype) {
     static const std::map<std::string, at::ScalarType> types{{"float32", at::kFloat},
                                                              {"float64", at::kDouble},
                                                              {"float16", at::kHalf},
@@ -26,6 +26,15 @@ at::ScalarType scalarType(const std::string& dtype) {
                                                              {"complex128", at::kComplexDouble}};
     return types.at(dtype);
 }
+
+void checkTensorBudget(const std::string& path, uint64_t bytes, const TorchFileLimits& limits) {
+    const uint64_t budget = limits.maxTensorBytes ? limits.maxTensorBytes : loadBudgetBytes();
+    if (bytes > budget)
+        throw UserError(path + ": its tensors need " + formatBytes(bytes) +
+                        " of memory, more than the " + formatBytes(budget) + " allowed here");
+}
+
+namespace {
 
 // PyTorch names every record "<archive>/<name>", the archive being the first entry's folder.
 std::string archivePrefix(const ZipArchive& zip) {
@@ -48,7 +57,8 @@ const ZipEntry& record(const ZipArchive& zip, const std::string& prefix, const s
 }
 
 std::vector<at::Tensor> readStorages(const ZipArchive& zip, const std::string& prefix,
-                                     const pickle::Document& document, uint64_t budget) {
+                                     const pickle::Document& document,
+                                     const TorchFileLimits& limits) {
     // Check every record before allocating anything.
     std::vector<const ZipEntry*> entries;
     uint64_t total = 0;
@@ -62,19 +72,55 @@ std::vector<at::Tensor> readStorages(const ZipArchive& zip, const std::string& p
         total += bytes;
         entries.push_back(&entry);
     }
-    if (total > budget)
-        throw UserError(zip.path() + ": its tensors need " + formatBytes(total) +
-                        " of memory, more than the " + formatBytes(budget) + " allowed here");
+    checkTensorBudget(zip.path(), total, limits);
     std::vector<at::Tensor> storages;
     for (size_t i = 0; i < entries.size(); ++i) {
         const auto& storage = document.storages[i];
         auto tensor =
-            at::empty({storage.numel}, at::TensorOptions().dtype(scalarType(storage.dtype)));
+            at::empty({storage.numel}, at::TensorOptions().dtype(storageScalarType(storage.dtype)));
         if (storage.numel > 0)
             zip.read(*entries[i], tensor.data_ptr());
         storages.push_back(std::move(tensor));
     }
     return storages;
+}
+
+TorchFileParts readZipTorchFile(const std::string& path, const TorchFileLimits& limits) {
+    const ZipArchive zip(path);
+    const std::string prefix = archivePrefix(zip);
+    if (const ZipEntry* order = zip.find(prefix + "byteorder");
+        order && zip.readText(*order, 16) != "little")
+        throw UserError(path + ": tensors saved on a big-endian machine cannot be read here");
+
+    const std::string bytes =
+        zip.readText(record(zip, prefix, "data.pkl", "record"), limits.maxPickleBytes);
+    TorchFileParts parts;
+    try {
+        parts.document = pickle::parse(bytes, limits.pickle);
+    } catch (const pickle::PickleError& e) {
+        throw UserError(path + ": " + e.what());
+    }
+    parts.storages = readStorages(zip, prefix, parts.document, limits);
+    return parts;
+}
+
+// Zip archives start with a local file header; the legacy format with a pickled magic number.
+TorchFileParts readTorchFileParts(const std::string& path, const TorchFileLimits& limits) {
+    std::string head(16, '\0');
+    {
+        const ReadOnlyFile file(path);
+        head.resize(static_cast<size_t>(std::min<uint64_t>(file.size(), head.size())));
+        file.readAt(0, head.data(), head.size(), "cannot read its beginning");
+        if (startsLegacyTorchFile(head))
+            return readLegacyTorchFile(file, limits);
+    }
+    if (head.compare(0, 4, std::string("PK\x03\x04", 4)) == 0)
+        return readZipTorchFile(path, limits);
+    if (!head.empty() && static_cast<uint8_t>(head[0]) == 0x80)
+        throw UserError(path + ": a Python pickle, not a torch.save file (no torch.save magic "
+                               "number)");
+    throw UserError(path + ": not a torch.save file (not a zip archive, nor torch.save's format "
+                           "before PyTorch 1.6)");
 }
 
 } // namespace
@@ -84,29 +130,11 @@ const at::Tensor& TorchFile::tensor(const pickle::Value& value) const {
 }
 
 TorchFile readTorchFile(const std::string& path, const TorchFileLimits& limits) {
-    const ZipArchive zip(path);
-    const std::string prefix = archivePrefix(zip);
-    if (const ZipEntry* order = zip.find(prefix + "byteorder");
-        order && zip.readText(*order, 16) != "little")
-        throw UserError(path + ": tensors saved on a big-endian machine cannot be read here");
-
-    const std::string bytes =
-        zip.readText(record(zip, prefix, "data.pkl", "record"), limits.maxPickleBytes);
-    pickle::Document document;
-    try {
-        document = pickle::parse(bytes, limits.pickle);
-    } catch (const pickle::PickleError& e) {
-        throw UserError(path + ": " + e.what());
-    }
-    uint64_t budget = limits.maxTensorBytes;
-    if (budget == 0)
-        budget = loadBudgetBytes();
-    const auto storages = readStorages(zip, prefix, document, budget);
-
+    TorchFileParts parts = readTorchFileParts(path, limits);
     TorchFile file;
-    file.root = std::move(document.root);
-    for (const auto& ref : document.tensors) {
-        const auto& storage = storages[static_cast<size_t>(ref.storage)];
+    file.root = std::move(parts.document.root);
+    for (const auto& ref : parts.document.tensors) {
+        const auto& storage = parts.storages[static_cast<size_t>(ref.storage)];
         // The geometry was checked against the storage while parsing.
         auto tensor = at::empty({0}, storage.options());
         tensor.set_(storage.storage(), ref.offset, ref.sizes, ref.strides);

@@ -1,13 +1,15 @@
 #pragma once
-// torch.save archives from untrusted sources (checkpoints, feature caches, state dicts): the
-// zip and its pickle are read with explicit bounds (util/ZipArchive, util/Pickle), every storage
-// record is checked against what the pickle declares and the memory budget, and only then are
-// tensors allocated and filled. LibTorch's own unpickler is not used: it is not safe on crafted
+// torch.save files from untrusted sources (checkpoints, feature caches, state dicts), in the zip
+// format of PyTorch >= 1.6 and LibTorch or in the format before it (util/LegacyTorchFile): the
+// container and its pickle are read with explicit bounds (util/ZipArchive, util/Pickle), every
+// storage record is checked against what the pickle declares and the memory budget, and only then
+// are tensors allocated and filled. LibTorch's own unpickler is not used: it is not safe on crafted
 // input. CPU tensors; any thread.
 
 #include "util/Pickle.h"
 
 #include <ATen/Tensor.h>
+#include <c10/core/ScalarType.h>
 
 #include <cstdint>
 #include <map>
@@ -31,9 +33,23 @@ struct TorchFile {
     const at::Tensor& tensor(const pickle::Value& value) const;
 };
 
-/// Reads a torch.save zip archive (PyTorch >= 1.6, or LibTorch's pickle_save). Throws UserError
-/// naming `path` and what is wrong (not a zip, damaged record, CRC mismatch, unsupported Python
-/// object, tensor outside its storage, more memory than allowed, ...).
+/// The pickle of a torch.save file and its storages (flat, by the document's storage index),
+/// before the tensors that view them are built.
+struct TorchFileParts {
+    pickle::Document document;
+    std::vector<at::Tensor> storages;
+};
+
+/// A storage's element type by the pickle's dtype name ("float32", "int64", ...).
+at::ScalarType storageScalarType(const std::string& dtype);
+
+/// Throws UserError naming `path` when storages of `bytes` exceed the limits' memory budget.
+void checkTensorBudget(const std::string& path, uint64_t bytes, const TorchFileLimits& limits);
+
+/// Reads a torch.save file: the zip archive of PyTorch >= 1.6 and LibTorch's pickle_save, or
+/// the format before PyTorch 1.6. Throws UserError naming `path` and what is wrong (neither
+/// format, damaged record, CRC mismatch, unsupported Python object, tensor outside its storage,
+/// more memory than allowed, ...).
 TorchFile readTorchFile(const std::string& path, const TorchFileLimits& limits = {});
 
 /// The string-keyed tensors of a Dict value (other entries skipped; a later duplicate wins).

@@ -5,13 +5,9 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <limits>
 #include <set>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace swav {
 
@@ -86,48 +82,20 @@ void applyZip64Extra(const unsigned char* extra, size_t size, ZipEntry& entry,
 } // namespace
 
 ZipArchive::ZipArchive(const std::string& path, const ZipLimits& limits)
-    : m_path(path) {
-    m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (m_fd < 0)
-        throw UserError(path + ": cannot open (" + std::strerror(errno) + ")");
-    struct stat info {};
-    if (::fstat(m_fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-        ::close(m_fd);
-        throw UserError(path + ": not a regular file");
-    }
-    m_fileSize = static_cast<uint64_t>(info.st_size);
-    try {
-        indexCentralDirectory(limits);
-    } catch (...) {
-        ::close(m_fd);
-        throw;
-    }
+    : m_file(path)
+    , m_fileSize(m_file.size()) {
+    indexCentralDirectory(limits);
 }
 
-ZipArchive::~ZipArchive() {
-    if (m_fd >= 0)
-        ::close(m_fd);
-}
+ZipArchive::~ZipArchive() = default;
 
 void ZipArchive::fail(const std::string& what) const {
-    throw UserError(m_path + ": " + what);
+    throw UserError(m_file.path() + ": " + what);
 }
 
 void ZipArchive::readAt(uint64_t offset, void* destination, size_t bytes) const {
-    if (!fitsIn(offset, bytes, m_fileSize))
-        fail("not a valid zip archive (a record points past the end of the file)");
-    auto* out = static_cast<char*>(destination);
-    while (bytes > 0) {
-        const ssize_t got =
-            ::pread(m_fd, out, std::min<size_t>(bytes, 1 << 30), static_cast<off_t>(offset));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            fail("cannot read (the file is truncated or unreadable)");
-        out += got;
-        offset += static_cast<uint64_t>(got);
-        bytes -= static_cast<size_t>(got);
-    }
+    m_file.readAt(offset, destination, bytes,
+                  "not a valid zip archive (a record points past the end of the file)");
 }
 
 void ZipArchive::indexCentralDirectory(const ZipLimits& limits) {

@@ -3,6 +3,8 @@
 // size and offset is checked against the file before it is used; entries are stored or
 // deflated, their CRC-32 is verified on every read. No torch dependency. One thread per object.
 
+#include "util/ReadOnlyFile.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -34,7 +36,7 @@ public:
     ZipArchive(const ZipArchive&) = delete;
     ZipArchive& operator=(const ZipArchive&) = delete;
 
-    const std::string& path() const { return m_path; }
+    const std::string& path() const { return m_file.path(); }
     uint64_t fileSize() const { return m_fileSize; }
     const std::vector<ZipEntry>& entries() const { return m_entries; }
 
@@ -53,8 +55,7 @@ private:
     void indexCentralDirectory(const ZipLimits& limits);
     [[noreturn]] void fail(const std::string& what) const;
 
-    std::string m_path;
-    int m_fd = -1;
+    ReadOnlyFile m_file;
     uint64_t m_fileSize = 0;
     std::vector<ZipEntry> m_entries;
 };

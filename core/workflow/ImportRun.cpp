@@ -47,7 +47,8 @@ std::string importRunName(const std::string& name, const std::string& file) {
 Expected<ExperimentConfig> importConfig(const std::string& preset,
                                         const std::vector<std::string>& overrides,
                                         const std::string& name, const std::string& file) {
-    auto config = loadPreset(preset, overrides);
+    // Weights need no images: the commands and panels that read images ask for them.
+    auto config = loadPreset(preset, overrides, nullptr, DataUse::Later);
     if (!config)
         return Error{"importing " + file + " with preset " + preset + ": " +
                      config.error().message};

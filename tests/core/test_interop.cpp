@@ -173,15 +173,16 @@ TEST(Interop, LoadStateDictNamesTheFileOfGarbage) {
     const auto garbage = dir.file("garbage.pt");
     std::ofstream(garbage) << "this is not a PyTorch file at all";
     ASSERT_THROWS_WITH(loadStateDict(garbage), garbage);
-    ASSERT_THROWS_WITH(loadStateDict(garbage), "not a PyTorch file");
+    ASSERT_THROWS_WITH(loadStateDict(garbage), "not a torch.save file");
 
     const auto truncated = dir.file("truncated.pt");
     std::ofstream(truncated, std::ios::binary) << std::string("PK\x03\x04\x14\x00\x00\x00", 8);
     ASSERT_THROWS_WITH(loadStateDict(truncated), truncated);
 
+    // The start of torch.save's magic number, cut short: a pickle, but not torch.save's.
     const auto legacy = dir.file("legacy.pt");
     std::ofstream(legacy, std::ios::binary) << std::string("\x80\x02\x8a\x0a", 4);
-    ASSERT_THROWS_WITH(loadStateDict(legacy), "legacy format");
+    ASSERT_THROWS_WITH(loadStateDict(legacy), "a Python pickle, not a torch.save file");
 
     ASSERT_THROWS_WITH(loadStateDict(dir.file("missing.pt")), dir.file("missing.pt"));
 }

@@ -32,13 +32,20 @@ void writeAll(const std::string& path, const std::string& bytes) {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
+const TorchFormat kFormats[] = {TorchFormat::Zip, TorchFormat::Legacy};
+
+std::string formatName(TorchFormat format) {
+    return format == TorchFormat::Zip ? "zip" : "legacy";
+}
+
 // A one-tensor state dict {"w": <tensor>} over a float storage "0".
 void writeOneTensor(const std::string& path, int64_t numel, int64_t offset,
                     const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
-                    const std::string& data) {
-    writeTorchArchive(
-        path, pk::proto() + pk::dict({{"w", pk::tensor("0", numel, offset, sizes, strides)}}) + ".",
-        {{"0", data}});
+                    const std::string& data, TorchFormat format = TorchFormat::Zip) {
+    writeTorchFile(format, path,
+                   pk::proto() + pk::dict({{"w", pk::tensor("0", numel, offset, sizes, strides)}}) +
+                       ".",
+                   {{"0", data}});
 }
 
 CheckpointState smallCheckpoint() {
@@ -57,13 +64,77 @@ CheckpointState smallCheckpoint() {
 
 TEST(TorchFile, TensorViewsAreRebuiltFromTheirStorage) {
     TempDir dir;
-    writeOneTensor(dir.file("view.pt"), 6, 1, {2, 2}, {3, 1}, floats({0, 1, 2, 3, 4, 5}));
-    const TorchFile file = readTorchFile(dir.file("view.pt"));
-    const auto tensors = tensorsOf(file, *file.root);
-    ASSERT_EQ(tensors.size(), size_t(1));
-    const at::Tensor& w = tensors.at("w");
-    ASSERT_EQ(w.sizes().vec(), (std::vector<int64_t>{2, 2}));
-    ASSERT_TRUE(at::equal(w, at::tensor({1.f, 2.f, 4.f, 5.f}).reshape({2, 2})));
+    for (const TorchFormat format : kFormats) {
+        const std::string path = dir.file("view-" + formatName(format) + ".pt");
+        writeOneTensor(path, 6, 1, {2, 2}, {3, 1}, floats({0, 1, 2, 3, 4, 5}), format);
+        const TorchFile file = readTorchFile(path);
+        const auto tensors = tensorsOf(file, *file.root);
+        ASSERT_EQ(tensors.size(), size_t(1));
+        const at::Tensor& w = tensors.at("w");
+        ASSERT_EQ(w.sizes().vec(), (std::vector<int64_t>{2, 2}));
+        ASSERT_TRUE(at::equal(w, at::tensor({1.f, 2.f, 4.f, 5.f}).reshape({2, 2})));
+    }
+}
+
+// Two storages, one shared by two tensors: each record follows the previous one in the file.
+TEST(TorchFile, LegacyStoragesAreReadInTheOrderOfTheirKeys) {
+    TempDir dir;
+    const std::string path = dir.file("two.pt");
+    writeLegacyTorchFile(path,
+                         pk::proto() +
+                             pk::dict({{"a", pk::tensor("b", 2, 0, {2}, {1})},
+                                       {"c", pk::tensor("a", 3, 1, {2}, {1})},
+                                       {"d", pk::tensor("b", 2, 1, {1}, {1})}}) +
+                             ".",
+                         {{"a", floats({7, 8, 9})}, {"b", floats({1, 2})}});
+    const auto state = loadStateDict(path);
+    ASSERT_TRUE(at::equal(state.at("a"), at::tensor({1.f, 2.f})));
+    ASSERT_TRUE(at::equal(state.at("c"), at::tensor({8.f, 9.f})));
+    ASSERT_TRUE(at::equal(state.at("d"), at::tensor({2.f})));
+}
+
+// What torch.save's legacy format promises beyond the pickle is checked as well.
+TEST(TorchFile, DamagedLegacyFilesAreRefused) {
+    TempDir dir;
+    const std::string good = dir.file("good.pt");
+    writeOneTensor(good, 3, 0, {3}, {1}, floats({1, 2, 3}), TorchFormat::Legacy);
+    ASSERT_EQ(loadStateDict(good).at("w").numel(), int64_t(3));
+    const std::string bytes = readAll(good);
+    const std::string header = legacyTorchHeader();
+
+    struct Case {
+        std::string bytes, message;
+    };
+    const std::string version = "\x80\x02M\xe9\x03.";
+    std::string otherVersion = bytes, bigEndian = bytes, cut = bytes.substr(0, bytes.size() - 5),
+                count = bytes;
+    otherVersion.replace(otherVersion.find(version) + 3, 2, "\xea\x03");
+    bigEndian[bigEndian.find("little_endian") + 13] = '\x89';
+    count[count.size() - 12 - 8] = 2; // the storage's element count
+    const std::vector<Case> cases{
+        {header, "saved object: truncated pickle"},
+        {header.substr(0, 20), "format version: truncated pickle"},
+        {otherVersion, "version 1002 (expected 1001)"},
+        {bigEndian, "big-endian"},
+        {cut, "tensor data '0' is cut short"},
+        {bytes.substr(0, bytes.size() - 14), "tensor data '0' is missing"},
+        {count, "holds 8 bytes but its float32 storage declares 12"},
+    };
+    for (size_t i = 0; i < cases.size(); ++i) {
+        const std::string path = dir.file("case" + std::to_string(i) + ".pt");
+        writeAll(path, cases[i].bytes);
+        ASSERT_THROWS_WITH(readTorchFile(path), path);
+        ASSERT_THROWS_WITH(readTorchFile(path), cases[i].message);
+    }
+    // Keys listed twice, or listed for no tensor.
+    const std::string dict = pk::proto() + pk::dict({{"w", pk::tensor("0", 1, 0, {1}, {1})}}) + ".";
+    writeLegacyTorchFile(dir.file("twice.pt"), dict, {{"0", floats({1})}, {"0", floats({1})}});
+    ASSERT_THROWS_WITH(readTorchFile(dir.file("twice.pt")), "storage '0' is listed twice");
+    writeLegacyTorchFile(dir.file("extra.pt"), dict, {{"0", floats({1})}, {"9", floats({1})}});
+    ASSERT_THROWS_WITH(readTorchFile(dir.file("extra.pt")), "'9' is listed but no tensor");
+    // A pickle that is not torch.save's.
+    writeAll(dir.file("plain.pkl"), "\x80\x02N.");
+    ASSERT_THROWS_WITH(loadStateDict(dir.file("plain.pkl")), "a Python pickle, not a torch.save");
 }
 
 TEST(TorchFile, LibTorchPickleSaveArchivesAreRead) {
@@ -113,14 +184,16 @@ TEST(TorchFile, MalformedPicklesAreErrorsNamingTheFile) {
          "unsupported Python object 'os.system'"},
         {"\x80\x02]q\x00"s + "h\x00"s + "a.", "holding itself"}, // a list appended to itself
     };
-    for (size_t i = 0; i < cases.size(); ++i) {
-        const std::string path = dir.file("case" + std::to_string(i) + ".pt");
-        writeTorchArchive(path, cases[i].first, {});
-        ASSERT_THROWS_WITH(readTorchFile(path), path);
-        ASSERT_THROWS_WITH(readTorchFile(path), cases[i].second);
-        ASSERT_THROWS_WITH(loadCheckpoint(path), path);
-        ASSERT_THROWS_WITH(loadStateDict(path), path);
-    }
+    for (const TorchFormat format : kFormats)
+        for (size_t i = 0; i < cases.size(); ++i) {
+            const std::string path =
+                dir.file("case" + std::to_string(i) + "-" + formatName(format) + ".pt");
+            writeTorchFile(format, path, cases[i].first, {});
+            ASSERT_THROWS_WITH(readTorchFile(path), path);
+            ASSERT_THROWS_WITH(readTorchFile(path), cases[i].second);
+            ASSERT_THROWS_WITH(loadCheckpoint(path), path);
+            ASSERT_THROWS_WITH(loadStateDict(path), path);
+        }
 }
 
 // 10^6 nested tuples, lists or dicts overflowed the stack while being read or destroyed.
@@ -138,12 +211,14 @@ TEST(TorchFile, DeepNestingIsRefusedWithoutRecursion) {
             return body + "N" + std::string(depth, 'd') + ".";
         }(),
     };
-    for (size_t i = 0; i < bodies.size(); ++i) {
-        const std::string path = dir.file("deep" + std::to_string(i) + ".pt");
-        writeTorchArchive(path, bodies[i], {});
-        ASSERT_THROWS_WITH(readTorchFile(path), "nested deeper than");
-        ASSERT_THROWS_WITH(loadStateDict(path), "nested deeper than");
-    }
+    for (const TorchFormat format : kFormats)
+        for (size_t i = 0; i < bodies.size(); ++i) {
+            const std::string path =
+                dir.file("deep" + std::to_string(i) + "-" + formatName(format) + ".pt");
+            writeTorchFile(format, path, bodies[i], {});
+            ASSERT_THROWS_WITH(readTorchFile(path), "nested deeper than");
+            ASSERT_THROWS_WITH(loadStateDict(path), "nested deeper than");
+        }
 }
 
 TEST(TorchFile, TensorsReachingOutsideTheirStorageAreRefused) {
@@ -164,34 +239,41 @@ TEST(TorchFile, TensorsReachingOutsideTheirStorageAreRefused) {
         {6, 0, {-1}, {1}, six, "negative size or stride"},
         {6, 0, {2, 3}, {3}, six, "differ in length"},
     };
-    for (size_t i = 0; i < cases.size(); ++i) {
-        const auto& c = cases[i];
-        const std::string path = dir.file("geometry" + std::to_string(i) + ".pt");
-        writeOneTensor(path, c.numel, c.offset, c.sizes, c.strides, c.data);
-        ASSERT_THROWS_WITH(readTorchFile(path), c.message);
-        ASSERT_THROWS_WITH(loadStateDict(path), path);
+    for (const TorchFormat format : kFormats) {
+        for (size_t i = 0; i < cases.size(); ++i) {
+            const auto& c = cases[i];
+            const std::string path =
+                dir.file("geometry" + std::to_string(i) + "-" + formatName(format) + ".pt");
+            writeOneTensor(path, c.numel, c.offset, c.sizes, c.strides, c.data, format);
+            ASSERT_THROWS_WITH(readTorchFile(path), c.message);
+            ASSERT_THROWS_WITH(loadStateDict(path), path);
+        }
+        // An empty tensor of an empty storage is fine.
+        writeOneTensor(dir.file("empty.pt"), 0, 0, {0, 3}, {3, 1}, "", format);
+        ASSERT_EQ(loadStateDict(dir.file("empty.pt")).at("w").numel(), int64_t(0));
     }
-    // An empty tensor of an empty storage is fine.
-    writeOneTensor(dir.file("empty.pt"), 0, 0, {0, 3}, {3, 1}, "");
-    ASSERT_EQ(loadStateDict(dir.file("empty.pt")).at("w").numel(), int64_t(0));
 }
 
 // A 310-byte file claiming 10^9 elements grew the process to 4 GB before failing.
 TEST(TorchFile, StoragesMustHoldTheBytesTheyDeclare) {
     TempDir dir;
-    writeOneTensor(dir.file("claims.pt"), 1000000000, 0, {1000000000}, {1}, floats({1, 2, 3}));
-    ASSERT_THROWS_WITH(readTorchFile(dir.file("claims.pt")), "holds 12 bytes but its float32");
-    writeOneTensor(dir.file("short.pt"), 6, 0, {6}, {1}, floats({1, 2, 3}));
-    ASSERT_THROWS_WITH(readTorchFile(dir.file("short.pt")), "declares 24");
-    writeTorchArchive(dir.file("missing.pt"),
-                      pk::proto() + pk::dict({{"w", pk::tensor("7", 1, 0, {1}, {1})}}) + ".", {});
-    ASSERT_THROWS_WITH(readTorchFile(dir.file("missing.pt")), "'data/7' is missing");
+    for (const TorchFormat format : kFormats) {
+        writeOneTensor(dir.file("claims.pt"), 1000000000, 0, {1000000000}, {1}, floats({1, 2, 3}),
+                       format);
+        ASSERT_THROWS_WITH(readTorchFile(dir.file("claims.pt")), "holds 12 bytes but its float32");
+        writeOneTensor(dir.file("short.pt"), 6, 0, {6}, {1}, floats({1, 2, 3}), format);
+        ASSERT_THROWS_WITH(readTorchFile(dir.file("short.pt")), "declares 24");
+        writeTorchFile(format, dir.file("missing.pt"),
+                       pk::proto() + pk::dict({{"w", pk::tensor("7", 1, 0, {1}, {1})}}) + ".", {});
+        ASSERT_THROWS_WITH(readTorchFile(dir.file("missing.pt")),
+                           format == TorchFormat::Zip ? "'data/7' is missing" : "'7' is missing");
 
-    // The memory budget is checked before any tensor is allocated.
-    writeOneTensor(dir.file("big.pt"), 1024, 0, {1024}, {1}, std::string(4096, '\0'));
-    TorchFileLimits limits;
-    limits.maxTensorBytes = 1000;
-    ASSERT_THROWS_WITH(readTorchFile(dir.file("big.pt"), limits), "more than the");
+        // The memory budget is checked before any tensor is allocated.
+        writeOneTensor(dir.file("big.pt"), 1024, 0, {1024}, {1}, std::string(4096, '\0'), format);
+        TorchFileLimits limits;
+        limits.maxTensorBytes = 1000;
+        ASSERT_THROWS_WITH(readTorchFile(dir.file("big.pt"), limits), "more than the");
+    }
 }
 
 TEST(TorchFile, ChangedTensorBytesAreDetectedByTheirChecksum) {

@@ -117,6 +117,38 @@ inline void writeTorchArchive(const std::string& path, const std::string& pickle
     zip.write(path);
 }
 
+/// The pickles that open torch.save's format before PyTorch 1.6: the magic number, the format
+/// version 1001 and the writer's system information (little-endian).
+inline std::string legacyTorchHeader() {
+    return std::string("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.", 15) +
+           "\x80\x02M\xe9\x03." + pk::proto() + "}(" + pk::str("protocol_version") + "M\xe9\x03" +
+           pk::str("little_endian") + "\x88" + pk::str("type_sizes") + "}u.";
+}
+
+/// The same content in torch.save's format before PyTorch 1.6: the header, `pickle`, the list
+/// of storage keys, then each float storage as its element count and its bytes.
+inline void writeLegacyTorchFile(const std::string& path, const std::string& pickle,
+                                 const std::vector<std::pair<std::string, std::string>>& storages) {
+    std::string keys = pk::proto() + "](";
+    std::string data;
+    for (const auto& [key, bytes] : storages) {
+        keys += pk::str(key);
+        data += ZipWriter::le(bytes.size() / 4, 8) + bytes;
+    }
+    std::ofstream(path, std::ios::binary) << legacyTorchHeader() + pickle + keys + "e." + data;
+}
+
+enum class TorchFormat { Zip, Legacy };
+
+/// A torch.save file in either format.
+inline void writeTorchFile(TorchFormat format, const std::string& path, const std::string& pickle,
+                           const std::vector<std::pair<std::string, std::string>>& storages) {
+    if (format == TorchFormat::Zip)
+        writeTorchArchive(path, pickle, storages);
+    else
+        writeLegacyTorchFile(path, pickle, storages);
+}
+
 inline std::string floats(const std::vector<float>& values) {
     return std::string(reinterpret_cast<const char*>(values.data()), values.size() * 4);
 }
