@@ -104,6 +104,9 @@ public:
         timed([&] { pending = m_inner.allReduceSumAsync(tensor); });
         return std::make_unique<TimedWait>(*this, std::move(pending));
     }
+    void allReduceMax(at::Tensor& tensor) override {
+        timed([&] { m_inner.allReduceMax(tensor); });
+    }
     void broadcast(at::Tensor& tensor) override {
         timed([&] { m_inner.broadcast(tensor); });
     }

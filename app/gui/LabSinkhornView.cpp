@@ -28,7 +28,7 @@ namespace swav {
 
 namespace {
 
-constexpr double kMinEpsilon = 0.0125; // exp(1 / eps) overflows float32 below ~0.0113
+constexpr double kMinEpsilon = 0.002; // codes are one-hot to the eye below this
 constexpr double kMaxEpsilon = 1.0;
 constexpr int kEpsilonTicks = 200;
 constexpr int kMapMinimumWidth = 300;    // a column of maps narrower than this is unreadable
@@ -457,10 +457,12 @@ void LabSinkhornView::showMatrices() {
     HeatMatrix scores = matrix(c.sinkhorn.scores, tr("Scores z·c (cosines)"), false);
     fixColours(scores, -1.0, 1.0);
     m_scores->setMatrix(scores);
-    HeatMatrix exponential = matrix(c.sinkhorn.trace.exponentiated, tr("exp(score / ε)"), false);
+    HeatMatrix exponential =
+        matrix(c.sinkhorn.trace.exponentiated, tr("exp((score − largest score) / ε)"), false);
     exponential.logColours = true;
-    // What cosines in [-1, 1] can give at this epsilon: the scores' scale, exponentiated.
-    fixColours(exponential, std::exp(-1.0 / m_epsilon), std::exp(1.0 / m_epsilon));
+    // What cosines in [-1, 1] can give at this epsilon, relative to the largest: down to
+    // exp(-2 / ε), kept above float's smallest normal value for the logarithmic colours.
+    fixColours(exponential, std::max(std::exp(-2.0 / m_epsilon), 1e-37), 1.0);
     m_exponential->setMatrix(exponential);
     HeatMatrix codes =
         matrix(step.q,
@@ -515,9 +517,6 @@ QString LabSinkhornView::stepDescription() const {
                     .arg(iterations(run), c.queue() > 0 ? tr("(B+N)") : tr("B"));
     else if (step.iteration > run)
         text += tr(" <i>Beyond the run, which stops after %1.</i>").arg(iterations(run));
-    if (!at::isfinite(step.q).all().item<bool>())
-        text += tr(" <b>exp(score / ε) overflows float32 for ε below about 0.0113: these codes "
-                   "are not numbers.</b>");
     return text;
 }
 

@@ -294,7 +294,8 @@ void validateSwav(const ExperimentConfig& c, int worldSize, ValidationReport& re
                 " is smaller than num_prototypes = " + std::to_string(c.model.numPrototypes) +
                 ": some prototypes will stay empty");
     if (s.epsilon < 0.01 && s.epsilon > 0)
-        report.warning("swav.epsilon", "values below 0.01 risk overflow in exp(score / eps)");
+        report.warning("swav.epsilon", "values below 0.01 make the codes nearly one-hot (the "
+                                       "authors use 0.05, 0.03 for small batches)");
     if (s.assignment == "softmax")
         report.warning("swav.assignment",
                        "softmax codes drop the equal-partition constraint: an ablation that "

@@ -29,6 +29,8 @@ public:
     virtual void allReduceSum(at::Tensor& tensor) = 0;
     /// Starts an in-place sum; the tensor must stay alive and untouched until wait().
     virtual std::unique_ptr<PendingReduction> allReduceSumAsync(at::Tensor& tensor);
+    /// In-place element-wise maximum over all processes.
+    virtual void allReduceMax(at::Tensor& tensor) = 0;
     /// Copies rank 0's tensor to every process.
     virtual void broadcast(at::Tensor& tensor) = 0;
     /// Records the step this rank has reached, so that a failure can name the rank left behind.
@@ -44,6 +46,7 @@ public:
     int rank() const override { return 0; }
     int worldSize() const override { return 1; }
     void allReduceSum(at::Tensor&) override {}
+    void allReduceMax(at::Tensor&) override {}
     void broadcast(at::Tensor&) override {}
 };
 

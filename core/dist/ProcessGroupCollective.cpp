@@ -80,12 +80,15 @@ struct ProcessGroupCollective::Impl {
         }
     }
 
-    c10::intrusive_ptr<c10d::Work> allReduce(std::vector<at::Tensor>& tensors) {
+    c10::intrusive_ptr<c10d::Work> allReduce(std::vector<at::Tensor>& tensors,
+                                             c10d::ReduceOp op = c10d::ReduceOp::SUM) {
+        c10d::AllreduceOptions options;
+        options.reduceOp = op;
 #ifdef USE_C10D_NCCL
         if (nccl)
-            return ncclGroup->allreduce(tensors);
+            return ncclGroup->allreduce(tensors, options);
 #endif
-        return gloo->allreduce(tensors);
+        return gloo->allreduce(tensors, options);
     }
 
     c10::intrusive_ptr<c10d::Work> broadcast(std::vector<at::Tensor>& tensors) {
@@ -239,6 +242,12 @@ int ProcessGroupCollective::worldSize() const {
 void ProcessGroupCollective::allReduceSum(at::Tensor& tensor) {
     std::vector<at::Tensor> one{tensor};
     m_impl->run(one, [&](std::vector<at::Tensor>& t) { return m_impl->allReduce(t); });
+}
+
+void ProcessGroupCollective::allReduceMax(at::Tensor& tensor) {
+    std::vector<at::Tensor> one{tensor};
+    m_impl->run(
+        one, [&](std::vector<at::Tensor>& t) { return m_impl->allReduce(t, c10d::ReduceOp::MAX); });
 }
 
 namespace {

@@ -26,6 +26,7 @@ public:
     int worldSize() const override;
     void allReduceSum(at::Tensor& tensor) override;
     std::unique_ptr<PendingReduction> allReduceSumAsync(at::Tensor& tensor) override;
+    void allReduceMax(at::Tensor& tensor) override;
     void broadcast(at::Tensor& tensor) override;
     void noteProgress(int64_t step) override;
     std::string describeRank(int rank) const override;

@@ -10,7 +10,9 @@ class Collective;
 
 /// Sinkhorn-Knopp codes of SwAV (equal-partition soft assignment), without gradient.
 /// scores: [B, K] prototype scores (any float dtype, any device; computed in fp32).
-/// Returns float32 [B, K] whose rows sum to 1 and whose columns sum to about B/K.
+/// Returns float32 [B, K] whose rows sum to 1 and whose columns sum to about B/K; finite for
+/// every epsilon > 0 (computed on log Q, equal to the authors' exp(score / eps) arithmetic to
+/// rounding where theirs stays finite).
 /// With a collective, the total and the per-prototype sums are all-reduced and B counts every
 /// process's rows, as in the multi-process reference implementation.
 at::Tensor sinkhornCodes(const at::Tensor& scores, double epsilon, int iterations,
@@ -33,7 +35,7 @@ struct SinkhornStep {
 /// Every iterate of sinkhornCodes on one process, for teaching; codes is exactly what
 /// sinkhornCodes returns for the same arguments.
 struct SinkhornTrace {
-    at::Tensor exponentiated;        // float32 [B, K]: exp(score / epsilon), before any scaling
+    at::Tensor exponentiated;        // float32 [B, K]: exp((score - max score) / epsilon)
     std::vector<SinkhornStep> steps; // Start, then Prototypes and Samples per iteration
     at::Tensor codes;                // float32 [B, K]
 };

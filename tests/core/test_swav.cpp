@@ -120,6 +120,72 @@ TEST(Swav, SinkhornIgnoresAConstantAddedToEveryScore) {
     ASSERT_TRUE((a - b).abs().max().item<double>() < 1e-5);
 }
 
+namespace {
+
+/// The authors' sinkhorn() of main_swav.py as written (exp of score / eps, then normalisations),
+/// in `dtype`.
+at::Tensor authorsSinkhorn(const at::Tensor& scores, double epsilon, int iterations,
+                           at::ScalarType dtype) {
+    at::Tensor q = at::exp(scores.to(dtype) / epsilon).t();
+    const double b = double(q.size(1)), k = double(q.size(0));
+    q = q / q.sum();
+    for (int it = 0; it < iterations; ++it) {
+        q = q / q.sum(1, true) / k;
+        q = q / q.sum(0, true) / b;
+    }
+    return (q * b).t().to(at::kFloat);
+}
+
+} // namespace
+
+// Where the authors' float32 arithmetic overflows or underflows: teach-small-batch-queue's size
+// (2056 rows with the queue, K 500) at eps 0.01 with scores near 1, where exp(score / eps) alone
+// overflows, and one image scoring -1 on every prototype while the others score near 1 at the
+// fashion-mnist preset's eps, whose column underflows to zeros once divided by the total.
+TEST(Swav, SinkhornStaysFiniteWhereTheAuthorsFloat32DoesNot) {
+    at::manual_seed(9);
+    auto farImage = 0.9 + 0.1 * at::rand({128, 30});
+    farImage[5].fill_(-1.0);
+    const std::vector<std::pair<at::Tensor, double>> cases{
+        {0.95 + 0.05 * at::rand({2056, 500}), 0.01}, {farImage, 0.0125}};
+    for (size_t i = 0; i < cases.size(); ++i) {
+        const auto& [scores, epsilon] = cases[i];
+        const auto theirs = authorsSinkhorn(scores, epsilon, 3, at::kFloat);
+        ASSERT_FALSE(at::isfinite(theirs).all().item<bool>()) << "case " << i;
+        const auto codes = sinkhornCodes(scores, epsilon, 3);
+        ASSERT_TRUE(at::isfinite(codes).all().item<bool>()) << "case " << i;
+        ASSERT_TRUE((codes.sum(1) - 1).abs().max().item<double>() < 1e-4) << "case " << i;
+        // The same arithmetic in float64, where it stays finite, gives the same codes.
+        const auto exact = authorsSinkhorn(scores, epsilon, 3, at::kDouble);
+        ASSERT_TRUE(at::isfinite(exact).all().item<bool>()) << "case " << i;
+        const double diff = (codes - exact).abs().max().item<double>();
+        ASSERT_TRUE(diff < 1e-5) << "case " << i << ": max |log-domain - float64| = " << diff;
+    }
+}
+
+// Where the authors' float32 arithmetic is finite the codes are theirs, at the presets' settings
+// and at the edges: eps 0.0125 with cosines spanning [-1, 1] (fashion-mnist), K 3000, a single
+// prototype, and eps 0.0113, just above where exp(1 / eps) overflows.
+TEST(Swav, SinkhornEqualsTheAuthorsArithmeticWhereItIsFinite) {
+    struct Case {
+        at::Tensor scores;
+        double epsilon;
+    };
+    const std::vector<Case> cases{
+        {randomScores(128, 30, 4), 0.0125},
+        {randomScores(256, 3000, 5), 0.05},
+        {randomScores(64, 1, 6), 0.02},
+        {randomScores(2, 2, 7) * 0.9, 0.0113},
+    };
+    for (size_t i = 0; i < cases.size(); ++i) {
+        const auto theirs = authorsSinkhorn(cases[i].scores, cases[i].epsilon, 3, at::kFloat);
+        ASSERT_TRUE(at::isfinite(theirs).all().item<bool>()) << "case " << i;
+        const auto codes = sinkhornCodes(cases[i].scores, cases[i].epsilon, 3);
+        const double diff = (codes - theirs).abs().max().item<double>();
+        ASSERT_TRUE(diff < 1e-5) << "case " << i << ": max |difference| " << diff;
+    }
+}
+
 TEST(Swav, SinkhornRunsInFp32ForHalfInputs) {
     auto scores = randomScores(32, 8, 3);
     auto fromHalf = sinkhornCodes(scores.to(at::kBFloat16), 0.05, 3);
@@ -244,7 +310,7 @@ TEST(Swav, SinkhornTraceEndsAtTheCodesAndEachStepEnforcesItsMarginal) {
     const auto scores = randomScores(24, 10, 8);
     const auto trace = sinkhornTrace(scores, 0.05, 3);
     ASSERT_TRUE(at::equal(trace.codes, sinkhornCodes(scores, 0.05, 3)));
-    ASSERT_TRUE(at::allclose(trace.exponentiated, at::exp(scores / 0.05)));
+    ASSERT_TRUE(at::allclose(trace.exponentiated, at::exp((scores - scores.max()) / 0.05)));
     ASSERT_EQ(trace.steps.size(), size_t(7)); // start, then prototypes and samples x 3
     ASSERT_TRUE(trace.steps[0].kind == SinkhornStep::Kind::Start);
     ASSERT_NEAR(trace.steps[0].q.sum().item<double>(), 1.0, 1e-5);
