@@ -116,6 +116,7 @@ public:
         m_inner.noteProgress(step);
     }
     std::vector<std::string> hosts() const override { return m_inner.hosts(); }
+    std::unique_ptr<Collective> subgroup(int size) override { return m_inner.subgroup(size); }
     double seconds() const { return m_seconds; }
 
 private:

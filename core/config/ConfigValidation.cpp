@@ -28,6 +28,7 @@ constexpr int kMaxStageDepth = 256;        // ResNet-152's deepest stage has 36 
 constexpr int kMaxWidth = 4096;            // stem and stage base widths (ResNet-50: up to 512)
 constexpr double kMaxWidthMultiplier = 16; // the widest SwAV model is ResNet-50 w5
 constexpr int kMaxHeadDim = 65536;         // head widths (paper: 2048 and 128)
+constexpr int kMaxProcesses = 65536;       // ranks of a data-parallel run
 constexpr int kMaxPrototypes = 100000;     // K (paper: 3000)
 constexpr int kMaxCropGroups = 16;
 constexpr int kMaxCrops = 64;                // crops per image over all groups (paper: 2 + 6)
@@ -158,6 +159,8 @@ void validateModel(const ModelConfig& m, ValidationReport& report, Checker& chec
             report.warning("model.arch", "block, stage_* and stem_width are ignored unless arch "
                                          "is 'custom'");
     }
+    check.between("model.sync_batchnorm_group", m.syncBatchnormGroup, 0, kMaxProcesses,
+                  "processes per batch-norm group; 0 synchronises all of them");
     check.between("model.feature_width", m.featureWidth, 0, kMaxWidth,
                   "channels of the feature layer; 0 leaves it out");
     check.positive("model.width_multiplier", m.widthMultiplier);
@@ -354,6 +357,12 @@ void validateRuntime(const RuntimeConfig& r, ValidationReport& report, Checker& 
 
 /// A configuration tuned for one global batch keeps its learning rate at another.
 void validateWorldSize(const ExperimentConfig& c, int worldSize, ValidationReport& report) {
+    const int group = c.model.syncBatchnormGroup;
+    if (c.model.syncBatchnorm && group > 0 && group < worldSize && worldSize % group != 0)
+        report.error("model.sync_batchnorm_group",
+                     "groups of " + std::to_string(group) + " cannot divide " +
+                         std::to_string(worldSize) +
+                         " processes; choose a divisor of the process count, or 0 for all");
     const int64_t tuned = c.runtime.tunedGlobalBatch;
     const int64_t global = int64_t(worldSize) * c.optim.batchSize;
     if (tuned <= 0 || c.optim.batchSize <= 0 || tuned == global)

@@ -98,6 +98,7 @@ struct ModelConfig {
     int numPrototypes = 3000;
     bool channelsLast = true;
     bool syncBatchnorm = true;
+    int syncBatchnormGroup = 0;
 
     template <class Self, class V> static void fields(Self& s, V& v) {
         v("arch", s.arch,
@@ -126,9 +127,14 @@ struct ModelConfig {
           "Convolutions in the channels-last memory layout: tensor cores on CUDA and oneDNN on "
           "the CPU take it without transposes (about 1.4x the CPU step, experiments/speed).");
         v("sync_batchnorm", s.syncBatchnorm,
-          "Multi-process runs: batch norm statistics and their gradients span the global batch, "
-          "as the official scripts do (SyncBatchNorm). Off: each process normalises its own "
-          "batch.");
+          "Multi-process runs: batch norm statistics and their gradients span the processes of "
+          "a group (sync_batchnorm_group), as the official scripts' --sync_bn does. Off: each "
+          "process normalises its own batch.");
+        v("sync_batchnorm_group", s.syncBatchnormGroup,
+          "Processes per synchronised batch-norm group, consecutive ranks; 0 = all of them. The "
+          "authors' 4096-image runs (--sync_bn apex) use groups of 8 GPUs "
+          "(--syncbn_process_group_size 8), their 256-image runs all ranks. The process count "
+          "must be a multiple of it.");
     }
 };
 

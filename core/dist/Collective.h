@@ -33,6 +33,10 @@ public:
     virtual void allReduceMax(at::Tensor& tensor) = 0;
     /// Copies rank 0's tensor to every process.
     virtual void broadcast(at::Tensor& tensor) = 0;
+    /// The consecutive ranks [g * size, (g + 1) * size) holding this one as a collective of
+    /// their own (batch-norm groups); every rank calls it with the same size, which divides the
+    /// world size. Null where the collective cannot be divided.
+    virtual std::unique_ptr<Collective> subgroup(int size) { return nullptr; }
     /// Records the step this rank has reached, so that a failure can name the rank left behind.
     virtual void noteProgress(int64_t step) {}
     /// Host name of every rank, by rank (empty: not known).

@@ -3,6 +3,7 @@
 #include "util/Expected.h"
 
 #include <ATen/ATen.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef USE_C10D_NCCL
@@ -186,13 +187,40 @@ c10::intrusive_ptr<c10d::Store> joinStore(const DistributedSetup& setup) {
 
 } // namespace
 
+// The NCCL group for a CUDA device, else the Gloo group, of impl.setup's rank and size on
+// impl.store.
+void ProcessGroupCollective::createProcessGroup(Impl& impl) {
+    const auto& setup = impl.setup;
+    const auto timeout = Milliseconds(std::chrono::seconds(setup.timeoutSeconds));
+    try {
+#ifdef USE_C10D_NCCL
+        if (impl.device.is_cuda()) {
+            auto options = c10d::ProcessGroupNCCL::Options::create();
+            options->timeout = timeout;
+            impl.ncclGroup = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl.store, setup.rank,
+                                                                         setup.worldSize, options);
+            impl.nccl = true;
+        }
+#endif
+        if (!impl.nccl) {
+            auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+            options->devices.push_back(glooDevice(setup));
+            options->threads = 2;
+            impl.gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(impl.store, setup.rank,
+                                                                    setup.worldSize, options);
+        }
+    } catch (const std::exception& e) {
+        throw UserError("rank " + std::to_string(setup.rank) +
+                        " could not connect to the other processes: " + e.what());
+    }
+}
+
 std::unique_ptr<ProcessGroupCollective>
 ProcessGroupCollective::connect(const DistributedSetup& setup, c10::Device device) {
     auto impl = std::make_unique<Impl>();
     impl->setup = setup;
     impl->device = device;
     impl->store = joinStore(setup);
-    const auto timeout = Milliseconds(std::chrono::seconds(setup.timeoutSeconds));
     const std::string self = thisHostName() + ", pid " + std::to_string(::getpid());
     impl->store->set("identity/" + std::to_string(setup.rank), bytes(self));
     impl->hosts.resize(static_cast<size_t>(setup.worldSize));
@@ -202,27 +230,7 @@ ProcessGroupCollective::connect(const DistributedSetup& setup, c10::Device devic
         impl->identities[static_cast<size_t>(r)] = id;
         impl->hosts[static_cast<size_t>(r)] = id.substr(0, id.find(", pid "));
     }
-    try {
-#ifdef USE_C10D_NCCL
-        if (device.is_cuda()) {
-            auto options = c10d::ProcessGroupNCCL::Options::create();
-            options->timeout = timeout;
-            impl->ncclGroup = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl->store, setup.rank,
-                                                                          setup.worldSize, options);
-            impl->nccl = true;
-        }
-#endif
-        if (!impl->nccl) {
-            auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-            options->devices.push_back(glooDevice(setup));
-            options->threads = 2;
-            impl->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, setup.rank,
-                                                                     setup.worldSize, options);
-        }
-    } catch (const std::exception& e) {
-        throw UserError("rank " + std::to_string(setup.rank) +
-                        " could not connect to the other processes: " + e.what());
-    }
+    createProcessGroup(*impl);
     return std::unique_ptr<ProcessGroupCollective>(new ProcessGroupCollective(std::move(impl)));
 }
 
@@ -288,6 +296,27 @@ std::unique_ptr<PendingReduction> ProcessGroupCollective::allReduceSumAsync(at::
 void ProcessGroupCollective::broadcast(at::Tensor& tensor) {
     std::vector<at::Tensor> one{tensor};
     m_impl->run(one, [&](std::vector<at::Tensor>& t) { return m_impl->broadcast(t); });
+}
+
+std::unique_ptr<Collective> ProcessGroupCollective::subgroup(int size) {
+    const DistributedSetup& setup = m_impl->setup;
+    if (size < 1 || setup.worldSize % size != 0)
+        throw UserError("groups of " + std::to_string(size) + " processes cannot divide " +
+                        std::to_string(setup.worldSize));
+    const int group = setup.rank / size;
+    auto impl = std::make_unique<Impl>();
+    impl->setup = setup;
+    impl->setup.rank = setup.rank % size;
+    impl->setup.worldSize = size;
+    impl->device = m_impl->device;
+    impl->store = c10::make_intrusive<c10d::PrefixStore>(
+        "groups-of-" + std::to_string(size) + "/" + std::to_string(group), m_impl->store);
+    for (int r = group * size; r < (group + 1) * size; ++r) {
+        impl->hosts.push_back(m_impl->hosts[static_cast<size_t>(r)]);
+        impl->identities.push_back(m_impl->identities[static_cast<size_t>(r)]);
+    }
+    createProcessGroup(*impl);
+    return std::unique_ptr<Collective>(new ProcessGroupCollective(std::move(impl)));
 }
 
 void ProcessGroupCollective::noteProgress(int64_t step) {

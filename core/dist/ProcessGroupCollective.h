@@ -29,6 +29,8 @@ public:
     void allReduceMax(at::Tensor& tensor) override;
     void broadcast(at::Tensor& tensor) override;
     void noteProgress(int64_t step) override;
+    /// A process group of its own for each group of ranks, on a prefix of the rendezvous store.
+    std::unique_ptr<Collective> subgroup(int size) override;
     std::string describeRank(int rank) const override;
 
     /// "gloo" or "nccl".
@@ -43,6 +45,7 @@ public:
 
 private:
     explicit ProcessGroupCollective(std::unique_ptr<Impl> impl);
+    static void createProcessGroup(Impl& impl);
     std::unique_ptr<Impl> m_impl;
 };
 

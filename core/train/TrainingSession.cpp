@@ -208,12 +208,24 @@ void TrainingSession::resume(std::vector<std::string>& notes) {
                     (saved.queue.defined() ? ", and the queues start empty" : std::string()));
 }
 
+// Batch norm spans every rank, or each group of sync_batchnorm_group consecutive ranks (a
+// process group of its own, made once per run).
+Collective* TrainingSession::batchNormCollective() {
+    const int group = m_cfg.model.syncBatchnormGroup;
+    if (group <= 0 || group >= m_collective.worldSize())
+        return &m_collective;
+    m_batchNormGroup = m_collective.subgroup(group);
+    if (!m_batchNormGroup)
+        throw UserError("model.sync_batchnorm_group: this run's processes cannot form groups");
+    return m_batchNormGroup.get();
+}
+
 void TrainingSession::joinReplicas() {
     if (!m_distributed)
         return;
     broadcastModel(m_model, m_collective);
     if (m_cfg.model.syncBatchnorm)
-        setBatchNormCollective(*m_model, &m_collective);
+        setBatchNormCollective(*m_model, batchNormCollective());
     std::vector<at::Tensor> tensors;
     for (const auto& p : m_parameters)
         tensors.push_back(p.tensor);

@@ -55,6 +55,7 @@ private:
     void buildModel();
     void resume(std::vector<std::string>& notes);
     void joinReplicas();
+    Collective* batchNormCollective();
     void announceStart(std::vector<std::string> notes);
 
     // Training.
@@ -107,6 +108,7 @@ private:
     std::unique_ptr<Optimizer> m_optimizer;
     std::optional<LrSchedule> m_schedule;
     std::unique_ptr<GradientReducer> m_gradientReducer;
+    std::unique_ptr<Collective> m_batchNormGroup; // sync_batchnorm_group's ranks, when a subset
     EmbeddingQueue m_queue;
     int64_t m_queueLength = 0;
     LossScaler m_scaler;

@@ -435,3 +435,24 @@ TEST(Config, TheTunedBatchWarningStatesOnlyWhatWasTuned) {
                              "= global batch 1");
     ASSERT_TRUE(warning.find("128 processes") == std::string::npos) << warning;
 }
+
+// The authors' 4096-image run synchronises batch norm in groups of 8 GPUs; groups must divide
+// the processes, and a world smaller than one group synchronises all of them.
+TEST(Config, BatchNormGroupsDivideTheProcesses) {
+    auto preset = loadPreset("imagenet-resnet50-800ep", {"dataset.path=/tmp"});
+    ASSERT_TRUE(preset.hasValue());
+    ASSERT_EQ(preset->model.syncBatchnormGroup, 8);
+    auto hasGroupError = [](const ExperimentConfig& config, int world) {
+        for (const auto& issue : validateConfig(config, world).errors)
+            if (issue.path == "model.sync_batchnorm_group")
+                return true;
+        return false;
+    };
+    ASSERT_FALSE(hasGroupError(*preset, 64));
+    ASSERT_FALSE(hasGroupError(*preset, 4));
+    ASSERT_TRUE(hasGroupError(*preset, 12));
+    preset->model.syncBatchnorm = false;
+    ASSERT_FALSE(hasGroupError(*preset, 12));
+    preset->model.syncBatchnormGroup = -1;
+    ASSERT_TRUE(!validateConfig(*preset, 1).ok());
+}

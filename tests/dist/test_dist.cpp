@@ -122,10 +122,28 @@ int sinkhornWorker(ProcessGroupCollective& collective, const std::string& dir) {
     return 0;
 }
 
-int trainWorker(ProcessGroupCollective& collective, const std::string& dir, bool syncBatchnorm) {
-    const auto losses = train(trainConfig(kBatch / 2, syncBatchnorm), dir + "/ranks", &collective);
+int trainWorker(ProcessGroupCollective& collective, const std::string& dir, bool syncBatchnorm,
+                int batchNormGroup = 0) {
+    auto config = trainConfig(kBatch / 2, syncBatchnorm);
+    config.model.syncBatchnormGroup = batchNormGroup;
+    const auto losses = train(config, dir + "/ranks", &collective);
     if (collective.rank() == 0)
         writeValues(dir + "/losses.txt", losses);
+    return 0;
+}
+
+/// Sums over groups of one and of two ranks: each group sees only its own ranks' values.
+int groupsWorker(ProcessGroupCollective& collective, const std::string& dir) {
+    auto alone = collective.subgroup(1);
+    auto both = collective.subgroup(2);
+    auto mine = at::full({3}, double(collective.rank() + 1), at::kDouble);
+    auto single = mine.clone(), pair = mine.clone(), peak = mine.clone();
+    alone->allReduceSum(single);
+    both->allReduceSum(pair);
+    both->allReduceMax(peak);
+    writeValues(dir + "/groups-" + std::to_string(collective.rank()) + ".txt",
+                {single[0].item<double>(), pair[0].item<double>(), peak[0].item<double>(),
+                 double(alone->worldSize()), double(alone->rank()), double(both->rank())});
     return 0;
 }
 
@@ -187,6 +205,10 @@ int runWorker(const std::string& role) {
             return trainWorker(*collective, dir, true);
         if (role == "train-local")
             return trainWorker(*collective, dir, false);
+        if (role == "train-groups-of-1")
+            return trainWorker(*collective, dir, true, 1);
+        if (role == "groups")
+            return groupsWorker(*collective, dir);
         if (role == "queue-straight") {
             train(queueConfig(), dir + "/straight", collective.get());
             return 0;
@@ -321,6 +343,31 @@ TEST(Dist, WithoutSyncBatchNormTwoRanksDifferFromOneProcess) {
     const double lossDifference = maxDifference(readValues(dir.file("losses.txt")), single);
     std::printf("  without sync batch norm: max loss difference %.3g\n", lossDifference);
     ASSERT_TRUE(lossDifference > 1e-3);
+}
+
+TEST(Dist, BatchNormGroupsReduceOnlyTheirOwnRanks) {
+    test::TempDir dir;
+    runRanks("groups", dir.path());
+    for (int rank = 0; rank < 2; ++rank) {
+        const auto values = readValues(dir.file("groups-" + std::to_string(rank) + ".txt"));
+        ASSERT_EQ(values, (std::vector<double>{rank + 1.0, 3.0, 2.0, 1.0, 0.0, double(rank)}));
+    }
+}
+
+// sync_batchnorm_group = 1 on two ranks: two groups of one process, each normalising its own
+// batch through its own process group, which is what unsynchronised batch norm does.
+TEST(Dist, BatchNormGroupsOfOneEqualIndependentBatchNorm) {
+    test::TempDir groups, local;
+    runRanks("train-groups-of-1", groups.path());
+    runRanks("train-local", local.path());
+    const double lossDifference =
+        maxDifference(readValues(groups.file("losses.txt")), readValues(local.file("losses.txt")));
+    const double modelDiff = modelDifference(newestCheckpoint(groups.file("ranks")),
+                                             newestCheckpoint(local.file("ranks")));
+    std::printf("  groups of one vs unsynchronised: losses %.3g, parameters and statistics %.3g\n",
+                lossDifference, modelDiff);
+    ASSERT_TRUE(lossDifference <= 1e-5);
+    ASSERT_TRUE(modelDiff <= 1e-5);
 }
 
 TEST(Dist, ResumeWithTheSameRanksIsExactQueuesIncluded) {
