@@ -150,12 +150,14 @@ struct BenchRank {
 
 Expected<BenchRank> joinBench(DistributedSetup setup, ExperimentConfig& config, int warmupSteps) {
     setup.timeoutSeconds = config.runtime.distTimeoutSeconds;
+    setup.setupTimeoutSeconds = config.runtime.distSetupTimeoutSeconds;
     placeRank(config.runtime, setup, static_cast<int>(torch::cuda::device_count()));
     const bool cuda = config.runtime.device.rfind("cuda", 0) == 0;
     return catchUserError([&] {
         BenchRank rank;
         rank.group = ProcessGroupCollective::connect(
             setup, cuda ? c10::Device(config.runtime.device) : c10::Device(c10::kCPU));
+        rank.group->finishSetup(); // no plan to wait for: collectives from here
         rank.timed = std::make_unique<TimedCollective>(*rank.group, warmupSteps);
         if (setup.rank != 0) // only rank 0 reports
             std::freopen("/dev/null", "w", stdout);

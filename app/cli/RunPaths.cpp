@@ -36,16 +36,16 @@ Expected<ExperimentConfig> checkpointConfig(const LoadedCheckpoint& chosen,
                                             const std::vector<std::string>& overrides,
                                             const std::vector<std::string>& allowed,
                                             const std::string& command) {
-    std::vector<std::string> keys;
-    for (const auto& prefix : allowed)
-        keys.push_back(prefix + "*");
+    std::string keys;
+    for (size_t i = 0; i < allowed.size(); ++i)
+        keys += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i] + "*";
     for (const auto& assignment : overrides) {
         bool permitted = false;
         for (const auto& prefix : allowed)
             permitted = permitted || startsWith(assignment, prefix);
         if (!permitted)
-            return Error{"--set " + assignment + ": " + command + " changes only " +
-                         joinAlternatives(keys) + " settings (the checkpoint fixes the rest)"};
+            return Error{"--set " + assignment + ": " + command + " changes only " + keys +
+                         " settings (the checkpoint fixes the rest)"};
     }
     return loadConfig(chosen.state.configJson, chosen.path, overrides, nullptr, DataUse::Later);
 }

@@ -5,6 +5,7 @@
 #include "cli/RunPaths.h"
 #include "cli/StoreLink.h"
 #include "data/Dataset.h"
+#include "data/ImageFolderListing.h"
 #include "dist/DistributedSetup.h"
 #include "dist/ProcessGroupCollective.h"
 #include "dist/RankPlacement.h"
@@ -128,7 +129,15 @@ Expected<RunPlan> planRun(const TrainOptions& options, const std::string& databa
 }
 
 /// Returns ExitOk with `run` ready to train, or the exit code after printing why not.
-int prepareRun(const TrainOptions& options, PreparedRun& run) {
+/// How this process opens its data: what a long opening does goes to stderr.
+DatasetOpening datasetOpening(int processesOnHost) {
+    DatasetOpening opening;
+    opening.processesOnHost = processesOnHost;
+    opening.report = [](const std::string& text) { std::cerr << text << std::endl; };
+    return opening;
+}
+
+int prepareRun(const TrainOptions& options, PreparedRun& run, int processesOnHost = 1) {
     // Without a store, new run folders still go where the database would be.
     const std::string database = databaseOrDefault(options.database);
     std::unique_ptr<store::RunStore> runs;
@@ -147,7 +156,8 @@ int prepareRun(const TrainOptions& options, PreparedRun& run) {
         std::cerr << plan.error().message << "\n";
         return ExitBadUsage;
     }
-    auto prepared = swav::prepareRun(std::move(*plan), runs ? database : std::string());
+    auto prepared = swav::prepareRun(std::move(*plan), runs ? database : std::string(),
+                                     datasetOpening(processesOnHost));
     if (!prepared) {
         std::cerr << prepared.error().message << "\n";
         return ExitBadUsage;
@@ -250,24 +260,31 @@ ExperimentConfig configGiven(const TrainOptions& options) {
     return ExperimentConfig();
 }
 
-/// Rank 0 plans the run and shares the folder and the resolved configuration.
+/// Rank 0 plans the run and shares the folder, the resolved configuration and the listing of an
+/// image folder, which the others then need not make.
 int prepareAsRankZero(const TrainOptions& options, ProcessGroupCollective& collective,
-                      PreparedRun& run) {
-    const int code = prepareRun(options, run);
+                      PreparedRun& run, int processesOnHost) {
+    const int code = prepareRun(options, run, processesOnHost);
     nlohmann::json shared = {{"ok", code == ExitOk}};
     if (code == ExitOk) {
         // Made before the others learn the folder: they append to them.
-        run.trainerOptions.rankLogFiles = createRankLogs(run.plan.runDir, collective.worldSize());
+        const auto logs = createRankLogs(run.plan.runDir, collective.worldSize());
+        run.trainerOptions.ownFiles.insert(run.trainerOptions.ownFiles.end(), logs.begin(),
+                                           logs.end());
         shared["run_dir"] = run.plan.runDir;
         shared["resume_from"] = run.plan.resumeFrom;
         shared["config"] = toJson(run.plan.config).dump();
+        shared["listing"] = run.split.listing != nullptr;
+        if (run.split.listing)
+            collective.publish("listing", encodeListing(*run.split.listing));
     }
     collective.publish("run", shared.dump());
     return code;
 }
 
-/// The other ranks take rank 0's plan and log to their file in the run folder.
-int prepareAsOtherRank(ProcessGroupCollective& collective, PreparedRun& run) {
+/// The other ranks take rank 0's plan and image-folder listing and log to their file in the run
+/// folder.
+int prepareAsOtherRank(ProcessGroupCollective& collective, PreparedRun& run, int processesOnHost) {
     const auto shared = nlohmann::json::parse(collective.lookup("run"));
     if (!shared.at("ok").get<bool>())
         return ExitBadUsage; // rank 0 said why
@@ -280,7 +297,11 @@ int prepareAsOtherRank(ProcessGroupCollective& collective, PreparedRun& run) {
     }
     run.plan.config = *config;
     logToFile(rankLogPath(run.plan.runDir, collective.rank()));
-    auto split = openDataset(run.plan.config.dataset);
+    DatasetOpening opening = datasetOpening(processesOnHost);
+    if (shared.value("listing", false))
+        opening.listing = std::make_shared<const ImageFolderListing>(
+            decodeListing(collective.lookup("listing"), "rank 0's image-folder listing"));
+    auto split = openDataset(run.plan.config.dataset, opening);
     if (!split) {
         std::cerr << split.error().message << "\n";
         return ExitBadUsage;
@@ -296,6 +317,7 @@ int runTrainRank(TrainOptions options, DistributedSetup setup) {
     options.worldSize = setup.worldSize;
     ExperimentConfig given = configGiven(options);
     setup.timeoutSeconds = given.runtime.distTimeoutSeconds;
+    setup.setupTimeoutSeconds = given.runtime.distSetupTimeoutSeconds;
     const int cudaDevices = static_cast<int>(torch::cuda::device_count());
     placeRank(given.runtime, setup, cudaDevices);
     const bool cuda = given.runtime.device.rfind("cuda", 0) == 0;
@@ -308,10 +330,12 @@ int runTrainRank(TrainOptions options, DistributedSetup setup) {
         return ExitBadUsage;
     }
     PreparedRun run;
-    const int code = setup.rank == 0 ? prepareAsRankZero(options, *collective, run)
-                                     : prepareAsOtherRank(*collective, run);
+    const int code = setup.rank == 0
+                         ? prepareAsRankZero(options, *collective, run, setup.localWorldSize)
+                         : prepareAsOtherRank(*collective, run, setup.localWorldSize);
     if (code != ExitOk)
         return code;
+    collective->finishSetup();
     if (setup.rank == 0)
         std::printf("%d processes (%s), rendezvous at %s:%d\n", setup.worldSize,
                     collective->backendName().c_str(), setup.masterAddr.c_str(), setup.masterPort);

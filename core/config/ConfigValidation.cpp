@@ -351,6 +351,8 @@ void validateRuntime(const RuntimeConfig& r, ValidationReport& report, Checker& 
                   "processes x batch_size (the paper's largest is 4096)");
     check.between("runtime.dist_timeout_s", r.distTimeoutSeconds, 1, 3600,
                   "seconds a rank may stay silent");
+    check.between("runtime.dist_setup_timeout_s", r.distSetupTimeoutSeconds, 1, 86400,
+                  "seconds for the processes to meet and share the run's plan");
     check.between("runtime.grad_bucket_mb", r.gradBucketMb, 1, 1024,
                   "MiB per gradient all-reduce bucket");
 }

@@ -273,6 +273,7 @@ struct RuntimeConfig {
     std::string outDir;
     int tunedGlobalBatch = 0;
     int distTimeoutSeconds = 120;
+    int distSetupTimeoutSeconds = 1800;
     int gradBucketMb = 25;
     bool gradOverlap = true;
 
@@ -299,6 +300,10 @@ struct RuntimeConfig {
         v("dist_timeout_s", s.distTimeoutSeconds,
           "Multi-process runs: seconds a rank may stay silent (dead, hung, unreachable) before "
           "every other rank stops with an error naming it.");
+        v("dist_setup_timeout_s", s.distSetupTimeoutSeconds,
+          "Multi-process runs: seconds the processes may take to meet and to be given rank 0's "
+          "plan and image-folder listing (listing ImageNet on a network file system can take "
+          "minutes); 1800 as PyTorch's default process-group timeout.");
         v("grad_bucket_mb", s.gradBucketMb,
           "Multi-process runs: size of the gradient all-reduce buckets in MiB (25 as in PyTorch's "
           "DistributedDataParallel).");

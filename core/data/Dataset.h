@@ -169,10 +169,29 @@ private:
     std::string m_what;
 };
 
+struct ImageFolderListing;
+
+/// What opening a dataset may use beyond its configuration (image folders).
+struct DatasetOpening {
+    /// The training folder's listing when already made (rank 0's, given to the other ranks),
+    /// instead of listing the folder again; it must be of the configured folder.
+    std::shared_ptr<const ImageFolderListing> listing;
+    /// A file of the run's own that keeps the training folder's listing for a resume: used when
+    /// present and no folder of the tree changed since, else (re)written after listing.
+    std::string listingFile;
+    /// Processes of the run on this host: with dataset.decode_threads 0 they share its cores.
+    int processesOnHost = 1;
+    /// Told where the listing came from (rank 0, a kept one) and a long listing's progress.
+    std::function<void(const std::string&)> report;
+};
+
 /// The training set and the optional hold-out set drawn from the same source.
 struct DatasetSplit {
     std::shared_ptr<Dataset> train;
     std::shared_ptr<Dataset> holdout; // null when dataset.holdout == 0
+    /// Image folders: the training folder's listing, and the listing file written ("" = none).
+    std::shared_ptr<const ImageFolderListing> listing;
+    std::string listingFileWritten;
 };
 
 /// Opens the dataset the config describes (default paths filled in), applies `subset` and
@@ -180,7 +199,7 @@ struct DatasetSplit {
 /// Both are drawn from one seeded permutation and kept in dataset order. A hold-out fraction is
 /// of the selected images; without a subset the hold-out is taken out of the training images,
 /// with one it comes from the images the subset left out. Synthetic data uses subset_seed too.
-Expected<DatasetSplit> openDataset(const DatasetConfig& config);
+Expected<DatasetSplit> openDataset(const DatasetConfig& config, const DatasetOpening& opening = {});
 
 /// Opens the evaluation split of the same source (test split for MNIST-like, CIFAR and STL-10;
 /// for image folders a sibling "val" folder; synthetic: syntheticCount / 5 images, at least 2,
@@ -216,8 +235,8 @@ std::shared_ptr<InMemoryDataset> readMnistLike(const std::string& folder, bool t
 std::shared_ptr<InMemoryDataset> makeSyntheticShapes(int64_t count, int classes, int side,
                                                      int channels, uint64_t seed);
 
-/// Image folder: class sub-folders (labelled) or a flat folder (unlabelled). Files are listed
-/// sorted; with class sub-folders (searched recursively) loose files at the top are ignored.
+/// Image folder of `listing` (listImageFolder): class sub-folders (labelled) or a flat folder
+/// (unlabelled), files in the listing's order; no file is read until it is decoded.
 /// Images are decoded with OpenCV as stored (EXIF orientation is not applied, as with PIL in the
 /// reference pipeline), grey and palette images as RGB.
 /// - gather(): shorter side resized to `side` (area interpolation when shrinking, bilinear when
@@ -225,14 +244,18 @@ std::shared_ptr<InMemoryDataset> makeSyntheticShapes(int64_t count, int classes,
 /// - gatherCrops(): each crop cut from the full-resolution original at the recipe's box and
 ///   resized to its size (area when shrinking, bilinear when enlarging). JPEGs are decoded at
 ///   1/2, 1/4 or 1/8 of their size when every box still has at least its output's resolution.
-/// Unreadable files are skipped and counted: at open, files without the signature of a
-/// supported format are left out; a file that fails to decode later is replaced by the next
-/// decodable file of the same class (else any) and counted, so size() and labels() stay valid.
-/// No readable image at all -> UserError.
+/// A file that fails to decode (not an image of a supported format, damaged, too large) is
+/// replaced by the next decodable file of the same class (else any) and counted, so size() and
+/// labels() stay valid. No decodable image at all -> UserError.
 /// prefetch() and prefetchCrops() decode the planned batches in order on `threads` threads (0 =
 /// one per core), keeping up to about `prefetchImages` images ready (at least two batches);
 /// gather() and gatherCrops() take the next planned batch when the indices match and decode any
 /// other request at once. Only available when built with OpenCV; otherwise throws UserError.
+std::shared_ptr<Dataset> openImageFolder(std::shared_ptr<const ImageFolderListing> listing,
+                                         int side, int prefetchImages, int threads = 0);
+
+/// The same for `folder`, listed now; throws UserError naming it when it is not a folder or
+/// holds no image file.
 std::shared_ptr<Dataset> openImageFolder(const std::string& folder, int side, int prefetchImages,
                                          int threads = 0);
 

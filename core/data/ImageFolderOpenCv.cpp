@@ -4,86 +4,32 @@
 #include "data/DataFiles.h"
 #include "data/Dataset.h"
 #include "data/ImageDecode.h"
+#include "data/ImageFolderListing.h"
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
-
-namespace fs = std::filesystem;
 
 namespace swav {
 namespace {
 
-bool isHidden(const fs::path& path) {
-    const std::string name = path.filename().string();
-    return !name.empty() && name[0] == '.';
-}
-
-bool hasImageExtension(const fs::path& path) {
-    std::string extension = path.extension().string();
-    std::transform(extension.begin(), extension.end(), extension.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (const char* known : {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
-        if (extension == known)
-            return true;
-    return false;
-}
-
-/// Image files in `folder` (and below it when `recursive`), hidden entries skipped, sorted.
-std::vector<std::string> listImages(const fs::path& folder, bool recursive) {
-    std::vector<std::string> files;
-    std::error_code error;
-    const auto options = fs::directory_options::skip_permission_denied;
-    auto consider = [&](const fs::directory_entry& entry) {
-        if (!isHidden(entry.path()) && entry.is_regular_file(error) &&
-            hasImageExtension(entry.path()))
-            files.push_back(entry.path().string());
-    };
-    if (recursive) {
-        for (auto it = fs::recursive_directory_iterator(folder, options, error);
-             it != fs::recursive_directory_iterator(); it.increment(error)) {
-            if (error)
-                break;
-            if (isHidden(it->path()) && it->is_directory(error))
-                it.disable_recursion_pending();
-            else
-                consider(*it);
-        }
-    } else {
-        for (const auto& entry : fs::directory_iterator(folder, options, error))
-            consider(entry);
-    }
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
-/// Cheap check of the file's first bytes: a format image folders decode.
-bool looksReadable(const std::string& path) {
-    uint8_t header[12] = {};
-    std::ifstream in(path, std::ios::binary);
-    in.read(reinterpret_cast<char*>(header), sizeof header);
-    return hasSupportedImageSignature(header, static_cast<size_t>(in.gcount()));
-}
-
 class ImageFolderDataset final : public Dataset {
 public:
-    ImageFolderDataset(const std::string& folder, int side, int prefetchImages, int threads);
+    ImageFolderDataset(std::shared_ptr<const ImageFolderListing> listing, int side,
+                       int prefetchImages, int threads);
     ~ImageFolderDataset() override { m_filler.stop(); }
 
-    int64_t size() const override { return static_cast<int64_t>(m_files.size()); }
+    int64_t size() const override { return static_cast<int64_t>(m_listing->files.size()); }
     int channels() const override { return 3; }
     int height() const override { return m_side; }
     int width() const override { return m_side; }
-    const std::vector<std::string>& classNames() const override { return m_classNames; }
+    const std::vector<std::string>& classNames() const override { return m_listing->classNames; }
     at::Tensor labels() const override { return m_labels; }
     ImageBatch gather(const std::vector<int64_t>& indices) override;
     std::string description() const override;
-    int64_t skippedFiles() const override { return m_skippedAtOpen + m_skippedAtDecode.load(); }
+    int64_t skippedFiles() const override { return m_skippedAtDecode.load(); }
     std::string itemName(int64_t index) const override;
     bool replacedByStandIn(int64_t index) const override;
     void prefetch(const std::vector<std::vector<int64_t>>& batches) override;
@@ -117,16 +63,13 @@ private:
     bool takeNextPlanned(PlanKind kind, const std::vector<int64_t>& indices, size_t& batch);
     size_t planDepth(int64_t bytesPerImage) const;
 
-    std::string m_folder;
+    std::shared_ptr<const ImageFolderListing> m_listing;
+    const std::string& m_folder; // m_listing->folder
     int m_side;
     int64_t m_prefetchImages;
-    std::vector<std::string> m_files;
-    std::vector<int64_t> m_fileLabels; // -1 for flat folders
     at::Tensor m_labels;
-    std::vector<std::string> m_classNames;
-    int64_t m_skippedAtOpen = 0;
 
-    mutable std::mutex m_badMutex; // files that passed the signature check but failed to decode
+    mutable std::mutex m_badMutex; // files that failed to decode, replaced by stand-ins
     std::vector<char> m_bad;
     std::atomic<int64_t> m_skippedAtDecode{0};
 
@@ -141,64 +84,27 @@ private:
     size_t m_consumed = 0;
 };
 
-ImageFolderDataset::ImageFolderDataset(const std::string& folder, int side, int prefetchImages,
-                                       int threads)
-    : m_folder(folder)
+ImageFolderDataset::ImageFolderDataset(std::shared_ptr<const ImageFolderListing> listing, int side,
+                                       int prefetchImages, int threads)
+    : m_listing(std::move(listing))
+    , m_folder(m_listing->folder)
     , m_side(side)
     , m_prefetchImages(std::max(1, prefetchImages))
     , m_filler(threads) {
     if (side < 1 || side > 4096)
         throw UserError("image-folder: image size " + std::to_string(side) +
                         " (expected 1..4096 pixels)");
-    data::requireFolder(folder, "image-folder");
-
-    std::vector<fs::path> subFolders;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(folder, error))
-        if (!isHidden(entry.path()) && entry.is_directory(error))
-            subFolders.push_back(entry.path());
-    std::sort(subFolders.begin(), subFolders.end());
-
-    std::vector<std::string> candidates;
-    std::vector<int64_t> candidateLabels;
-    for (const auto& sub : subFolders) {
-        const auto files = listImages(sub, true);
-        if (files.empty())
-            continue;
-        const auto label = static_cast<int64_t>(m_classNames.size());
-        m_classNames.push_back(sub.filename().string());
-        candidates.insert(candidates.end(), files.begin(), files.end());
-        candidateLabels.insert(candidateLabels.end(), files.size(), label);
-    }
-    const bool labelled = !m_classNames.empty();
-    if (!labelled) {
-        candidates = listImages(folder, false);
-        candidateLabels.assign(candidates.size(), -1);
-    }
-    if (candidates.empty())
-        throw UserError(folder + ": no image files found (expected .jpg, .jpeg, .png, .bmp, "
-                                 ".webp, .tif or .tiff files, directly or in class sub-folders)");
-
-    for (size_t i = 0; i < candidates.size(); ++i) {
-        if (!looksReadable(candidates[i])) {
-            ++m_skippedAtOpen;
-            continue;
-        }
-        m_files.push_back(candidates[i]);
-        m_fileLabels.push_back(candidateLabels[i]);
-    }
-    if (m_files.empty())
-        throw UserError(folder + ": none of the " + std::to_string(candidates.size()) +
-                        " image files could be read (all skipped as unreadable or corrupt)");
-    m_bad.assign(m_files.size(), 0);
-    if (labelled)
-        m_labels = at::tensor(m_fileLabels, at::kLong);
+    // No file is read here: one that cannot be decoded is replaced when it is first needed.
+    m_bad.assign(m_listing->files.size(), 0);
+    if (!m_listing->classNames.empty())
+        m_labels = at::tensor(
+            std::vector<int64_t>(m_listing->labels.begin(), m_listing->labels.end()), at::kLong);
 }
 
 std::string ImageFolderDataset::description() const {
     std::string text = "image folder " + m_folder + " (" + std::to_string(size()) + " images";
-    if (!m_classNames.empty())
-        text += ", " + std::to_string(m_classNames.size()) + " classes";
+    if (!classNames().empty())
+        text += ", " + std::to_string(classNames().size()) + " classes";
     if (const int64_t skipped = skippedFiles())
         text += ", " + std::to_string(skipped) + " unreadable skipped";
     return text + ")";
@@ -206,7 +112,7 @@ std::string ImageFolderDataset::description() const {
 
 std::string ImageFolderDataset::itemName(int64_t index) const {
     checkIndices({index});
-    return fs::path(m_files[size_t(index)]).lexically_relative(m_folder).generic_string();
+    return m_listing->files[size_t(index)];
 }
 
 bool ImageFolderDataset::replacedByStandIn(int64_t index) const {
@@ -230,17 +136,19 @@ void ImageFolderDataset::markBad(int64_t index) {
 template <class TryDecode>
 void ImageFolderDataset::decodeOrStandIn(int64_t index, TryDecode&& tryDecode) {
     auto attempt = [&](int64_t file) {
-        return tryDecode(readImageFile(m_files[static_cast<size_t>(file)]));
+        return tryDecode(
+            readImageFile(m_folder + "/" + m_listing->files[static_cast<size_t>(file)]));
     };
     if (!isBad(index) && attempt(index))
         return;
     markBad(index);
     const int64_t count = size();
-    const int64_t label = m_fileLabels[static_cast<size_t>(index)];
+    const int64_t label = m_listing->labels[static_cast<size_t>(index)];
     for (const bool sameClass : {true, false})
         for (int64_t step = 1; step < count; ++step) {
             const int64_t other = (index + step) % count;
-            if (isBad(other) || (sameClass && m_fileLabels[static_cast<size_t>(other)] != label))
+            if (isBad(other) ||
+                (sameClass && m_listing->labels[static_cast<size_t>(other)] != label))
                 continue;
             if (attempt(other))
                 return;
@@ -275,7 +183,7 @@ void ImageFolderDataset::fillSquare(ImageBatch& batch, const std::vector<int64_t
     decodeOrStandIn(index, [&](const std::vector<uint8_t>& bytes) {
         return decodeSquareImage(bytes, m_side, out);
     });
-    batch.labels.data_ptr<int64_t>()[i] = m_fileLabels[static_cast<size_t>(index)];
+    batch.labels.data_ptr<int64_t>()[i] = m_listing->labels[static_cast<size_t>(index)];
     batch.indices.data_ptr<int64_t>()[i] = index;
 }
 
@@ -309,7 +217,7 @@ void ImageFolderDataset::fillCrops(CutCropBatch& batch, const std::vector<int64_
     });
     auto* sizes = batch.originalSizes.data_ptr<int64_t>() + 2 * static_cast<int64_t>(i);
     sizes[0] = originalSize[0], sizes[1] = originalSize[1];
-    batch.labels.data_ptr<int64_t>()[i] = m_fileLabels[static_cast<size_t>(index)];
+    batch.labels.data_ptr<int64_t>()[i] = m_listing->labels[static_cast<size_t>(index)];
     batch.indices.data_ptr<int64_t>()[i] = index;
 }
 
@@ -420,9 +328,16 @@ at::Tensor ImageFolderDataset::original(int64_t index) {
 
 } // namespace
 
+std::shared_ptr<Dataset> openImageFolder(std::shared_ptr<const ImageFolderListing> listing,
+                                         int side, int prefetchImages, int threads) {
+    return std::make_shared<ImageFolderDataset>(std::move(listing), side, prefetchImages, threads);
+}
+
 std::shared_ptr<Dataset> openImageFolder(const std::string& folder, int side, int prefetchImages,
                                          int threads) {
-    return std::make_shared<ImageFolderDataset>(folder, side, prefetchImages, threads);
+    data::requireFolder(folder, "image-folder");
+    return openImageFolder(std::make_shared<const ImageFolderListing>(listImageFolder(folder)),
+                           side, prefetchImages, threads);
 }
 
 } // namespace swav

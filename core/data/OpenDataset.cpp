@@ -3,6 +3,7 @@
 #include "config/DatasetKinds.h"
 #include "data/DataFiles.h"
 #include "data/Dataset.h"
+#include "data/ImageFolderSource.h"
 
 #include "util/Strings.h"
 
@@ -60,8 +61,14 @@ std::shared_ptr<Dataset> stl10TrainPlusUnlabeled(const std::string& path) {
                                              "stl10 train+unlabeled, " + folder);
 }
 
-std::shared_ptr<Dataset> openImageFolderSplit(const DatasetConfig& config,
-                                              const std::string& split) {
+/// What a source was opened from, for image folders.
+struct SourceListing {
+    std::shared_ptr<const ImageFolderListing> listing;
+    std::string fileWritten;
+};
+
+std::shared_ptr<Dataset> openImageFolderSplit(const DatasetConfig& config, const std::string& split,
+                                              const DatasetOpening& opening, SourceListing* used) {
     if (config.path.empty())
         throw UserError("image-folder: dataset.path is empty (weights imported without a "
                         "dataset name no images): name a folder of images or of class "
@@ -79,7 +86,18 @@ std::shared_ptr<Dataset> openImageFolderSplit(const DatasetConfig& config,
         folder = val;
     }
     requireSourceFolder(config, folder);
-    return openImageFolder(folder, config.imageSize, config.prefetchImages, config.decodeThreads);
+    SourceListing listing;
+    // The training folder's listing may be shared or kept; the test folder is listed here.
+    listing.listing = split == "test"
+                          ? data::imageFolderListing(folder, {}, nullptr)
+                          : data::imageFolderListing(folder, opening, &listing.fileWritten);
+    const int threads =
+        data::decodeThreadsPerProcess(config.decodeThreads, opening.processesOnHost);
+    auto dataset =
+        openImageFolder(listing.listing, config.imageSize, config.prefetchImages, threads);
+    if (used)
+        *used = std::move(listing);
+    return dataset;
 }
 
 std::shared_ptr<Dataset> openSynthetic(const DatasetConfig& config, const std::string& split) {
@@ -102,12 +120,14 @@ std::shared_ptr<Dataset> openStl10(const DatasetConfig& config, const std::strin
     return readStl10(path, split);
 }
 
-std::shared_ptr<Dataset> openSource(const DatasetConfig& config, const std::string& split) {
+std::shared_ptr<Dataset> openSource(const DatasetConfig& config, const std::string& split,
+                                    const DatasetOpening& opening = {},
+                                    SourceListing* used = nullptr) {
     const DatasetKind& kind = datasetKind(config.kind);
     if (kind.reader == DatasetReader::Synthetic)
         return openSynthetic(config, split);
     if (kind.reader == DatasetReader::ImageFolder)
-        return openImageFolderSplit(config, split);
+        return openImageFolderSplit(config, split, opening, used);
     const std::string path = sourcePath(config);
     requireSourceFolder(config, path);
     if (kind.reader == DatasetReader::Stl10)
@@ -229,9 +249,14 @@ template <class F> auto catchDatasetErrors(const DatasetConfig& config, F&& open
     });
 }
 
-Expected<DatasetSplit> openDataset(const DatasetConfig& config) {
-    return catchDatasetErrors(
-        config, [&] { return splitSource(config, openSource(config, config.split)); });
+Expected<DatasetSplit> openDataset(const DatasetConfig& config, const DatasetOpening& opening) {
+    return catchDatasetErrors(config, [&] {
+        SourceListing used;
+        DatasetSplit split = splitSource(config, openSource(config, config.split, opening, &used));
+        split.listing = std::move(used.listing);
+        split.listingFileWritten = std::move(used.fileWritten);
+        return split;
+    });
 }
 
 Expected<std::shared_ptr<Dataset>> openTestSplit(const DatasetConfig& config) {

@@ -20,8 +20,9 @@ struct DistributedSetup {
     int localWorldSize = 1; // processes on this host (share the CPU threads)
     std::string masterAddr = "127.0.0.1";
     int masterPort = 29500;
-    int timeoutSeconds = 120; // a collective or the rendezvous waiting longer fails the run
-    std::string launcher;     // "swav", "torchrun" or "slurm": where the values came from
+    int timeoutSeconds = 120;       // a collective waiting longer fails the run
+    int setupTimeoutSeconds = 1800; // the rendezvous and rank 0's plan and listing
+    std::string launcher;           // "swav", "torchrun" or "slurm": where the values came from
 };
 
 using EnvironmentLookup = std::function<const char*(const char*)>;

@@ -163,7 +163,7 @@ c10::intrusive_ptr<c10d::Store> joinStore(const DistributedSetup& setup) {
     options.isServer = setup.rank == 0;
     options.numWorkers = static_cast<size_t>(setup.worldSize);
     options.waitWorkers = true;
-    options.timeout = std::chrono::seconds(setup.timeoutSeconds);
+    options.timeout = std::chrono::seconds(setup.setupTimeoutSeconds);
     const std::string where = setup.masterAddr + ":" + std::to_string(setup.masterPort);
     try {
         return c10::make_intrusive<c10d::TCPStore>(setup.masterAddr, options);
@@ -176,10 +176,10 @@ c10::intrusive_ptr<c10d::Store> joinStore(const DistributedSetup& setup) {
         if (setup.rank == 0)
             throw UserError("the rendezvous on " + where + " failed: not all " +
                             std::to_string(setup.worldSize) + " processes joined within " +
-                            std::to_string(setup.timeoutSeconds) + " s (" +
+                            std::to_string(setup.setupTimeoutSeconds) + " s (" +
                             cause.substr(0, cause.find('\n')) + ")");
         throw UserError("rank " + std::to_string(setup.rank) + " cannot reach the master at " +
-                        where + " within " + std::to_string(setup.timeoutSeconds) +
+                        where + " within " + std::to_string(setup.setupTimeoutSeconds) +
                         " s: is rank 0 running and the address reachable from this host? (" +
                         cause.substr(0, cause.find('\n')) + ")");
     }
@@ -338,6 +338,10 @@ std::vector<std::string> ProcessGroupCollective::hosts() const {
 
 void ProcessGroupCollective::publish(const std::string& key, const std::string& value) {
     m_impl->store->set("value/" + key, bytes(value));
+}
+
+void ProcessGroupCollective::finishSetup() {
+    m_impl->store->setTimeout(Milliseconds(std::chrono::seconds(m_impl->setup.timeoutSeconds)));
 }
 
 std::string ProcessGroupCollective::lookup(const std::string& key) {

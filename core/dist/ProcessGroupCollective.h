@@ -38,8 +38,11 @@ public:
     std::vector<std::string> hosts() const override;
     /// Stores a value every rank can read (rank 0 shares the run folder this way).
     void publish(const std::string& key, const std::string& value);
-    /// Waits (up to the timeout) for a value published by another rank.
+    /// Waits (up to the set-up timeout, until finishSetup) for a value published by another rank.
     std::string lookup(const std::string& key);
+    /// From now on a rank silent for the step timeout fails the run, in the rendezvous store too
+    /// (until now it had the set-up timeout: rank 0 may be listing a large folder).
+    void finishSetup();
 
     struct Impl;
 

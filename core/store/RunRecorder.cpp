@@ -158,7 +158,7 @@ void RunRecorder::onStarted(const RunStarted& started) {
         // A resumed run replays the steps after its checkpoint: drop what they will rewrite.
         store.truncateMetrics(m_runId, started.startStep, started.startEpoch);
     });
-    std::vector<std::string> files = started.logFiles;
+    std::vector<std::string> files = started.ownFiles;
     if (!started.configFile.empty())
         files.push_back(started.configFile);
     if (!files.empty() || !started.createdFolders.empty())

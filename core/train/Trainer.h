@@ -38,8 +38,10 @@ struct TrainerOptions {
     int64_t maxSteps = -1;    // stop after this many steps without a checkpoint (benchmarks)
     bool profile = false;     // synchronise the device at phase boundaries to time them
     int64_t untimedSteps = 0; // first steps left out of phaseTimes() (warm-up)
-    Collective* collective = nullptr;      // multi-process training; null = single process
-    std::vector<std::string> rankLogFiles; // rank 0: the other ranks' logs, recorded as the run's
+    Collective* collective = nullptr; // multi-process training; null = single process
+    std::vector<std::string>
+        ownFiles; // files made for the run before it starts (rank 0: the other
+                  // ranks' logs; the image-folder listing), recorded as its own
     std::shared_ptr<EpochEvaluator> evaluator; // online evaluation after epochs; null = none
 };
 

@@ -30,7 +30,8 @@ struct RunStarted {
     int numPrototypes = 0;
     std::vector<std::string> notes;    // worth telling the user (damaged checkpoints skipped, ...)
     int worldSize = 1;                 // processes training together
-    std::vector<std::string> logFiles; // files the other ranks log to, in the run folder
+    std::vector<std::string> ownFiles; // files made for the run before it started (rank logs, the
+                                       // image-folder listing), in its folder
 };
 
 struct StepMetrics {

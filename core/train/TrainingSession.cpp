@@ -239,7 +239,7 @@ void TrainingSession::announceStart(std::vector<std::string> notes) {
     started.runDir = m_options.runDir;
     started.device = describeWorld(m_device.description, m_collective);
     started.worldSize = m_world;
-    started.logFiles = m_options.rankLogFiles;
+    started.ownFiles = m_options.ownFiles;
     started.precision = m_device.precision;
     started.datasetSize = m_data.size();
     started.stepsPerEpoch = m_stepsPerEpoch;
@@ -430,9 +430,8 @@ void TrainingSession::checkLossIsFinite(double loss, int epoch) {
     std::ostringstream why;
     why << "the loss became " << loss << " at step " << m_iteration << " (epoch " << epoch + 1
         << "); last finite loss " << m_lastFiniteLoss
-        << ". Likely causes: a learning rate too high for this batch, epsilon too small for "
-           "exp(score / epsilon) in fp32, Sinkhorn run in half precision, or embeddings not "
-           "L2-normalised.";
+        << ". Likely causes: a learning rate too high for this batch (the weights grew without "
+           "bound), or fp16 overflowing in the trunk (bf16 or fp32 keep float32's range).";
     if (!m_outcome.lastCheckpoint.empty())
         why << " The last good checkpoint is kept: " << m_outcome.lastCheckpoint;
     throw RunFailure(why.str());

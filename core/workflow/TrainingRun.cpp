@@ -7,6 +7,8 @@
 #include "store/RunStore.h"
 #include "util/ErrorText.h"
 
+#include <unistd.h>
+
 namespace swav {
 
 PreparedRun::PreparedRun() = default;
@@ -96,13 +98,21 @@ TrainerOptions trainerOptionsFor(PreparedRun& run, store::RunStore* runs) {
 
 } // namespace
 
-Expected<PreparedRun> prepareRun(RunPlan plan, const std::string& database) {
+std::string imageFolderListingPath(const std::string& runDir) {
+    return runDir + "/image-folder-listing";
+}
+
+Expected<PreparedRun> prepareRun(RunPlan plan, const std::string& database,
+                                 DatasetOpening opening) {
     const store::ClaimedFolder claimed = plan.claimed;
     PreparedRun run;
     run.plan = std::move(plan);
     run.database = database;
     try {
-        auto split = openDataset(run.plan.config.dataset);
+        if (opening.listingFile.empty() && !run.plan.runDir.empty() &&
+            run.plan.config.dataset.kind == "image-folder")
+            opening.listingFile = imageFolderListingPath(run.plan.runDir);
+        auto split = openDataset(run.plan.config.dataset, opening);
         if (!split)
             throw UserError(split.error().message);
         run.split = std::move(*split);
@@ -114,10 +124,15 @@ Expected<PreparedRun> prepareRun(RunPlan plan, const std::string& database) {
             runs = std::move(*opened);
         }
         run.trainerOptions = trainerOptionsFor(run, runs.get());
+        if (!run.split.listingFileWritten.empty())
+            run.trainerOptions.ownFiles.push_back(run.split.listingFileWritten);
         if (runs) // last: nothing after it can fail and leave the record queued
             run.recorder = recordRun(run.plan, *runs, database);
     } catch (const std::exception& e) {
-        // Opening the data can run out of memory as well as fail on a bad file.
+        // Opening the data can run out of memory as well as fail on a bad file. The listing
+        // written here goes too, so that a new folder is left empty and released.
+        if (!run.split.listingFileWritten.empty())
+            ::unlink(run.split.listingFileWritten.c_str());
         store::releaseRunFolder(claimed);
         return Error{describeException(e)};
     }

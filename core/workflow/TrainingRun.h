@@ -58,10 +58,15 @@ struct PreparedRun {
     ~PreparedRun();
 };
 
-/// Opens the dataset, records a new run (or takes over the record being continued) in
+/// Where a run keeps the listing of its image folder: <runDir>/image-folder-listing.
+std::string imageFolderListingPath(const std::string& runDir);
+
+/// Opens the dataset (an image folder's listing kept in the run's folder, from `opening` or
+/// made and kept now), records a new run (or takes over the record being continued) in
 /// `database` ("" = unrecorded) and sets the trainer's options. On failure nothing is left
 /// behind: the folder claimed for a new run is released and a record made here is marked failed.
-Expected<PreparedRun> prepareRun(RunPlan plan, const std::string& database);
+Expected<PreparedRun> prepareRun(RunPlan plan, const std::string& database,
+                                 DatasetOpening opening = {});
 
 /// Trains the prepared run (config: `run.plan.config`) with `observers` and its recorder, then
 /// commits the record; `recordError` gets the first write the database missed ("" when none).

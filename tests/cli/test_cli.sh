@@ -32,7 +32,8 @@ check "every problem is listed" grep -q "optim.batch_size: must be at least 2, g
 check "missing config file exits with 2" test $? -eq 2
 check "missing config file is named" grep -q "missing.json: cannot open" "$work/missing.txt"
 
-"$swav" train --config "$here/tiny-synthetic.json" --set swav.epsilon=0.001 --out "$work/nan" > "$work/nan.txt" 2>&1
+"$swav" train --config "$here/tiny-synthetic.json" --set optim.optimizer=sgd --set optim.base_lr=1e30 \
+  --set optim.final_lr=1e30 --out "$work/nan" > "$work/nan.txt" 2>&1
 check "a diverging run exits with 1" test $? -eq 1
 check "a diverging run explains itself" grep -q "training failed: the loss became" "$work/nan.txt"
 
@@ -68,7 +69,7 @@ check "runs show gives notes, tags and checkpoints" bash -c "grep -q 'first try,
 "$swav" runs export 2 --csv "$work/metrics.csv" > /dev/null
 check "runs export writes the metrics as CSV" bash -c "head -1 '$work/metrics.csv' | grep -q '^metric,step,epoch,wall_time,value$' && grep -q '^loss,' '$work/metrics.csv'"
 "$swav" runs diff 1 2 > "$work/diff.txt"
-check "runs diff names the changed field" grep -q -E '^swav.epsilon +0.001 +0.05' "$work/diff.txt"
+check "runs diff names the changed field" grep -q -E '^optim.optimizer +"sgd" +"lars"' "$work/diff.txt"
 "$swav" runs list --csv "$work/runs.csv" > /dev/null
 check "runs list --csv writes one line per run" test "$(wc -l < "$work/runs.csv")" -eq 3
 "$swav" runs rm 1 < /dev/null > /dev/null 2>&1

@@ -160,7 +160,7 @@ kill $holder 2> /dev/null
 wait $holder 2> /dev/null
 free=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$free "$swav" train --config "$config" \
-  --set runtime.dist_timeout_s=3 --no-store > "$work/unreachable.txt" 2>&1
+  --set runtime.dist_setup_timeout_s=3 --no-store > "$work/unreachable.txt" 2>&1
 code=$?
 check "an unreachable master exits with 2" test "$code" -eq 2
 check "an unreachable master is named" grep -q "rank 1 cannot reach the master at 127.0.0.1:$free within 3 s" "$work/unreachable.txt"
@@ -168,6 +168,28 @@ check "an unreachable master is named" grep -q "rank 1 cannot reach the master a
 check "several hosts need the master address" grep -q "^--master-addr: a run over 2 hosts needs the address" "$work/noaddr.txt"
 RANK=5 WORLD_SIZE=2 "$swav" train --config "$config" --no-store > "$work/badrank.txt" 2>&1
 check "a rank outside the world is refused" grep -q "torchrun environment: rank 5 is outside 0..1" "$work/badrank.txt"
+
+# An image folder is listed once, by rank 0; the other rank trains on rank 0's listing, which the
+# run keeps (recorded as its own) for a resume.
+python3 - "$work/images" << 'PY'
+import os, struct, sys
+for c in range(2):
+    os.makedirs(f"{sys.argv[1]}/class{c}")
+    for i in range(32):
+        pixels = bytes([(c * 100 + i * 3) % 256]) * (16 * 16 * 3)
+        header = struct.pack("<2sIHHIIiiHHIIiiII", b"BM", 54 + len(pixels), 0, 0, 54, 40, 16, 16,
+                             1, 24, 0, len(pixels), 2835, 2835, 0, 0)
+        open(f"{sys.argv[1]}/class{c}/{i:03d}.bmp", "wb").write(header + pixels)
+PY
+"$swav" train --config "$config" --set dataset.kind=image-folder --set "dataset.path=$work/images" \
+  --set dataset.image_size=16 --set optim.epochs=1 --nproc-per-node 2 --out "$work/folder-run" \
+  > "$work/folder.txt" 2>&1
+check "two ranks train on an image folder" test $? -eq 0
+check "the run keeps its folder's listing" test -s "$work/folder-run/image-folder-listing"
+check "rank 1 trains on rank 0's listing" grep -q "64 files as listed by rank 0" "$work/folder-run/rank-1.log"
+folder_run=$(sed -n 's/^run \([0-9]*\) recorded in .*/\1/p' "$work/folder.txt")
+"$swav" runs rm "$folder_run" --yes > /dev/null 2>&1
+check "the listing goes with the run's files" test ! -e "$work/folder-run/image-folder-listing"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

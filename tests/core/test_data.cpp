@@ -511,13 +511,19 @@ TEST(Data, ImageFolderLabelsFromSubFoldersAndSkipsCorrupt) {
     writeFile(dir.file("train/dog/broken.jpg"), "this is not a jpeg at all");
     writeFile(dir.file("train/dog/notes.txt"), "ignored");
     auto data = openImageFolder(dir.file("train"), 4, 16);
-    ASSERT_EQ(data->size(), 3);
-    ASSERT_EQ(data->skippedFiles(), 1);
+    // Listed by name only: the broken file counts until it is decoded.
+    ASSERT_EQ(data->size(), 4);
+    ASSERT_EQ(data->skippedFiles(), 0);
     ASSERT_TRUE(data->classNames() == std::vector<std::string>({"cat", "dog"}));
-    ASSERT_TRUE(toVector(data->labels()) == std::vector<int64_t>({0, 0, 1}));
+    ASSERT_TRUE(toVector(data->labels()) == std::vector<int64_t>({0, 0, 1, 1}));
     ASSERT_EQ(data->channels(), 3);
     ASSERT_EQ(data->height(), 4);
-    const ImageBatch batch = data->gather({2, 0, 1});
+    // broken.jpg (position 2) is replaced by the next image of its class, c.png.
+    ASSERT_TRUE(toVector(data->gather({2}).images[0].amax({1, 2})) ==
+                std::vector<int64_t>({70, 80, 90}));
+    ASSERT_EQ(data->skippedFiles(), 1);
+    ASSERT_TRUE(data->replacedByStandIn(2));
+    const ImageBatch batch = data->gather({3, 0, 1});
     ASSERT_EQ(shapeOf(batch.images), std::string("[3, 3, 4, 4]"));
     ASSERT_EQ(batch.images.scalar_type(), at::kByte);
     ASSERT_TRUE(toVector(batch.labels) == std::vector<int64_t>({1, 0, 0}));
@@ -526,7 +532,7 @@ TEST(Data, ImageFolderLabelsFromSubFoldersAndSkipsCorrupt) {
     ASSERT_TRUE(toVector(batch.images[1].amax({1, 2})) == std::vector<int64_t>({40, 50, 60}));
     ASSERT_TRUE(toVector(batch.images[0].amax({1, 2})) == std::vector<int64_t>({70, 80, 90}));
     ASSERT_CONTAINS(data->description(), "1 unreadable skipped");
-    ASSERT_THROWS_WITH(data->gather({3}), "index 3 out of range");
+    ASSERT_THROWS_WITH(data->gather({4}), "index 4 out of range");
 }
 
 TEST(Data, ImageFolderRedStaysInChannelZero) {
@@ -565,8 +571,8 @@ TEST(Data, ImageFolderAllCorruptIsAnError) {
     swav::test::TempDir dir;
     writeFile(dir.file("a.jpg"), "garbage");
     writeFile(dir.file("b.png"), std::string(100, '\x42'));
-    ASSERT_THROWS_WITH(openImageFolder(dir.path(), 8, 8),
-                       "none of the 2 image files could be read");
+    ASSERT_THROWS_WITH(openImageFolder(dir.path(), 8, 8)->gather({0}),
+                       "none of the 2 image files could be decoded");
     swav::test::TempDir empty;
     ASSERT_THROWS_WITH(openImageFolder(empty.path(), 8, 8), "no image files found");
     ASSERT_THROWS_WITH(openImageFolder(empty.file("missing"), 8, 8), "does not exist");
