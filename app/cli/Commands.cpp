@@ -143,10 +143,6 @@ int run(int argc, char** argv) {
                    "Also evaluate the random-init network and raw pixels");
     eval->add_flag("--json", evalOptions.json, "Print one JSON object (accuracies as fractions)");
     eval->add_flag("--no-cache", evalOptions.noCache, "Recompute features even when cached");
-    eval->add_option("--linear-protocol", evalOptions.linearProtocol,
-                     "cached: probe on cached features (fast); official: fresh crops and flips "
-                     "through the frozen trunk every epoch")
-        ->check(CLI::IsMember({"cached", "official"}));
     eval->add_option("--device", evalOptions.device, "auto, cpu, cuda or cuda:N");
     eval->add_option("--set", evalOptions.overrides,
                      "Override an evaluation or dataset setting of the run's config, e.g. --set "

@@ -73,7 +73,6 @@ int runEval(const EvalOptions& options) {
     request.linear = options.linear;
     request.baselines = options.baselines;
     request.useCache = !options.noCache;
-    request.linearProtocol = options.linearProtocol;
     request.device = options.device;
 
     const bool tty = isatty(fileno(stderr)) != 0;

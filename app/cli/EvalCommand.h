@@ -14,7 +14,6 @@ struct EvalOptions {
     bool baselines = false;
     bool json = false;
     bool noCache = false;
-    std::string linearProtocol = "cached";
     std::string device = "auto";
     std::vector<std::string> overrides; // "eval.key=value": the evaluation's own settings
 };

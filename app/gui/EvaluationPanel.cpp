@@ -239,9 +239,10 @@ QWidget* EvaluationPanel::buildOptions() {
     m_protocol = new QComboBox(box);
     m_protocol->addItem(tr("cached features"), QStringLiteral("cached"));
     m_protocol->addItem(tr("fresh crops (official)"), QStringLiteral("official"));
-    setTip(m_protocol, "Cached: the probe trains on features of the plain images (fast). "
-                       "Official: random-resized crops and flips through the frozen trunk every "
-                       "epoch, as in the paper.");
+    setTip(m_protocol, "Cached: the probe trains on the standardised features of the centre "
+                       "crops (fast). Official: the authors' eval_linear.py: random-resized crops "
+                       "and flips through the frozen trunk every epoch, the features as they are, "
+                       "a cosine per epoch, weight decay on the bias too (eval.linear_protocol).");
     m_baselines = new QCheckBox(tr("Baselines"), box);
     m_baselines->setChecked(true);
     setTip(m_baselines, "Also evaluate the same network at random initialisation and raw "
@@ -294,6 +295,8 @@ void EvaluationPanel::useRunSettings(const ExperimentConfig& config) {
     m_probeEpochs->setValue(config.eval.linearEpochs);
     m_probeLr->setValue(config.eval.linearLr);
     m_probeBatch->setValue(config.eval.linearBatchSize);
+    m_protocol->setCurrentIndex(
+        std::max(0, m_protocol->findData(QString::fromStdString(config.eval.linearProtocol))));
 }
 
 void EvaluationPanel::setCheckpoint(qint64 runId, const QString& checkpoint) {

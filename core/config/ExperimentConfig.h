@@ -321,6 +321,7 @@ struct EvalConfig {
     double linearLr = 0.3;
     int linearBatchSize = 256;
     double linearWeightDecay = 1e-6;
+    std::string linearProtocol = "cached";
     int featureBatchSize = 512;
 
     template <class Self, class V> static void fields(Self& s, V& v) {
@@ -332,6 +333,14 @@ struct EvalConfig {
         v("linear_lr", s.linearLr, "Learning rate of the linear probe (0.3 at batch 256).");
         v("linear_batch_size", s.linearBatchSize, "Batch size of the linear probe.");
         v("linear_weight_decay", s.linearWeightDecay, "Weight decay of the linear probe.");
+        v("linear_protocol", s.linearProtocol,
+          "'cached': the probe trains on the cached features of the centre crops, standardised, "
+          "its cosine learning rate per step, the last partial batch dropped (fast). "
+          "'official': the authors' eval_linear.py: every epoch a fresh random-resized crop and "
+          "flip of each training image through the frozen trunk, the features as they are, SGD "
+          "with momentum 0.9 and weight decay on weights and bias, the learning rate as given "
+          "(0.3 at batch 256) on a cosine per epoch to 0, the last partial batch kept.",
+          Choices{"cached", "official"});
         v("feature_batch_size", s.featureBatchSize, "Batch size when extracting features.");
     }
 };

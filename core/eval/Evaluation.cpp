@@ -52,6 +52,7 @@ EvalRequest evalRequestFor(const ExperimentConfig& config) {
     r.linearOptions.batchSize = config.eval.linearBatchSize;
     r.linearOptions.weightDecay = config.eval.linearWeightDecay;
     r.linearOptions.seed = static_cast<uint64_t>(config.runtime.seed);
+    r.linearProtocol = config.eval.linearProtocol;
     r.featureBatchSize = config.eval.featureBatchSize;
     r.device = config.runtime.device;
     return r;

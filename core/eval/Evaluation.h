@@ -22,9 +22,8 @@ struct EvalRequest {
     bool writeCache = true; // write them there (false leaves the checkpoint's folder untouched)
     KnnOptions knnOptions;  // defaults from the run's eval config when built by the front end
     LinearProbeOptions linearOptions;
-    /// "cached": the probe trains on cached features of the plain images (fast); "official":
-    /// fresh random-resized crops and flips through the frozen trunk every epoch (the
-    /// paper's protocol; raw pixels keep the cached variant).
+    /// eval.linear_protocol: "cached" (features of the centre crops, fast) or "official" (the
+    /// authors' eval_linear.py; raw pixels keep the cached variant).
     std::string linearProtocol = "cached";
     int featureBatchSize = 512;
     std::string device = "auto";

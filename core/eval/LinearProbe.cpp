@@ -1,5 +1,7 @@
 #include "eval/LinearProbe.h"
 
+#include "eval/LinearClassifier.h"
+
 #include "augment/MultiCrop.h"
 #include "runtime/MultiCropRecipe.h"
 #include "util/Expected.h"
@@ -14,50 +16,6 @@
 namespace swav {
 
 namespace {
-
-/// Multinomial logistic regression trained by SGD with momentum and a cosine schedule.
-class LinearClassifier {
-public:
-    LinearClassifier(int classes, int64_t dim, const LinearProbeOptions& options,
-                     int64_t totalSteps)
-        : m_options(options)
-        , m_totalSteps(std::max<int64_t>(1, totalSteps)) {
-        // Own generator: evaluating must not disturb anyone else's random stream.
-        auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
-        m_weight = (at::randn({classes, dim}, generator) * 0.01).requires_grad_(true);
-        m_bias = at::zeros({classes}).requires_grad_(true);
-        m_weightMomentum = at::zeros_like(m_weight);
-        m_biasMomentum = at::zeros_like(m_bias);
-        m_lr = options.lr * options.batchSize / 256.0;
-    }
-
-    void step(const at::Tensor& x, const at::Tensor& y) {
-        const auto loss = at::cross_entropy_loss(at::addmm(m_bias, x, m_weight.t()), y);
-        m_weight.mutable_grad() = at::Tensor();
-        m_bias.mutable_grad() = at::Tensor();
-        loss.backward();
-        torch::NoGradGuard noGrad;
-        const double lr = 0.5 * m_lr * (1 + std::cos(M_PI * m_step / m_totalSteps));
-        m_weightMomentum.mul_(m_options.momentum)
-            .add_(m_weight.grad() + m_options.weightDecay * m_weight);
-        m_biasMomentum.mul_(m_options.momentum).add_(m_bias.grad());
-        m_weight.sub_(m_weightMomentum * lr);
-        m_bias.sub_(m_biasMomentum * lr);
-        ++m_step;
-    }
-
-    at::Tensor predict(const at::Tensor& x) const {
-        torch::NoGradGuard noGrad;
-        return at::addmm(m_bias, x, m_weight.t()).argmax(1);
-    }
-
-private:
-    LinearProbeOptions m_options;
-    int64_t m_totalSteps;
-    int64_t m_step = 0;
-    double m_lr = 0;
-    at::Tensor m_weight, m_bias, m_weightMomentum, m_biasMomentum;
-};
 
 /// Records one epoch's test accuracy; throws Cancelled when the caller asked to stop.
 void recordEpoch(LinearProbeResult& result, const at::Tensor& predictions, const at::Tensor& labels,
@@ -80,10 +38,10 @@ void recordEpoch(LinearProbeResult& result, const at::Tensor& predictions, const
 template <class PlanEpoch, class StepOn>
 LinearProbeResult trainEpochs(int64_t n, int64_t dim, int classes, const at::Tensor& xTest,
                               const at::Tensor& testLabels, const LinearProbeOptions& options,
-                              const ProgressCallback& progress, PlanEpoch&& planEpoch,
-                              StepOn&& stepOn) {
-    const int64_t stepsPerEpoch = std::max<int64_t>(1, n / options.batchSize);
-    LinearClassifier classifier(classes, dim, options, stepsPerEpoch * options.epochs);
+                              const ProbeSchedule& schedule, const ProgressCallback& progress,
+                              PlanEpoch&& planEpoch, StepOn&& stepOn) {
+    const int64_t stepsPerEpoch = schedule.stepsPerEpoch(n, options.batchSize);
+    LinearClassifier classifier(classes, dim, options, schedule, stepsPerEpoch);
     auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed + 1);
     LinearProbeResult result;
     for (int epoch = 0; epoch < options.epochs; ++epoch) {
@@ -120,7 +78,7 @@ LinearProbeResult trainLinearProbe(const FeatureSet& train, const FeatureSet& te
     const auto xTest = (test.features - mean) / std;
 
     return trainEpochs(
-        x.size(0), x.size(1), classes, xTest, test.labels, options, progress,
+        x.size(0), x.size(1), classes, xTest, test.labels, options, ProbeSchedule{}, progress,
         [](int, const std::vector<std::vector<int64_t>>&) {},
         [&](LinearClassifier& classifier, const at::Tensor& index, int, int64_t) {
             classifier.step(x.index_select(0, index), y.index_select(0, index));
@@ -133,10 +91,6 @@ LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, con
                                            const ProgressCallback& progress) {
     if (!train.labels().defined() || !test.labels.defined())
         throw UserError("the linear probe needs labelled train and test images");
-    const auto plain = extractFeatures(model, train, transform, options.batchSize, device);
-    const auto mean = plain.features.mean(0, true);
-    const auto std = plain.features.std(0, true, true).clamp_min(1e-6);
-    const auto xTest = (test.features - mean) / std;
     const auto labels = train.labels().to(at::kLong);
 
     CropGroupConfig crop;
@@ -169,8 +123,8 @@ LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, con
         train.prefetchCrops(batches, recipe, device.is_cuda());
     };
     return trainEpochs(
-        train.size(), plain.features.size(1), classes, xTest, test.labels, options, progress,
-        planEpoch,
+        train.size(), test.features.size(1), classes, test.features, test.labels, options,
+        ProbeSchedule{true}, progress, planEpoch,
         [&](LinearClassifier& classifier, const at::Tensor& index, int epoch, int64_t s) {
             const std::vector<int64_t> positions(index.data_ptr<int64_t>(),
                                                  index.data_ptr<int64_t>() + index.numel());
@@ -184,7 +138,7 @@ LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, con
                                              options.seed * 1000003u + epoch * 7919u + s);
                 features = model->trunkFeatures(crops.crops[0]).to(at::kCPU, at::kFloat);
             }
-            classifier.step((features - mean) / std, labels.index_select(0, index));
+            classifier.step(features, labels.index_select(0, index));
         });
 }
 

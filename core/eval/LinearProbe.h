@@ -1,6 +1,6 @@
 #pragma once
-// Linear classifier on frozen, standardised features (the fast variant of the linear
-// evaluation protocol): one linear layer, SGD with momentum, cosine learning rate.
+// Linear classifier on frozen features: one linear layer, SGD with momentum, cosine learning rate;
+// on cached standardised features (fast), or as the authors' eval_linear.py on fresh crops.
 
 #include "eval/Classification.h"
 #include "eval/Features.h"
@@ -31,10 +31,12 @@ LinearProbeResult trainLinearProbe(const FeatureSet& train, const FeatureSet& te
                                    const LinearProbeOptions& options,
                                    const ProgressCallback& progress = {});
 
-/// The official protocol: every epoch the training images pass through the frozen trunk (eval
-/// mode, no gradient) as fresh random-resized crops (scale 0.08-1, ratio 3/4-4/3) with random
-/// flips; test images use `transform`. Features are standardised with the statistics of the
-/// un-augmented training images. Slower: one trunk pass per image and epoch.
+/// The authors' eval_linear.py: every epoch the training images pass through the frozen trunk
+/// (eval mode, no gradient) as fresh random-resized crops (scale 0.08-1, ratio 3/4-4/3, the
+/// largest crop's size) with random flips; test images use `transform`. The features go to the
+/// layer as they are; SGD (momentum, weight decay on weight and bias) at `lr` as given, on a
+/// cosine per epoch to 0; every image every epoch (the last batch may be partial). Slower: one
+/// trunk pass per image and epoch.
 LinearProbeResult trainLinearProbeOnImages(SwavModel& model, Dataset& train, const FeatureSet& test,
                                            int classes, const EvalTransform& transform,
                                            const LinearProbeOptions& options, at::Device device,
