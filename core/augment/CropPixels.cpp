@@ -67,9 +67,13 @@ void shiftHue(float& r, float& g, float& b, float shift) {
     }
 }
 
-void jitter(float* planes, int channels, int64_t pixels, const float* factors) {
+void scaleBrightness(float* planes, int channels, int64_t pixels, float factor) {
     for (int64_t i = 0; i < pixels * channels; ++i)
-        planes[i] = clamp01(planes[i] * factors[0]);
+        planes[i] = clamp01(planes[i] * factor);
+}
+
+// Blends with the mean grey level of the image.
+void blendContrast(float* planes, int channels, int64_t pixels, float c) {
     double greySum = 0;
     if (channels == 3)
         for (int64_t i = 0; i < pixels; ++i)
@@ -78,24 +82,37 @@ void jitter(float* planes, int channels, int64_t pixels, const float* factors) {
         for (int64_t i = 0; i < pixels; ++i)
             greySum += planes[i];
     const float meanGrey = static_cast<float>(greySum / static_cast<double>(pixels));
-    const float c = factors[1];
     for (int64_t i = 0; i < pixels * channels; ++i)
         planes[i] = clamp01(planes[i] * c + meanGrey * (1.0f - c));
-    if (channels == 1)
-        return;
+}
+
+void blendSaturation(float* planes, int64_t pixels, float s) {
     float* r = planes;
     float* g = planes + pixels;
     float* b = planes + 2 * pixels;
-    const float s = factors[2];
     for (int64_t i = 0; i < pixels; ++i) {
         const float grey = luma(r[i], g[i], b[i]);
         r[i] = clamp01(r[i] * s + grey * (1.0f - s));
         g[i] = clamp01(g[i] * s + grey * (1.0f - s));
         b[i] = clamp01(b[i] * s + grey * (1.0f - s));
     }
-    if (factors[3] != 0)
-        for (int64_t i = 0; i < pixels; ++i)
-            shiftHue(r[i], g[i], b[i], factors[3]);
+}
+
+// The four operations in the crop's order; one-channel crops get brightness and contrast only.
+void jitter(float* planes, int channels, int64_t pixels, const float* factors,
+            const uint8_t* order) {
+    for (int k = 0; k < 4; ++k) {
+        const int op = order[k];
+        if (op == 0)
+            scaleBrightness(planes, channels, pixels, factors[0]);
+        else if (op == 1)
+            blendContrast(planes, channels, pixels, factors[1]);
+        else if (channels == 3 && op == 2)
+            blendSaturation(planes, pixels, factors[2]);
+        else if (channels == 3 && op == 3 && factors[3] != 0)
+            for (int64_t i = 0; i < pixels; ++i)
+                shiftHue(planes[i], planes[pixels + i], planes[2 * pixels + i], factors[3]);
+    }
 }
 
 int reflect(int i, int n) {
@@ -163,7 +180,7 @@ void finishCropPixels(const uint8_t* hwc, int size, int channels, const CropDraw
         for (int c = 0; c < channels; ++c)
             planes[c * pixels + i] = hwc[i * channels + c] * (1.0f / 255.0f);
     if (draw.jittered)
-        jitter(planes, channels, pixels, draw.factors);
+        jitter(planes, channels, pixels, draw.factors, draw.order);
     if (draw.grayscale && channels == 3)
         for (int64_t i = 0; i < pixels; ++i)
             planes[i] = planes[pixels + i] = planes[2 * pixels + i] =

@@ -16,11 +16,11 @@ struct CropPixelScratch {
     std::vector<float> blurred;
 };
 
-/// Finishes one cut crop: colour jitter (brightness, contrast, saturation, hue, in that order),
-/// grayscale, Gaussian blur (radius ceil(3 * blurSigmaMax), reflected borders), then
-/// (x - mean) / std per channel. `hwc`: size x size pixels of `channels` (1 or 3) interleaved
-/// uint8 values, flip already applied; `out`: channels x size x size floats, channels first.
-/// Matches the tensor operations of augment:: within float rounding.
+/// Finishes one cut crop: colour jitter (brightness, contrast, saturation, hue, in the draw's
+/// order), grayscale, Gaussian blur (radius ceil(3 * blurSigmaMax), reflected borders), then (x -
+/// mean) / std per channel. `hwc`: size x size pixels of `channels` (1 or 3) interleaved uint8
+/// values, flip already applied; `out`: channels x size x size floats, channels first. Matches the
+/// tensor operations of augment:: within float rounding.
 void finishCropPixels(const uint8_t* hwc, int size, int channels, const CropDraw& draw,
                       double blurSigmaMax, const double* mean, const double* std, float* out,
                       CropPixelScratch& scratch);

@@ -65,6 +65,9 @@ CropDraw drawCrop(const CropGroupConfig& g, int height, int width, std::mt19937_
     const double drawnSigma =
         uniform(rng, g.blurSigmaMin, std::max(g.blurSigmaMin, g.blurSigmaMax));
     d.blurSigma = bernoulli(rng, g.blurProb) ? static_cast<float>(drawnSigma) : 0.0f;
+    // Fisher-Yates, drawn last so that every earlier draw stays as it was without an order.
+    for (int i = 3; i > 0; --i)
+        std::swap(d.order[i], d.order[std::uniform_int_distribution<int>(0, i)(rng)]);
     return d;
 }
 
@@ -88,6 +91,7 @@ CropParams emptyParams(int groupIndex, int size, int64_t batch) {
     p.flipped = at::empty({batch}, at::kBool);
     p.jittered = at::empty({batch}, at::kBool);
     p.jitterFactors = at::empty({batch, 4}, at::kFloat);
+    p.jitterOrder = at::empty({batch, 4}, at::kLong);
     p.grayscale = at::empty({batch}, at::kBool);
     p.blurSigma = at::empty({batch}, at::kFloat);
     return p;
@@ -98,6 +102,7 @@ void setRow(CropParams& p, int64_t i, const CropDraw& d) {
     p.flipped.data_ptr<bool>()[i] = d.flipped;
     p.jittered.data_ptr<bool>()[i] = d.jittered;
     std::copy(d.factors, d.factors + 4, p.jitterFactors.data_ptr<float>() + 4 * i);
+    std::copy(d.order, d.order + 4, p.jitterOrder.data_ptr<int64_t>() + 4 * i);
     p.grayscale.data_ptr<bool>()[i] = d.grayscale;
     p.blurSigma.data_ptr<float>()[i] = d.blurSigma;
 }

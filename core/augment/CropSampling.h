@@ -15,12 +15,14 @@ struct CropDraw {
     bool flipped = false;            // horizontal flip
     bool jittered = false;           // colour jitter applied
     float factors[4] = {1, 1, 1, 0}; // brightness, contrast, saturation, hue shift
+    uint8_t order[4] = {0, 1, 2, 3}; // the order the four are applied in (as factors' indexes)
     bool grayscale = false;          // converted to grey
     float blurSigma = 0;             // Gaussian blur sigma in pixels, 0 = none
 };
 
 /// Draws one crop of an image of `height` x `width`: RandomResizedCrop's box (ratio 3/4..4/3,
-/// 10 tries then a centre crop), flip, jitter factors, grayscale and blur, in that order.
+/// 10 tries then a centre crop), flip, jitter factors, grayscale, blur and the jitter's order (a
+/// new permutation per crop, as torchvision's ColorJitter draws one per call), in that order.
 CropDraw drawCrop(const CropGroupConfig& group, int height, int width, std::mt19937_64& rng);
 
 /// Every crop of one image (groups in order, `count` crops each) from one generator seeded by

@@ -78,27 +78,62 @@ at::Tensor hsvToRgb(const at::Tensor& hsv) {
     return at::stack({(mask * red).sum(1), (mask * green).sum(1), (mask * blue).sum(1)}, 1);
 }
 
-at::Tensor colourJitter(const at::Tensor& images, const at::Tensor& factors) {
-    const auto batch = images.size(0);
-    // Decided on the caller's (CPU) factors so that no device synchronisation is needed.
-    const bool anyHueShift = factors.select(1, 3).abs().max().item<double>() > 0;
-    auto f = parametersOn(factors, images.device(), images.scalar_type());
-    auto perImage = [&](int column) { return f.select(1, column).view({batch, 1, 1, 1}); };
+namespace {
 
-    auto out = at::clamp(images * perImage(0), 0.0, 1.0);
-    // Contrast blends with the mean grey level of each image.
-    auto meanGrey = toGrayscale(out).select(1, 0).mean({1, 2}).view({batch, 1, 1, 1});
-    out = at::clamp(out * perImage(1) + meanGrey * (1.0 - perImage(1)), 0.0, 1.0);
-    if (images.size(1) == 1)
-        return out;
-    auto grey = toGrayscale(out);
-    out = at::clamp(out * perImage(2) + grey * (1.0 - perImage(2)), 0.0, 1.0);
-    if (anyHueShift) {
-        auto shift = f.select(1, 3);
-        auto hsv = rgbToHsv(out);
-        auto hue = (hsv.select(1, 0) + shift.view({batch, 1, 1})).remainder(1.0);
-        out = hsvToRgb(at::stack({hue, hsv.select(1, 1), hsv.select(1, 2)}, 1));
+/// One of the jitter's operations (0 brightness, 1 contrast, 2 saturation, 3 hue) on `images`
+/// with per-image `f` [B, 4] on their device.
+at::Tensor colourOperation(int op, const at::Tensor& images, const at::Tensor& f) {
+    const auto batch = images.size(0);
+    const auto factor = f.select(1, op).view({batch, 1, 1, 1});
+    switch (op) {
+    case 0:
+        return at::clamp(images * factor, 0.0, 1.0);
+    case 1: { // blends with the mean grey level of each image
+        auto meanGrey = toGrayscale(images).select(1, 0).mean({1, 2}).view({batch, 1, 1, 1});
+        return at::clamp(images * factor + meanGrey * (1.0 - factor), 0.0, 1.0);
     }
+    case 2:
+        return at::clamp(images * factor + toGrayscale(images) * (1.0 - factor), 0.0, 1.0);
+    default: {
+        auto hsv = rgbToHsv(images);
+        auto hue = (hsv.select(1, 0) + f.select(1, 3).view({batch, 1, 1})).remainder(1.0);
+        return hsvToRgb(at::stack({hue, hsv.select(1, 1), hsv.select(1, 2)}, 1));
+    }
+    }
+}
+
+} // namespace
+
+at::Tensor colourJitter(const at::Tensor& images, const at::Tensor& factors,
+                        const at::Tensor& order) {
+    const auto batch = images.size(0);
+    const auto f = parametersOn(factors, images.device(), images.scalar_type());
+    const auto cpuFactors = factors.to(at::kCPU);
+    const auto cpuOrder = order.defined() ? order.to(at::kCPU, at::kLong)
+                                          : at::arange(4, at::kLong).repeat({batch, 1});
+    // Saturation and hue need colour; a hue shift of 0 is skipped row by row (the HSV round
+    // trip is not exact), so that an image's result never depends on the rest of its batch.
+    const int operations = images.size(1) == 1 ? 2 : 4;
+    const auto shifted = cpuFactors.select(1, 3).ne(0);
+    at::Tensor out = images;
+    // Each position of the order in turn: every operation on the images that take it there.
+    for (int slot = 0; slot < 4; ++slot)
+        for (int op = 0; op < operations; ++op) {
+            auto takes = cpuOrder.select(1, slot).eq(op);
+            if (op == 3)
+                takes = takes.logical_and(shifted);
+            const auto rows = takes.nonzero().view({-1});
+            if (rows.numel() == 0)
+                continue;
+            if (rows.numel() == batch) {
+                out = colourOperation(op, out, f);
+                continue;
+            }
+            const auto index = rows.to(images.device());
+            out = out.index_copy(
+                0, index,
+                colourOperation(op, out.index_select(0, index), f.index_select(0, index)));
+        }
     return out;
 }
 

@@ -90,7 +90,7 @@ at::Tensor MultiCropAugmenter::finishCrop(at::Tensor crop, const CropParams& par
             .view({1, channels, 1, 1});
     // The decisions are read from the CPU parameters: no device synchronisation.
     if (params.jittered.any().item<bool>())
-        crop = augment::colourJitter(crop, params.jitterFactors);
+        crop = augment::colourJitter(crop, params.jitterFactors, params.jitterOrder);
     if (channels > 1 && params.grayscale.any().item<bool>()) {
         auto mask = augment::parametersOn(params.grayscale, crop.device(), at::kBool)
                         .view({batch, 1, 1, 1});

@@ -21,6 +21,7 @@ struct CropParams {
     at::Tensor flipped;       // bool [B]
     at::Tensor jittered;      // bool [B]: colour jitter applied
     at::Tensor jitterFactors; // float32 [B, 4]: brightness, contrast, saturation, hue shift
+    at::Tensor jitterOrder;   // int64 [B, 4]: the order of the four (indexes into the factors)
     at::Tensor grayscale;     // bool [B]
     at::Tensor blurSigma;     // float32 [B]: sigma in pixels, 0 = not blurred
 };
@@ -73,8 +74,10 @@ at::Tensor parametersOn(const at::Tensor& cpu, at::Device device, at::ScalarType
 at::Tensor resizedCrop(const at::Tensor& images, const at::Tensor& boxes, const at::Tensor& flips,
                        int size);
 /// factors float32 [B, 4] (brightness, contrast, saturation, hue shift); 1-channel images only
-/// get brightness and contrast. Fixed order: brightness, contrast, saturation, hue.
-at::Tensor colourJitter(const at::Tensor& images, const at::Tensor& factors);
+/// get brightness and contrast. order int64 [B, 4] (CPU): each image's order of the four, as
+/// indexes into the factors; undefined: brightness, contrast, saturation, hue.
+at::Tensor colourJitter(const at::Tensor& images, const at::Tensor& factors,
+                        const at::Tensor& order = {});
 /// ITU-R 601 luma, keeping the channel count.
 at::Tensor toGrayscale(const at::Tensor& images);
 /// Per-image Gaussian blur, sigma float32 [B] in pixels (<= 0 leaves the image unchanged).

@@ -1,9 +1,12 @@
 #include "TestHarness.h"
 
+#include "augment/CropSampling.h"
 #include "augment/MultiCrop.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+
+#include <set>
 
 using namespace swav;
 
@@ -181,4 +184,31 @@ TEST(Augment, NormalisationAndDenormalisationInvert) {
     ASSERT_TRUE(at::allclose(batch.crops[0], expected, 1e-5, 1e-5));
     ASSERT_TRUE(at::allclose(augmenter.denormalise(batch.crops[0]), images.to(at::kFloat) / 255.0,
                              1e-5, 1e-5));
+}
+
+// torchvision's ColorJitter applies its four operations in a new random order per call; so do the
+// crops here, each with its own permutation.
+TEST(Augment, ColourJitterOrderIsDrawnPerCropAndApplied) {
+    CropGroupConfig g = plainGroup(1, 8, 0.5, 1.0);
+    std::mt19937_64 rng(3);
+    std::set<std::vector<int>> orders;
+    for (int i = 0; i < 2000; ++i) {
+        const CropDraw d = drawCrop(g, 16, 16, rng);
+        orders.insert({d.order[0], d.order[1], d.order[2], d.order[3]});
+    }
+    ASSERT_EQ(orders.size(), size_t(24));
+
+    // Contrast then brightness is not brightness then contrast; each row follows its own order.
+    auto image = (at::rand({1, 3, 6, 6}) * 0.8).repeat({2, 1, 1, 1});
+    const auto factors = at::tensor({1.6f, 0.4f, 1.f, 0.f}).repeat({2, 1});
+    const auto order = at::tensor(std::vector<int64_t>{1, 0, 2, 3, 0, 1, 2, 3}).view({2, 4});
+    const auto out = augment::colourJitter(image, factors, order);
+    auto only = [](float b, float c) { return at::tensor({b, c, 1.f, 0.f}).view({1, 4}); };
+    const auto one = image.slice(0, 0, 1);
+    const auto contrastFirst =
+        augment::colourJitter(augment::colourJitter(one, only(1, 0.4f)), only(1.6f, 1));
+    const auto brightnessFirst = augment::colourJitter(one, only(1.6f, 0.4f));
+    ASSERT_TRUE(at::allclose(out.slice(0, 0, 1), contrastFirst, 1e-6, 1e-6));
+    ASSERT_TRUE(at::allclose(out.slice(0, 1, 2), brightnessFirst, 1e-6, 1e-6));
+    ASSERT_TRUE((contrastFirst - brightnessFirst).abs().max().item<double>() > 0.01);
 }
