@@ -353,6 +353,8 @@ void validateRuntime(const RuntimeConfig& r, ValidationReport& report, Checker& 
                   "seconds a rank may stay silent");
     check.between("runtime.dist_setup_timeout_s", r.distSetupTimeoutSeconds, 1, 86400,
                   "seconds for the processes to meet and share the run's plan");
+    check.between("runtime.control_every_steps", r.controlEverySteps, 1, 100000,
+                  "steps between the ranks' agreements on stop and pause");
     check.between("runtime.grad_bucket_mb", r.gradBucketMb, 1, 1024,
                   "MiB per gradient all-reduce bucket");
 }

@@ -274,6 +274,7 @@ struct RuntimeConfig {
     int tunedGlobalBatch = 0;
     int distTimeoutSeconds = 120;
     int distSetupTimeoutSeconds = 1800;
+    int controlEverySteps = 8;
     int gradBucketMb = 25;
     bool gradOverlap = true;
 
@@ -304,6 +305,10 @@ struct RuntimeConfig {
           "Multi-process runs: seconds the processes may take to meet and to be given rank 0's "
           "plan and image-folder listing (listing ImageNet on a network file system can take "
           "minutes); 1800 as PyTorch's default process-group timeout.");
+        v("control_every_steps", s.controlEverySteps,
+          "Multi-process runs: the ranks agree on stop and pause requests every N steps (a small "
+          "all-reduce read on the host, which waits for the device); a request takes effect "
+          "within N steps, at the same step on every rank.");
         v("grad_bucket_mb", s.gradBucketMb,
           "Multi-process runs: size of the gradient all-reduce buckets in MiB (25 as in PyTorch's "
           "DistributedDataParallel).");

@@ -6,7 +6,7 @@
 #include "model/ModelState.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/DeviceSetup.h"
-#include "swav/Sinkhorn.h"
+#include "swav/SwavLoss.h"
 #include "util/AtomicFile.h"
 #include "util/Npy.h"
 #include "util/Strings.h"
@@ -158,7 +158,7 @@ Expected<EmbedResult> embedImages(const EmbedRequest& request, const ProgressCal
             if (!codes)
                 return scores;
             // Codes of each batch, as a training step computes them (no queue).
-            return sinkhornCodes(scores, config.swav.epsilon, config.swav.sinkhornIterations);
+            return assignmentCodes(scores, config.swav);
         };
         FeatureSet set;
         try {
@@ -171,11 +171,16 @@ Expected<EmbedResult> embedImages(const EmbedRequest& request, const ProgressCal
         result.values = set.features.contiguous();
         result.source = source.data->description();
         result.preprocessing = source.preprocessing;
-        if (codes)
+        if (codes && config.swav.assignment == "softmax")
+            result.preprocessing += "; codes: softmax(score / " + numbers({config.swav.epsilon}) +
+                                    ") per image, as the run's swav.assignment";
+        else if (codes)
             result.preprocessing += "; codes: Sinkhorn (epsilon " + numbers({config.swav.epsilon}) +
                                     ", " + std::to_string(config.swav.sinkhornIterations) +
                                     " iterations) over consecutive batches of " +
-                                    std::to_string(batch) + " rows, as in a training step";
+                                    std::to_string(batch) +
+                                    " rows of this process, as in a training step of one process "
+                                    "without its queue (--batch sets the rows)";
         result.classNames = source.data->classNames();
         const int64_t n = source.data->size();
         for (int64_t i = 0; i < n; ++i) {

@@ -329,6 +329,11 @@ std::vector<std::vector<int64_t>> TrainingSession::planEpoch(int epoch, int64_t 
 }
 
 TrainingSession::Control TrainingSession::obeyControl(TrainingControl& control, int epoch) {
+    // Data-parallel ranks agree every runtime.control_every_steps only: the agreement is an
+    // all-reduce read on the host and a store write, a round trip that also waits for the device.
+    if (m_distributed && m_iteration % std::max(1, m_cfg.runtime.controlEverySteps) != 0)
+        return m_options.maxSteps >= 0 && m_stepsThisRun >= m_options.maxSteps ? Control::StepLimit
+                                                                               : Control::Train;
     // Every rank pauses and stops at the same step: a request on any rank counts.
     m_collective.noteProgress(m_iteration);
     auto ask = [&] {

@@ -169,6 +169,7 @@ ExperimentConfig queueConfig() {
     auto config = trainConfig(kBatch / 2, true);
     config.swav.queueLength = 32; // two global batches, one per rank: 16 rows each
     config.swav.epochQueueStarts = 0;
+    config.runtime.controlEverySteps = 1; // the stop below lands on step 6 exactly
     return config;
 }
 
@@ -191,6 +192,24 @@ int stopAndResumeWorker(ProcessGroupCollective& collective, const std::string& d
     Trainer trainer(config, split->train, options);
     TrainingControl control;
     SWAV_REQUIRE(trainer.run(control).status == RunStatus::Finished, "");
+    return 0;
+}
+
+/// Rank 1 alone asks to stop during step 1; with agreements every 4 steps both ranks stop after
+/// step 4, rank 0 with a checkpoint there.
+int agreedStopWorker(ProcessGroupCollective& collective, const std::string& dir) {
+    auto config = queueConfig();
+    config.runtime.controlEverySteps = 4;
+    auto split = openDataset(config.dataset);
+    SWAV_REQUIRE(split.hasValue(), "");
+    TrainerOptions options;
+    options.runDir = dir + "/agreed";
+    options.collective = &collective;
+    Trainer trainer(config, split->train, options);
+    TrainingControl control;
+    StopAt stop(control, collective.rank() == 1 ? 2 : -1);
+    trainer.addObserver(&stop);
+    SWAV_REQUIRE(trainer.run(control).status == RunStatus::Stopped, "the run did not stop");
     return 0;
 }
 
@@ -220,6 +239,8 @@ int runWorker(const std::string& role) {
         }
         if (role == "queue-stop-resume")
             return stopAndResumeWorker(*collective, dir);
+        if (role == "agreed-stop")
+            return agreedStopWorker(*collective, dir);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "rank %d: %s\n", setup.rank, e.what());
         return 1;
@@ -389,6 +410,16 @@ TEST(Dist, ResumeWithTheSameRanksIsExactQueuesIncluded) {
     std::printf("  stopped at step 6 and resumed: max |difference| to the straight run = %.3g\n",
                 difference);
     ASSERT_TRUE(difference == 0.0);
+}
+
+// Stop and pause requests are agreed every runtime.control_every_steps: a request on one rank
+// stops every rank at the next agreement, at the same step.
+TEST(Dist, AStopAskedOnOneRankStopsEveryRankAtTheNextAgreement) {
+    test::TempDir dir;
+    runRanks("agreed-stop", dir.path());
+    const auto stopped = loadNewestCheckpoint(dir.file("agreed"));
+    ASSERT_TRUE(stopped.hasValue());
+    ASSERT_EQ(stopped->state.iteration, int64_t(4));
 }
 
 TEST(Dist, EpochShardsAreDisjointCoverTheDataAndChangeWithTheEpoch) {

@@ -83,6 +83,23 @@ class EmbedTest(unittest.TestCase):
         np.testing.assert_allclose(codes.sum(axis=1), 1.0, atol=1e-4)
         self.assertGreaterEqual(float(codes.min()), 0.0)
 
+    def test_codes_follow_the_runs_assignment(self):
+        # A run trained with swav.assignment=softmax: its codes are softmax(score / epsilon) per
+        # image, not Sinkhorn's.
+        run = self.path / "run-softmax"
+        swav("train", "--config", CONFIG, "--set", "optim.epochs=1", "--set",
+             "dataset.synthetic_count=256", "--set", "swav.assignment=softmax", "--set",
+             "swav.epsilon=0.05", "--db", self.db, "--out", run)
+        outputs = {}
+        for what in ("scores", "codes"):
+            out = self.path / f"softmax-{what}.npy"
+            message = swav("embed", "--run", run, "--db", self.db, "--dataset", "test", "--what",
+                           what, "--out", out)
+            outputs[what] = np.load(out)
+        self.assertIn("softmax(score / 0.05)", message)
+        expected = torch.softmax(torch.from_numpy(outputs["scores"]) / 0.05, dim=1).numpy()
+        np.testing.assert_allclose(outputs["codes"], expected, atol=1e-5)
+
     def test_existing_outputs_are_refused_and_left_untouched(self):
         out = self.path / "mine.npy"
         out.write_bytes(b"the user's file")
