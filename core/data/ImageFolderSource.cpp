@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 namespace swav::data {
@@ -14,11 +15,18 @@ namespace swav::data {
 namespace {
 
 constexpr uint64_t kMaxListingFileBytes = uint64_t(1) << 30;
+constexpr double kProgressSeconds = 5;
 
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string seconds(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f s", value);
+    return text;
 }
 
 void tell(const DatasetOpening& opening, const std::string& text) {
@@ -83,17 +91,23 @@ imageFolderListing(const std::string& folder, const DatasetOpening& opening, std
         if (auto kept = keptListing(folder, opening.listingFile, opening))
             return kept;
 
+    // Progress every few seconds only: a local disk lists ImageNet in two, a network file
+    // system may take minutes.
     const auto start = Clock::now();
+    double told = 0;
     auto listing = std::make_shared<ImageFolderListing>(
         listImageFolder(folder, [&](int64_t files, int64_t listed, int64_t classes) {
+            if (secondsSince(start) - told < kProgressSeconds)
+                return;
+            told = secondsSince(start);
             tell(opening, "listing " + folder + ": " + std::to_string(files) + " image files in " +
                               std::to_string(listed) + " of " + std::to_string(classes) +
-                              " class folders, " + formatDuration(secondsSince(start)));
+                              " class folders, " + formatDuration(told));
         }));
     if (listing->files.size() >= 50000)
         tell(opening, "listed " + folder + ": " + std::to_string(listing->files.size()) +
                           " image files in " + std::to_string(listing->classNames.size()) +
-                          " classes, " + formatDuration(secondsSince(start)));
+                          " classes in " + seconds(secondsSince(start)));
     if (!opening.listingFile.empty() && ownListingFile(opening.listingFile)) {
         const std::string bytes = encodeListing(*listing);
         writeFileAtomically(opening.listingFile, "image-folder listing", bytes.data(),
