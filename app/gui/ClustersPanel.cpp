@@ -193,6 +193,14 @@ void ClustersPanel::compute() {
     }
     const std::string runDir = run ? run->runDir : std::string();
     const int64_t runId = run ? run->id : 0;
+    if (run)
+        if (auto config = loadConfig(run->configJson, "run " + std::to_string(run->id), {}, nullptr,
+                                     DataUse::Later)) {
+            if (!m_runImages.complete(this, QString::fromStdString(run->name), tr("Clusters"),
+                                      config->dataset))
+                return;
+            request.dataset = config->dataset;
+        }
     m_compute->setEnabled(false);
     m_cancel->setVisible(true);
     m_watcher.setFuture(QtConcurrent::run([checkpoint, request, progress, runDir, runId] {

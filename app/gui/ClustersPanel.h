@@ -5,6 +5,8 @@
 // Thumbnails come from the analysed run's own training set, whatever the form shows. Each
 // analysis is kept beside its run, as `swav analyze` keeps it.
 
+#include "ImagesForRuns.h"
+
 #include <QFutureWatcher>
 #include <QWidget>
 
@@ -65,6 +67,7 @@ Q_SIGNALS:
     void problem(const QString& message);
 
 private:
+    ImagesForRuns m_runImages; // for runs of weights imported without a dataset
     struct Result;
     void showResult();
     /// Records the analysis files with the run of the analysed checkpoint.

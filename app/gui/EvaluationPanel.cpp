@@ -5,6 +5,7 @@
 #include "MetricPlot.h"
 #include "ProgressRelay.h"
 #include "config/ConfigJson.h"
+#include "config/DatasetKinds.h"
 #include "eval/Evaluation.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/DeviceSetup.h"
@@ -72,6 +73,7 @@ struct EvalChoices {
     std::string protocol = "cached";
     std::string device = "auto";
     bool writeCache = false;
+    std::string imagesFolder; // for a run that names no images; "" = the run's own
 
     /// The run's request (weight decay, seed, feature batch) with the choices applied.
     EvalRequest requestFor(const ExperimentConfig& config, const std::string& digest) const {
@@ -88,6 +90,10 @@ struct EvalChoices {
         request.device = device;
         request.expectedSha256 = digest;
         request.writeCache = writeCache;
+        if (!imagesFolder.empty()) {
+            request.dataset = config.dataset;
+            request.dataset->path = imagesFolder;
+        }
         return request;
     }
 };
@@ -377,6 +383,29 @@ void EvaluationPanel::startEveryCheckpoint() {
     launch(std::move(targets), true);
 }
 
+bool EvaluationPanel::imagesForRun(std::string& folder) {
+    if (!m_runs || m_runId <= 0)
+        return true;
+    try {
+        const auto record = m_runs->run(m_runId);
+        if (!record)
+            return true;
+        auto config = loadConfig(record->configJson, m_runs->path(), {}, nullptr, DataUse::Later);
+        if (!config)
+            return true;
+        const bool named = imagesNamed(config->dataset);
+        if (!m_images.complete(this, QString::fromStdString(record->name), tr("Evaluation"),
+                               config->dataset))
+            return false;
+        if (!named)
+            folder = config->dataset.path;
+    } catch (const std::exception& e) {
+        Q_EMIT problem(QString::fromStdString(e.what()));
+        return false;
+    }
+    return true;
+}
+
 void EvaluationPanel::launch(std::vector<Target> targets, bool curve) {
     EvalChoices choices;
     choices.knn = m_knn->isChecked() || !m_linear->isChecked();
@@ -392,6 +421,8 @@ void EvaluationPanel::launch(std::vector<Target> targets, bool curve) {
     // Feature caches go beside a recorded run's checkpoint only: a checkpoint elsewhere (a
     // download folder) is read, never written next to.
     choices.writeCache = m_runs && m_runId > 0;
+    if (!imagesForRun(choices.imagesFolder))
+        return;
 
     m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
     const auto cancelled = m_cancelFlag;

@@ -5,6 +5,8 @@
 // the confusion matrix with class names; or the accuracy of every checkpoint of a run as a
 // curve. Results are recorded with the run in the run database.
 
+#include "ImagesForRuns.h"
+
 #include <QFutureWatcher>
 #include <QWidget>
 
@@ -67,6 +69,9 @@ Q_SIGNALS:
     void problem(const QString& message);
 
 private:
+    ImagesForRuns m_images; // for runs of weights imported without a dataset
+    /// The images folder chosen for a run that names none (empty otherwise); false: cancelled.
+    bool imagesForRun(std::string& folder);
     struct Target;
     struct Outcome;
     QWidget* buildOptions();

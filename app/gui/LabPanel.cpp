@@ -279,6 +279,12 @@ void LabPanel::compute() {
     }
     job->request.images = m_images->value();
     job->request.seed = m_seed;
+    if (job->model && !m_runImages.complete(this,
+                                            job->model->config.name.empty()
+                                                ? m_computedCheckpoint
+                                                : QString::fromStdString(job->model->config.name),
+                                            tr("Lab"), job->model->config.dataset))
+        return;
     if (job->model) {
         // Typical images cost a forward pass each: fewer for large images (ImageNet-sized).
         if (datasetImageSide(job->model->config.dataset) > 64)

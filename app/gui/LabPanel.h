@@ -6,6 +6,8 @@
 
 #include "config/ExperimentConfig.h"
 
+#include "ImagesForRuns.h"
+
 #include <QFutureWatcher>
 #include <QWidget>
 
@@ -70,6 +72,7 @@ protected:
     void showEvent(QShowEvent* event) override;
 
 private:
+    ImagesForRuns m_runImages; // for runs of weights imported without a dataset
     struct Job;
     void showResult();
     void updateSourceText();

@@ -14,6 +14,7 @@
 #include "EvaluationPanel.h"
 #include "EventLoopProbe.h"
 #include "ExperimentPanel.h"
+#include "ImportedWeights.h"
 #include "LayoutChecks.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
@@ -1230,13 +1231,9 @@ private Q_SLOTS:
         // A run to analyse: imported weights of a small synthetic configuration.
         ExperimentConfig config = tinyRun(1);
         config.name = "to-analyse";
-        const std::string file = dir.filePath(QStringLiteral("weights.pt")).toStdString();
-        SwavModel model(config.model, 1);
-        saveStateDict(torchvisionStateDict(model), file);
-        ImportRequest request;
-        request.file = file;
-        request.config = config;
-        const auto imported = importRun(*window.runStore(), db.toStdString(), request);
+        const auto imported =
+            test::importFreshWeights(*window.runStore(), db.toStdString(), config,
+                                     dir.filePath(QStringLiteral("weights.pt")).toStdString(), 1);
         QVERIFY2(imported, imported ? "" : imported.error().message.c_str());
 
         ClustersPanel* clusters = window.clusters();
