@@ -106,7 +106,7 @@ TorchFileParts readZipTorchFile(const std::string& path, const TorchFileLimits& 
 
 // Zip archives start with a local file header; the legacy format with a pickled magic number.
 TorchFileParts readTorchFileParts(const std::string& path, const TorchFileLimits& limits) {
-    std::string head(16, '\0');
+    std::string head(32, '\0');
     {
         const ReadOnlyFile file(path);
         head.resize(static_cast<size_t>(std::min<uint64_t>(file.size(), head.size())));

@@ -131,9 +131,10 @@ class ReleaseImport(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def import_and_embed(self, name, payload, legacy):
+    def import_and_embed(self, name, payload, legacy, protocol=2):
         weights = self.path / f"{name}.pth.tar"
-        torch.save(payload, weights, _use_new_zipfile_serialization=not legacy)
+        torch.save(payload, weights, _use_new_zipfile_serialization=not legacy,
+                   pickle_protocol=protocol)
         magic = weights.read_bytes()[:2]
         self.assertEqual(magic == b"PK", not legacy, "the file is in the format meant")
 
@@ -167,6 +168,10 @@ class ReleaseImport(unittest.TestCase):
         out = swav("eval", "--run", run, "--knn", env=self.env, expect=1)
         self.assertIn("dataset.path", out)
         self.assertIn("--set dataset.path=FOLDER", out)
+
+    def test_legacy_format_with_framed_pickles(self):
+        # torch.save(..., pickle_protocol=4) frames every pickle, the magic number's included.
+        self.import_and_embed("protocol4", dict(self.state), legacy=True, protocol=4)
 
     def test_zip_format_without_prefix(self):
         self.import_and_embed("swav_zip", dict(self.state), legacy=False)
