@@ -2,6 +2,7 @@
 
 #include "cli/Commands.h"
 #include "cli/StoreLink.h"
+#include "config/DatasetKinds.h"
 #include "store/RunStore.h"
 #include "workflow/ImportRun.h"
 
@@ -44,7 +45,12 @@ int runImport(const ImportOptions& options) {
               << "checkpoint " << imported->checkpoint << "\n";
     for (const auto& note : imported->report.notes)
         std::cout << "note: " << note << "\n";
-    std::cout << "evaluate it with: swav eval --run " << imported->runId << " --knn\n";
+    if (imagesNamed(imported->config.dataset))
+        std::cout << "evaluate it with: swav eval --run " << imported->runId << " --knn\n";
+    else // weights alone: the images are named when they are needed
+        std::cout << "evaluate it with: swav eval --run " << imported->runId
+                  << " --knn --set dataset.path=DIR (class folders, with the test images in "
+                     "a sibling val/)\n";
     return ExitOk;
 }
 

@@ -41,7 +41,14 @@ std::vector<std::string> importArchOverrides(const std::string& arch) {
 }
 
 std::string importRunName(const std::string& name, const std::string& file) {
-    return name.empty() ? std::filesystem::path(file).stem().string() : name;
+    if (!name.empty())
+        return name;
+    // swav_800ep_pretrain.pth.tar names the run swav_800ep_pretrain.
+    std::filesystem::path stem = std::filesystem::path(file).stem();
+    for (const char* extension : {".pth", ".pt", ".ckpt", ".pkl", ".bin"})
+        if (stem.extension() == extension && !stem.stem().empty())
+            stem = stem.stem();
+    return stem.string();
 }
 
 Expected<ExperimentConfig> importConfig(const std::string& preset,

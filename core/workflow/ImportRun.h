@@ -40,7 +40,8 @@ std::string defaultImportPreset(const std::string& arch);
 /// Put them before the user's own overrides, which may still change either field.
 std::vector<std::string> importArchOverrides(const std::string& arch);
 
-/// The run name of imported weights: `name`, or the weights file's name without extension.
+/// The run name of imported weights: `name`, or the weights file's name without its weight-file
+/// extensions (.pth.tar, .pt, .ckpt, ...).
 std::string importRunName(const std::string& name, const std::string& file);
 
 /// A preset's configuration for imported weights: `overrides` applied, the run named `name`

@@ -122,3 +122,11 @@ TEST(ImportRun, WeightsThatDoNotFitLeaveNothingBehind) {
     ASSERT_TRUE(store->listRuns().empty());
     ASSERT_EQ(entriesIn(runsRoot), before);
 }
+
+TEST(ImportRun, RunsAreNamedAfterTheWeightsFile) {
+    ASSERT_EQ(importRunName("", "/d/swav_800ep_pretrain.pth.tar"),
+              std::string("swav_800ep_pretrain"));
+    ASSERT_EQ(importRunName("", "resnet18.pth"), std::string("resnet18"));
+    ASSERT_EQ(importRunName("", "my.weights.json"), std::string("my.weights"));
+    ASSERT_EQ(importRunName("mine", "x.pt"), std::string("mine"));
+}
