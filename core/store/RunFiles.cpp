@@ -1,6 +1,7 @@
 // RunStore: the files a run wrote, and deleting a run with exactly those.
 #include "store/RunStore.h"
 #include "store/StoreErrors.h"
+#include "util/AtomicFile.h"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -61,13 +62,28 @@ std::string stemOf(const std::string& fileName) {
     return std::regex_search(fileName, match, stem) ? match.str(0) : std::string();
 }
 
+/// A leftover of an atomic write of a program file cut short: "<name>.tmp" (older versions)
+/// or ".<name>.<hex>.tmp".
 bool isProgramTemporary(const std::string& fileName) {
     if (fileName.size() < 4 || fileName.compare(fileName.size() - 4, 4, ".tmp") != 0)
         return false;
+    const std::string target = atomicTargetOf(fileName);
     for (const auto& folder : programFolders())
-        if (std::regex_match(fileName, folder.names))
+        if (std::regex_match(fileName, folder.names) ||
+            (!target.empty() && std::regex_match(target, folder.names)))
             return true;
     return false;
+}
+
+/// Leftovers of atomic writes of `file` cut short, in its folder.
+std::vector<std::string> temporariesOf(const std::string& file) {
+    std::vector<std::string> found{file + ".tmp"};
+    const fs::path path(file);
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(path.parent_path(), error))
+        if (atomicTargetOf(entry.path().filename().string()) == path.filename().string())
+            found.push_back(entry.path().string());
+    return found;
 }
 
 /// True when `file` holds the run's configuration (as the trainer wrote it): a config.json
@@ -174,7 +190,10 @@ RunDeletion RunStore::deleteRun(int64_t id) {
             const fs::path dir = fs::path(runDir) / folder.folder;
             folders.insert(dir.string());
             for (const auto& entry : fs::directory_iterator(dir, error)) {
-                const std::string name = entry.path().filename().string();
+                // A leftover of an atomic write is judged by the file it was for.
+                std::string name = entry.path().filename().string();
+                if (const std::string target = atomicTargetOf(name); !target.empty())
+                    name = target;
                 if (!entry.is_regular_file(error) || !std::regex_match(name, folder.names))
                     continue;
                 // A folder shared with another run (older programs allowed it): only files
@@ -249,7 +268,8 @@ RunDeletion RunStore::deleteRun(int64_t id) {
             deletion.kept.push_back(file + ": also recorded by run " + std::to_string(other));
         } else {
             removeFile(file);
-            removeFile(file + ".tmp"); // left by an atomic write that was cut short
+            for (const std::string& leftover : temporariesOf(file)) // writes cut short
+                removeFile(leftover);
         }
     }
     // Folders innermost first, each only when nothing else is left in it; the leftovers of

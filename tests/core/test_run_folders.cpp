@@ -291,6 +291,7 @@ TEST(RunFolders, Issue10_FilesOutsideTheRunFolderOrOfAnotherRunAreKept) {
     user.add(folder.path + "/checkpoints/shared.pt");
     writeFile(folder.path + "/checkpoints/own.pt", "x");
     writeFile(folder.path + "/checkpoints/own.pt.tmp", "half"); // an atomic write cut short
+    writeFile(folder.path + "/checkpoints/.own.pt.0123abcd4567.tmp", "half"); // today's name
     store->addRunFiles(a, {dir.file("elsewhere.txt"), folder.path + "/checkpoints/shared.pt",
                            folder.path + "/checkpoints/own.pt"});
     store->addRunFiles(b, {folder.path + "/checkpoints/shared.pt"});
@@ -298,6 +299,7 @@ TEST(RunFolders, Issue10_FilesOutsideTheRunFolderOrOfAnotherRunAreKept) {
     user.verifyUnchanged();
     ASSERT_TRUE(!fs::exists(folder.path + "/checkpoints/own.pt"));
     ASSERT_TRUE(!fs::exists(folder.path + "/checkpoints/own.pt.tmp"));
+    ASSERT_TRUE(!fs::exists(folder.path + "/checkpoints/.own.pt.0123abcd4567.tmp"));
     const std::string kept = joined(deletion.kept);
     ASSERT_CONTAINS(kept, "elsewhere.txt: outside the run folder");
     ASSERT_CONTAINS(kept, "shared.pt: also recorded by run " + std::to_string(b));
@@ -348,6 +350,7 @@ TEST(RunFolders, Issue10_RunsFromBeforeTheFileListLoseOnlyFilesNamedAsTheProgram
         "checkpoints/epoch-0001-step-000000002.pt",
         "checkpoints/epoch-0001-step-000000002.pt.train.features",
         "checkpoints/epoch-0002-step-000000004.pt.tmp",
+        "checkpoints/.epoch-0002-step-000000004.pt.89abcdef0123.tmp",
         "evaluations/epoch-0001-step-000000002-20261126-101010.json",
         "analysis/epoch-0001-step-000000002-gallery.json",
         "export/epoch-0001-step-000000002-resnet.pt"};
