@@ -23,6 +23,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// The recorded schema version; a damaged or edited one is an error naming the file.
+int schemaVersionOf(SQLite::Database& db, const std::string& path) {
+    try {
+        return readSchemaVersion(db);
+    } catch (const UserError& e) {
+        throw UserError(path + ": " + e.what());
+    }
+}
+
 constexpr int kBusyTimeoutMs = 15000;
 // A run on another host is presumed dead when its writer has been silent this long.
 constexpr double kForeignHeartbeatTimeout = 300;
@@ -91,7 +100,7 @@ std::unique_ptr<SQLite::Database> connect(const std::string& path, bool create) 
             db->exec("PRAGMA journal_mode = WAL");
         SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
         // Checked again under the write lock: another process may have just created it.
-        const int version = readSchemaVersion(*db);
+        const int version = schemaVersionOf(*db, path);
         if (version > kSchemaVersion)
             throw UserError(path + ": written by a newer SwAV Workbench (schema version " +
                             std::to_string(version) + ", this program knows up to " +
@@ -251,7 +260,7 @@ std::string RunStore::runListStamp() {
 
 int RunStore::schemaVersion() const {
     return withStoreErrors(m_path, "read the schema version",
-                           [&] { return readSchemaVersion(*m_db); });
+                           [&] { return schemaVersionOf(*m_db, m_path); });
 }
 
 int64_t RunStore::createRun(const NewRun& run) {

@@ -5,6 +5,10 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "util/Expected.h"
+
+#include <algorithm>
+#include <cctype>
 #include <functional>
 #include <string>
 #include <vector>
@@ -151,10 +155,24 @@ int readSchemaVersion(SQLite::Database& db) {
     if (!db.tableExists("meta"))
         return 0;
     SQLite::Statement query(db, "SELECT value FROM meta WHERE key = 'schema_version'");
-    return query.executeStep() ? std::stoi(query.getColumn(0).getString()) : 0;
+    if (!query.executeStep())
+        return 0;
+    // Checked before it indexes the migrations: the file may have been edited or damaged.
+    const std::string text = query.getColumn(0).getString();
+    const bool digits =
+        !text.empty() && text.size() <= 6 &&
+        std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    if (!digits || std::stoi(text) < 1)
+        throw UserError("its meta.schema_version is '" + text.substr(0, 40) +
+                        "', not a schema version (a whole number from 1); the file was left "
+                        "untouched");
+    return std::stoi(text);
 }
 
 void migrateSchema(SQLite::Database& db, int fromVersion, int targetVersion) {
+    if (fromVersion < 0 || targetVersion > int(migrations().size()))
+        throw UserError("no migration from schema version " + std::to_string(fromVersion) + " to " +
+                        std::to_string(targetVersion));
     for (int version = fromVersion + 1; version <= targetVersion; ++version)
         migrations()[size_t(version - 1)](db);
     SQLite::Statement record(db, "INSERT INTO meta(key, value) VALUES('schema_version', ?) "

@@ -147,6 +147,29 @@ TEST(Store, DatabaseOfANewerProgramIsRefused) {
     ASSERT_CONTAINS(newer.error().message, "99");
 }
 
+// Issue 32 (6): an edited or damaged schema version crashed every command (an unchecked
+// migration index); it is refused by name and the file stays as it was.
+TEST(Store, AnImpossibleSchemaVersionIsRefusedAndTheFileLeftAlone) {
+    test::TempDir dir;
+    const std::string path = dir.file("runs.db");
+    openStore(path).reset();
+    for (const char* value : {"-5", "-3", "0", "abc", "99999999999", "", "1.5"}) {
+        {
+            SQLite::Database db(path, SQLite::OPEN_READWRITE);
+            SQLite::Statement set(db, "UPDATE meta SET value = ? WHERE key = 'schema_version'");
+            set.bind(1, value);
+            set.exec();
+        }
+        auto opened = RunStore::open(path);
+        ASSERT_TRUE(!opened) << value;
+        ASSERT_CONTAINS(opened.error().message, path);
+        ASSERT_CONTAINS(opened.error().message, "not a schema version");
+        SQLite::Database db(path, SQLite::OPEN_READONLY);
+        ASSERT_EQ(db.execAndGet("SELECT value FROM meta WHERE key = 'schema_version'").getString(),
+                  std::string(value));
+    }
+}
+
 TEST(Store, MigrationFromVersionOneKeepsEveryRecordAndBuildsBlocks) {
     test::TempDir dir;
     const std::string path = dir.file("runs.db");
