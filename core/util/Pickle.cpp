@@ -10,6 +10,7 @@ namespace swav::pickle {
 namespace {
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+constexpr size_t kMaxNameBytes = 1024; // module and name of a Python class
 
 struct StorageType {
     const char* dtype;
@@ -197,6 +198,12 @@ private:
         push(std::move(value));
     }
     void pushText(Kind kind, std::string_view text) {
+        // Text read from the input costs its own bytes; names joined by STACK_GLOBAL from
+        // memoised strings could repeat them without end: every byte made counts.
+        m_textBytes += text.size();
+        if (m_textBytes > textBudget())
+            fail("pickle too large (it makes more than " + std::to_string(textBudget()) +
+                 " bytes of text from " + std::to_string(m_bytes.size()) + ")");
         auto value = make(kind);
         value->text.assign(text.data(), text.size());
         push(std::move(value));
@@ -327,6 +334,9 @@ private:
         case 'c': { // GLOBAL
             const auto module = readLine();
             const auto name = readLine();
+            if (module.size() + name.size() > kMaxNameBytes)
+                fail("unsupported pickle (a Python name of " +
+                     std::to_string(module.size() + name.size()) + " bytes)");
             pushText(Kind::Global, std::string(module) + "." + std::string(name));
             break;
         }
@@ -334,6 +344,9 @@ private:
             const auto parts = popN(2);
             if (!parts[0]->isString() || !parts[1]->isString())
                 fail("malformed pickle (STACK_GLOBAL)");
+            if (parts[0]->text.size() + parts[1]->text.size() > kMaxNameBytes)
+                fail("unsupported pickle (a Python name of " +
+                     std::to_string(parts[0]->text.size() + parts[1]->text.size()) + " bytes)");
             pushText(Kind::Global, parts[0]->text + "." + parts[1]->text);
             break;
         }
@@ -491,6 +504,10 @@ private:
     const PickleLimits& m_limits;
     size_t m_pos = 0;
     size_t m_values = 0, m_references = 0;
+    size_t m_textBytes = 0;
+    /// Twice the input and 64 KiB: every string of a pickle is read from it once, and the names
+    /// of the few classes a torch.save file names are short.
+    size_t textBudget() const { return 2 * m_bytes.size() + (size_t(64) << 10); }
     std::vector<ValuePtr> m_stack;
     std::vector<size_t> m_marks; // stack sizes at each MARK
     std::unordered_map<uint64_t, ValuePtr> m_memo;

@@ -23,6 +23,13 @@ using namespace std::string_literals;
 
 namespace {
 
+std::string repeated(const std::string& text, size_t times) {
+    std::string out;
+    for (size_t i = 0; i < times; ++i)
+        out += text;
+    return out;
+}
+
 std::string readAll(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -183,6 +190,12 @@ TEST(TorchFile, MalformedPicklesAreErrorsNamingTheFile) {
         {pk::global("os", "system") + pk::tuple({pk::str("touch pwned")}) + "R.",
          "unsupported Python object 'os.system'"},
         {"\x80\x02]q\x00"s + "h\x00"s + "a.", "holding itself"}, // a list appended to itself
+        // Issue 32 (7): names joined again and again from one memoised string made gigabytes.
+        {pk::proto() + pk::str(std::string(500, 'a')) + "q\x00"s +
+             repeated("h\x00h\x00\x93"s, 3000) + ".",
+         "bytes of text from"},
+        {pk::proto() + pk::str(std::string(1000, 'a')) + "q\x00"s + "h\x00h\x00\x93."s,
+         "a Python name of 2000 bytes"},
     };
     for (const TorchFormat format : kFormats)
         for (size_t i = 0; i < cases.size(); ++i) {
