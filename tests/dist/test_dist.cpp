@@ -173,25 +173,28 @@ ExperimentConfig queueConfig() {
     return config;
 }
 
-/// Trains with a queue, stopping mid-epoch 2 (step 6 of 8) and resuming from the checkpoint.
-int stopAndResumeWorker(ProcessGroupCollective& collective, const std::string& dir) {
-    const auto config = queueConfig();
+/// One rank's run of `config` in `runDir`, asked to stop before step `stopAt` (-1: never).
+RunStatus trainRank(const ExperimentConfig& config, ProcessGroupCollective& collective,
+                    const std::string& runDir, const std::string& resumeFrom, int64_t stopAt) {
     auto split = openDataset(config.dataset);
     SWAV_REQUIRE(split.hasValue(), "");
     TrainerOptions options;
-    options.runDir = dir + "/resumed";
+    options.runDir = runDir;
+    options.resumeFrom = resumeFrom;
     options.collective = &collective;
-    {
-        Trainer trainer(config, split->train, options);
-        TrainingControl control;
-        StopAt stop(control, 6);
-        trainer.addObserver(&stop);
-        SWAV_REQUIRE(trainer.run(control).status == RunStatus::Stopped, "");
-    }
-    options.resumeFrom = options.runDir;
     Trainer trainer(config, split->train, options);
     TrainingControl control;
-    SWAV_REQUIRE(trainer.run(control).status == RunStatus::Finished, "");
+    StopAt stop(control, stopAt);
+    trainer.addObserver(&stop);
+    return trainer.run(control).status;
+}
+
+/// Trains with a queue, stopping mid-epoch 2 (step 6 of 8) and resuming from the checkpoint.
+int stopAndResumeWorker(ProcessGroupCollective& collective, const std::string& dir) {
+    const std::string runDir = dir + "/resumed";
+    SWAV_REQUIRE(trainRank(queueConfig(), collective, runDir, "", 6) == RunStatus::Stopped, "");
+    SWAV_REQUIRE(trainRank(queueConfig(), collective, runDir, runDir, -1) == RunStatus::Finished,
+                 "");
     return 0;
 }
 
@@ -200,16 +203,9 @@ int stopAndResumeWorker(ProcessGroupCollective& collective, const std::string& d
 int agreedStopWorker(ProcessGroupCollective& collective, const std::string& dir) {
     auto config = queueConfig();
     config.runtime.controlEverySteps = 4;
-    auto split = openDataset(config.dataset);
-    SWAV_REQUIRE(split.hasValue(), "");
-    TrainerOptions options;
-    options.runDir = dir + "/agreed";
-    options.collective = &collective;
-    Trainer trainer(config, split->train, options);
-    TrainingControl control;
-    StopAt stop(control, collective.rank() == 1 ? 2 : -1);
-    trainer.addObserver(&stop);
-    SWAV_REQUIRE(trainer.run(control).status == RunStatus::Stopped, "the run did not stop");
+    const auto status =
+        trainRank(config, collective, dir + "/agreed", "", collective.rank() == 1 ? 2 : -1);
+    SWAV_REQUIRE(status == RunStatus::Stopped, "the run did not stop");
     return 0;
 }
 
