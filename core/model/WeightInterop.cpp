@@ -154,50 +154,65 @@ std::string ImportReport::summary() const {
     return out.str();
 }
 
-ImportReport importWeights(SwavModel& model, const std::map<std::string, at::Tensor>& dict,
-                           const std::string& origin) {
-    const std::string kModule = "module.", kTrunk = "trunk.", kHead = "projection_head.",
-                      kPrototypes = "prototypes.";
-    ImportReport report;
-    bool modulePrefix = false, ownNames = false, headKeys = false;
+namespace {
+
+const std::string kModule = "module.", kTrunk = "trunk.", kHead = "projection_head.",
+                  kPrototypes = "prototypes.";
+
+std::string withoutModule(const std::string& key) {
+    return startsWith(key, kModule) ? key.substr(kModule.size()) : key;
+}
+
+/// A state dict's keys sorted into trunk (by our trunk-relative name), head and prototypes.
+struct SortedWeights {
+    bool modulePrefix = false, ownNames = false;
+    std::map<std::string, DictEntry> trunk, head, prototypes;
+};
+
+/// Sorts the keys and names the format in `report`; keys of none of the parts are ignored there.
+SortedWeights sortWeights(const std::map<std::string, at::Tensor>& dict, ImportReport& report) {
+    SortedWeights sorted;
+    bool headKeys = false;
     for (const auto& [key, tensor] : dict) {
-        modulePrefix = modulePrefix || startsWith(key, kModule);
-        const std::string name = startsWith(key, kModule) ? key.substr(kModule.size()) : key;
-        ownNames = ownNames || startsWith(name, kTrunk);
+        const std::string name = withoutModule(key);
+        sorted.modulePrefix = sorted.modulePrefix || startsWith(key, kModule);
+        sorted.ownNames = sorted.ownNames || startsWith(name, kTrunk);
         headKeys = headKeys || startsWith(name, kHead) || startsWith(name, kPrototypes);
     }
-    report.format =
-        ownNames ? "swav-workbench" : (modulePrefix || headKeys ? "swav-release" : "torchvision");
-
-    // Sort the dict's keys into trunk (by our trunk-relative name), head, prototypes, ignored.
-    std::map<std::string, DictEntry> trunk, head, prototypes;
+    report.format = sorted.ownNames
+                        ? "swav-workbench"
+                        : (sorted.modulePrefix || headKeys ? "swav-release" : "torchvision");
     for (const auto& [key, tensor] : dict) {
-        const std::string name = startsWith(key, kModule) ? key.substr(kModule.size()) : key;
+        const std::string name = withoutModule(key);
         if (startsWith(name, kHead))
-            head[name] = {key, tensor};
+            sorted.head[name] = {key, tensor};
         else if (startsWith(name, kPrototypes))
-            prototypes[name] = {key, tensor};
-        else if (ownNames && startsWith(name, kTrunk))
-            trunk[name.substr(kTrunk.size())] = {key, tensor};
-        else if (!ownNames && !startsWith(name, "fc."))
-            trunk[name] = {key, tensor};
+            sorted.prototypes[name] = {key, tensor};
+        else if (sorted.ownNames && startsWith(name, kTrunk))
+            sorted.trunk[name.substr(kTrunk.size())] = {key, tensor};
+        else if (!sorted.ownNames && !startsWith(name, "fc."))
+            sorted.trunk[name] = {key, tensor};
         else
             report.ignoredKeys.push_back(key);
     }
+    return sorted;
+}
 
-    // The trunk must match exactly; check everything before copying anything.
-    const auto trunkState = modelState(*model->trunk());
-    const std::string expectedPrefix = (modulePrefix ? kModule : "") + (ownNames ? kTrunk : "");
+/// The trunk must match exactly: every tensor present with the model's shape, nothing more.
+void checkTrunk(const SortedWeights& sorted, const std::map<std::string, at::Tensor>& trunkState,
+                const std::string& format, const std::string& origin) {
+    const std::string expectedPrefix =
+        (sorted.modulePrefix ? kModule : "") + (sorted.ownNames ? kTrunk : "");
     std::vector<std::string> missing, unexpected;
     for (const auto& [name, tensor] : trunkState)
-        if (!trunk.count(name))
+        if (!sorted.trunk.count(name))
             missing.push_back(expectedPrefix + name);
-    for (const auto& [name, entry] : trunk)
+    for (const auto& [name, entry] : sorted.trunk)
         if (!trunkState.count(name))
             unexpected.push_back(entry.key);
-    const std::string hint = featureLayerHint(missing, unexpected, trunk, trunkState);
+    const std::string hint = featureLayerHint(missing, unexpected, sorted.trunk, trunkState);
     if (!missing.empty())
-        throw UserError(origin + ": the " + report.format + " weights lack " +
+        throw UserError(origin + ": the " + format + " weights lack " +
                         std::to_string(missing.size()) + " trunk tensors of this model: " +
                         listKeys(missing) + "; they were made for another architecture" + hint);
     if (!unexpected.empty())
@@ -206,19 +221,71 @@ ImportReport importWeights(SwavModel& model, const std::map<std::string, at::Ten
                         "architecture" +
                         hint);
     for (const auto& [name, tensor] : trunkState) {
-        const auto& entry = trunk.at(name);
+        const auto& entry = sorted.trunk.at(name);
         if (!entry.tensor.sizes().equals(tensor.sizes()))
             throw UserError(origin + ": '" + entry.key + "' has shape " + shapeText(entry.tensor) +
                             " in the weights but " + shapeText(tensor) +
                             " in the model; they were made for another architecture");
     }
+}
 
+/// Why `given` cannot be the model's `target` part ("" when it can).
+std::string partProblem(const std::string& part, const std::map<std::string, DictEntry>& given,
+                        const std::map<std::string, at::Tensor>& target) {
+    if (target.empty())
+        return "this model has no " + part;
+    for (const auto& [name, tensor] : target) {
+        const auto it = given.find(name);
+        if (it == given.end())
+            return "'" + name + "' is missing";
+        if (!it->second.tensor.sizes().equals(tensor.sizes()))
+            return "'" + it->second.key + "' has shape " + shapeText(it->second.tensor) +
+                   " but the model's is " + shapeText(tensor);
+    }
+    for (const auto& [name, entry] : given)
+        if (!target.count(name))
+            return "'" + entry.key + "' is not in this model";
+    return {};
+}
+
+/// Copies a head or the prototypes, all or nothing (a half-loaded head is worse than none);
+/// returns the tensors copied and says in `report` why not.
+int loadPart(const std::string& part, const std::map<std::string, DictEntry>& given,
+             const std::map<std::string, at::Tensor>& target, ImportReport& report) {
+    if (given.empty()) {
+        if (!target.empty())
+            report.notes.push_back("the weights have no " + part +
+                                   "; the model keeps its initial one");
+        return 0;
+    }
+    if (const std::string problem = partProblem(part, given, target); !problem.empty()) {
+        report.notes.push_back(part + " not loaded: " + problem);
+        for (const auto& [name, entry] : given)
+            report.ignoredKeys.push_back(entry.key);
+        return 0;
+    }
     torch::NoGradGuard noGrad;
-    for (const auto& [name, tensor] : trunkState)
-        tensor.copy_(trunk.at(name).tensor);
+    for (const auto& [name, tensor] : target)
+        tensor.copy_(given.at(name).tensor);
+    return static_cast<int>(target.size());
+}
+
+} // namespace
+
+ImportReport importWeights(SwavModel& model, const std::map<std::string, at::Tensor>& dict,
+                           const std::string& origin) {
+    ImportReport report;
+    const SortedWeights sorted = sortWeights(dict, report);
+    // Everything is checked before anything is copied.
+    const auto trunkState = modelState(*model->trunk());
+    checkTrunk(sorted, trunkState, report.format, origin);
+    {
+        torch::NoGradGuard noGrad;
+        for (const auto& [name, tensor] : trunkState)
+            tensor.copy_(sorted.trunk.at(name).tensor);
+    }
     report.trunkTensors = static_cast<int>(trunkState.size());
 
-    // Head and prototypes: all or nothing each, since a half-loaded head is worse than none.
     std::map<std::string, at::Tensor> modelHead, modelPrototypes;
     for (const auto& [name, tensor] : modelState(*model)) {
         if (startsWith(name, kHead))
@@ -226,42 +293,9 @@ ImportReport importWeights(SwavModel& model, const std::map<std::string, at::Ten
         else if (startsWith(name, kPrototypes))
             modelPrototypes[name] = tensor;
     }
-    auto loadPart = [&](const std::string& part, const std::map<std::string, DictEntry>& given,
-                        const std::map<std::string, at::Tensor>& target) -> int {
-        if (given.empty()) {
-            if (!target.empty())
-                report.notes.push_back("the weights have no " + part +
-                                       "; the model keeps its initial one");
-            return 0;
-        }
-        std::string problem;
-        if (target.empty())
-            problem = "this model has no " + part;
-        for (const auto& [name, tensor] : target) {
-            if (!problem.empty())
-                break;
-            const auto it = given.find(name);
-            if (it == given.end())
-                problem = "'" + name + "' is missing";
-            else if (!it->second.tensor.sizes().equals(tensor.sizes()))
-                problem = "'" + it->second.key + "' has shape " + shapeText(it->second.tensor) +
-                          " but the model's is " + shapeText(tensor);
-        }
-        for (const auto& [name, entry] : given)
-            if (problem.empty() && !target.count(name))
-                problem = "'" + entry.key + "' is not in this model";
-        if (!problem.empty()) {
-            report.notes.push_back(part + " not loaded: " + problem);
-            for (const auto& [name, entry] : given)
-                report.ignoredKeys.push_back(entry.key);
-            return 0;
-        }
-        for (const auto& [name, tensor] : target)
-            tensor.copy_(given.at(name).tensor);
-        return static_cast<int>(target.size());
-    };
-    report.headTensors = loadPart("projection head", head, modelHead);
-    report.prototypesLoaded = loadPart("prototypes", prototypes, modelPrototypes) > 0;
+    report.headTensors = loadPart("projection head", sorted.head, modelHead, report);
+    report.prototypesLoaded =
+        loadPart("prototypes", sorted.prototypes, modelPrototypes, report) > 0;
     std::sort(report.ignoredKeys.begin(), report.ignoredKeys.end());
     return report;
 }
