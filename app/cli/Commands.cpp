@@ -184,7 +184,8 @@ int run(int argc, char** argv) {
     sweep->add_flag("--linear", sweepOptions.linear, "Also a linear probe after each run");
     sweep->add_flag("--dry-run", sweepOptions.dryRun, "List the runs without training");
     sweep->add_option("--table", sweepOptions.tableFile,
-                      "Also write the results table (Markdown) to this new file");
+                      "Also write the results table (Markdown) to this file");
+    sweep->add_flag("--overwrite", sweepOptions.overwrite, "Replace an existing --table file");
 
     EmbedOptions embedOptions;
     auto* embed = app.add_subcommand(
@@ -228,6 +229,8 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"pytorch", "torchscript"}));
     exportCommand->add_option("--out", exportOptions.outFile,
                               "Output file (default: <run>/export/<checkpoint>-resnet.pt)");
+    exportCommand->add_flag("--overwrite", exportOptions.overwrite,
+                            "Replace an existing --out file");
 
     MakeImagesOptions makeImagesOptions;
     auto* makeImages = app.add_subcommand(

@@ -21,6 +21,9 @@ int runEmbed(const EmbedOptions& options) {
         std::cerr << e.what() << "\n";
         return ExitBadUsage;
     }
+    for (const std::string& file : {options.outFile, embedNamesFile(options.outFile)})
+        if (!outputAllowed(options.database, file, options.overwrite))
+            return ExitBadUsage;
     auto what = parseEmbedOutput(options.what);
     if (!what) {
         std::cerr << "--what " << options.what

@@ -125,6 +125,10 @@ int runExport(const ExportOptions& options) {
         std::cerr << "--format must be pytorch or torchscript, not '" << options.format << "'\n";
         return ExitBadUsage;
     }
+    if (!options.outFile.empty()) {
+        if (!outputAllowed(options.database, options.outFile, options.overwrite))
+            return ExitBadUsage;
+    }
     auto checkpoint = chooseCheckpoint(options.runDir, options.checkpointEpoch, options.database);
     if (!checkpoint) {
         std::cerr << checkpoint.error().message << "\n";

@@ -10,6 +10,7 @@ struct ExportOptions {
     int checkpointEpoch = -1;       // -1 = newest checkpoint
     std::string format = "pytorch"; // pytorch or torchscript
     std::string outFile;            // "" = <run>/export/<checkpoint stem>-resnet.pt
+    bool overwrite = false;         // replace an existing --out file
 };
 
 /// `swav export`: the trunk of a run's checkpoint as a torchvision ResNet state dict.

@@ -47,8 +47,10 @@ int listRuns(RunStore& runs, const RunsOptions& options) {
     filter.tag = options.tag;
     const auto entries = runs.listRuns(filter, kListedMetrics);
     if (!options.csvFile.empty()) {
-        runs.exportRunsCsv(entries, kListedMetrics, options.csvFile);
-        std::printf("%zu runs written to %s\n", entries.size(), options.csvFile.c_str());
+        runs.exportRunsCsv(entries, kListedMetrics, options.csvFile, options.overwrite);
+        // Standard output carries the table itself.
+        std::fprintf(options.csvFile == "-" ? stderr : stdout, "%zu runs written to %s\n",
+                     entries.size(), options.csvFile.c_str());
         return ExitOk;
     }
     std::printf("%5s  %-24s %-11s %-22s %-19s %9s %9s %8s %7s  %s\n", "ID", "NAME", "STATUS",
@@ -153,14 +155,18 @@ CLI::App* addRunsCommand(CLI::App& app, RunsOptions& options) {
     auto* list = runs->add_subcommand("list", "List runs with their last loss and best kNN");
     list->add_option("--status", options.status, "Only runs with this status");
     list->add_option("--tag", options.tag, "Only runs with this tag");
-    list->add_option("--csv", options.csvFile, "Write the list to a CSV file instead");
+    list->add_option("--csv", options.csvFile,
+                     "Write the list to a CSV file instead (\"-\": standard output)");
+    list->add_flag("--overwrite", options.overwrite, "Replace an existing CSV file");
 
     auto* show = runs->add_subcommand("show", "Everything recorded about one run");
     show->add_option("ID", options.id, "Run id")->required();
 
     auto* exportCsv = runs->add_subcommand("export", "Write a run's metrics to CSV");
     exportCsv->add_option("ID", options.id, "Run id")->required();
-    exportCsv->add_option("--csv", options.csvFile, "Output file")->required();
+    exportCsv->add_option("--csv", options.csvFile, "Output file (\"-\": standard output)")
+        ->required();
+    exportCsv->add_flag("--overwrite", options.overwrite, "Replace an existing file");
 
     auto* diff = runs->add_subcommand("diff", "Configuration fields that differ between two runs");
     diff->add_option("ID1", options.id, "First run")->required();
@@ -208,9 +214,10 @@ int runRuns(CLI::App& runsCommand, const RunsOptions& options) {
         if (command == "show")
             return showRun(runs, *run);
         if (command == "export") {
-            runs.exportMetricsCsv(run->id, options.csvFile);
-            std::printf("%lld metric points written to %s\n",
-                        static_cast<long long>(runs.metricCount(run->id)), options.csvFile.c_str());
+            runs.exportMetricsCsv(run->id, options.csvFile, options.overwrite);
+            std::fprintf(
+                options.csvFile == "-" ? stderr : stdout, "%lld metric points written to %s\n",
+                static_cast<long long>(runs.metricCount(run->id)), options.csvFile.c_str());
             return ExitOk;
         }
         if (command == "diff") {

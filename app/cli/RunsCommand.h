@@ -18,7 +18,8 @@ struct RunsOptions {
     long long otherId = 0;
     std::string text; // note
     bool removeTag = false;
-    bool yes = false; // rm without asking
+    bool yes = false;       // rm without asking
+    bool overwrite = false; // replace an existing --csv file
 };
 
 /// Adds the `runs` sub-command tree to `app`; returns the `runs` command.

@@ -1,6 +1,7 @@
 #include "cli/StoreLink.h"
 
 #include "store/CheckpointDigests.h"
+#include "util/OutputTarget.h"
 
 #include <filesystem>
 #include <iostream>
@@ -26,6 +27,25 @@ Expected<std::string> runFolderFor(const std::string& runOrId, const std::string
     if (!record)
         return Error{(*runs)->path() + ": no run with id " + runOrId + " (see swav runs list)"};
     return record->runDir;
+}
+
+bool outputAllowed(const std::string& database, const std::string& file, bool overwrite) {
+    const std::string path = databaseOrDefault(database);
+    try {
+        std::error_code error;
+        if (std::filesystem::exists(path, error)) {
+            if (auto runs = store::RunStore::open(path)) {
+                (*runs)->checkOutputFile(file, overwrite);
+                return true;
+            }
+            store::refuseDatabaseFile(path, file); // not readable as a store, still not to be hit
+        }
+        checkOutputTarget(file, overwrite);
+        return true;
+    } catch (const UserError& e) {
+        std::cerr << e.what() << "\n";
+        return false;
+    }
 }
 
 void recordForRun(const std::string& database, const std::string& runDir,

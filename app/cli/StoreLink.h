@@ -18,6 +18,11 @@ std::string databaseOrDefault(const std::string& database);
 /// The run folder for `--run`: a folder as given, or a run id looked up in the database.
 Expected<std::string> runFolderFor(const std::string& runOrId, const std::string& database);
 
+/// False, with the reason on stderr, for an output file the user named that already exists
+/// (unless `overwrite`), that is the run database, or that a run recorded as its own
+/// (RunStore::checkOutputFile).
+bool outputAllowed(const std::string& database, const std::string& file, bool overwrite);
+
 /// Calls `record` with the database and the id of the run kept in `runDir`, when the database
 /// knows that run. Problems only print a warning: the result files are already written.
 void recordForRun(const std::string& database, const std::string& runDir,

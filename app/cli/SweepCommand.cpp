@@ -178,9 +178,9 @@ int runSweep(const SweepOptions& options) {
     }
     if (!valid)
         return ExitBadUsage;
-    if (!options.tableFile.empty() && std::filesystem::exists(options.tableFile)) {
-        std::cerr << options.tableFile << ": already exists; choose another file\n";
-        return ExitBadUsage;
+    if (!options.tableFile.empty()) {
+        if (!outputAllowed(options.database, options.tableFile, options.overwrite))
+            return ExitBadUsage;
     }
     std::vector<SweepRow> rows(plan->size());
     for (size_t i = 0; i < rows.size(); ++i)

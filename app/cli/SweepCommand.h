@@ -16,6 +16,7 @@ struct SweepOptions {
     bool linear = false;               // also a linear probe after each run
     bool dryRun = false;               // list the runs, train nothing
     std::string tableFile;             // also write the results table (Markdown) here
+    bool overwrite = false;            // replace an existing table file
 };
 
 /// `swav sweep`: trains each variation of a configuration in turn (each as `swav train` would,

@@ -564,7 +564,8 @@ void RunsPanel::exportMetrics() {
     if (file.isEmpty())
         return;
     try {
-        m_runs->exportMetricsCsv(m_detailRun, file.toStdString());
+        // The file dialog has asked before replacing a file.
+        m_runs->exportMetricsCsv(m_detailRun, file.toStdString(), true);
     } catch (const std::exception& e) {
         Q_EMIT problem(QString::fromStdString(e.what()));
     }
@@ -579,7 +580,7 @@ void RunsPanel::exportList() {
         return;
     try {
         m_runs->exportRunsCsv(m_runs->listRuns({}, RunsTableModel::listedMetrics()),
-                              RunsTableModel::listedMetrics(), file.toStdString());
+                              RunsTableModel::listedMetrics(), file.toStdString(), true);
     } catch (const std::exception& e) {
         Q_EMIT problem(QString::fromStdString(e.what()));
     }

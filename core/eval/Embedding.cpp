@@ -9,6 +9,7 @@
 #include "swav/SwavLoss.h"
 #include "util/AtomicFile.h"
 #include "util/Npy.h"
+#include "util/OutputTarget.h"
 #include "util/Strings.h"
 
 #include <torch/torch.h>
@@ -205,13 +206,8 @@ std::string embedNamesFile(const std::string& npyFile) {
 void checkEmbeddingOutputs(const std::string& npyFile, bool overwrite) {
     if (fs::path(npyFile).extension() != ".npy")
         throw UserError(npyFile + ": expected a file name ending in .npy");
-    if (overwrite)
-        return;
-    for (const std::string& file : {npyFile, embedNamesFile(npyFile)}) {
-        std::error_code error;
-        if (fs::exists(file, error))
-            throw UserError(file + ": already exists; choose another name or pass --overwrite");
-    }
+    for (const std::string& file : {npyFile, embedNamesFile(npyFile)})
+        checkOutputTarget(file, overwrite);
 }
 
 void writeEmbedding(const EmbedResult& result, const std::string& npyFile, bool overwrite) {

@@ -20,15 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// One spelling per file (absolute, symbolic links resolved), as run folders are kept.
-std::string storedPath(const std::string& path) {
-    std::error_code error;
-    fs::path canonical = fs::weakly_canonical(path, error);
-    if (error)
-        canonical = fs::absolute(path).lexically_normal();
-    return canonical.string();
-}
-
 bool isInside(const std::string& path, const std::string& folder) {
     return !folder.empty() && path.size() > folder.size() + 1 &&
            path.compare(0, folder.size(), folder) == 0 && path[folder.size()] == '/';

@@ -11,6 +11,14 @@
 
 namespace swav::store {
 
+std::string storedPath(const std::string& path) {
+    std::error_code error;
+    std::filesystem::path canonical = std::filesystem::weakly_canonical(path, error);
+    if (error)
+        canonical = std::filesystem::absolute(path).lexically_normal();
+    return canonical.string();
+}
+
 namespace fs = std::filesystem;
 
 namespace {

@@ -10,6 +10,9 @@
 
 namespace swav::store {
 
+/// One spelling per file (absolute, symbolic links resolved), as the store records files.
+std::string storedPath(const std::string& path);
+
 /// A run name made safe as one folder name: separators and control characters become '-',
 /// no "..", no leading dot or dash, at most 64 bytes (cut between UTF-8 characters); "run"
 /// when nothing is left. "/abs/path" gives "abs-path", "../.." gives "run".

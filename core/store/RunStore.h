@@ -249,10 +249,17 @@ public:
     void forgetRunFiles(int64_t run, const std::vector<std::string>& files);
     std::vector<RunFile> runFiles(int64_t run);
 
-    // Export. Throw UserError naming the output file when it cannot be written.
-    void exportMetricsCsv(int64_t run, const std::string& file);
+    /// Refuses (UserError naming `file`) an output that is this database (or its -wal, -shm,
+    /// -journal) or a file a run recorded (a checkpoint, a configuration, ...), whatever
+    /// `overwrite` says, then applies checkOutputTarget (util/OutputTarget.h).
+    void checkOutputFile(const std::string& file, bool overwrite);
+
+    // Export, after checkOutputFile. Throw UserError naming the output file when it cannot be
+    // written.
+    void exportMetricsCsv(int64_t run, const std::string& file, bool overwrite);
     void exportRunsCsv(const std::vector<RunListEntry>& runs,
-                       const std::vector<std::string>& metricKeys, const std::string& file);
+                       const std::vector<std::string>& metricKeys, const std::string& file,
+                       bool overwrite);
 
     /// The underlying connection, for the schema code and tests.
     SQLite::Database& database() { return *m_db; }
@@ -268,6 +275,10 @@ private:
     std::unique_ptr<SQLite::Database> m_db;
     std::map<std::string, int64_t> m_keyIds;
 };
+
+/// Refuses (UserError) `file` when it is the database at `databasePath` or its -wal, -shm or
+/// -journal file; reads nothing but the files' identities.
+void refuseDatabaseFile(const std::string& databasePath, const std::string& file);
 
 /// $XDG_DATA_HOME/swav-workbench/runs.db (or ~/.local/share/swav-workbench/runs.db).
 std::string defaultDatabasePath();

@@ -32,9 +32,10 @@ std::string joined(const std::vector<std::string>& items, const char* separator)
 
 } // namespace
 
-void RunStore::exportMetricsCsv(int64_t run, const std::string& file) {
+void RunStore::exportMetricsCsv(int64_t run, const std::string& file, bool overwrite) {
     if (!this->run(run))
         throw UserError(m_path + ": no run with id " + std::to_string(run));
+    checkOutputFile(file, overwrite);
     writeFileAtomically(file, "metrics table", [&](std::ostream& out) {
         // Long format: one row per point, so keys logged at different steps need no padding.
         out << "metric,step,epoch,wall_time,value\n";
@@ -46,7 +47,9 @@ void RunStore::exportMetricsCsv(int64_t run, const std::string& file) {
 }
 
 void RunStore::exportRunsCsv(const std::vector<RunListEntry>& runs,
-                             const std::vector<std::string>& metricKeys, const std::string& file) {
+                             const std::vector<std::string>& metricKeys, const std::string& file,
+                             bool overwrite) {
+    checkOutputFile(file, overwrite);
     writeFileAtomically(file, "run table", [&](std::ostream& out) {
         out << "id,name,status,preset,created,started,finished,duration_s,device,host,tags,notes,"
                "eval_knn,eval_linear";

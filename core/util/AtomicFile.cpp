@@ -1,6 +1,7 @@
 #include "util/AtomicFile.h"
 
 #include "util/Expected.h"
+#include "util/OutputTarget.h"
 
 #include <ext/stdio_filebuf.h>
 #include <fcntl.h>
@@ -75,10 +76,15 @@ int writeDescriptor(int fd, const std::function<void(std::ostream&)>& write, boo
     return sync ? syncDescriptor(fd) : 0;
 }
 
-/// A device, FIFO or terminal (`/dev/stdout`, a pipe): written as it is, never replaced.
+/// A device, FIFO or terminal (`/dev/null`, a pipe), or a descriptor already open (util/
+/// OutputTarget.h): written as it is, never replaced.
 void writeInPlace(const std::string& path, const std::string& what,
                   const std::function<void(std::ostream&)>& write) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    const int open = openDescriptorOf(path);
+    if (open >= 0)
+        std::fflush(nullptr); // what the program printed before comes first
+    const int fd = open >= 0 ? ::fcntl(open, F_DUPFD_CLOEXEC, 0)
+                             : ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         throw UserError(path + ": cannot open it to write the " + what + ": " +
                         std::strerror(errno));
@@ -90,6 +96,10 @@ void writeInPlace(const std::string& path, const std::string& what,
 
 void writeFileAtomically(const std::string& path, const std::string& what,
                          const std::function<void(std::ostream&)>& write) {
+    if (openDescriptorOf(path) >= 0) {
+        writeInPlace(path, what, write);
+        return;
+    }
     const fs::path target(path);
     std::error_code error;
     if (target.has_parent_path())

@@ -3,7 +3,8 @@
 // the target (created exclusively, never following a link, so no file or link of anyone else is
 // written through), synced to disk, renamed into place and the folder synced, so a crash, a power
 // cut or a full disk never leaves a half-written checkpoint, export or table behind. A target
-// that is a device, FIFO or terminal (/dev/stdout, a pipe) is written as it is, never replaced.
+// that is a device, FIFO or terminal (/dev/stdout, a pipe), or "-" for standard output, is written
+// as it is, never replaced.
 
 #include <cstddef>
 #include <functional>

@@ -541,21 +541,23 @@ TEST(Store, CsvExportsAreCompleteAndQuoted) {
     store->appendMetrics(
         run, {{"loss", 0, 0, 4.5, 10.0}, {"loss", 20, 0, 4.25, 11.0}, {"lr", 0, 0, 0.6, 10.0}});
     store->setNotes(run, "line one\nline two");
-    store->exportMetricsCsv(run, dir.file("metrics.csv"));
+    store->exportMetricsCsv(run, dir.file("metrics.csv"), false);
     ASSERT_EQ(readAll(dir.file("metrics.csv")),
               std::string("metric,step,epoch,wall_time,value\nloss,0,0,10,4.5\nloss,20,0,11,4.25\n"
                           "lr,0,0,10,0.6\n"));
     ASSERT_TRUE(!fs::exists(dir.file("metrics.csv.tmp")));
     const auto runs = store->listRuns({}, {"loss"});
-    store->exportRunsCsv(runs, {"loss"}, dir.file("runs.csv"));
+    store->exportRunsCsv(runs, {"loss"}, dir.file("runs.csv"), false);
     const std::string table = readAll(dir.file("runs.csv"));
     ASSERT_CONTAINS(table, "loss last,loss min,loss max\n");
     ASSERT_CONTAINS(table, "\"name, with \"\"quotes\"\"\"");
     // Notes, then the (empty) evaluation columns, then the metric's last, min and max.
     ASSERT_CONTAINS(table, "\"line one\nline two\",,,4.25,4.25,4.5\n");
     // The parent "folder" is a file: nothing can be written there, and nothing is left behind.
-    ASSERT_THROWS_WITH(store->exportMetricsCsv(run, dir.file("runs.db/metrics.csv")), "cannot");
-    ASSERT_THROWS_WITH(store->exportMetricsCsv(run + 1, dir.file("x.csv")), "no run with id");
+    ASSERT_THROWS_WITH(store->exportMetricsCsv(run, dir.file("runs.db/metrics.csv"), false),
+                       "cannot");
+    ASSERT_THROWS_WITH(store->exportMetricsCsv(run + 1, dir.file("x.csv"), false),
+                       "no run with id");
 }
 
 TEST(Store, ConfigDiffListsChangedAddedAndRemovedFields) {
@@ -866,7 +868,7 @@ TEST(Store, RunListCarriesTheNewestEvaluations) {
         }
     }
     const std::string csv = dir.file("runs.csv");
-    store->exportRunsCsv(runs, {}, csv);
+    store->exportRunsCsv(runs, {}, csv, false);
     ASSERT_TRUE(readAll(csv).find(",0.625,0.75\n") != std::string::npos);
 }
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Issue 32: what a hostile or careless user does to outputs, the run database and the launcher
+# ends in a clear refusal or the right result, and never costs a file the user or a run owns.
+# Usage: test_cli_hostile.sh SWAV_BINARY
+set -uo pipefail
+swav=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
+export XDG_DATA_HOME="$work/data"
+db="$work/runs.db"
+passed=0 failed=0
+check() { # check NAME CONDITION-COMMAND...
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); echo "PASS   $name"
+  else failed=$((failed + 1)); echo "FAIL   $name"; fi
+}
+refused() { # refused CODE LOG FRAGMENT: exit 1 or 2, the fragment said, no backtrace
+  [ "$1" -eq 1 -o "$1" -eq 2 ] && grep -qF -- "$3" "$2" && ! grep -q "frame #" "$2"
+}
+same() { cmp -s "$1" "$2"; }
+
+"$swav" train --config "$here/tiny-synthetic.json" --set optim.epochs=2 \
+  --set dataset.synthetic_count=256 --db "$db" --out "$work/run" > "$work/train.txt" 2>&1
+check "a tiny run trains" test $? -eq 0
+newest=$(ls "$work/run/checkpoints/"epoch-*.pt | tail -1)
+
+# --- Outputs: never an existing file unasked, never the database or a run's file ------------
+echo precious > "$work/mine.pt"; cp "$work/mine.pt" "$work/mine.copy"
+"$swav" export --run "$work/run" --db "$db" --format pytorch --out "$work/mine.pt" > "$work/o1.txt" 2>&1
+check "export refuses an existing file" refused $? "$work/o1.txt" "already exists"
+check "the existing file is untouched" same "$work/mine.pt" "$work/mine.copy"
+"$swav" export --run "$work/run" --db "$db" --format pytorch --out "$work/mine.pt" --overwrite > "$work/o2.txt" 2>&1
+check "export --overwrite replaces it" bash -c "[ $? -eq 0 ] && ! cmp -s '$work/mine.pt' '$work/mine.copy'"
+cp "$newest" "$work/newest.copy"
+"$swav" export --run "$work/run" --db "$db" --format pytorch --out "$newest" --overwrite > "$work/o3.txt" 2>&1
+check "export refuses the run's checkpoint even with --overwrite" refused $? "$work/o3.txt" "a file of run"
+check "the checkpoint is untouched" same "$newest" "$work/newest.copy"
+cp "$db" "$work/db.copy"
+"$swav" export --run "$work/run" --db "$db" --format pytorch --out "$db" --overwrite > "$work/o4.txt" 2>&1
+check "export refuses the run database" refused $? "$work/o4.txt" "the run database"
+"$swav" runs export 1 --db "$db" --csv "$db" --overwrite > "$work/o5.txt" 2>&1
+check "runs export refuses the run database" refused $? "$work/o5.txt" "the run database"
+"$swav" runs list --db "$db" --csv "$work/run/config.json" --overwrite > "$work/o6.txt" 2>&1
+check "runs list refuses the run's configuration" refused $? "$work/o6.txt" "a file of run"
+"$swav" runs list --db "$db" > "$work/o7.txt" 2>&1
+check "the database still lists the run" grep -q " 1 " "$work/o7.txt"
+"$swav" runs export 1 --db "$db" --csv "$work/mine.pt" > "$work/o8.txt" 2>&1
+check "runs export refuses an existing file" refused $? "$work/o8.txt" "already exists"
+ln -s "$work/mine.copy" "$work/e.npy.tmp"
+"$swav" runs export 1 --db "$db" --csv - > "$work/stdout.csv" 2> "$work/o9.txt"
+check "--csv - writes to standard output" bash -c "[ $? -eq 0 ] && head -1 '$work/stdout.csv' | grep -q '^metric,step'"
+check "and says so on standard error only" grep -q "written to -" "$work/o9.txt"
+mkfifo "$work/fifo"
+cat "$work/fifo" > "$work/from-fifo.csv" & reader=$!
+"$swav" runs list --db "$db" --csv "$work/fifo" > "$work/o10.txt" 2>&1
+wait $reader
+check "a FIFO is written in place" bash -c "[ -p '$work/fifo' ] && grep -q '^id,name' '$work/from-fifo.csv'"
+"$swav" runs list --db "$db" --csv "/proc/self/fd/1" > "$work/fd1.csv" 2> "$work/o11.txt"
+check "/proc/self/fd/1 onto a file is written at its offset" grep -q "^id,name" "$work/fd1.csv"
+"$swav" runs list --db "$db" --csv "/proc/self/fd/1" 2> "$work/o12.txt" | cat > "$work/pipe.csv"
+check "/proc/self/fd/1 onto a pipe is written through" grep -q "^id,name" "$work/pipe.csv"
+"$swav" sweep --config "$here/tiny-synthetic.json" --grid optim.base_lr=0.1,0.2 --tag t --db "$db" \
+  --dry-run --table "$newest" --overwrite > "$work/o12.txt" 2>&1
+check "sweep refuses a checkpoint as its table" refused $? "$work/o12.txt" "a file of run"
+
+echo "passed $passed, failed $failed"
+[ "$failed" -eq 0 ]
