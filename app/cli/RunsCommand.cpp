@@ -192,7 +192,11 @@ CLI::App* addRunsCommand(CLI::App& app, RunsOptions& options) {
 int runRuns(CLI::App& runsCommand, const RunsOptions& options) {
     const std::string path =
         options.database.empty() ? store::defaultDatabasePath() : options.database;
-    auto opened = RunStore::open(path);
+    const std::string command = runsCommand.get_subcommands().front()->get_name();
+    const bool reads =
+        command == "list" || command == "show" || command == "export" || command == "diff";
+    auto opened =
+        RunStore::open(path, reads ? store::StoreAccess::ReadOnly : store::StoreAccess::ReadWrite);
     if (!opened) {
         std::cerr << opened.error().message << "\n";
         return ExitBadUsage;
@@ -205,7 +209,6 @@ int runRuns(CLI::App& runsCommand, const RunsOptions& options) {
         return record;
     };
     try {
-        const std::string command = runsCommand.get_subcommands().front()->get_name();
         if (command == "list")
             return listRuns(runs, options);
         const auto run = find(options.id);

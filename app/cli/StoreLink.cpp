@@ -20,7 +20,7 @@ bool isRunId(const std::string& text) {
 Expected<std::string> runFolderFor(const std::string& runOrId, const std::string& database) {
     if (!isRunId(runOrId) || std::filesystem::exists(runOrId))
         return runOrId;
-    auto runs = store::RunStore::open(databaseOrDefault(database));
+    auto runs = store::RunStore::open(databaseOrDefault(database), store::StoreAccess::ReadOnly);
     if (!runs)
         return runs.error();
     const auto record = (*runs)->run(std::stoll(runOrId));
@@ -34,7 +34,7 @@ bool outputAllowed(const std::string& database, const std::string& file, bool ov
     try {
         std::error_code error;
         if (std::filesystem::exists(path, error)) {
-            if (auto runs = store::RunStore::open(path)) {
+            if (auto runs = store::RunStore::open(path, store::StoreAccess::ReadOnly)) {
                 (*runs)->checkOutputFile(file, overwrite);
                 return true;
             }
@@ -49,11 +49,12 @@ bool outputAllowed(const std::string& database, const std::string& file, bool ov
 }
 
 void recordForRun(const std::string& database, const std::string& runDir,
-                  const std::function<void(store::RunStore&, int64_t)>& record) {
+                  const std::function<void(store::RunStore&, int64_t)>& record,
+                  store::StoreAccess access) {
     const std::string path = databaseOrDefault(database);
     if (!std::filesystem::exists(path))
         return; // no database yet: nothing was recorded, nothing to add to
-    auto runs = store::RunStore::open(path);
+    auto runs = store::RunStore::open(path, access);
     if (!runs) {
         std::cerr << "warning: not recorded in the run database: " << runs.error().message << "\n";
         return;
@@ -69,9 +70,10 @@ void recordForRun(const std::string& database, const std::string& runDir,
 std::map<std::string, std::string> recordedDigests(const std::string& database,
                                                    const std::string& runDir) {
     std::map<std::string, std::string> digests;
-    recordForRun(database, runDir, [&](store::RunStore& runs, int64_t id) {
-        digests = store::checkpointDigests(runs, id);
-    });
+    recordForRun(
+        database, runDir,
+        [&](store::RunStore& runs, int64_t id) { digests = store::checkpointDigests(runs, id); },
+        store::StoreAccess::ReadOnly);
     return digests;
 }
 

@@ -26,7 +26,8 @@ bool outputAllowed(const std::string& database, const std::string& file, bool ov
 /// Calls `record` with the database and the id of the run kept in `runDir`, when the database
 /// knows that run. Problems only print a warning: the result files are already written.
 void recordForRun(const std::string& database, const std::string& runDir,
-                  const std::function<void(store::RunStore&, int64_t)>& record);
+                  const std::function<void(store::RunStore&, int64_t)>& record,
+                  store::StoreAccess access = store::StoreAccess::ReadWrite);
 
 /// The SHA-256 the database recorded for the checkpoints of the run in `runDir`; empty when the
 /// database or the run is unknown.

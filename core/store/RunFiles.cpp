@@ -208,6 +208,15 @@ RunDeletion RunStore::deleteRun(int64_t id) {
         folders.insert(runDir);
     }
 
+    // The record goes first: a database that cannot be written (read-only, full, locked) fails
+    // here and nothing on disk has been touched; the files it listed are known already.
+    withStoreErrors(m_path, "delete the run's record", [&] {
+        SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement remove(*m_db, "DELETE FROM runs WHERE id = ?");
+        remove.bind(1, id);
+        remove.exec();
+        transaction.commit();
+    });
     RunDeletion deletion;
     deletion.kept = kept;
     // A path another run recorded (as a file, checkpoint, artifact or its folder) is its too.
@@ -297,13 +306,6 @@ RunDeletion RunStore::deleteRun(int64_t id) {
         }
     }
 
-    withStoreErrors(m_path, "delete a run", [&] {
-        SQLite::Transaction transaction(*m_db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement remove(*m_db, "DELETE FROM runs WHERE id = ?");
-        remove.bind(1, id);
-        remove.exec();
-        transaction.commit();
-    });
     return deletion;
 }
 

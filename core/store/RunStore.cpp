@@ -23,16 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The recorded schema version; a damaged or edited one is an error naming the file.
-int schemaVersionOf(SQLite::Database& db, const std::string& path) {
-    try {
-        return readSchemaVersion(db);
-    } catch (const UserError& e) {
-        throw UserError(path + ": " + e.what());
-    }
-}
-
-constexpr int kBusyTimeoutMs = 15000;
 // A run on another host is presumed dead when its writer has been silent this long.
 constexpr double kForeignHeartbeatTimeout = 300;
 
@@ -76,42 +66,6 @@ std::vector<std::string> tagsOf(SQLite::Database& db, int64_t run) {
     while (query.executeStep())
         tags.push_back(query.getColumn(0).getString());
     return tags;
-}
-
-std::string notADatabase(const std::string& path, const std::string& why) {
-    return path + ": not a SwAV Workbench run database (" + why + "); the file was left untouched";
-}
-
-/// A read-write connection to the run database at `path`, created when `create`, in WAL mode
-/// and migrated to this program's schema.
-std::unique_ptr<SQLite::Database> connect(const std::string& path, bool create) {
-    std::unique_ptr<SQLite::Database> db;
-    try {
-        db = std::make_unique<SQLite::Database>(
-            path, SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0), kBusyTimeoutMs);
-    } catch (const SQLite::Exception& e) {
-        throw UserError(path + ": cannot open the run database: " + e.what());
-    }
-
-    withStoreErrors(path, "prepare the run database", [&] {
-        db->exec("PRAGMA foreign_keys = ON");
-        // WAL first, so that creating and migrating already let readers in.
-        if (db->execAndGet("PRAGMA journal_mode").getString() != "wal")
-            db->exec("PRAGMA journal_mode = WAL");
-        SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
-        // Checked again under the write lock: another process may have just created it.
-        const int version = schemaVersionOf(*db, path);
-        if (version > kSchemaVersion)
-            throw UserError(path + ": written by a newer SwAV Workbench (schema version " +
-                            std::to_string(version) + ", this program knows up to " +
-                            std::to_string(kSchemaVersion) + "); the file was left untouched");
-        if (version < kSchemaVersion)
-            migrateSchema(*db, version);
-        transaction.commit();
-        // With WAL, NORMAL loses no committed transaction when the process dies.
-        db->exec("PRAGMA synchronous = NORMAL");
-    });
-    return db;
 }
 
 } // namespace
@@ -170,57 +124,6 @@ RunStore::RunStore(std::string path, std::unique_ptr<SQLite::Database> db)
 
 RunStore::~RunStore() = default;
 
-Expected<std::unique_ptr<RunStore>> RunStore::open(const std::string& path) {
-    return catchUserError([&]() -> std::unique_ptr<RunStore> {
-        std::error_code error;
-        const bool exists = fs::exists(path, error);
-        if (exists && fs::is_directory(path, error))
-            throw UserError(path + ": is a folder; expected a run database file");
-        if (!exists) {
-            const fs::path folder = fs::absolute(path).parent_path();
-            fs::create_directories(folder, error);
-            if (error)
-                throw UserError(folder.string() +
-                                ": cannot create the folder of the run "
-                                "database: " +
-                                error.message());
-        }
-        // Only read until the file is known to be ours, and through a read-only connection: a
-        // foreign file must stay untouched (a read-write one could roll back its journal).
-        if (exists) {
-            int applicationId = 0;
-            int tables = 0;
-            try {
-                SQLite::Database probe(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
-                applicationId = probe.execAndGet("PRAGMA application_id").getInt();
-                tables = probe.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
-            } catch (const SQLite::Exception& e) {
-                throw UserError(notADatabase(path, e.what()));
-            }
-            if (applicationId != kApplicationId && !(applicationId == 0 && tables == 0))
-                throw UserError(notADatabase(path, "an SQLite file of another program"));
-        }
-        auto db = connect(path, !exists);
-        std::unique_ptr<RunStore> store(new RunStore(path, std::move(db)));
-        store->markInterruptedRuns();
-        return store;
-    });
-}
-
-HoldRepair RunStore::keepHold() {
-    const DatabaseHold hold = inspectDatabaseHold(m_path);
-    if (hold.intact())
-        return HoldRepair::Intact;
-    if (hold.locksLost() && restoreDatabaseLocks(m_path))
-        return HoldRepair::LocksRestored;
-    // The files were replaced (or are being replaced): what this connection wrote since the
-    // locks went is gone; read the database as it is now.
-    m_keyIds.clear();
-    m_db.reset();
-    m_db = connect(m_path, false);
-    return inspectDatabaseHold(m_path).intact() ? HoldRepair::Reopened : HoldRepair::Lost;
-}
-
 const char* describe(HoldRepair repair) {
     switch (repair) {
     case HoldRepair::Intact:
@@ -256,11 +159,6 @@ std::string RunStore::runListStamp() {
                 "(SELECT count(*) || ':' || coalesce(group_concat(tag), '') FROM run_tags)")
             .getString();
     });
-}
-
-int RunStore::schemaVersion() const {
-    return withStoreErrors(m_path, "read the schema version",
-                           [&] { return schemaVersionOf(*m_db, m_path); });
 }
 
 int64_t RunStore::createRun(const NewRun& run) {

@@ -150,17 +150,25 @@ enum class HoldRepair { Intact, LocksRestored, Reopened, Lost };
 /// One sentence for the user; "intact" for Intact.
 const char* describe(HoldRepair repair);
 
+/// ReadOnly: for commands that only read; works on a database this user may not write (a
+/// read-only file, folder or file system, another user's), writes nothing, not even the runs
+/// whose process died (they read as running).
+enum class StoreAccess { ReadWrite, ReadOnly };
+
 class RunStore {
 public:
-    /// Opens (creating when missing, with its folder) and migrates the database. A file that is
-    /// not a run database, or one from a newer program, is refused with a message naming it and
-    /// left untouched. Marks runs whose process died as interrupted.
-    static Expected<std::unique_ptr<RunStore>> open(const std::string& path);
+    /// Opens the database; ReadWrite creates it when missing (with its folder) and migrates it.
+    /// A file that is not a run database, a damaged one (PRAGMA quick_check) or one from a newer
+    /// program is refused with a message naming it and left untouched. ReadWrite marks runs whose
+    /// process died as interrupted.
+    static Expected<std::unique_ptr<RunStore>> open(const std::string& path,
+                                                    StoreAccess access = StoreAccess::ReadWrite);
     ~RunStore();
     RunStore(const RunStore&) = delete;
     RunStore& operator=(const RunStore&) = delete;
 
     const std::string& path() const { return m_path; }
+    bool readOnly() const { return m_readOnly; }
     /// Checks that this process still holds the database as SQLite needs it (store/
     /// DatabaseHold.h) and repairs what it can: lost locks are taken again; when another process
     /// has replaced the -wal and -shm meanwhile, this connection is reopened (Lost when another
@@ -192,13 +200,13 @@ public:
     void setNotes(int64_t id, const std::string& notes);
     void addTag(int64_t id, const std::string& tag);
     void removeTag(int64_t id, const std::string& tag);
-    /// Deletes the run's files, then the folders made for it where they are then empty, then
-    /// its rows. Files are exactly the recorded ones (and the .tmp leftovers of their atomic
-    /// writes); for a run recorded before files were listed, only files in its folder named as
-    /// the program names them (config.json when it holds the run's configuration, checkpoints,
-    /// their feature caches, evaluations, analyses, exports), never whole folders. A file that
-    /// another run also recorded, or one outside the run folder, is kept. Refuses (UserError)
-    /// a run that is running or paused.
+    /// Deletes the run's rows (when the database cannot be written, nothing on disk is touched),
+    /// then its files, then the folders made for it where they are then empty. Files are exactly
+    /// the recorded ones (and the .tmp leftovers of their atomic writes); for a run recorded before
+    /// files were listed, only files in its folder named as the program names them (config.json
+    /// when it holds the run's configuration, checkpoints, their feature caches, evaluations,
+    /// analyses, exports), never whole folders. A file that another run also recorded, or one
+    /// outside the run folder, is kept. Refuses (UserError) a run that is running or paused.
     RunDeletion deleteRun(int64_t id);
     /// Runs left running/paused by a process that is gone become interrupted; returns how many.
     /// Liveness is checked by pid and process start time on this host, by the heartbeat for
@@ -274,6 +282,7 @@ private:
     std::string m_path;
     std::unique_ptr<SQLite::Database> m_db;
     std::map<std::string, int64_t> m_keyIds;
+    bool m_readOnly = false;
 };
 
 /// Refuses (UserError) `file` when it is the database at `databasePath` or its -wal, -shm or

@@ -1,5 +1,7 @@
 #pragma once
-// Turns SQLite failures inside the store into UserErrors that name the database and the action.
+// Turns SQLite failures inside the store into UserErrors that name the database, the action and
+// the cause in the user's terms: the file or folder that is read-only, the full disk, the
+// process holding the lock, a damaged file.
 
 #include "util/Expected.h"
 
@@ -9,13 +11,17 @@
 
 namespace swav::store {
 
+/// "<path>: cannot <action>: <cause>".
+std::string storeFailure(const std::string& databasePath, const char* action,
+                         const SQLite::Exception& error);
+
 template <class F>
 auto withStoreErrors(const std::string& databasePath, const char* action, F&& body)
     -> decltype(body()) {
     try {
         return body();
     } catch (const SQLite::Exception& e) {
-        throw UserError(databasePath + ": cannot " + action + ": " + e.what());
+        throw UserError(storeFailure(databasePath, action, e));
     }
 }
 

@@ -64,5 +64,31 @@ check "/proc/self/fd/1 onto a pipe is written through" grep -q "^id,name" "$work
   --dry-run --table "$newest" --overwrite > "$work/o12.txt" 2>&1
 check "sweep refuses a checkpoint as its table" refused $? "$work/o12.txt" "a file of run"
 
+# --- A database this user may only read ------------------------------------------------------
+# As root (who may write anything) the commands run as nobody; otherwise write permission goes.
+ro="$work/readonly"; mkdir -p "$ro"
+"$swav" train --config "$here/tiny-synthetic.json" --set optim.epochs=1 \
+  --set dataset.synthetic_count=128 --db "$ro/runs.db" --out "$ro/run" > "$work/ro-train.txt" 2>&1
+sqlite3 "$ro/runs.db" "update runs set status='running', pid=999999999" 2>/dev/null ||
+  "${SWAV_TEST_PYTHON:-/usr/bin/python3}" -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"update runs set status='running', pid=999999999\"); c.commit()" "$ro/runs.db"
+as_reader() {
+  if [ "$(id -u)" -eq 0 ]; then
+    chmod 755 "$work" "$ro" "$ro/run" "$ro/run/checkpoints"; chmod 644 "$ro"/runs.db*
+    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent "$@"
+  else
+    chmod a-w "$ro" "$ro"/runs.db*; "$@"; local rc=$?; chmod u+w "$ro" "$ro"/runs.db*; return $rc
+  fi
+}
+as_reader "$swav" runs list --db "$ro/runs.db" > "$work/ro-list.txt" 2>&1
+check "a reader lists a database it cannot write, dead run included" \
+  bash -c "[ $? -eq 0 ] && grep -q running '$work/ro-list.txt'"
+as_reader "$swav" runs show 1 --db "$ro/runs.db" > "$work/ro-show.txt" 2>&1
+check "and shows the run" test $? -eq 0
+files_before=$(find "$ro/run" | sort)
+if [ "$(id -u)" -eq 0 ]; then chmod 777 "$ro/run" "$ro/run/checkpoints"; fi
+as_reader "$swav" runs rm 1 --yes --db "$ro/runs.db" > "$work/ro-rm.txt" 2>&1
+check "runs rm on an unwritable database is refused by name" refused $? "$work/ro-rm.txt" "read-only"
+check "and deletes no file" test "$(find "$ro/run" | sort)" = "$files_before"
+
 echo "passed $passed, failed $failed"
 [ "$failed" -eq 0 ]

@@ -15,13 +15,9 @@
 
 using namespace swav;
 namespace fs = std::filesystem;
+using swav::test::readAll;
 
 namespace {
-
-std::string readAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 std::vector<std::string> namesIn(const std::string& folder) {
     std::vector<std::string> names;

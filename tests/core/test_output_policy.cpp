@@ -18,16 +18,10 @@
 using namespace swav;
 using namespace swav::store;
 namespace fs = std::filesystem;
+using swav::test::readAll;
 using swav::test::openStore;
 
 namespace {
-
-std::string readAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 void writeText(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;

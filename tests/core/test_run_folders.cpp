@@ -30,6 +30,7 @@
 using namespace swav;
 using namespace swav::store;
 namespace fs = std::filesystem;
+using swav::test::readAll;
 using swav::test::openStore;
 
 namespace {
@@ -37,13 +38,6 @@ namespace {
 void writeFile(const std::string& path, const std::string& bytes) {
     fs::create_directories(fs::path(path).parent_path());
     std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::string readAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 /// User files with distinct contents; verifyUnchanged() checks each is still byte-identical.

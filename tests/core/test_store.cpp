@@ -26,6 +26,7 @@
 using namespace swav;
 using namespace swav::store;
 namespace fs = std::filesystem;
+using swav::test::readAll;
 using swav::test::openStore;
 
 namespace {
@@ -46,13 +47,6 @@ std::vector<MetricPoint> lossPoints(int64_t from, int64_t to, double spikeAt = -
         points.push_back({"loss", step, int(step / 100),
                           step == spikeAt ? 100.0 : 1.0 + 0.001 * double(step % 7), 0.0});
     return points;
-}
-
-std::string readAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 /// A pid that is certainly not running: a child that has exited and been reaped.

@@ -21,6 +21,7 @@
 
 using namespace swav;
 using namespace swav::store;
+using swav::test::readAll;
 
 namespace {
 
@@ -35,9 +36,7 @@ std::string tinyConfig() {
 }
 
 /// Starts `swav args...` with stdout and stderr in `logFile`.
-pid_t spawnSwav(const std::vector<std::string>& args, const std::string& logFile) {
-    std::vector<std::string> argv{swavBinary()};
-    argv.insert(argv.end(), args.begin(), args.end());
+pid_t spawnProgram(std::vector<std::string> argv, const std::string& logFile) {
     const pid_t child = fork();
     SWAV_REQUIRE(child >= 0, "fork failed");
     if (child == 0) {
@@ -54,17 +53,16 @@ pid_t spawnSwav(const std::vector<std::string>& args, const std::string& logFile
     return child;
 }
 
+pid_t spawnSwav(const std::vector<std::string>& args, const std::string& logFile) {
+    std::vector<std::string> argv{swavBinary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return spawnProgram(argv, logFile);
+}
+
 int waitExit(pid_t child) {
     int status = 0;
     waitpid(child, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string readAll(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 std::unique_ptr<RunStore> openStore(const std::string& path) {
@@ -244,8 +242,17 @@ TEST(StoreProcesses, AReplacedWriteAheadLogIsSeenAndTheConnectionReopened) {
     const int64_t mine = newRun(*store, "mine");
     strayOpenAndClose(db + "-shm");
     strayOpenAndClose(db);
-    ASSERT_EQ(waitExit(spawnSwav({"runs", "--db", db, "list"}, dir.file("list.log"))), 0)
-        << readAll(dir.file("list.log"));
+    // Another SQLite program (this one keeps its log files) writes and closes the database.
+    const std::string otherProgram =
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1])\n"
+        "c.execute(\"UPDATE meta SET value = value WHERE key = 'schema_version'\")\n"
+        "c.commit()\n"
+        "c.close()\n";
+    ASSERT_EQ(
+        waitExit(spawnProgram({SWAV_TEST_PYTHON, "-c", otherProgram, db}, dir.file("other.log"))),
+        0)
+        << readAll(dir.file("other.log"));
     // The other process took itself for the last user: checkpointed and deleted the log.
     EXPECT_TRUE(inspectDatabaseHold(db).filesReplaced);
 

@@ -34,6 +34,9 @@ private:
     std::string m_path;
 };
 
+/// The whole file as bytes ("" when it cannot be read).
+std::string readAll(const std::string& path);
+
 /// Source folder of the tests (for committed reference data).
 std::string sourceDir();
 /// The shared design folder beside the repository ("../shared"), or "" when absent.
