@@ -101,7 +101,8 @@ FeatureSet cachedFeatures(const EvalRun& run, SwavModel& model, Dataset& data,
     const std::string key = fileIdentity(run.checkpoint) + "|" + data.description() + "|" +
                             std::to_string(data.size()) + "|" + std::to_string(run.transform.side);
     FeatureSet set;
-    if (run.request.useCache && loadCachedFeatures(cachePath, key, set))
+    const CachedFeaturesShape shape{data.size(), model->featureDim(), data.labels()};
+    if (run.request.useCache && loadCachedFeatures(cachePath, key, shape, set))
         return set;
     set = extractFeatures(model, data, run.transform, run.request.featureBatchSize, run.device,
                           run.stage(name));

@@ -115,7 +115,25 @@ std::string fileIdentity(const std::string& path) {
     return std::to_string(size) + ":" + std::to_string(time);
 }
 
-bool loadCachedFeatures(const std::string& path, const std::string& key, FeatureSet& out) {
+namespace {
+
+bool sameLabels(const at::Tensor& cached, const at::Tensor& expected) {
+    if (!cached.defined() || !expected.defined())
+        return cached.defined() == expected.defined();
+    return cached.dim() == 1 && !cached.is_floating_point() && !cached.is_complex() &&
+           cached.scalar_type() != at::kBool && cached.size(0) == expected.size(0) &&
+           at::equal(cached.to(at::kLong), expected.to(at::kLong));
+}
+
+bool hasShape(const at::Tensor& features, const CachedFeaturesShape& shape) {
+    return features.dim() == 2 && features.is_floating_point() && features.size(0) == shape.rows &&
+           features.size(1) == shape.width && at::isfinite(features).all().item<bool>();
+}
+
+} // namespace
+
+bool loadCachedFeatures(const std::string& path, const std::string& key,
+                        const CachedFeaturesShape& shape, FeatureSet& out) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec))
         return false;
@@ -131,14 +149,10 @@ bool loadCachedFeatures(const std::string& path, const std::string& key, Feature
         const at::Tensor& featureTensor = file.tensor(*features);
         const at::Tensor labelTensor =
             labels->kind == pickle::Kind::None ? at::Tensor() : file.tensor(*labels);
-        // Only a cache of the expected shape is used: rows of features, one label each.
-        if (featureTensor.dim() != 2 || !featureTensor.is_floating_point() ||
-            (labelTensor.defined() &&
-             (labelTensor.dim() != 1 || labelTensor.size(0) != featureTensor.size(0) ||
-              labelTensor.is_floating_point())))
+        if (!hasShape(featureTensor, shape) || !sameLabels(labelTensor, shape.labels))
             return false;
-        out.features = featureTensor;
-        out.labels = labelTensor;
+        out.features = featureTensor.to(at::kFloat);
+        out.labels = shape.labels;
         return true;
     } catch (const std::exception&) {
         return false; // a damaged cache is recomputed, never trusted

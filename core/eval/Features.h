@@ -57,9 +57,19 @@ FeatureSet extractFeatures(SwavModel& model, Dataset& data, const EvalTransform&
 FeatureSet rawPixelFeatures(Dataset& data, const EvalTransform& transform, int batchSize,
                             const ProgressCallback& progress = {});
 
-/// Features cached in a file; reused when `key` (checkpoint identity + dataset identity) matches.
-/// Returns false when absent or stale.
-bool loadCachedFeatures(const std::string& path, const std::string& key, FeatureSet& out);
+/// What a feature cache must hold to be used: one finite row of `width` features per image of the
+/// dataset, and exactly the dataset's labels (none when it has none).
+struct CachedFeaturesShape {
+    int64_t rows = 0;
+    int64_t width = 0;
+    at::Tensor labels; // undefined: the dataset has no labels
+};
+
+/// Features cached in a file; reused when `key` (checkpoint identity + dataset identity) matches
+/// and the contents have `shape`. Returns false when absent, stale or damaged in any way: the
+/// file is untrusted, and a wrong cache would silently give wrong accuracies.
+bool loadCachedFeatures(const std::string& path, const std::string& key,
+                        const CachedFeaturesShape& shape, FeatureSet& out);
 void saveCachedFeatures(const std::string& path, const std::string& key, const FeatureSet& set);
 
 /// "size:mtime" of a file, for cache keys; "" when it does not exist.

@@ -64,6 +64,30 @@ check "/proc/self/fd/1 onto a pipe is written through" grep -q "^id,name" "$work
   --dry-run --table "$newest" --overwrite > "$work/o12.txt" 2>&1
 check "sweep refuses a checkpoint as its table" refused $? "$work/o12.txt" "a file of run"
 
+# --- Feature caches: used only when they hold the dataset's rows, labels and finite values -----
+python=${SWAV_TEST_PYTHON:-/usr/bin/python3}
+"$swav" eval --run "$work/run" --db "$db" --knn > "$work/eval1.txt" 2>&1
+check "eval writes its feature caches" bash -c "[ $? -eq 0 ] && ls '$newest'.*.features > /dev/null"
+for tamper in nan one-row extra-column no-labels bad-labels; do
+  for cache in "$newest".*.features; do
+    "$python" - "$cache" "$tamper" <<'PY'
+import sys, torch
+path, tamper = sys.argv[1], sys.argv[2]
+c = torch.load(path)
+f, l = c["features"], c["labels"]
+if tamper == "nan": f[1, 0] = float("nan")
+if tamper == "one-row": f, l = f[:1], l[:1]
+if tamper == "extra-column": f = torch.cat([f, f[:, :1]], 1)
+if tamper == "no-labels": l = None
+if tamper == "bad-labels": l = l + 1000
+torch.save({"key": c["key"], "features": f, "labels": l}, path)
+PY
+  done
+  "$swav" eval --run "$work/run" --db "$db" --knn > "$work/eval-$tamper.txt" 2>&1
+  check "a cache with $tamper is recomputed: the same accuracy" bash -c \
+    "[ $? -eq 0 ] && grep -q '^trained' '$work/eval1.txt' && diff <(grep '^trained' '$work/eval1.txt') <(grep '^trained' '$work/eval-$tamper.txt')"
+done
+
 # --- A database this user may only read ------------------------------------------------------
 # As root (who may write anything) the commands run as nobody; otherwise write permission goes.
 ro="$work/readonly"; mkdir -p "$ro"

@@ -17,6 +17,7 @@
 #include <torch/optim/sgd.h>
 
 #include <cmath>
+#include <limits>
 #include <set>
 
 using namespace swav;
@@ -139,11 +140,46 @@ TEST(Eval, FeatureCacheIsReusedOnlyForTheSameKey) {
     FeatureSet set{at::rand({5, 3}), at::tensor({0, 1, 2, 1, 0}, at::kLong)};
     saveCachedFeatures(dir.file("cache.pt"), "key-1", set);
     FeatureSet back;
-    ASSERT_TRUE(loadCachedFeatures(dir.file("cache.pt"), "key-1", back));
+    const CachedFeaturesShape shape{5, 3, set.labels};
+    ASSERT_TRUE(loadCachedFeatures(dir.file("cache.pt"), "key-1", shape, back));
     ASSERT_TRUE(at::equal(back.features, set.features));
     ASSERT_TRUE(at::equal(back.labels, set.labels));
-    ASSERT_TRUE(!loadCachedFeatures(dir.file("cache.pt"), "key-2", back));
-    ASSERT_TRUE(!loadCachedFeatures(dir.file("absent.pt"), "key-1", back));
+    ASSERT_TRUE(!loadCachedFeatures(dir.file("cache.pt"), "key-2", shape, back));
+    ASSERT_TRUE(!loadCachedFeatures(dir.file("absent.pt"), "key-1", shape, back));
+}
+
+// Issue 32: a well-formed cache with the right key but the wrong contents (NaN features, too
+// few rows, no rows, extra columns, other or missing labels) is recomputed, not trusted.
+TEST(Eval, AFeatureCacheIsUsedOnlyWithTheDatasetsRowsLabelsAndFiniteValues) {
+    swav::test::TempDir dir;
+    const at::Tensor labels = at::tensor({0, 1, 2, 1, 0}, at::kLong);
+    const CachedFeaturesShape shape{5, 3, labels};
+    at::Tensor nan = at::rand({5, 3});
+    nan[2][1] = std::numeric_limits<float>::quiet_NaN();
+    at::Tensor infinite = at::rand({5, 3});
+    infinite[4][0] = std::numeric_limits<float>::infinity();
+    const std::vector<std::pair<const char*, FeatureSet>> tampered = {
+        {"nan", {nan, labels}},
+        {"infinite", {infinite, labels}},
+        {"one row", {at::rand({1, 3}), labels.slice(0, 0, 1)}},
+        {"no rows", {at::rand({0, 3}), labels.slice(0, 0, 0)}},
+        {"extra columns", {at::rand({5, 4}), labels}},
+        {"other labels", {at::rand({5, 3}), at::tensor({0, 1, 2, 1, 9}, at::kLong)}},
+        {"float labels", {at::rand({5, 3}), labels.to(at::kFloat)}},
+        {"no labels", {at::rand({5, 3}), at::Tensor()}},
+        {"integer features", {at::ones({5, 3}, at::kLong), labels}},
+    };
+    for (const auto& [name, set] : tampered) {
+        saveCachedFeatures(dir.file("cache.pt"), "key", set);
+        FeatureSet back;
+        ASSERT_FALSE(loadCachedFeatures(dir.file("cache.pt"), "key", shape, back)) << name;
+    }
+    // And a dataset without labels takes only a cache without labels.
+    saveCachedFeatures(dir.file("cache.pt"), "key", {at::rand({5, 3}), labels});
+    FeatureSet back;
+    ASSERT_FALSE(loadCachedFeatures(dir.file("cache.pt"), "key", {5, 3, at::Tensor()}, back));
+    saveCachedFeatures(dir.file("cache.pt"), "key", {at::rand({5, 3}), at::Tensor()});
+    ASSERT_TRUE(loadCachedFeatures(dir.file("cache.pt"), "key", {5, 3, at::Tensor()}, back));
 }
 
 TEST(Eval, EvaluateCheckpointReportsTrainedAndBaselines) {

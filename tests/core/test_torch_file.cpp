@@ -404,11 +404,12 @@ TEST(TorchFile, CraftedFeatureCachesAreIgnored) {
     FeatureSet set{at::rand({4, 3}), at::arange(4, at::kLong)};
     saveCachedFeatures(dir.file("cache"), "key", set);
     FeatureSet back;
-    ASSERT_TRUE(loadCachedFeatures(dir.file("cache"), "key", back));
+    const CachedFeaturesShape shape{4, 3, set.labels};
+    ASSERT_TRUE(loadCachedFeatures(dir.file("cache"), "key", shape, back));
     ASSERT_TRUE(at::equal(back.features, set.features));
 
     writeTorchArchive(dir.file("crash"), "N\x87.", {});
-    ASSERT_TRUE(!loadCachedFeatures(dir.file("crash"), "key", back));
+    ASSERT_TRUE(!loadCachedFeatures(dir.file("crash"), "key", shape, back));
     // Right key, but labels that do not match the rows.
     writeTorchArchive(dir.file("rows"),
                       pk::proto() +
@@ -417,5 +418,5 @@ TEST(TorchFile, CraftedFeatureCachesAreIgnored) {
                                     {"labels", pk::tensor("0", 6, 0, {6}, {1})}}) +
                           ".",
                       {{"0", floats({0, 1, 2, 3, 4, 5})}});
-    ASSERT_TRUE(!loadCachedFeatures(dir.file("rows"), "key", back));
+    ASSERT_TRUE(!loadCachedFeatures(dir.file("rows"), "key", {2, 3, at::Tensor()}, back));
 }

@@ -26,6 +26,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const swav::UserError&) {
     }
     swav::FeatureSet features;
-    swav::loadCachedFeatures(path, "key", features);
+    swav::loadCachedFeatures(path, "key", {2, 3, at::Tensor()}, features);
     return 0;
 }
