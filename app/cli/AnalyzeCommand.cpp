@@ -50,9 +50,9 @@ int runAnalyze(const AnalyzeOptions& options) {
     if (gallery.contains("nmi"))
         std::printf("prototype assignments vs labels: NMI %.3f, ARI %.3f\n",
                     gallery["nmi"].get<double>(), gallery["ari"].get<double>());
-    std::printf("empty prototypes %d, max prototype cosine %.3f, near-duplicate pairs %zu\n",
+    std::printf("empty prototypes %d, max prototype cosine %.3f, near-duplicate pairs %lld\n",
                 health["empty_prototypes"].get<int>(), health["max_cosine"].get<double>(),
-                health["near_duplicates"].size());
+                static_cast<long long>(health["near_duplicate_pairs"].get<int64_t>()));
     return ExitOk;
 }
 

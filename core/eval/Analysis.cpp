@@ -1,6 +1,7 @@
 #include "eval/Analysis.h"
 
 #include "eval/ClusterMetrics.h"
+#include "swav/PrototypeCosines.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -87,17 +88,11 @@ PrototypeHealth prototypeHealth(const at::Tensor& prototypes, const at::Tensor& 
                      at::ones({assignments.numel()}, at::kLong));
     h.usage = toVector<int64_t>(usage);
     h.emptyPrototypes = static_cast<int>((usage == 0).sum().item<int64_t>());
-    if (k > 1) {
-        auto cosines = at::mm(w, w.t());
-        auto offDiagonal = cosines.masked_select(~at::eye(k, at::kBool));
-        h.maxCosine = offDiagonal.max().item<double>();
-        h.meanCosine = offDiagonal.mean().item<double>();
-        auto upper = at::triu(cosines, 1);
-        auto close = (upper > duplicateThreshold).nonzero();
-        for (int64_t i = 0; i < close.size(0); ++i)
-            h.nearDuplicates.emplace_back(static_cast<int>(close[i][0].item<int64_t>()),
-                                          static_cast<int>(close[i][1].item<int64_t>()));
-    }
+    const PrototypeCosines cosines = prototypeCosines(w, duplicateThreshold, kListedDuplicates);
+    h.maxCosine = cosines.max;
+    h.meanCosine = cosines.mean;
+    h.nearDuplicates = cosines.nearDuplicates;
+    h.nearDuplicatePairs = cosines.nearDuplicatePairs;
     return h;
 }
 
@@ -151,7 +146,8 @@ nlohmann::json toJson(const PrototypeHealth& h) {
             {"empty_prototypes", h.emptyPrototypes},
             {"max_cosine", h.maxCosine},
             {"mean_cosine", h.meanCosine},
-            {"near_duplicates", duplicates}};
+            {"near_duplicates", duplicates},
+            {"near_duplicate_pairs", h.nearDuplicatePairs}};
 }
 
 } // namespace swav

@@ -45,8 +45,13 @@ struct PrototypeHealth {
     int emptyPrototypes = 0;
     double maxCosine = 0;                            // largest off-diagonal cosine
     double meanCosine = 0;                           // mean off-diagonal cosine
-    std::vector<std::pair<int, int>> nearDuplicates; // pairs with cosine > threshold
+    std::vector<std::pair<int, int>> nearDuplicates; // pairs with cosine > threshold (the first
+                                                     // kListedDuplicates of them)
+    int64_t nearDuplicatePairs = 0;                  // all of them
 };
+
+/// Near-duplicate pairs listed by name; a collapsed model has up to K^2/2 of them.
+constexpr size_t kListedDuplicates = 1000;
 
 /// prototypes: float [K, D]; assignments int64 [N] in [0, K).
 PrototypeHealth prototypeHealth(const at::Tensor& prototypes, const at::Tensor& assignments,

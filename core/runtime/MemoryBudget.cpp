@@ -2,6 +2,7 @@
 
 #include "config/DatasetKinds.h"
 #include "model/ResNet.h"
+#include "swav/PrototypeCosines.h"
 #include "util/Strings.h"
 
 #include <algorithm>
@@ -161,8 +162,11 @@ MemoryEstimate estimateTrainingMemory(const ExperimentConfig& config, int inChan
     const double assign = static_cast<double>(config.swav.cropsForAssign.size());
     const double queue = std::max(0, config.swav.queueLength);
     const double codes = assign * (batch + queue) * prototypes * 3 + assign * queue * embedding;
+    // The epoch's prototype statistics hold one block of K x K cosines (swav/PrototypeCosines.h).
+    const double cosineBlock =
+        std::min(prototypes * prototypes, double(kPrototypeCosineBlockValues));
     e.activationBytes = batch * perImage * activationBytes +
-                        (batch * cropInputs + codes) * kFloatBytes +
+                        (batch * cropInputs + codes + cosineBlock) * kFloatBytes +
                         batch * spec.inChannels * std::pow(datasetImageSide(config.dataset), 2);
 
     const DatasetConfig& d = config.dataset;

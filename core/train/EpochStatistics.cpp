@@ -1,6 +1,7 @@
 #include "train/EpochStatistics.h"
 
 #include "dist/Collective.h"
+#include "swav/PrototypeCosines.h"
 
 #include <ATen/ATen.h>
 #include <torch/utils.h>
@@ -48,11 +49,9 @@ void EpochStatistics::finish(const at::Tensor& prototypes, EpochMetrics& out) co
         auto p = usage.to(at::kDouble) / total;
         out.usageEntropy = -(p * at::log(p.clamp_min(1e-300))).sum().item<double>() / logK;
     }
-    auto w = prototypes.detach().to(at::kFloat);
-    w = w / w.norm(2, 1, true).clamp_min(1e-12);
-    auto cosines = at::mm(w, w.t()) - 2 * at::eye(w.size(0), w.options()); // mask the diagonal
-    out.maxPrototypeCosine = cosines.max().item<double>();
-    out.nearDuplicatePrototypes = static_cast<int>((cosines > 0.99).sum().item<int64_t>() / 2);
+    const PrototypeCosines cosines = prototypeCosines(prototypes, 0.99);
+    out.maxPrototypeCosine = cosines.max;
+    out.nearDuplicatePrototypes = static_cast<int>(cosines.nearDuplicatePairs);
     out.embeddingStd = m_stdSum.item<double>() / steps;
     out.embeddingStdReference = 1.0 / std::sqrt(static_cast<double>(m_embeddingDim));
 }

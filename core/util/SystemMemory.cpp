@@ -1,4 +1,5 @@
 #include "util/SystemMemory.h"
+#include "util/ProcessMemoryLimit.h"
 
 #include <algorithm>
 #include <fstream>
@@ -20,10 +21,9 @@ double hostMemoryBytes() {
     const long pages = sysconf(_SC_PHYS_PAGES);
     const long pageSize = sysconf(_SC_PAGE_SIZE);
     double bytes = pages > 0 && pageSize > 0 ? double(pages) * double(pageSize) : 0;
-    // A container's limit (cgroup v2) is what the kernel enforces.
-    std::ifstream limitFile("/sys/fs/cgroup/memory.max");
-    double limit = 0;
-    if (limitFile >> limit && limit > 0 && (bytes == 0 || limit < bytes))
+    // A cgroup's limit or an rlimit is what the kernel enforces on this process.
+    const double limit = processMemoryLimit();
+    if (limit > 0 && (bytes == 0 || limit < bytes))
         bytes = limit;
     return bytes;
 }

@@ -9,7 +9,8 @@ namespace swav {
 /// Hardware threads of this machine (at least 1).
 int hardwareThreads();
 
-/// Physical memory of this machine, lowered to a cgroup limit when one applies; 0 if unknown.
+/// Physical memory of this machine, lowered to what this process's cgroups and rlimits allow
+/// (util/ProcessMemoryLimit.h); 0 if unknown.
 double hostMemoryBytes();
 
 /// This process's resident memory now and at its peak (VmRSS, VmHWM); -1 when unknown.

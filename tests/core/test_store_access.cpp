@@ -18,8 +18,8 @@
 using namespace swav;
 using namespace swav::store;
 namespace fs = std::filesystem;
-using swav::test::readAll;
 using swav::test::openStore;
+using swav::test::readAll;
 
 namespace {
 
@@ -63,27 +63,11 @@ std::string asReader(const std::string& folder, const std::function<std::string(
     // The test's own folder (made 0700) must let nobody in; its files stay root's, 0644.
     ::chmod(fs::path(folder).parent_path().c_str(), 0755);
     ::chmod(folder.c_str(), 0755);
-    int channel[2];
-    SWAV_REQUIRE(::pipe(channel) == 0, "pipe");
-    const pid_t child = fork();
-    if (child == 0) {
-        ::close(channel[0]);
-        std::string report;
+    return test::reportFromChild([&]() -> std::string {
         if (::setgid(65534) != 0 || ::setuid(65534) != 0)
-            report = "cannot become nobody";
-        else
-            report = body();
-        (void)!::write(channel[1], report.data(), report.size());
-        _exit(0);
-    }
-    ::close(channel[1]);
-    std::string report;
-    char buffer[512];
-    for (ssize_t n; (n = ::read(channel[0], buffer, sizeof buffer)) > 0;)
-        report.append(buffer, size_t(n));
-    ::close(channel[0]);
-    waitpid(child, nullptr, 0);
-    return report;
+            return "cannot become nobody";
+        return body();
+    });
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace swav::test {
@@ -26,6 +27,35 @@ TempDir::~TempDir() {
 std::string readAll(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string reportFromChild(const std::function<std::string()>& body) {
+    int channel[2];
+    if (::pipe(channel) != 0)
+        return "cannot make a pipe";
+    const pid_t child = fork();
+    if (child == 0) {
+        ::close(channel[0]);
+        std::string report;
+        try {
+            report = body();
+        } catch (const std::exception& e) {
+            report = std::string("threw: ") + e.what();
+        }
+        (void)!::write(channel[1], report.data(), report.size());
+        _exit(0);
+    }
+    ::close(channel[1]);
+    std::string report;
+    char buffer[512];
+    for (ssize_t n; (n = ::read(channel[0], buffer, sizeof buffer)) > 0;)
+        report.append(buffer, size_t(n));
+    ::close(channel[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (!WIFEXITED(status))
+        report += "the child died of signal " + std::to_string(WTERMSIG(status));
+    return report;
 }
 
 std::string sourceDir() {

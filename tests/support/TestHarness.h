@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -36,6 +37,10 @@ private:
 
 /// The whole file as bytes ("" when it cannot be read).
 std::string readAll(const std::string& path);
+
+/// Runs `body` in a forked child (for what must not touch this process: dropping privileges,
+/// lowering rlimits) and returns what it returned ("" = all held), or why the child died.
+std::string reportFromChild(const std::function<std::string()>& body);
 
 /// Source folder of the tests (for committed reference data).
 std::string sourceDir();
