@@ -10,7 +10,7 @@ packages=(
   libtorch-dev zlib1g-dev nlohmann-json3-dev libsqlite3-dev libsqlitecpp-dev libcli11-dev
   libopencv-dev
   # c10d process groups (ProcessGroupGloo.hpp includes gloo headers)
-  libgloo-dev
+  libgloo-dev libgoogle-glog-dev
   # optimised BLAS behind LibTorch's linear layers (the default reference BLAS is slow)
   libopenblas0-openmp
   # GUI

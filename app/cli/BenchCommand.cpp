@@ -174,6 +174,13 @@ int runBench(const BenchOptions& options) {
         return ExitBadUsage;
     }
     const bool isRank = environment->has_value();
+    if (isRank) {
+        if (const std::string conflict = launchConflict(**environment, options.launch);
+            !conflict.empty()) {
+            std::cerr << conflict << "\n";
+            return ExitBadUsage;
+        }
+    }
     if (!isRank && wantsLauncher(options.launch))
         return launchFromOptions(options.launch);
     auto config = options.source.load();

@@ -356,8 +356,14 @@ int runTrain(const TrainOptions& options) {
         std::cerr << environment.error().message << "\n";
         return ExitBadUsage;
     }
-    if (*environment)
+    if (*environment) {
+        if (const std::string conflict = launchConflict(**environment, options.launch);
+            !conflict.empty()) {
+            std::cerr << conflict << "\n";
+            return ExitBadUsage;
+        }
         return runTrainRank(options, **environment);
+    }
     if (wantsLauncher(options.launch)) // this process starts and supervises this host's ranks
         return launchFromOptions(options.launch);
     return runSingleProcess(options);

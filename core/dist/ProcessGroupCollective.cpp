@@ -10,6 +10,9 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <c10/util/Logging.h>
+#include <netdb.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -157,14 +160,81 @@ struct ProcessGroupCollective::Impl {
 
 namespace {
 
+/// c10d and Gloo warn about every retry and address they try; the run's own messages say what
+/// went wrong in one line. TORCH_CPP_LOG_LEVEL set by the user keeps them.
+void muteLibraryLogs() {
+    if (std::getenv("TORCH_CPP_LOG_LEVEL"))
+        return;
+#ifdef C10_USE_GLOG
+    FLAGS_minloglevel = google::GLOG_ERROR;
+#endif
+    FLAGS_caffe2_log_level = 2; // errors only
+}
+
+/// A name that does not resolve fails now, not after the whole timeout.
+void resolveMasterAddress(const DistributedSetup& setup) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const int error = ::getaddrinfo(setup.masterAddr.c_str(), nullptr, &hints, &found);
+    if (error != 0)
+        throw UserError(
+            "the rendezvous address '" + setup.masterAddr +
+            "' (--master-addr or MASTER_ADDR) cannot be resolved: " + ::gai_strerror(error));
+    ::freeaddrinfo(found);
+}
+
+std::string rendezvousPlace(const DistributedSetup& setup) {
+    return setup.masterAddr + ":" + std::to_string(setup.masterPort);
+}
+
+/// Every rank checks its world size against rank 0's, then all wait until each of the
+/// world's ranks has arrived (its identity is in the store). Errors are one line naming the
+/// ranks missing or mismatched, the address and the timeout.
+void awaitEveryRank(c10d::Store& store, const DistributedSetup& setup, const std::string& self) {
+    const std::string mine = std::to_string(setup.worldSize);
+    const std::string me = "rank " + std::to_string(setup.rank) + " (" + self + ")";
+    const std::string sameSize = "; every process needs the same WORLD_SIZE (or --nnodes x "
+                                 "--nproc-per-node)";
+    if (setup.rank == 0)
+        store.set("world_size", bytes(mine));
+    const std::string rankZeros = text(store.get("world_size"));
+    if (rankZeros != mine) {
+        store.set("mismatch", bytes(me + " was started with a world size of " + mine));
+        throw UserError(me + " was started with a world size of " + mine + ", rank 0 with " +
+                        rankZeros + sameSize);
+    }
+    store.set("identity/" + std::to_string(setup.rank), bytes(self));
+    store.add("arrived", 1);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(setup.setupTimeoutSeconds);
+    while (store.add("arrived", 0) < setup.worldSize) {
+        if (store.check({"mismatch"}))
+            throw UserError(text(store.get("mismatch")) + ", rank 0 with " + mine + sameSize);
+        if (std::chrono::steady_clock::now() > deadline) {
+            std::string missing;
+            int count = 0;
+            for (int r = 0; r < setup.worldSize; ++r)
+                if (!store.check({"identity/" + std::to_string(r)}))
+                    missing += (count++ ? ", " : "") + std::to_string(r);
+            throw UserError("the rendezvous at " + rendezvousPlace(setup) + " failed: rank" +
+                            (count > 1 ? "s " : " ") + missing + " of " + mine +
+                            " did not arrive within " + std::to_string(setup.setupTimeoutSeconds) +
+                            " s (runtime.dist_setup_timeout_s); were they started, with this "
+                            "address and port?");
+        }
+        std::this_thread::sleep_for(Milliseconds(50));
+    }
+}
+
 c10::intrusive_ptr<c10d::Store> joinStore(const DistributedSetup& setup) {
     c10d::TCPStoreOptions options;
     options.port = static_cast<uint16_t>(setup.masterPort);
     options.isServer = setup.rank == 0;
     options.numWorkers = static_cast<size_t>(setup.worldSize);
-    options.waitWorkers = true;
+    options.waitWorkers = false; // awaitEveryRank waits, and names who is missing
     options.timeout = std::chrono::seconds(setup.setupTimeoutSeconds);
-    const std::string where = setup.masterAddr + ":" + std::to_string(setup.masterPort);
+    const std::string where = rendezvousPlace(setup);
     try {
         return c10::make_intrusive<c10d::TCPStore>(setup.masterAddr, options);
     } catch (const std::exception& e) {
@@ -174,10 +244,8 @@ c10::intrusive_ptr<c10d::Store> joinStore(const DistributedSetup& setup) {
                             ": the port is in use (another run?); choose another with "
                             "--master-port or MASTER_PORT");
         if (setup.rank == 0)
-            throw UserError("the rendezvous on " + where + " failed: not all " +
-                            std::to_string(setup.worldSize) + " processes joined within " +
-                            std::to_string(setup.setupTimeoutSeconds) + " s (" +
-                            cause.substr(0, cause.find('\n')) + ")");
+            throw UserError("cannot host the rendezvous on " + where + ": " +
+                            cause.substr(0, cause.find('\n')));
         throw UserError("rank " + std::to_string(setup.rank) + " cannot reach the master at " +
                         where + " within " + std::to_string(setup.setupTimeoutSeconds) +
                         " s: is rank 0 running and the address reachable from this host? (" +
@@ -217,12 +285,22 @@ void ProcessGroupCollective::createProcessGroup(Impl& impl) {
 
 std::unique_ptr<ProcessGroupCollective>
 ProcessGroupCollective::connect(const DistributedSetup& setup, c10::Device device) {
+    muteLibraryLogs();
+    resolveMasterAddress(setup);
     auto impl = std::make_unique<Impl>();
     impl->setup = setup;
     impl->device = device;
     impl->store = joinStore(setup);
     const std::string self = thisHostName() + ", pid " + std::to_string(::getpid());
-    impl->store->set("identity/" + std::to_string(setup.rank), bytes(self));
+    try {
+        awaitEveryRank(*impl->store, setup, self);
+    } catch (const UserError&) {
+        throw;
+    } catch (const std::exception& e) {
+        const std::string cause = e.what();
+        throw UserError("rank " + std::to_string(setup.rank) + ": the rendezvous at " +
+                        rendezvousPlace(setup) + " failed: " + cause.substr(0, cause.find('\n')));
+    }
     impl->hosts.resize(static_cast<size_t>(setup.worldSize));
     impl->identities.resize(static_cast<size_t>(setup.worldSize));
     for (int r = 0; r < setup.worldSize; ++r) {

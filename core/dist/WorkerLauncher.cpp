@@ -101,6 +101,22 @@ std::string describeExit(int status, int& code) {
 
 } // namespace
 
+std::string launchConflict(const DistributedSetup& environment, const LaunchPlan& plan) {
+    const bool launchOptions = wantsLauncher(plan) || plan.nodeRank != 0 ||
+                               !plan.masterAddr.empty() || plan.masterPort != 0;
+    if (environment.launcher == "swav" || !launchOptions)
+        return {};
+    const std::string variables =
+        environment.launcher == "slurm" ? "SLURM_PROCID and SLURM_NTASKS" : "RANK and WORLD_SIZE";
+    return "the environment makes this process rank " + std::to_string(environment.rank) + " of " +
+           std::to_string(environment.worldSize) + " (" + variables +
+           " are set: by torchrun or srun, or left over in this shell), and the command line "
+           "asks to launch ranks (--nproc-per-node, --nnodes, --node-rank, --master-addr or "
+           "--master-port): drop those options when torchrun or srun starts this process, or "
+           "unset " +
+           variables + " to launch from here";
+}
+
 int freeLoopbackPort() {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)

@@ -6,6 +6,7 @@
 // worker fails the others get a short grace to report, then are terminated; no worker outlives the
 // launcher (they die with it).
 
+#include "dist/DistributedSetup.h"
 #include "util/Expected.h"
 
 #include <string>
@@ -29,6 +30,12 @@ struct LaunchPlan {
 inline bool wantsLauncher(const LaunchPlan& plan) {
     return plan.processesPerNode > 0 || plan.nodes > 1;
 }
+
+/// The problem, or "", when this process's environment makes it a rank (torchrun's or srun's
+/// variables, or ones left over in the shell) while its command line asks for launch options
+/// (--nproc-per-node, --nnodes, --node-rank, --master-addr, --master-port): one must go. The
+/// workers of swav's own launcher, which carry both, are not a conflict.
+std::string launchConflict(const DistributedSetup& environment, const LaunchPlan& plan);
 
 /// Checks the plan and picks the port; errors name the option.
 Expected<LaunchPlan> resolveLaunchPlan(LaunchPlan plan);

@@ -13,6 +13,20 @@ add_library(swav_torch INTERFACE)
 # that bind to them crash. Naming the system libstdc++ before LibTorch makes it win the lookup.
 target_link_libraries(swav_torch INTERFACE stdc++ ${TORCH_LIBRARIES})
 target_include_directories(swav_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+# A LibTorch that logs through glog (Debian's) is quietened through glog's own flag, so glog is
+# linked directly; PyTorch wheels log without it.
+find_file(SWAV_C10_MACROS c10/macros/cmake_macros.h HINTS ${TORCH_INCLUDE_DIRS} NO_DEFAULT_PATH)
+if(SWAV_C10_MACROS)
+  file(STRINGS ${SWAV_C10_MACROS} _swav_c10_glog REGEX "^#define C10_USE_GLOG")
+  if(_swav_c10_glog)
+    find_library(SWAV_GLOG_LIBRARY glog)
+    if(NOT SWAV_GLOG_LIBRARY)
+      message(FATAL_ERROR "LibTorch logs through glog but libglog.so was not found: install "
+                          "libgoogle-glog-dev (packaging/install-deps.sh)")
+    endif()
+    target_link_libraries(swav_torch INTERFACE ${SWAV_GLOG_LIBRARY})
+  endif()
+endif()
 # c10d's ProcessGroupGloo.hpp includes Gloo's headers: LibTorch wheels ship them, Debian has them
 # in libgloo-dev.
 find_path(SWAV_GLOO_INCLUDE_DIR gloo/algorithm.h HINTS ${TORCH_INCLUDE_DIRS})

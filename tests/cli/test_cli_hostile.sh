@@ -9,6 +9,7 @@ work=$(mktemp -d)
 trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
 export XDG_DATA_HOME="$work/data"
 db="$work/runs.db"
+python=${SWAV_TEST_PYTHON:-/usr/bin/python3}
 passed=0 failed=0
 check() { # check NAME CONDITION-COMMAND...
   local name=$1; shift
@@ -64,8 +65,37 @@ check "/proc/self/fd/1 onto a pipe is written through" grep -q "^id,name" "$work
   --dry-run --table "$newest" --overwrite > "$work/o12.txt" 2>&1
 check "sweep refuses a checkpoint as its table" refused $? "$work/o12.txt" "a file of run"
 
+# --- The launcher: stale rank variables, rendezvous failures in one line ---------------------
+tiny=(--config "$here/tiny-synthetic.json" --no-store --set runtime.threads=1)
+env RANK=0 WORLD_SIZE=1 "$swav" train "${tiny[@]}" --nproc-per-node 2 > "$work/l1.txt" 2>&1
+check "a stale RANK/WORLD_SIZE with --nproc-per-node is refused" refused $? "$work/l1.txt" "unset RANK and WORLD_SIZE"
+env SLURM_PROCID=0 SLURM_NTASKS=2 MASTER_ADDR=127.0.0.1 "$swav" bench --config "$here/tiny-synthetic.json" \
+  --nproc-per-node 2 > "$work/l2.txt" 2>&1
+check "and a SLURM task's variables the same way" refused $? "$work/l2.txt" "unset SLURM_PROCID and SLURM_NTASKS"
+free_port() { "$python" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+start=$SECONDS
+env RANK=0 WORLD_SIZE=2 MASTER_ADDR=no-such-host.invalid MASTER_PORT=$(free_port) "$swav" train "${tiny[@]}" > "$work/l3.txt" 2>&1
+rc=$?
+one_line() { [ "$(wc -l < "$1")" -eq 1 ]; }
+check "an unresolvable rendezvous address fails at once, by name" \
+  bash -c "$(declare -f refused one_line); refused $rc '$work/l3.txt' 'no-such-host.invalid' && [ $((SECONDS - start)) -lt 30 ] && one_line '$work/l3.txt'"
+env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$(free_port) "$swav" train "${tiny[@]}" \
+  --set runtime.dist_setup_timeout_s=3 > "$work/l4.txt" 2>&1
+rc=$?
+check "rank 0 alone names the missing rank in one line" \
+  bash -c "$(declare -f refused one_line); refused $rc '$work/l4.txt' 'rank 1 of 2 did not arrive within 3 s' && one_line '$work/l4.txt'"
+port=$(free_port)
+env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$swav" train "${tiny[@]}" \
+  --set runtime.dist_setup_timeout_s=60 > "$work/l5.txt" 2>&1 & zero=$!
+env RANK=1 WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$swav" train "${tiny[@]}" \
+  --set runtime.dist_setup_timeout_s=60 > "$work/l6.txt" 2>&1
+one=$?
+wait $zero; zero=$?
+check "mismatched world sizes: the odd rank says so" refused $one "$work/l6.txt" "world size of 3, rank 0 with 2"
+check "and rank 0 names it, without a backtrace" \
+  bash -c "$(declare -f refused one_line); refused $zero '$work/l5.txt' 'rank 1 (' && grep -q 'world size of 3' '$work/l5.txt' && one_line '$work/l5.txt'"
+
 # --- Feature caches: used only when they hold the dataset's rows, labels and finite values -----
-python=${SWAV_TEST_PYTHON:-/usr/bin/python3}
 "$swav" eval --run "$work/run" --db "$db" --knn > "$work/eval1.txt" 2>&1
 check "eval writes its feature caches" bash -c "[ $? -eq 0 ] && ls '$newest'.*.features > /dev/null"
 for tamper in nan one-row extra-column no-labels bad-labels; do
