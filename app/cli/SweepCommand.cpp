@@ -193,6 +193,7 @@ int runSweep(const SweepOptions& options) {
     const std::string database = databaseOrDefault(options.database);
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
+    std::signal(SIGHUP, onInterrupt);
     for (size_t i = 0; i < rows.size() && !g_interrupted; ++i) {
         runVariation(options, database, i, (*plan)[i], rows[i]);
         std::printf("\n%s", markdownTable(rows, options.linear).c_str());

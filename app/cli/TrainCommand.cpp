@@ -171,19 +171,21 @@ int prepareRun(const TrainOptions& options, PreparedRun& run, int processesOnHos
     return ExitOk;
 }
 
-/// Trains with Ctrl-C and SIGTERM turned into a stop with a checkpoint, SIGUSR1 into a pause
-/// and SIGUSR2 into a resume (the workbench drives launched runs this way), progress on stdout.
+/// Trains with Ctrl-C, SIGTERM and SIGHUP turned into a stop with a checkpoint, SIGUSR1 into a
+/// pause and SIGUSR2 into a resume (the workbench drives launched runs this way), progress on
+/// stdout.
 RunOutcome trainWithSignals(PreparedRun& run) {
     TrainingControl control;
     g_control = &control;
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
+    std::signal(SIGHUP, onInterrupt); // the terminal closed: stop with a checkpoint too
     std::signal(SIGUSR1, onPauseSignal);
     std::signal(SIGUSR2, onPauseSignal);
     ProgressPrinter progress(stdout);
     std::string recordError;
     const RunOutcome outcome = trainPrepared(run, control, {&progress}, &recordError);
-    for (int signal : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2})
+    for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2})
         std::signal(signal, SIG_DFL);
     g_control = nullptr;
     if (!recordError.empty())

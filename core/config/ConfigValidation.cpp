@@ -346,6 +346,8 @@ void validateRuntime(const RuntimeConfig& r, ValidationReport& report, Checker& 
     check.atLeast("runtime.metrics_every", r.metricsEvery, 1);
     check.nonNegative("runtime.statistics_every", r.statisticsEvery);
     check.atLeast("runtime.checkpoint_every_epochs", r.checkpointEveryEpochs, 1);
+    check.between("runtime.checkpoint_every_minutes", r.checkpointEveryMinutes, 0.0, 10080.0,
+                  "minutes between checkpoints within an epoch (0 = none; at most a week)");
     check.atLeast("runtime.keep_checkpoints", r.keepCheckpoints, 1);
     check.between("runtime.tuned_global_batch", r.tunedGlobalBatch, 0, kMaxGlobalBatch,
                   "processes x batch_size (the paper's largest is 4096)");

@@ -269,6 +269,7 @@ struct RuntimeConfig {
     int metricsEvery = 20;
     int statisticsEvery = 0;
     int checkpointEveryEpochs = 1;
+    double checkpointEveryMinutes = 30;
     int keepCheckpoints = 3;
     std::string outDir;
     int tunedGlobalBatch = 0;
@@ -293,6 +294,10 @@ struct RuntimeConfig {
           "Steps between reports of the epoch so far (prototype usage, code entropy, online "
           "kNN); 0 = only at the end of each epoch.");
         v("checkpoint_every_epochs", s.checkpointEveryEpochs, "Epochs between checkpoints.");
+        v("checkpoint_every_minutes", s.checkpointEveryMinutes,
+          "Also a checkpoint within an epoch when the last one is this many minutes old, so that "
+          "a crash or a killed job loses at most that much of a long epoch; 0 = at epoch ends "
+          "only.");
         v("keep_checkpoints", s.keepCheckpoints, "How many recent checkpoints stay on disk.");
         v("out_dir", s.outDir, "Run folder for checkpoints; empty lets the front end choose.");
         v("tuned_global_batch", s.tunedGlobalBatch,

@@ -183,9 +183,10 @@ int launchWorkers(const LaunchPlan& plan) {
     action.sa_handler = onLauncherSignal;
     sigemptyset(&action.sa_mask);
     struct sigaction oldInt {
-    }, oldTerm{}, oldPause{}, oldResume{};
+    }, oldTerm{}, oldHangUp{}, oldPause{}, oldResume{};
     sigaction(SIGINT, &action, &oldInt);
     sigaction(SIGTERM, &action, &oldTerm);
+    sigaction(SIGHUP, &action, &oldHangUp); // the terminal closed: the workers stop cleanly
     sigaction(SIGUSR1, &action, &oldPause);
     sigaction(SIGUSR2, &action, &oldResume);
 
@@ -215,9 +216,9 @@ int launchWorkers(const LaunchPlan& plan) {
     if (firstFailure)
         failedAt = Clock::now();
     while (anyRunning()) {
-        // Pass on each Ctrl-C or SIGTERM once.
+        // Pass on each Ctrl-C, SIGTERM or SIGHUP once (a hang-up as SIGTERM).
         for (const int seen = g_forwardedSignals.load(); forwarded < seen; ++forwarded)
-            signalAll(workers, g_lastSignal.load() == SIGTERM ? SIGTERM : SIGINT);
+            signalAll(workers, g_lastSignal.load() == SIGINT ? SIGINT : SIGTERM);
         // Pause (SIGUSR1) and resume (SIGUSR2): the latest one wins.
         if (const int seen = g_pauseSignals.load(); pauseForwarded < seen) {
             signalAll(workers, g_lastPauseSignal.load());
@@ -257,6 +258,7 @@ int launchWorkers(const LaunchPlan& plan) {
     }
     sigaction(SIGINT, &oldInt, nullptr);
     sigaction(SIGTERM, &oldTerm, nullptr);
+    sigaction(SIGHUP, &oldHangUp, nullptr);
     sigaction(SIGUSR1, &oldPause, nullptr);
     sigaction(SIGUSR2, &oldResume, nullptr);
     return firstFailure;

@@ -1,7 +1,7 @@
 #pragma once
 // Starts the processes of a data-parallel run on this host and supervises them, as torchrun
 // does: each worker is this program again with RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE,
-// MASTER_ADDR and MASTER_PORT set. SIGINT and SIGTERM are passed on to every worker (a stop
+// MASTER_ADDR and MASTER_PORT set. SIGINT, SIGTERM and SIGHUP are passed on to every worker (a stop
 // with a checkpoint; a second one aborts), and so are SIGUSR1 (pause) and SIGUSR2 (resume). When a
 // worker fails the others get a short grace to report, then are terminated; no worker outlives the
 // launcher (they die with it).

@@ -169,13 +169,18 @@ Expected<LoadedCheckpoint> loadNewestCheckpoint(const std::string& checkpointOrR
     if (files.empty())
         return Error{checkpointOrRunDir + ": the run folder has no checkpoint"};
     // A damaged newest checkpoint should not cost the run: fall back to the newest good one.
+    // The ones skipped are told only when an older one is then used.
     std::string problems;
+    std::vector<std::string> passedOver;
     for (auto file = files.rbegin(); file != files.rend(); ++file) {
         try {
-            return load(*file);
-        } catch (const UserError& e) {
+            LoadedCheckpoint loaded = load(*file);
             if (skipped)
-                skipped->push_back(std::string(e.what()) + "; using an older checkpoint");
+                for (const std::string& problem : passedOver)
+                    skipped->push_back(problem + "; using an older checkpoint");
+            return loaded;
+        } catch (const UserError& e) {
+            passedOver.push_back(e.what());
             problems += std::string("\n  ") + e.what();
         }
     }

@@ -34,6 +34,17 @@ const char* const kRunColumns =
     "seed, device, host, pid, pid_start, program_version, notes, message, run_dir, parent_run, "
     "files_recorded";
 
+/// Whether the process recorded as writing a run still runs. Same host: the process itself tells
+/// (its start time guards against a reused pid; rows without one fall back to the heartbeat).
+/// Other hosts: the heartbeat only.
+bool writerAlive(const ProcessIdentity& writer, double heartbeat) {
+    const ProcessIdentity self = currentProcess();
+    const bool sameHost = writer.host == self.host && writer.startTicks != 0;
+    return sameHost ? processAlive(writer) : unixNow() - heartbeat < kForeignHeartbeatTimeout;
+}
+
+const char* const kWriterGone = "the process writing this run stopped without finishing it";
+
 RunRecord readRun(SQLite::Statement& row) {
     RunRecord run;
     run.id = row.getColumn(0).getInt64();
@@ -199,6 +210,7 @@ std::optional<RunRecord> RunStore::run(int64_t id) {
             return std::nullopt;
         RunRecord record = readRun(query);
         record.tags = tagsOf(*m_db, id);
+        showDeadWriter(record);
         return record;
     });
 }
@@ -239,6 +251,7 @@ std::vector<RunListEntry> RunStore::listRuns(const RunFilter& filter,
         while (query.executeStep()) {
             position[query.getColumn(0).getInt64()] = found.size();
             found.push_back({readRun(query), {}, {}});
+            showDeadWriter(found.back().run);
         }
         SQLite::Statement tags(*m_db, "SELECT run, tag FROM run_tags ORDER BY run, tag");
         while (tags.executeStep())
@@ -351,38 +364,38 @@ void RunStore::removeTag(int64_t id, const std::string& tag) {
     });
 }
 
+void RunStore::showDeadWriter(RunRecord& record) const {
+    if (m_readOnly && isActive(record.status) && !writerAlive(record.process, record.heartbeatAt)) {
+        record.status = RunState::Interrupted;
+        record.message = kWriterGone;
+    }
+}
+
 int RunStore::markInterruptedRuns() {
     return withStoreErrors(m_path, "check for interrupted runs", [&] {
         SQLite::Statement query(*m_db, "SELECT id, host, pid, pid_start, heartbeat_at FROM runs "
                                        "WHERE status IN ('running', 'paused')");
-        const ProcessIdentity self = currentProcess();
         std::vector<std::pair<int64_t, ProcessIdentity>> dead;
         while (query.executeStep()) {
             ProcessIdentity writer;
             writer.host = query.getColumn(1).getString();
             writer.pid = query.getColumn(2).getInt64();
             writer.startTicks = query.getColumn(3).getInt64();
-            const double heartbeat = query.getColumn(4).getDouble();
-            // Same host: the process itself tells (its start time guards against a reused pid;
-            // rows without one fall back to the heartbeat). Other hosts: the heartbeat only.
-            const bool sameHost = writer.host == self.host && writer.startTicks != 0;
-            const bool alive =
-                sameHost ? processAlive(writer) : unixNow() - heartbeat < kForeignHeartbeatTimeout;
-            if (!alive)
+            if (!writerAlive(writer, query.getColumn(4).getDouble()))
                 dead.emplace_back(query.getColumn(0).getInt64(), writer);
         }
         int marked = 0;
         for (const auto& [id, writer] : dead) {
             // Only if the same process still owns it: a resume may have taken it over meanwhile.
             SQLite::Statement update(
-                *m_db, "UPDATE runs SET status = 'interrupted', message = "
-                       "'the process writing this run stopped without finishing it' "
+                *m_db, "UPDATE runs SET status = 'interrupted', message = ? "
                        "WHERE id = ? AND status IN ('running', 'paused') AND host = ? AND pid = ? "
                        "AND pid_start = ?");
-            update.bind(1, id);
-            update.bind(2, writer.host);
-            update.bind(3, writer.pid);
-            update.bind(4, writer.startTicks);
+            update.bind(1, kWriterGone);
+            update.bind(2, id);
+            update.bind(3, writer.host);
+            update.bind(4, writer.pid);
+            update.bind(5, writer.startTicks);
             marked += update.exec();
         }
         return marked;

@@ -151,8 +151,8 @@ enum class HoldRepair { Intact, LocksRestored, Reopened, Lost };
 const char* describe(HoldRepair repair);
 
 /// ReadOnly: for commands that only read; works on a database this user may not write (a
-/// read-only file, folder or file system, another user's), writes nothing, not even the runs
-/// whose process died (they read as running).
+/// read-only file, folder or file system, another user's), writes nothing: runs whose process
+/// died read as interrupted without being marked (a status filter sees them as recorded).
 enum class StoreAccess { ReadWrite, ReadOnly };
 
 class RunStore {
@@ -278,6 +278,9 @@ private:
     /// Inserts run_files rows; the caller holds the transaction.
     void insertRunFiles(int64_t run, const std::vector<std::string>& paths, bool folders);
     int64_t checkpointId(int64_t run, const std::string& path);
+    /// Through a read-only connection nothing is marked: a run whose writer is gone reads as
+    /// interrupted all the same.
+    void showDeadWriter(RunRecord& record) const;
 
     std::string m_path;
     std::unique_ptr<SQLite::Database> m_db;

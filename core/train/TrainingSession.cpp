@@ -298,6 +298,9 @@ bool TrainingSession::trainEpoch(int epoch, TrainingControl& control) {
         case Control::StepLimit:
             stop("reached the step limit", epoch, stepInEpoch, false);
             return false;
+        case Control::CheckpointThenTrain:
+            saveCheckpoint(epoch, stepInEpoch);
+            break;
         case Control::Train:
             break;
         }
@@ -334,10 +337,12 @@ TrainingSession::Control TrainingSession::obeyControl(TrainingControl& control, 
     if (m_distributed && m_iteration % std::max(1, m_cfg.runtime.controlEverySteps) != 0)
         return m_options.maxSteps >= 0 && m_stepsThisRun >= m_options.maxSteps ? Control::StepLimit
                                                                                : Control::Train;
-    // Every rank pauses and stops at the same step: a request on any rank counts.
+    // Every rank pauses and stops at the same step: a request on any rank counts. Rank 0's clock
+    // says when a timed checkpoint is due.
     m_collective.noteProgress(m_iteration);
     auto ask = [&] {
-        return anyRank(m_collective, {control.stopRequested() ? 1 : 0, control.paused() ? 1 : 0});
+        return anyRank(m_collective, {control.stopRequested() ? 1 : 0, control.paused() ? 1 : 0,
+                                      m_rank == 0 && timedCheckpointDue() ? 1 : 0});
     };
     auto flags = ask();
     if (flags[1] && !flags[0]) {
@@ -357,7 +362,7 @@ TrainingSession::Control TrainingSession::obeyControl(TrainingControl& control, 
         return Control::Stop;
     if (m_options.maxSteps >= 0 && m_stepsThisRun >= m_options.maxSteps)
         return Control::StepLimit;
-    return Control::Train;
+    return flags[2] ? Control::CheckpointThenTrain : Control::Train;
 }
 
 void TrainingSession::trainStep(int epoch, int64_t stepInEpoch, const std::vector<int64_t>& indices,
@@ -527,6 +532,12 @@ void TrainingSession::stop(const std::string& why, int epoch, int64_t stepInEpoc
 
 // ---- checkpoints ----
 
+bool TrainingSession::timedCheckpointDue() const {
+    const double minutes = m_cfg.runtime.checkpointEveryMinutes;
+    return minutes > 0 && !m_options.runDir.empty() &&
+           std::chrono::duration<double>(Clock::now() - m_lastCheckpointAt).count() >= minutes * 60;
+}
+
 // Rank 0 writes the checkpoint; every rank takes part in gathering the queues and the statistics,
 // then waits until it is written, so that no rank runs ahead of a checkpoint that failed or reads
 // one that is not there yet.
@@ -553,6 +564,7 @@ void TrainingSession::saveCheckpoint(int epoch, int64_t stepInEpoch) {
     }
     if (!failure.empty())
         throw RunFailure(failure);
+    m_lastCheckpointAt = Clock::now();
 }
 
 void TrainingSession::writeCheckpoint(int epoch, int64_t stepInEpoch, const at::Tensor& queues,

@@ -61,8 +61,10 @@ private:
     // Training.
     bool trainEpoch(int epoch, TrainingControl& control); // false: stopped
     std::vector<std::vector<int64_t>> planEpoch(int epoch, int64_t firstStep);
-    enum class Control { Train, Stop, StepLimit };
+    enum class Control { Train, CheckpointThenTrain, Stop, StepLimit };
     Control obeyControl(TrainingControl& control, int epoch);
+    /// runtime.checkpoint_every_minutes have passed since the last checkpoint (or the start).
+    bool timedCheckpointDue() const;
     void trainStep(int epoch, int64_t stepInEpoch, const std::vector<int64_t>& indices,
                    TrainingControl& control);
     void checkLossIsFinite(double loss, int epoch);
@@ -126,6 +128,7 @@ private:
     int64_t m_windowSteps = 0;
     double m_windowDataMs = 0, m_windowComputeMs = 0;
     Clock::time_point m_windowStart;
+    Clock::time_point m_lastCheckpointAt = Clock::now(); // or the start: timed checkpoints
     double m_lastFiniteLoss;
 
     RunOutcome m_outcome;

@@ -2,11 +2,13 @@
 
 #include "config/ConfigJson.h"
 #include "eval/OnlineKnn.h"
+#include "runtime/CheckpointFiles.h"
 #include "store/CheckpointDigests.h"
 #include "store/RunRecorder.h"
 #include "store/RunStore.h"
 #include "util/ErrorText.h"
 
+#include <filesystem>
 #include <unistd.h>
 
 namespace swav {
@@ -56,6 +58,12 @@ Expected<RunPlan> planContinuation(const store::RunRecord& record, const std::st
     plan.runDir = record.runDir;
     plan.resumeFrom = resumeFrom.empty() ? record.runDir : resumeFrom;
     plan.runId = record.id;
+    std::error_code error;
+    if (std::filesystem::is_directory(plan.resumeFrom, error) &&
+        listCheckpoints(plan.resumeFrom).empty()) {
+        plan.resumeFrom.clear();
+        plan.startsOver = true;
+    }
     return plan;
 }
 
@@ -108,6 +116,10 @@ Expected<PreparedRun> prepareRun(RunPlan plan, const std::string& database,
     PreparedRun run;
     run.plan = std::move(plan);
     run.database = database;
+    if (run.plan.startsOver)
+        run.notices.push_back("run " + std::to_string(run.plan.runId) +
+                              " stopped before its first checkpoint: it starts again from its "
+                              "first step, as the same run");
     try {
         if (opening.listingFile.empty() && !run.plan.runDir.empty() &&
             run.plan.config.dataset.kind == "image-folder")

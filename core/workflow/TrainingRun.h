@@ -28,6 +28,7 @@ struct RunPlan {
     std::string resumeFrom;       // checkpoint or run folder; "" = fresh
     std::string preset;           // recorded with a new run
     int64_t runId = 0;            // the recorded run continued; 0 = a new run
+    bool startsOver = false;      // continued, but it stopped before its first checkpoint
 };
 
 /// A new run in a folder of its own: claimed at `outDir`, or made beside `database` when
@@ -40,7 +41,8 @@ Expected<RunPlan> planNewRun(const ExperimentConfig& config, const std::string& 
 std::string whyNotResumable(const store::RunRecord& record);
 
 /// Continuing recorded run `record` in its own folder from `resumeFrom` (its folder or one of its
-/// checkpoints; "" = its folder), with the configuration it was recorded with.
+/// checkpoints; "" = its folder), with the configuration it was recorded with. A run that
+/// stopped before its first checkpoint starts again from its first step, as the same run.
 Expected<RunPlan> planContinuation(const store::RunRecord& record,
                                    const std::string& resumeFrom = {});
 

@@ -65,6 +65,47 @@ check "/proc/self/fd/1 onto a pipe is written through" grep -q "^id,name" "$work
   --dry-run --table "$newest" --overwrite > "$work/o12.txt" 2>&1
 check "sweep refuses a checkpoint as its table" refused $? "$work/o12.txt" "a file of run"
 
+# --- Hang-ups, timed checkpoints, a run killed before its first checkpoint ---------------------
+long=(--config "$here/tiny-synthetic.json" --set dataset.synthetic_count=262144 --set optim.epochs=50
+      --set runtime.metrics_every=1000000)
+wait_for() { # wait_for FILE TEXT: until FILE holds TEXT (at most 60 s)
+  for _ in $(seq 1 600); do grep -q "$2" "$1" 2> /dev/null && return 0; sleep 0.1; done; return 1
+}
+stop_within() { # stop_within PID: waits for PID (at most 60 s), kills it after that
+  for _ in $(seq 1 1200); do kill -0 "$1" 2> /dev/null || break; sleep 0.05; done
+  kill -0 "$1" 2> /dev/null && kill -KILL "$1"; wait "$1"
+}
+"$swav" train "${long[@]}" --db "$db" --out "$work/hup" > "$work/hup.txt" 2>&1 & pid=$!
+wait_for "$work/hup.txt" "training on"
+kill -HUP $pid; stop_within $pid; rc=$?
+check "SIGHUP (the terminal closed) stops like SIGTERM: exit 0" test $rc -eq 0
+check "with a checkpoint" test -n "$(ls "$work/hup/checkpoints/"*.pt 2> /dev/null)"
+"$swav" train "${long[@]}" --no-store --nproc-per-node 2 --out "$work/hup2" > "$work/hup2.txt" 2>&1 & pid=$!
+wait_for "$work/hup2.txt" "training on"
+kill -HUP $pid; stop_within $pid; rc=$?
+check "the launcher passes a hang-up on: every rank stops with a checkpoint" \
+  bash -c "[ $rc -eq 0 ] && ls '$work/hup2/checkpoints/'*.pt > /dev/null 2>&1"
+
+"$swav" train --config "$here/tiny-synthetic.json" --no-store --out "$work/timed" --set optim.epochs=2 \
+  --set runtime.checkpoint_every_minutes=0.00001 --set runtime.keep_checkpoints=1000 > "$work/timed.txt" 2>&1
+per_epoch=$((4096 / 32))
+mid=$(ls "$work/timed/checkpoints/" | sed -n 's/^epoch-0*\([0-9]*\)-step-0*\([0-9][0-9]*\)\.pt$/\2/p' |
+      awk -v e=$per_epoch '$1 % e != 0' | wc -l)
+check "runtime.checkpoint_every_minutes writes checkpoints within an epoch ($mid of them)" test "$mid" -gt 0
+
+"$swav" train "${long[@]}" --db "$db" --out "$work/early" --set runtime.checkpoint_every_minutes=0 \
+  > "$work/early.txt" 2>&1 & pid=$!
+wait_for "$work/early.txt" "training on"
+kill -KILL $pid; wait $pid 2> /dev/null
+early_id=$("$swav" runs list --db "$db" | awk '$2 == "cli-tiny" && $3 ~ /running|interrupted/ {print $1}' | tail -1)
+"$swav" train --resume "$early_id" --db "$db" > "$work/early2.txt" 2>&1 & pid=$!
+wait_for "$work/early2.txt" "training on"
+kill -TERM $pid; stop_within $pid; rc=$?
+check "a run killed before its first checkpoint starts again as the same run" \
+  bash -c "[ $rc -eq 0 ] && grep -q 'run $early_id stopped before its first checkpoint: it starts again' '$work/early2.txt'"
+check "and is kept under its own id, stopped with a checkpoint" \
+  bash -c "'$swav' runs show $early_id --db '$db' | grep -q stopped && ls '$work/early/checkpoints/'*.pt > /dev/null"
+
 # --- The launcher: stale rank variables, rendezvous failures in one line ---------------------
 tiny=(--config "$here/tiny-synthetic.json" --no-store --set runtime.threads=1)
 env RANK=0 WORLD_SIZE=1 "$swav" train "${tiny[@]}" --nproc-per-node 2 > "$work/l1.txt" 2>&1
@@ -134,8 +175,8 @@ as_reader() {
   fi
 }
 as_reader "$swav" runs list --db "$ro/runs.db" > "$work/ro-list.txt" 2>&1
-check "a reader lists a database it cannot write, dead run included" \
-  bash -c "[ $? -eq 0 ] && grep -q running '$work/ro-list.txt'"
+check "a reader lists a database it cannot write, the dead run as interrupted" \
+  bash -c "[ $? -eq 0 ] && grep -q interrupted '$work/ro-list.txt'"
 as_reader "$swav" runs show 1 --db "$ro/runs.db" > "$work/ro-show.txt" 2>&1
 check "and shows the run" test $? -eq 0
 files_before=$(find "$ro/run" | sort)

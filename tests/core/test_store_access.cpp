@@ -89,7 +89,11 @@ TEST(StoreAccess, AReaderReadsADatabaseItCannotWrite) {
         const auto runs = (*reader)->listRuns({}, {"loss"});
         if (runs.size() != 1 || runs[0].run.id != run || !runs[0].metrics.count("loss"))
             return "the run was not listed with its loss";
-        if ((*reader)->run(run)->status != RunState::Running)
+        if ((*reader)->run(run)->status != RunState::Interrupted)
+            return "the run of a dead process does not read as interrupted";
+        // Nothing was written: as the owner sees it, the run is still marked running.
+        auto raw = SQLite::Database(database, SQLite::OPEN_READONLY);
+        if (raw.execAndGet("SELECT status FROM runs").getString() != "running")
             return "a read-only connection changed a status";
         auto writer = RunStore::open(database);
         if (writer)
