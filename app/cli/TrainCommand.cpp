@@ -184,7 +184,10 @@ RunOutcome trainWithSignals(PreparedRun& run) {
     std::signal(SIGUSR2, onPauseSignal);
     ProgressPrinter progress(stdout);
     std::string recordError;
-    const RunOutcome outcome = trainPrepared(run, control, {&progress}, &recordError);
+    const RunOutcome outcome =
+        trainPrepared(run, control, {&progress}, &recordError, [](const std::string& message) {
+            std::fprintf(stderr, "\nwarning: %s\n", message.c_str());
+        });
     for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2})
         std::signal(signal, SIG_DFL);
     g_control = nullptr;

@@ -1,5 +1,6 @@
 #include "store/RunRecorder.h"
 
+#include "store/StoreErrors.h"
 #include "util/Sha256.h"
 
 #include <chrono>
@@ -68,7 +69,8 @@ void RunRecorder::flush() {
     const uint64_t target = m_enqueued;
     m_flushNow = true;
     m_wake.notify_all();
-    m_committed.wait(lock, [&] { return m_committedCount >= target; });
+    // A database that cannot be written now does not hold the run up: its records wait.
+    m_committed.wait(lock, [&] { return m_committedCount >= target || !m_unavailable.empty(); });
 }
 
 std::string RunRecorder::firstError() const {
@@ -76,20 +78,37 @@ std::string RunRecorder::firstError() const {
     return m_error;
 }
 
+void RunRecorder::setTroubleHandler(RecordTrouble handler) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_trouble = std::move(handler);
+}
+
 void RunRecorder::writerLoop() {
     using Clock = std::chrono::steady_clock;
     const auto interval = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(m_options.flushSeconds));
     auto nextHeartbeat = Clock::now() + interval;
+    Clock::time_point giveUpAt = Clock::time_point::max();
     std::unique_lock<std::mutex> lock(m_mutex);
     for (;;) {
-        // Commands (status, checkpoints) go out at once; metric rows wait for a full batch or
-        // the interval.
-        m_wake.wait_until(lock, nextHeartbeat, [&] {
-            const bool commandQueued =
-                !m_queue.empty() && std::holds_alternative<Command>(m_queue.back());
-            return m_stopping || m_flushNow || commandQueued || m_queuedRows >= m_options.flushRows;
-        });
+        if (!m_unavailable.empty()) {
+            // Tried again once per interval (sooner only for the end of the run).
+            m_wake.wait_for(lock, interval,
+                            [&] { return m_stopping && giveUpAt == Clock::time_point::max(); });
+        } else {
+            // Commands (status, checkpoints) go out at once; metric rows wait for a full batch
+            // or the interval.
+            m_wake.wait_until(lock, nextHeartbeat, [&] {
+                const bool commandQueued =
+                    !m_queue.empty() && std::holds_alternative<Command>(m_queue.back());
+                return m_stopping || m_flushNow || commandQueued ||
+                       m_queuedRows >= m_options.flushRows;
+            });
+        }
+        if (m_stopping && giveUpAt == Clock::time_point::max())
+            giveUpAt =
+                Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(m_options.finalRetrySeconds));
         std::deque<Item> items;
         items.swap(m_queue);
         m_queuedRows = 0;
@@ -110,26 +129,84 @@ void RunRecorder::writerLoop() {
         }
 
         lock.lock();
-        m_committedCount = target;
+        if (items.empty()) {
+            m_committedCount = target;
+            if (!m_unavailable.empty()) {
+                m_unavailable.clear();
+                tellTrouble(m_store->path() +
+                                ": the run database is written again; nothing was lost",
+                            false);
+            }
+        } else {
+            keepUnwritten(items);
+        }
         m_committed.notify_all();
         if (stopping && m_queue.empty())
             return;
+        if (stopping && Clock::now() >= giveUpAt) {
+            if (m_error.empty())
+                m_error = m_unavailable;
+            m_error +=
+                " (the run's last " + std::to_string(m_queue.size()) + " records were not written)";
+            m_committedCount = m_enqueued;
+            m_committed.notify_all();
+            return;
+        }
     }
+}
+
+void RunRecorder::keepUnwritten(std::deque<Item>& left) {
+    const bool first = m_unavailable.empty();
+    m_unavailable = m_lastUnavailable;
+    size_t rows = 0;
+    for (auto item = left.rbegin(); item != left.rend(); ++item) {
+        if (auto* points = std::get_if<std::vector<MetricPoint>>(&*item))
+            rows += points->size();
+        m_queue.push_front(std::move(*item));
+    }
+    m_queuedRows += rows;
+    size_t waiting = 0;
+    for (const Item& item : m_queue)
+        if (auto* points = std::get_if<std::vector<MetricPoint>>(&item))
+            waiting += points->size();
+    if (first)
+        tellTrouble(m_unavailable +
+                        "; the records are kept in memory and written when the database can "
+                        "be written again",
+                    false);
+    if (waiting > m_options.maxWaitingRows && !m_stopAsked) {
+        m_stopAsked = true;
+        tellTrouble(std::to_string(waiting) +
+                        " records wait for the run database: stopping the run with a checkpoint",
+                    true);
+    }
+}
+
+void RunRecorder::tellTrouble(const std::string& message, bool stopRun) {
+    // Under the lock: setTroubleHandler({}) returns only once no call is under way.
+    if (m_trouble)
+        m_trouble(message, stopRun);
 }
 
 void RunRecorder::commit(std::deque<Item>& items) {
     keepHold();
-    for (Item& item : items) {
+    while (!items.empty()) {
+        Item& item = items.front();
         try {
             if (auto* points = std::get_if<std::vector<MetricPoint>>(&item))
                 m_store->appendMetrics(m_runId, *points);
             else
                 std::get<Command>(item)(*m_store);
+        } catch (const StoreUnavailable& e) {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_lastUnavailable = e.what();
+            return; // this item and the rest wait for the next try, in order
         } catch (const std::exception& e) {
             std::lock_guard<std::mutex> lock(m_mutex);
             if (m_error.empty())
                 m_error = e.what();
         }
+        items.pop_front();
     }
 }
 

@@ -21,7 +21,16 @@ namespace swav::store {
 struct RecorderOptions {
     double flushSeconds = 1.0;
     size_t flushRows = 200;
+    // While the database cannot be written (a full disk), records wait in memory and are tried
+    // again every flushSeconds; past this many waiting rows the run is asked to stop.
+    size_t maxWaitingRows = 2000000;
+    double finalRetrySeconds = 30; // at the end, how long the last records are tried again
 };
+
+/// What the recorder tells its run while the database cannot be written: a message for the user
+/// and whether the run should stop (with a checkpoint) because too much is waiting. Called on
+/// the recorder's thread with its lock held: it must not call the recorder.
+using RecordTrouble = std::function<void(const std::string& message, bool stopRun)>;
 
 class RunRecorder : public TrainingObserver {
 public:
@@ -48,6 +57,8 @@ public:
     void flush();
     /// The first failure to write, "" when every commit succeeded. The run goes on regardless.
     std::string firstError() const;
+    /// Who hears of a database that cannot be written, and of it being written again.
+    void setTroubleHandler(RecordTrouble handler);
 
 private:
     using Command = std::function<void(RunStore&)>;
@@ -55,7 +66,14 @@ private:
 
     void enqueue(Command command);
     void writerLoop();
+    /// Commits `items`; leaves in it, in order, what could not be written for now (a failure
+    /// that may pass); records other failures and drops their item.
     void commit(std::deque<Item>& items);
+    /// After a commit (lock held): what is left goes first in line again; tells the trouble
+    /// handler when the database has just become unwritable, or too much waits.
+    void keepUnwritten(std::deque<Item>& left);
+    /// Calls the trouble handler (lock held).
+    void tellTrouble(const std::string& message, bool stopRun);
     /// Takes lost database locks again before a commit, or reopens (store/DatabaseHold.h).
     void keepHold();
 
@@ -73,6 +91,10 @@ private:
     bool m_flushNow = false;
     bool m_commandQueued = false; // commands are committed at once
     std::string m_error;
+    std::string m_unavailable;     // why the database cannot be written now; "" = it can
+    std::string m_lastUnavailable; // the cause of the last commit that stopped short
+    bool m_stopAsked = false;
+    RecordTrouble m_trouble;
     std::thread m_thread;
 };
 

@@ -54,6 +54,20 @@ std::string cantOpenCause(const std::string& path, const char* sqliteText) {
 
 } // namespace
 
+bool isUnavailable(const SQLite::Exception& error) {
+    switch (error.getErrorCode() & 0xff) {
+    case SQLITE_READONLY:
+    case SQLITE_FULL:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return true;
+    default:
+        return false;
+    }
+}
+
 std::string storeFailure(const std::string& databasePath, const char* action,
                          const SQLite::Exception& error) {
     const std::string head = databasePath + ": cannot " + action + ": ";

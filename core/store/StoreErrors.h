@@ -11,6 +11,16 @@
 
 namespace swav::store {
 
+/// A failure that may pass (a full disk, a read-only or locked database, an I/O error): what was
+/// being written can be tried again later.
+class StoreUnavailable : public UserError {
+public:
+    using UserError::UserError;
+};
+
+/// Whether an SQLite failure is one of StoreUnavailable's.
+bool isUnavailable(const SQLite::Exception& error);
+
 /// "<path>: cannot <action>: <cause>".
 std::string storeFailure(const std::string& databasePath, const char* action,
                          const SQLite::Exception& error);
@@ -21,6 +31,8 @@ auto withStoreErrors(const std::string& databasePath, const char* action, F&& bo
     try {
         return body();
     } catch (const SQLite::Exception& e) {
+        if (isUnavailable(e))
+            throw StoreUnavailable(storeFailure(databasePath, action, e));
         throw UserError(storeFailure(databasePath, action, e));
     }
 }

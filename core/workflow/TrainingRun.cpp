@@ -152,15 +152,23 @@ Expected<PreparedRun> prepareRun(RunPlan plan, const std::string& database,
 }
 
 RunOutcome trainPrepared(PreparedRun& run, TrainingControl& control,
-                         const std::vector<TrainingObserver*>& observers,
-                         std::string* recordError) {
+                         const std::vector<TrainingObserver*>& observers, std::string* recordError,
+                         const std::function<void(const std::string&)>& recordTrouble) {
     Trainer trainer(run.plan.config, run.split.train, run.trainerOptions);
     for (auto* observer : observers)
         trainer.addObserver(observer);
-    if (run.recorder)
+    if (run.recorder) {
         trainer.addObserver(run.recorder.get());
+        run.recorder->setTroubleHandler([&](const std::string& message, bool stopRun) {
+            if (recordTrouble)
+                recordTrouble(message);
+            if (stopRun)
+                control.requestStop();
+        });
+    }
     const RunOutcome outcome = trainer.run(control); // never throws
     if (run.recorder) {
+        run.recorder->setTroubleHandler({}); // `control` is the caller's
         run.recorder->flush();
         if (recordError)
             *recordError = run.recorder->firstError();

@@ -9,6 +9,7 @@
 #include "train/Trainer.h"
 #include "util/Expected.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,8 +74,12 @@ Expected<PreparedRun> prepareRun(RunPlan plan, const std::string& database,
 /// Trains the prepared run (config: `run.plan.config`) with `observers` and its recorder, then
 /// commits the record; `recordError` gets the first write the database missed ("" when none).
 /// Never throws; thread: the caller's, blocking until the run ends.
+/// While the run database cannot be written (a full disk) the records wait in memory;
+/// `recordTrouble` hears when that starts and ends, and the run stops with a checkpoint when too
+/// much waits.
 RunOutcome trainPrepared(PreparedRun& run, TrainingControl& control,
                          const std::vector<TrainingObserver*>& observers,
-                         std::string* recordError = nullptr);
+                         std::string* recordError = nullptr,
+                         const std::function<void(const std::string&)>& recordTrouble = {});
 
 } // namespace swav

@@ -3,16 +3,22 @@
 #include "StoreTesting.h"
 #include "TestHarness.h"
 
+#include "store/RunRecorder.h"
 #include "store/RunStore.h"
 
 #include <SQLiteCpp/Database.h>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <sstream>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace swav;
@@ -164,4 +170,63 @@ TEST(StoreAccess, AReaderNeedsAnExistingCurrentDatabase) {
     ASSERT_FALSE(missing.hasValue());
     ASSERT_CONTAINS(missing.error().message, "no run database there");
     ASSERT_FALSE(fs::exists(dir.file("none.db")));
+}
+
+// A database that cannot be written mid-run (here: a file-size limit, as a full disk) loses no
+// record: they wait in memory, the run hears of it at once and again when the database is
+// written again, and every point is there in the end.
+TEST(StoreAccess, RecordsWaitWhileTheDatabaseCannotBeWritten) {
+    test::TempDir dir;
+    const std::string database = dir.file("runs.db");
+    int64_t run = 0;
+    {
+        auto store = openStore(database);
+        NewRun record;
+        record.name = "r";
+        record.configJson = "{}";
+        run = store->createRun(record);
+    }
+    const std::string report = test::reportFromChild([&]() -> std::string {
+        ::signal(SIGXFSZ, SIG_IGN); // writes past the limit fail with EFBIG instead
+        RecorderOptions options;
+        options.flushSeconds = 0.05;
+        options.flushRows = 50;
+        options.finalRetrySeconds = 5;
+        std::mutex heardLock;
+        std::vector<std::string> heard;
+        RunRecorder recorder(database, run, options);
+        recorder.setTroubleHandler([&](const std::string& message, bool) {
+            std::lock_guard<std::mutex> lock(heardLock);
+            heard.push_back(message);
+        });
+        const auto heardWith = [&](const std::string& fragment) {
+            std::lock_guard<std::mutex> lock(heardLock);
+            for (const auto& message : heard)
+                if (message.find(fragment) != std::string::npos)
+                    return true;
+            return false;
+        };
+        rlimit limit{};
+        ::getrlimit(RLIMIT_FSIZE, &limit);
+        const rlimit tight{4096, limit.rlim_max};
+        if (::setrlimit(RLIMIT_FSIZE, &tight) != 0)
+            return "cannot lower RLIMIT_FSIZE";
+        for (int step = 0; step < 3000; ++step)
+            recorder.record({{"loss", step, 0, 1.0 + step, 0.0}});
+        recorder.flush(); // returns although nothing could be written
+        if (!heardWith("kept in memory"))
+            return "no word of the database that cannot be written";
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0)
+            return "cannot raise RLIMIT_FSIZE again";
+        for (int wait = 0; wait < 200 && !heardWith("written again"); ++wait)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (!heardWith("written again"))
+            return "no word of the database being written again";
+        recorder.flush();
+        return recorder.firstError().empty() ? "" : "an error remained: " + recorder.firstError();
+    });
+    ASSERT_EQ(report, std::string());
+    // Every point written while the limit held arrived once it was lifted.
+    auto after = openStore(database);
+    ASSERT_EQ(after->metricCount(run, "loss"), 3000);
 }
