@@ -61,15 +61,16 @@ int listRuns(RunStore& runs, const RunsOptions& options) {
         const auto knn = entry.metrics.find("epoch/knn_accuracy");
         std::printf(
             "%5lld  %-24s %-11s %-22s %-19s %9s %9s %8s %7s  %s\n", static_cast<long long>(r.id),
-            r.name.substr(0, 24).c_str(), toString(r.status), r.preset.substr(0, 22).c_str(),
-            formatLocalTime(r.startedAt).c_str(), runDuration(r).c_str(),
+            printable(r.name).substr(0, 24).c_str(), toString(r.status),
+            printable(r.preset).substr(0, 22).c_str(), formatLocalTime(r.startedAt).c_str(),
+            runDuration(r).c_str(),
             loss != entry.metrics.end() ? std::to_string(loss->second.lastStep).c_str() : "",
             loss != entry.metrics.end() ? (std::to_string(loss->second.last).substr(0, 6)).c_str()
                                         : "",
             knn != entry.metrics.end()
                 ? (std::to_string(100 * knn->second.max).substr(0, 5) + "%").c_str()
                 : "",
-            joinTags(r.tags).c_str());
+            printable(joinTags(r.tags)).c_str());
     }
     if (entries.empty())
         std::printf("(no runs%s)\n", filter.status || !filter.tag.empty() ? " match" : " yet");
@@ -77,38 +78,40 @@ int listRuns(RunStore& runs, const RunsOptions& options) {
 }
 
 int showRun(RunStore& runs, const RunRecord& r) {
-    std::printf("run %lld: %s\n", static_cast<long long>(r.id), r.name.c_str());
+    // Stored text is printed with its control characters shown, never sent to the terminal.
+    std::printf("run %lld: %s\n", static_cast<long long>(r.id), printable(r.name).c_str());
     std::printf("  status      %s%s%s\n", toString(r.status), r.message.empty() ? "" : " - ",
-                r.message.c_str());
-    std::printf("  preset      %s\n", r.preset.empty() ? "(config file)" : r.preset.c_str());
+                printable(r.message, true).c_str());
+    std::printf("  preset      %s\n",
+                r.preset.empty() ? "(config file)" : printable(r.preset).c_str());
     std::printf("  created     %s\n", formatLocalTime(r.createdAt).c_str());
     std::printf("  started     %s\n", formatLocalTime(r.startedAt).c_str());
     std::printf("  finished    %s\n", formatLocalTime(r.finishedAt).c_str());
     std::printf("  duration    %s\n", runDuration(r).c_str());
-    std::printf("  device      %s\n", r.device.c_str());
-    std::printf("  host, pid   %s, %lld\n", r.process.host.c_str(),
+    std::printf("  device      %s\n", printable(r.device).c_str());
+    std::printf("  host, pid   %s, %lld\n", printable(r.process.host).c_str(),
                 static_cast<long long>(r.process.pid));
     std::printf("  seed        %lld\n", static_cast<long long>(r.seed));
-    std::printf("  folder      %s\n", r.runDir.c_str());
-    std::printf("  version     %s\n", r.programVersion.c_str());
+    std::printf("  folder      %s\n", printable(r.runDir).c_str());
+    std::printf("  version     %s\n", printable(r.programVersion).c_str());
     if (r.parentRun > 0)
         std::printf("  parent run  %lld\n", static_cast<long long>(r.parentRun));
-    std::printf("  tags        %s\n", joinTags(r.tags).c_str());
-    std::printf("  notes       %s\n", r.notes.c_str());
+    std::printf("  tags        %s\n", printable(joinTags(r.tags)).c_str());
+    std::printf("  notes       %s\n", printable(r.notes, true).c_str());
 
     std::printf("metrics (points, last, min, max):\n");
     for (const auto& [key, s] : runs.metricSummaries(r.id, runs.metricKeys(r.id)))
-        std::printf("  %-32s %8lld %12.6g %12.6g %12.6g\n", key.c_str(),
+        std::printf("  %-32s %8lld %12.6g %12.6g %12.6g\n", printable(key).c_str(),
                     static_cast<long long>(s.count), s.last, s.min, s.max);
     std::printf("checkpoints:\n");
     for (const auto& c : runs.checkpoints(r.id))
         std::printf("  epoch %3d step %8lld  %9s  %s%s\n", c.epoch, static_cast<long long>(c.step),
-                    formatBytes(double(c.bytes)).c_str(), c.path.c_str(),
+                    formatBytes(double(c.bytes)).c_str(), printable(c.path).c_str(),
                     c.exists ? "" : "  (pruned)");
     std::printf("evaluations:\n");
     for (const auto& e : runs.evaluations(r.id))
-        std::printf("  %s  %s  %s\n", formatLocalTime(e.createdAt).c_str(), e.kind.c_str(),
-                    e.metricsJson.substr(0, 160).c_str());
+        std::printf("  %s  %s  %s\n", formatLocalTime(e.createdAt).c_str(),
+                    printable(e.kind).c_str(), printable(e.metricsJson.substr(0, 160)).c_str());
     return ExitOk;
 }
 
@@ -119,8 +122,9 @@ int diffRuns(const RunRecord& left, const RunRecord& right) {
     std::printf("%-40s %-24s %s\n", "FIELD", ("run " + std::to_string(left.id)).c_str(),
                 ("run " + std::to_string(right.id)).c_str());
     for (const auto& d : differences)
-        std::printf("%-40s %-24s %s\n", d.path.c_str(), d.left.empty() ? "-" : d.left.c_str(),
-                    d.right.empty() ? "-" : d.right.c_str());
+        std::printf("%-40s %-24s %s\n", printable(d.path).c_str(),
+                    d.left.empty() ? "-" : printable(d.left).c_str(),
+                    d.right.empty() ? "-" : printable(d.right).c_str());
     if (differences.empty())
         std::printf("(the configurations are identical)\n");
     return ExitOk;
@@ -134,11 +138,13 @@ bool confirmed(RunStore& runs, const RunRecord& run) {
         files += file.folder ? 0 : 1;
     if (run.filesRecorded)
         std::printf("delete run %lld (%s), its records and the %zu files it wrote in %s? [y/N] ",
-                    static_cast<long long>(run.id), run.name.c_str(), files, run.runDir.c_str());
+                    static_cast<long long>(run.id), printable(run.name).c_str(), files,
+                    printable(run.runDir).c_str());
     else
         std::printf("delete run %lld (%s), its records and the checkpoints, evaluations, "
                     "analyses and exports it wrote in %s? [y/N] ",
-                    static_cast<long long>(run.id), run.name.c_str(), run.runDir.c_str());
+                    static_cast<long long>(run.id), printable(run.name).c_str(),
+                    printable(run.runDir).c_str());
     std::fflush(stdout);
     std::string answer;
     std::getline(std::cin, answer);

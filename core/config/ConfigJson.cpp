@@ -322,6 +322,13 @@ void applyOverride(json& root, const std::string& assignment, ValidationReport& 
             return report.error(walked, "is not an object or a list");
         }
     }
+    // A whole section replaced by a value would silently reset every field it leaves out.
+    if (node->is_object())
+        return report.error(walked.empty() ? path : walked,
+                            "a section: set its fields one at a time, e.g. " +
+                                (walked.empty() ? std::string("swav") : walked) + "." +
+                                (node->empty() ? std::string("field") : node->begin().key()) +
+                                "=...");
     // Formatting a deeply nested value in an error message would overflow the stack.
     if (excessNesting(text) != std::string::npos)
         return report.error(path, "the value's " + nestingMessage());

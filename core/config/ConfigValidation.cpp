@@ -1,5 +1,6 @@
 #include "config/ConfigJson.h"
 #include "config/DatasetKinds.h"
+#include "util/Strings.h"
 #include "util/SystemMemory.h"
 
 #include <nlohmann/json.hpp>
@@ -404,6 +405,9 @@ void validateEval(const EvalConfig& e, ValidationReport&, Checker& check) {
 ValidationReport validateConfig(const ExperimentConfig& config, int worldSize, DataUse data) {
     ValidationReport report = validateChoices(config);
     Checker check(report);
+    if (hasControlCharacters(config.name))
+        report.error("name", "a run name is one line of text: no line breaks, tabs or escape "
+                             "sequences");
     validateDataset(config.dataset, report, check);
     if (data == DataUse::Now && !imagesNamed(config.dataset))
         report.error("dataset.path", "an image folder dataset needs a folder path");

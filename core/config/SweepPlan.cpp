@@ -1,5 +1,9 @@
 #include "config/SweepPlan.h"
 
+#include "util/Strings.h"
+
+#include <set>
+
 namespace swav {
 
 std::vector<std::string> splitOutsideBrackets(const std::string& text, char separator) {
@@ -39,11 +43,15 @@ Expected<std::vector<SweepVariant>> planSweep(const std::vector<std::string>& gr
                                               const std::vector<std::string>& variants) {
     constexpr size_t kMaxRuns = 1000; // a typo in a grid should not queue a year of training
     std::vector<std::vector<std::string>> combinations(1);
+    std::set<std::string> keys;
     for (const std::string& grid : grids) {
         const auto equals = grid.find('=');
         if (!isAssignment(grid))
             return Error{"--grid " + grid + ": expected key=value1,value2,..."};
-        const std::string key = grid.substr(0, equals);
+        const std::string key = trim(grid.substr(0, equals));
+        if (!keys.insert(key).second)
+            return Error{"--grid " + key + " is given twice: list all its values in one --grid " +
+                         key + "=v1,v2,..."};
         const auto values = splitOutsideBrackets(grid.substr(equals + 1), ',');
         std::vector<std::vector<std::string>> next;
         for (const auto& combination : combinations)

@@ -118,6 +118,8 @@ at::Tensor readIdxImages(const std::string& path) {
     auto file = openGz(path, what);
     const auto dims = readHeader(file.get(), path, kImagesMagic, what, 3);
     const int64_t count = dims[0], rows = dims[1], cols = dims[2];
+    if (count == 0)
+        throw UserError(path + ": holds no images (its header counts 0)");
     // The bound also keeps count * rows * cols far from int64 overflow.
     if (rows == 0 || cols == 0 || rows > 32768 || cols > 32768)
         throw UserError(path + ": image size " + std::to_string(rows) + "x" + std::to_string(cols) +

@@ -168,6 +168,14 @@ Expected<EmbedResult> embedImages(const EmbedRequest& request, const ProgressCal
             throw UserError("cancelled");
         }
 
+        // An array of NaN is no result: say so rather than write it.
+        const int64_t broken = set.features.numel() == 0
+                                   ? 0
+                                   : (~at::isfinite(set.features)).any(1).sum().item<int64_t>();
+        if (broken > 0)
+            throw UserError(request.checkpoint + ": the network gives NaN or infinite values for " +
+                            std::to_string(broken) + " of " + std::to_string(set.features.size(0)) +
+                            " images; its weights hold NaN or infinity, or overflow");
         EmbedResult result;
         result.values = set.features.contiguous();
         result.source = source.data->description();

@@ -120,6 +120,23 @@ void saveStateDict(const std::map<std::string, at::Tensor>& state, const std::st
     writeFileAtomically(path, "state dict", bytes.data(), bytes.size());
 }
 
+namespace {
+
+/// Weights are finite floating-point numbers; batch norm's step counter is the one integer.
+void checkWeightValues(const std::string& path, const std::string& key, const at::Tensor& tensor) {
+    const bool counter =
+        key.size() >= 19 && key.compare(key.size() - 19, 19, "num_batches_tracked") == 0;
+    if (tensor.is_complex() || tensor.scalar_type() == at::kBool ||
+        (!tensor.is_floating_point() && !counter))
+        throw UserError(path + ": '" + key + "' is a " +
+                        std::string(c10::toString(tensor.scalar_type())) +
+                        " tensor; weights are floating-point numbers");
+    if (tensor.is_floating_point() && !at::isfinite(tensor).all().item<bool>())
+        throw UserError(path + ": '" + key + "' holds NaN or infinite values");
+}
+
+} // namespace
+
 std::map<std::string, at::Tensor> loadStateDict(const std::string& path) {
     std::error_code ec;
     if (!fs::exists(path, ec))
@@ -140,6 +157,8 @@ std::map<std::string, at::Tensor> loadStateDict(const std::string& path) {
     auto state = tensorsOf(file, *dict);
     if (state.empty())
         throw UserError(path + ": holds no tensors; expected a state dict");
+    for (const auto& [key, tensor] : state)
+        checkWeightValues(path, key, tensor);
     return state;
 }
 

@@ -106,6 +106,34 @@ std::string formatLocalTime(double unixSeconds) {
     return text;
 }
 
+bool hasControlCharacters(const std::string& text) {
+    for (const unsigned char c : text)
+        if (c < 0x20 || c == 0x7f)
+            return true;
+    return false;
+}
+
+std::string printable(const std::string& text, bool keepLineBreaks) {
+    std::string out;
+    out.reserve(text.size());
+    for (const unsigned char c : text) {
+        if (c >= 0x20 && c != 0x7f) {
+            out += char(c);
+        } else if (c == '\n') {
+            out += keepLineBreaks ? "\n" : "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c == 0x1b) {
+            out += "\\e";
+        } else {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+            out += escaped;
+        }
+    }
+    return out;
+}
+
 std::string csvField(const std::string& text) {
     if (text.find_first_of(",\"\r\n") == std::string::npos)
         return text;

@@ -34,6 +34,15 @@ std::string timestampNow();
 /// Local time of a Unix timestamp as "2026-11-26 16:35:41" ("" for 0).
 std::string formatLocalTime(double unixSeconds);
 
+/// Whether `text` holds a control character (below 0x20, or 0x7f): a line break or a terminal
+/// escape sequence where a single-line name belongs.
+bool hasControlCharacters(const std::string& text);
+
+/// `text` safe to print on a terminal: control characters shown as \n, \t, \e or \xNN, so that
+/// stored text (notes, names, messages) cannot move the cursor or recolour the screen. With
+/// `keepLineBreaks`, line breaks stay.
+std::string printable(const std::string& text, bool keepLineBreaks = false);
+
 /// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
 std::string csvField(const std::string& text);
 

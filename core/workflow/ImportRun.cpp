@@ -8,6 +8,7 @@
 #include "runtime/Checkpoint.h"
 #include "store/RunStore.h"
 #include "util/Sha256.h"
+#include "util/Strings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -33,7 +34,8 @@ std::map<std::string, at::Tensor> importedWeights(const ExperimentConfig& config
 } // namespace
 
 std::string defaultImportPreset(const std::string& arch) {
-    return arch.empty() || arch == "resnet50" ? "imagenet-resnet50-800ep" : "fashion-mnist";
+    // torchvision's ResNets (and the authors' ResNet-50) have the ImageNet stem and 3 channels.
+    return arch.empty() || startsWith(arch, "resnet") ? "imagenet-resnet50-800ep" : "fashion-mnist";
 }
 
 std::vector<std::string> importArchOverrides(const std::string& arch) {
@@ -68,6 +70,10 @@ Expected<ImportedRun> importRun(store::RunStore& store, const std::string& datab
     return catchUserError([&] {
         ImportedRun out;
         out.config = request.config;
+        if (hasControlCharacters(out.config.name))
+            throw UserError("the run name '" + printable(out.config.name) +
+                            "' holds line breaks, tabs or escape sequences; a run name is one line "
+                            "of text");
         // Checked before anything is made on disk or in the database.
         const auto weights = importedWeights(out.config, request.file, out.report);
 

@@ -32,7 +32,8 @@ struct ImportedRun {
 };
 
 /// The preset an architecture's weights are imported with when none is named: the paper's
-/// ImageNet ResNet-50 setup for resnet50 (what the authors released), Fashion-MNIST otherwise.
+/// ImageNet setup (ImageNet stem, 3 channels, its head and prototypes) for the ResNets, as
+/// torchvision and the authors release them; Fashion-MNIST for a custom trunk.
 std::string defaultImportPreset(const std::string& arch);
 
 /// Overrides for weights of an architecture named on its own (`swav import --arch A`): that

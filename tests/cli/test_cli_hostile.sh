@@ -97,7 +97,9 @@ check "runtime.checkpoint_every_minutes writes checkpoints within an epoch ($mid
   > "$work/early.txt" 2>&1 & pid=$!
 wait_for "$work/early.txt" "training on"
 kill -KILL $pid; wait $pid 2> /dev/null
-early_id=$("$swav" runs list --db "$db" | awk '$2 == "cli-tiny" && $3 ~ /running|interrupted/ {print $1}' | tail -1)
+# The newest run (killed at once it may still read queued: the kill can come before its start
+# was recorded).
+early_id=$("$swav" runs list --db "$db" | awk '$1 ~ /^[0-9]+$/ {print $1}' | sort -n | tail -1)
 "$swav" train --resume "$early_id" --db "$db" > "$work/early2.txt" 2>&1 & pid=$!
 wait_for "$work/early2.txt" "training on"
 kill -TERM $pid; stop_within $pid; rc=$?
@@ -184,6 +186,68 @@ if [ "$(id -u)" -eq 0 ]; then chmod 777 "$ro/run" "$ro/run/checkpoints"; fi
 as_reader "$swav" runs rm 1 --yes --db "$ro/runs.db" > "$work/ro-rm.txt" 2>&1
 check "runs rm on an unwritable database is refused by name" refused $? "$work/ro-rm.txt" "read-only"
 check "and deletes no file" test "$(find "$ro/run" | sort)" = "$files_before"
+
+# --- Small things that misled --------------------------------------------------------------
+cp -r "$work/run" "$work/damaged"
+for f in "$work/damaged/checkpoints/"*.pt; do head -c 100 "$f" > "$f.cut"; mv "$f.cut" "$f"; done
+"$swav" export --run "$work/damaged" --format pytorch --out "$work/d.pt" > "$work/s1.txt" 2>&1
+rc=$?
+check "no 'older checkpoint' is promised when none is readable" \
+  bash -c "$(declare -f refused); refused $rc '$work/s1.txt' 'no readable checkpoint' && ! grep -q 'using an older' '$work/s1.txt'"
+"$swav" runs note 1 "$(printf 'line one\nred \033[31malert\033[0m')" --db "$db" > /dev/null 2>&1
+"$swav" runs show 1 --db "$db" > "$work/s2.txt" 2>&1
+check "runs show prints escape sequences as text, never to the terminal" \
+  bash -c "grep -qF 'red \\e[31malert' '$work/s2.txt' && ! grep -q \$'\\x1b' '$work/s2.txt'"
+"$swav" sweep --config "$here/tiny-synthetic.json" --grid optim.base_lr=0.1 --grid optim.base_lr=0.2 \
+  --tag t --db "$db" --dry-run > "$work/s3.txt" 2>&1
+check "a --grid key given twice is refused" refused $? "$work/s3.txt" "is given twice"
+"$swav" config --config "$here/tiny-synthetic.json" --set 'swav={}' > "$work/s4.txt" 2>&1
+check "--set of a whole section is refused, not a silent reset" refused $? "$work/s4.txt" "a section"
+"$python" - "$work" <<'PY'
+import sys, torch, torchvision
+work = sys.argv[1]
+sd = torchvision.models.resnet18().state_dict()
+torch.save(sd, work + "/tv18.pt")
+for name, change in [("bool", lambda t: t > 0), ("complex", lambda t: t.to(torch.complex64)),
+                     ("nan", lambda t: t.fill_(float("nan")))]:
+    bad = dict(sd)
+    bad["conv1.weight"] = change(sd["conv1.weight"].clone())
+    torch.save(bad, work + "/" + name + ".pt")
+PY
+"$swav" import "$work/tv18.pt" --arch resnet18 --db "$db" > "$work/s5.txt" 2>&1
+check "torchvision's ResNet-18 imports with --arch resnet18 alone" test $? -eq 0
+for kind in bool complex nan; do
+  "$swav" import "$work/$kind.pt" --arch resnet18 --db "$db" > "$work/s6-$kind.txt" 2>&1
+  check "a state dict with a $kind weight is refused by name" refused $? "$work/s6-$kind.txt" "conv1.weight"
+done
+"$swav" import "$work/tv18.pt" --arch resnet18 --db "$db" --name "$(printf 'two\nlines')" > "$work/s7.txt" 2>&1
+check "a run name with a line break is refused" refused $? "$work/s7.txt" "one line"
+cp -r "$work/run" "$work/nanrun"
+nanckpt=$(ls "$work/nanrun/checkpoints/"epoch-*.pt | tail -1)
+"$python" - "$nanckpt" <<'PY'
+import sys, torch
+c = torch.load(sys.argv[1])
+for k, v in c["model"].items():
+    if v.is_floating_point():
+        v.fill_(float("nan"))
+torch.save(c, sys.argv[1])
+PY
+"$swav" embed --run "$work/nanrun" --dataset test --out "$work/nan.npy" > "$work/s8.txt" 2>&1
+rc=$?
+check "embed with NaN weights is refused and writes nothing" \
+  bash -c "$(declare -f refused); refused $rc '$work/s8.txt' 'NaN or infinite' && [ ! -e '$work/nan.npy' ]"
+mkdir -p "$work/emptyidx"
+"$python" - "$work/emptyidx" <<'PY'
+import struct, sys
+d = sys.argv[1]
+for prefix in ("train", "t10k"):
+    open(f"{d}/{prefix}-images-idx3-ubyte", "wb").write(struct.pack(">IIII", 0x803, 0, 28, 28))
+    open(f"{d}/{prefix}-labels-idx1-ubyte", "wb").write(struct.pack(">II", 0x801, 0))
+PY
+"$swav" train --preset fashion-mnist --set dataset.path="$work/emptyidx" --no-store > "$work/s9.txt" 2>&1
+rc=$?
+check "an empty IDX file is named, not dataset.holdout" \
+  bash -c "$(declare -f refused); refused $rc '$work/s9.txt' 'holds no images' && ! grep -q holdout '$work/s9.txt'"
 
 echo "passed $passed, failed $failed"
 [ "$failed" -eq 0 ]
