@@ -665,6 +665,10 @@ qint64 MainWindow::shownStoredRun() const {
     return m_follower->runId();
 }
 
+bool MainWindow::followingStoredRun() const {
+    return m_follower->following();
+}
+
 void MainWindow::showCentralView(int view) {
     m_centralViews->setCurrentIndex(view);
 }

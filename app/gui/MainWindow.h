@@ -65,6 +65,8 @@ public:
     ExperimentPanel* experiment() const { return m_experiment; }
     DashboardPanel* dashboard() const { return m_dashboard; }
     LossPlot* lossPlot() const;
+    /// Whether the run of the database on the dashboard is still polled for what it writes.
+    bool followingStoredRun() const;
     CropsPanel* crops() const { return m_crops; }
     ClustersPanel* clusters() const { return m_clusters; }
     RunsPanel* runs() const { return m_runsPanel; }

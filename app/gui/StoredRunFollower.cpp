@@ -92,9 +92,12 @@ void StoredRunFollower::poll() {
             m_dashboard->addEpoch(epoch);
         const QString summary = describe(*run, m_name);
         m_dashboard->setTitle(summary);
-        if (!progress.steps.empty() || !progress.epochs.empty() || !store::isActive(run->status))
+        // A queued run is recorded but its process has not started training yet (it opens the
+        // data and builds the model first, slowly on a busy machine): it is still to come.
+        const bool ongoing = store::isActive(run->status) || run->status == store::RunState::Queued;
+        if (!progress.steps.empty() || !progress.epochs.empty() || !ongoing)
             Q_EMIT updated(m_runId, summary);
-        if (!store::isActive(run->status)) {
+        if (!ongoing) {
             stop();
             Q_EMIT ended(m_runId);
         }

@@ -1,6 +1,7 @@
 #pragma once
-// Shows a run of the database on the dashboard: a finished one at once, an active one (written by
-// another process of this host or another) followed by polling the database until it ends.
+// Shows a run of the database on the dashboard: a finished one at once, an active or queued one
+// (written by another process of this host or another) followed by polling the database until
+// it ends.
 
 #include <QObject>
 #include <QString>

@@ -122,15 +122,12 @@ void saveStateDict(const std::map<std::string, at::Tensor>& state, const std::st
 
 namespace {
 
-/// Weights are finite floating-point numbers; batch norm's step counter is the one integer.
+/// Weights are finite real numbers (integer buffers, such as batch norm's step counter, pass).
 void checkWeightValues(const std::string& path, const std::string& key, const at::Tensor& tensor) {
-    const bool counter =
-        key.size() >= 19 && key.compare(key.size() - 19, 19, "num_batches_tracked") == 0;
-    if (tensor.is_complex() || tensor.scalar_type() == at::kBool ||
-        (!tensor.is_floating_point() && !counter))
+    if (tensor.is_complex() || tensor.scalar_type() == at::kBool)
         throw UserError(path + ": '" + key + "' is a " +
                         std::string(c10::toString(tensor.scalar_type())) +
-                        " tensor; weights are floating-point numbers");
+                        " tensor; weights are real numbers");
     if (tensor.is_floating_point() && !at::isfinite(tensor).all().item<bool>())
         throw UserError(path + ": '" + key + "' holds NaN or infinite values");
 }

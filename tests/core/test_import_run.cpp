@@ -86,13 +86,17 @@ TEST(ImportRun, ImportedWeightsBecomeARunWithOneCheckpoint) {
 }
 
 TEST(ImportRun, AnArchitectureNamedOnItsOwnIsThePlainTrunk) {
-    // The default preset for a resnet18 import adds a feature layer that no release has.
+    // A resnet18 import is torchvision's trunk: ImageNet stem, 3 channels, no feature layer
+    // (which the Fashion-MNIST preset adds and no release has).
     auto overrides = importArchOverrides("resnet18");
     const auto plain = importConfig(defaultImportPreset("resnet18"), overrides, "", "r18.pt");
     ASSERT_TRUE(plain);
     ASSERT_EQ(plain->model.arch, std::string("resnet18"));
     ASSERT_EQ(plain->model.featureWidth, 0);
-    ASSERT_TRUE(loadPreset(defaultImportPreset("resnet18"), {})->model.featureWidth > 0);
+    ASSERT_EQ(plain->model.stem, std::string("imagenet"));
+    ASSERT_EQ(datasetChannels(plain->dataset), 3);
+    ASSERT_TRUE(loadPreset("fashion-mnist", {})->model.featureWidth > 0);
+    ASSERT_EQ(importConfig("fashion-mnist", overrides, "", "r18.pt")->model.featureWidth, 0);
     // The user's own overrides come after and still win.
     overrides.push_back("model.feature_width=8");
     ASSERT_EQ(importConfig("fashion-mnist", overrides, "", "r18.pt")->model.featureWidth, 8);

@@ -2,8 +2,10 @@
 // goes stale: a run selected while it trains offers its checkpoints once it has them, and the
 // Lab and Clusters take the selected run's checkpoint; presenter mode keeps the Step controls.
 #include "ClustersPanel.h"
+#include "DashboardPanel.h"
 #include "LabPanel.h"
 #include "LaunchedRunWorker.h"
+#include "LossPlot.h"
 #include "MainWindow.h"
 #include "RunsPanel.h"
 #include "RunsTableModel.h"
@@ -71,6 +73,30 @@ private Q_SLOTS:
                                  10000);
         QCOMPARE(window.runs()->model()->entry(window.runs()->model()->rowOf(run))->run.status,
                  store::RunState::Finished);
+    }
+
+    // A run shown while still queued (its process opens the data and builds the model before it
+    // marks the run started, slowly on a busy machine) is followed until it trains and ends.
+    void aRunShownWhileQueuedIsFollowedOnceItTrains() {
+        const QString database = m_home.filePath(QStringLiteral("queued.db"));
+        MainWindow window(database);
+        // Another process's run, recorded but not started yet.
+        auto writer = store::RunStore::open(database.toStdString());
+        QVERIFY(writer.hasValue());
+        ExperimentConfig config = test::tinyTrainingConfig(256);
+        config.name = "queued";
+        store::NewRun record;
+        record.name = config.name;
+        record.configJson = toJson(config).dump();
+        const int64_t run = (*writer)->createRun(record);
+        QVERIFY(window.showStoredRun(run)); // polls once at once: the run reads queued
+        QVERIFY(window.followingStoredRun());
+        (*writer)->markStarted(run, "cpu", store::currentProcess());
+        (*writer)->appendMetrics(run, {{"loss", 0, 0, 2.5, 1.0}, {"loss", 1, 0, 2.4, 2.0}});
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->pointCount() >= 2, 10000);
+        (*writer)->setStatus(run, store::RunState::Finished);
+        QTRY_VERIFY_WITH_TIMEOUT(window.dashboard()->title().contains(QStringLiteral("finished")),
+                                 10000);
     }
 
     void presenterModeKeepsPauseAndStep() {
