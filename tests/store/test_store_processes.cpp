@@ -260,6 +260,7 @@ TEST(StoreProcesses, AReplacedWriteAheadLogIsSeenAndTheConnectionReopened) {
     EXPECT_TRUE(inspectDatabaseHold(db).intact());
     EXPECT_TRUE(store->run(mine).has_value());
     const int64_t after = newRun(*store, "after");
+    EXPECT_TRUE(store->run(after).has_value());
     ASSERT_EQ(waitExit(spawnSwav({"runs", "--db", db, "list"}, dir.file("list2.log"))), 0);
     EXPECT_NE(readAll(dir.file("list2.log")).find("after"), std::string::npos)
         << "a run written after the reopening reaches other processes";
