@@ -1,4 +1,5 @@
 #include "config/ConfigJson.h"
+#include "config/FieldTraits.h"
 
 #include "util/Strings.h"
 
@@ -22,13 +23,6 @@ namespace swav {
 using nlohmann::json;
 
 namespace {
-
-template <class T> struct IsVector : std::false_type {};
-template <class T> struct IsVector<std::vector<T>> : std::true_type {};
-
-template <class T>
-constexpr bool isConfigStruct =
-    std::is_class_v<T> && !std::is_same_v<T, std::string> && !IsVector<T>::value;
 
 std::string childPath(const std::string& parent, const std::string& key) {
     return parent.empty() ? key : parent + "." + key;
@@ -144,12 +138,8 @@ void readValue(const json& in, std::string& out, const std::string& path, const 
         return report.error(path, "expected a string, got " + shortDump(in));
     const auto text = in.get<std::string>();
     if (!choices.empty() && std::find(choices.begin(), choices.end(), text) == choices.end()) {
-        std::string message =
-            "'" + text + "' is not allowed; expected " + joinAlternatives(choices);
-        const auto hint = closestMatch(text, choices);
-        if (!hint.empty())
-            message += " (did you mean '" + hint + "'?)";
-        return report.error(path, message);
+        return report.error(path, "'" + text + "' is not allowed; expected " +
+                                      joinAlternatives(choices) + didYouMean(text, choices));
     }
     out = text;
 }
@@ -177,12 +167,10 @@ public:
         for (const auto& item : m_object.items()) {
             if (std::find(m_known.begin(), m_known.end(), item.key()) != m_known.end())
                 continue;
-            std::string message = "unknown key";
-            const auto hint = closestMatch(item.key(), m_known);
-            if (!hint.empty())
-                message += " (did you mean '" + hint + "'?)";
-            else
-                message += "; known keys: " + joinAlternatives(m_known);
+            const std::string hint = didYouMean(item.key(), m_known);
+            std::string message =
+                "unknown key" +
+                (hint.empty() ? "; known keys: " + joinAlternatives(m_known) : hint);
             m_report.error(childPath(m_path, item.key()), message);
         }
     }
@@ -311,11 +299,7 @@ void applyOverride(json& root, const std::string& assignment, ValidationReport& 
                 std::vector<std::string> keys;
                 for (const auto& item : node->items())
                     keys.push_back(item.key());
-                std::string message = "unknown key";
-                const auto hint = closestMatch(part, keys);
-                if (!hint.empty())
-                    message += " (did you mean '" + hint + "'?)";
-                return report.error(walked, message);
+                return report.error(walked, "unknown key" + didYouMean(part, keys));
             }
             node = &(*node)[part];
         } else {

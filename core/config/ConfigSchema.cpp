@@ -1,15 +1,13 @@
 #include "config/ConfigSchema.h"
 
 #include "config/ExperimentConfig.h"
+#include "config/FieldTraits.h"
 
 #include <type_traits>
 
 namespace swav {
 
 namespace {
-
-template <class T> struct IsVector : std::false_type {};
-template <class T> struct IsVector<std::vector<T>> : std::true_type {};
 
 struct SchemaBuilder {
     std::vector<FieldInfo>& out;

@@ -70,11 +70,8 @@ Expected<ExperimentConfig> loadPreset(const std::string& name,
         std::vector<std::string> names;
         for (const auto& p : allPresets())
             names.push_back(p.name);
-        std::string message = "unknown preset '" + name + "'";
-        const auto hint = closestMatch(name, names);
-        if (!hint.empty())
-            message += " (did you mean '" + hint + "'?)";
-        return Error{message + "; available: " + joinAlternatives(names)};
+        return Error{"unknown preset '" + name + "'" + didYouMean(name, names) +
+                     "; available: " + joinAlternatives(names)};
     }
     auto config = loadConfig(preset->json, "preset " + name, overrides, warnings, data);
     if (config && config->name.empty())

@@ -106,6 +106,11 @@ std::string formatLocalTime(double unixSeconds) {
     return text;
 }
 
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+    const std::string hint = closestMatch(word, candidates);
+    return hint.empty() ? std::string() : " (did you mean '" + hint + "'?)";
+}
+
 bool hasControlCharacters(const std::string& text) {
     for (const unsigned char c : text)
         if (c < 0x20 || c == 0x7f)

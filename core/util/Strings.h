@@ -11,6 +11,9 @@ int editDistance(const std::string& a, const std::string& b);
 /// The candidate closest to `word`, or "" when none is reasonably close.
 std::string closestMatch(const std::string& word, const std::vector<std::string>& candidates);
 
+/// " (did you mean 'x'?)" with the candidate closest to `word`, or "" when none is close.
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates);
+
 /// "a, b or c" for messages listing allowed values.
 /// Whether `text` begins with `prefix`.
 bool startsWith(const std::string& text, const std::string& prefix);
