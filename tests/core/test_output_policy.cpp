@@ -18,8 +18,8 @@
 using namespace swav;
 using namespace swav::store;
 namespace fs = std::filesystem;
-using swav::test::readAll;
 using swav::test::openStore;
+using swav::test::readAll;
 
 namespace {
 
