@@ -278,6 +278,9 @@ private:
     /// Inserts run_files rows; the caller holds the transaction.
     void insertRunFiles(int64_t run, const std::vector<std::string>& paths, bool folders);
     int64_t checkpointId(int64_t run, const std::string& path);
+    /// The id of another run than `run` that recorded `path` (a file, checkpoint, artifact or its
+    /// folder); 0 for none.
+    int64_t otherOwner(const std::string& path, int64_t run);
     /// Through a read-only connection nothing is marked: a run whose writer is gone reads as
     /// interrupted all the same.
     void showDeadWriter(RunRecord& record) const;
