@@ -167,6 +167,52 @@ Expected<BenchRank> joinBench(DistributedSetup setup, ExperimentConfig& config, 
 
 } // namespace
 
+/// The figures of a measured benchmark: images/s, the time split of a step, the ranks' waiting,
+/// the recorder's cost and, when asked, the time by kind of layer.
+void printBenchFigures(const ExperimentConfig& config, const BenchOptions& options,
+                       const PhaseTimer& times, const BenchRank* rank, double recordingSeconds,
+                       LayerTimer* layers) {
+    const int world = rank ? rank->group->worldSize() : 1;
+    const int64_t batch = config.optim.batchSize;
+    const auto device = setUpDevice(config.runtime);
+    const double totalMs = times.totalMilliseconds();
+    const double imagesPerSecond = batch * world * options.steps / (totalMs / 1000.0);
+    std::printf("preset %s on %s, batch %lld, %d crops, %d measured steps\n", config.name.c_str(),
+                device.description.c_str(), static_cast<long long>(batch), config.totalCrops(),
+                options.steps);
+    if (rank) {
+        const double waitMs = rank->timed->seconds() * 1000.0;
+        std::printf("%d processes (%s), global batch %lld; gradient buckets of %d MiB, %s the "
+                    "backward pass\n",
+                    world, rank->group->backendName().c_str(),
+                    static_cast<long long>(batch * world), config.runtime.gradBucketMb,
+                    config.runtime.gradOverlap ? "all-reduced during" : "all-reduced after");
+        std::printf("waiting on the other ranks (all-reduce, sync batch norm, Sinkhorn, flags): "
+                    "%.1f ms/step, %.1f %% of the step\n",
+                    waitMs / options.steps, 100.0 * waitMs / totalMs);
+    }
+    std::printf("images/s: %.1f   (crops/s: %.0f, %.1f ms per step)\n", imagesPerSecond,
+                imagesPerSecond * config.totalCrops(), totalMs / options.steps);
+    for (int p = 0; p < static_cast<int>(Phase::Count); ++p) {
+        const auto phase = static_cast<Phase>(p);
+        std::printf("  %-10s %8.1f ms/step  %5.1f %%\n", phaseName(phase),
+                    times.milliseconds(phase) / options.steps,
+                    100.0 * times.milliseconds(phase) / totalMs);
+    }
+    if (recordingSeconds >= 0)
+        std::printf("recording on the training thread: %.3f ms in all, %.4f %% of the measured "
+                    "time (commits happen on the recorder's own thread)\n",
+                    recordingSeconds * 1000.0, 100.0 * recordingSeconds * 1000.0 / totalMs);
+    const double augmentAndSinkhorn =
+        times.milliseconds(Phase::Augment) + times.milliseconds(Phase::Sinkhorn);
+    std::printf("augment + sinkhorn: %.1f %% of the step\n", 100.0 * augmentAndSinkhorn / totalMs);
+    if (layers)
+        printLayerTimes(*layers, options.steps);
+    if (device.device.is_cuda())
+        std::printf("peak GPU memory: %s\n",
+                    formatBytes(static_cast<double>(peakCudaMemoryBytes(device.device))).c_str());
+}
+
 int runBench(const BenchOptions& options) {
     auto environment = distributedSetupOfThisProcess();
     if (!environment) {
@@ -180,9 +226,9 @@ int runBench(const BenchOptions& options) {
             std::cerr << conflict << "\n";
             return ExitBadUsage;
         }
-    }
-    if (!isRank && wantsLauncher(options.launch))
+    } else if (wantsLauncher(options.launch)) {
         return launchFromOptions(options.launch);
+    }
     auto config = options.source.load();
     if (!config) {
         std::cerr << config.error().message << "\n";
@@ -240,44 +286,8 @@ int runBench(const BenchOptions& options) {
         std::cerr << "benchmark failed: " << outcome.message << "\n";
         return ExitRunFailed;
     }
-    const auto device = setUpDevice(config->runtime);
-    const auto& times = trainer.phaseTimes();
-    const double totalMs = times.totalMilliseconds();
-    const double imagesPerSecond = batch * world * options.steps / (totalMs / 1000.0);
-    std::printf("preset %s on %s, batch %lld, %d crops, %d measured steps\n", config->name.c_str(),
-                device.description.c_str(), static_cast<long long>(batch), config->totalCrops(),
-                options.steps);
-    if (rank) {
-        const double waitMs = rank->timed->seconds() * 1000.0;
-        std::printf("%d processes (%s), global batch %lld; gradient buckets of %d MiB, %s the "
-                    "backward pass\n",
-                    world, rank->group->backendName().c_str(),
-                    static_cast<long long>(batch * world), config->runtime.gradBucketMb,
-                    config->runtime.gradOverlap ? "all-reduced during" : "all-reduced after");
-        std::printf("waiting on the other ranks (all-reduce, sync batch norm, Sinkhorn, flags): "
-                    "%.1f ms/step, %.1f %% of the step\n",
-                    waitMs / options.steps, 100.0 * waitMs / totalMs);
-    }
-    std::printf("images/s: %.1f   (crops/s: %.0f, %.1f ms per step)\n", imagesPerSecond,
-                imagesPerSecond * config->totalCrops(), totalMs / options.steps);
-    for (int p = 0; p < static_cast<int>(Phase::Count); ++p) {
-        const auto phase = static_cast<Phase>(p);
-        std::printf("  %-10s %8.1f ms/step  %5.1f %%\n", phaseName(phase),
-                    times.milliseconds(phase) / options.steps,
-                    100.0 * times.milliseconds(phase) / totalMs);
-    }
-    if (recordingSeconds >= 0)
-        std::printf("recording on the training thread: %.3f ms in all, %.4f %% of the measured "
-                    "time (commits happen on the recorder's own thread)\n",
-                    recordingSeconds * 1000.0, 100.0 * recordingSeconds * 1000.0 / totalMs);
-    const double augmentAndSinkhorn =
-        times.milliseconds(Phase::Augment) + times.milliseconds(Phase::Sinkhorn);
-    std::printf("augment + sinkhorn: %.1f %% of the step\n", 100.0 * augmentAndSinkhorn / totalMs);
-    if (layers)
-        printLayerTimes(*layers, options.steps);
-    if (device.device.is_cuda())
-        std::printf("peak GPU memory: %s\n",
-                    formatBytes(static_cast<double>(peakCudaMemoryBytes(device.device))).c_str());
+    printBenchFigures(*config, options, trainer.phaseTimes(), rank ? &*rank : nullptr,
+                      recordingSeconds, layers.get());
     return ExitOk;
 }
 
