@@ -99,100 +99,19 @@ void ZipArchive::readAt(uint64_t offset, void* destination, size_t bytes) const 
 }
 
 void ZipArchive::indexCentralDirectory(const ZipLimits& limits) {
-    const std::string notZip = "not a zip archive (a torch.save file or checkpoint was expected)";
-    if (m_fileSize < kEndOfDirectorySize)
-        fail(notZip);
-    // The end record sits in the last 22 bytes plus at most a 64 KiB comment.
-    const size_t tailSize =
-        static_cast<size_t>(std::min<uint64_t>(m_fileSize, kEndOfDirectorySize + kMaxCommentSize));
-    std::vector<unsigned char> tail(tailSize);
-    readAt(m_fileSize - tailSize, tail.data(), tailSize);
-    const Fields t(tail.data(), tailSize);
-    size_t end = tailSize - kEndOfDirectorySize + 1;
-    do {
-        --end;
-    } while (end > 0 && t.u32(end) != kEndOfDirectory);
-    if (t.u32(end) != kEndOfDirectory)
-        fail(notZip);
-
     try {
-        uint64_t entryCount = t.u16(end + 10);
-        uint64_t directorySize = t.u32(end + 12);
-        uint64_t directoryOffset = t.u32(end + 16);
-        if (t.u16(end + 4) != 0 || t.u16(end + 6) != 0)
-            fail("multi-disk zip archives are not supported");
-        const uint64_t endOffset = m_fileSize - tailSize + end;
-        if (entryCount == 0xffff || directorySize == 0xffffffff || directoryOffset == 0xffffffff) {
-            if (endOffset < 20)
-                fail("not a valid zip archive (zip64 locator missing)");
-            unsigned char locator[20];
-            readAt(endOffset - 20, locator, sizeof locator);
-            const Fields l(locator, sizeof locator);
-            if (l.u32(0) != kZip64Locator)
-                fail("not a valid zip archive (zip64 locator missing)");
-            unsigned char record[56];
-            readAt(l.u64(8), record, sizeof record);
-            const Fields r(record, sizeof record);
-            if (r.u32(0) != kZip64EndOfDirectory)
-                fail("not a valid zip archive (zip64 end record missing)");
-            entryCount = r.u64(32);
-            directorySize = r.u64(40);
-            directoryOffset = r.u64(48);
-        }
-        if (entryCount > limits.maxEntries)
-            fail("the zip archive lists " + std::to_string(entryCount) + " entries (at most " +
-                 std::to_string(limits.maxEntries) + " are read)");
-        if (directorySize > limits.maxCentralDirectoryBytes ||
-            !fitsIn(directoryOffset, directorySize, endOffset) ||
-            directorySize < entryCount * kDirectoryEntrySize)
-            fail("not a valid zip archive (its directory lies outside the file)");
-
-        std::vector<unsigned char> directory(static_cast<size_t>(directorySize));
-        readAt(directoryOffset, directory.data(), directory.size());
-        const Fields d(directory.data(), directory.size());
+        const ZipDirectory directory = findDirectory(limits);
+        std::vector<unsigned char> bytes(static_cast<size_t>(directory.size));
+        readAt(directory.offset, bytes.data(), bytes.size());
         std::set<std::string> names;
         std::vector<std::pair<uint64_t, uint64_t>> spans; // [start, end) of each entry's data
         size_t pos = 0;
-        for (uint64_t i = 0; i < entryCount; ++i) {
-            if (d.u32(pos) != kDirectoryEntry)
-                fail("not a valid zip archive (damaged directory entry " + std::to_string(i) + ")");
-            ZipEntry entry;
-            const uint16_t flags = d.u16(pos + 8);
-            entry.method = d.u16(pos + 10);
-            entry.crc32 = d.u32(pos + 16);
-            entry.compressedSize = d.u32(pos + 20);
-            entry.uncompressedSize = d.u32(pos + 24);
-            const size_t nameLength = d.u16(pos + 28), extraLength = d.u16(pos + 30),
-                         commentLength = d.u16(pos + 32);
-            uint64_t localOffset = d.u32(pos + 42);
-            const size_t variable = pos + kDirectoryEntrySize;
-            if (!fitsIn(variable, nameLength + extraLength + commentLength, directory.size()))
-                fail("not a valid zip archive (damaged directory entry " + std::to_string(i) + ")");
-            entry.name.assign(reinterpret_cast<const char*>(&directory[variable]), nameLength);
-            applyZip64Extra(&directory[variable + nameLength], extraLength, entry, localOffset);
-            pos = variable + nameLength + extraLength + commentLength;
-
-            if (flags & 0x41)
-                fail("'" + entry.name + "' is encrypted");
-            if (entry.method != 0 && entry.method != 8)
-                fail("'" + entry.name + "' uses zip compression method " +
-                     std::to_string(entry.method) + " (only stored and deflated are read)");
-            // Deflate cannot expand more than about 1032:1, so a larger claim is a lie.
-            if ((entry.method == 0 && entry.compressedSize != entry.uncompressedSize) ||
-                (entry.method == 8 && entry.uncompressedSize / 1032 > entry.compressedSize + 1))
-                fail("not a valid zip archive ('" + entry.name + "' has inconsistent sizes)");
+        for (uint64_t i = 0; i < directory.entries; ++i) {
+            uint64_t localOffset = 0;
+            ZipEntry entry = readDirectoryEntry(bytes, pos, i, localOffset);
             if (!names.insert(entry.name).second)
                 fail("not a valid zip archive ('" + entry.name + "' appears twice)");
-
-            unsigned char local[kLocalHeaderSize];
-            readAt(localOffset, local, sizeof local);
-            const Fields h(local, sizeof local);
-            if (h.u32(0) != kLocalHeader)
-                fail("not a valid zip archive (damaged header of '" + entry.name + "')");
-            entry.dataOffset = localOffset + kLocalHeaderSize + h.u16(26) + h.u16(28);
-            if (!fitsIn(entry.dataOffset, entry.compressedSize, directoryOffset))
-                fail("not a valid zip archive ('" + entry.name +
-                     "' extends past the end of the data)");
+            locateData(entry, localOffset, directory.offset);
             spans.emplace_back(localOffset, entry.dataOffset + entry.compressedSize);
             m_entries.push_back(std::move(entry));
         }
@@ -206,6 +125,104 @@ void ZipArchive::indexCentralDirectory(const ZipLimits& limits) {
             fail("not a valid zip archive (a record is cut short)");
         throw;
     }
+}
+
+// The end record sits in the last 22 bytes plus at most a 64 KiB comment; a zip64 archive keeps
+// the real counts in a record that a locator before it points to.
+ZipArchive::ZipDirectory ZipArchive::findDirectory(const ZipLimits& limits) const {
+    const std::string notZip = "not a zip archive (a torch.save file or checkpoint was expected)";
+    if (m_fileSize < kEndOfDirectorySize)
+        fail(notZip);
+    const size_t tailSize =
+        static_cast<size_t>(std::min<uint64_t>(m_fileSize, kEndOfDirectorySize + kMaxCommentSize));
+    std::vector<unsigned char> tail(tailSize);
+    readAt(m_fileSize - tailSize, tail.data(), tailSize);
+    const Fields t(tail.data(), tailSize);
+    size_t end = tailSize - kEndOfDirectorySize + 1;
+    do {
+        --end;
+    } while (end > 0 && t.u32(end) != kEndOfDirectory);
+    if (t.u32(end) != kEndOfDirectory)
+        fail(notZip);
+
+    ZipDirectory directory{t.u16(end + 10), t.u32(end + 12), t.u32(end + 16)};
+    if (t.u16(end + 4) != 0 || t.u16(end + 6) != 0)
+        fail("multi-disk zip archives are not supported");
+    const uint64_t endOffset = m_fileSize - tailSize + end;
+    if (directory.entries == 0xffff || directory.size == 0xffffffff ||
+        directory.offset == 0xffffffff)
+        directory = zip64Directory(endOffset);
+    if (directory.entries > limits.maxEntries)
+        fail("the zip archive lists " + std::to_string(directory.entries) + " entries (at most " +
+             std::to_string(limits.maxEntries) + " are read)");
+    if (directory.size > limits.maxCentralDirectoryBytes ||
+        !fitsIn(directory.offset, directory.size, endOffset) ||
+        directory.size < directory.entries * kDirectoryEntrySize)
+        fail("not a valid zip archive (its directory lies outside the file)");
+    return directory;
+}
+
+ZipArchive::ZipDirectory ZipArchive::zip64Directory(uint64_t endOffset) const {
+    if (endOffset < 20)
+        fail("not a valid zip archive (zip64 locator missing)");
+    unsigned char locator[20];
+    readAt(endOffset - 20, locator, sizeof locator);
+    const Fields l(locator, sizeof locator);
+    if (l.u32(0) != kZip64Locator)
+        fail("not a valid zip archive (zip64 locator missing)");
+    unsigned char record[56];
+    readAt(l.u64(8), record, sizeof record);
+    const Fields r(record, sizeof record);
+    if (r.u32(0) != kZip64EndOfDirectory)
+        fail("not a valid zip archive (zip64 end record missing)");
+    return {r.u64(32), r.u64(40), r.u64(48)};
+}
+
+// One central directory entry at `pos` (advanced past it); refuses encrypted entries, other
+// compression methods and sizes that contradict each other.
+ZipEntry ZipArchive::readDirectoryEntry(const std::vector<unsigned char>& directory, size_t& pos,
+                                        uint64_t index, uint64_t& localOffset) const {
+    const Fields d(directory.data(), directory.size());
+    if (d.u32(pos) != kDirectoryEntry)
+        fail("not a valid zip archive (damaged directory entry " + std::to_string(index) + ")");
+    ZipEntry entry;
+    const uint16_t flags = d.u16(pos + 8);
+    entry.method = d.u16(pos + 10);
+    entry.crc32 = d.u32(pos + 16);
+    entry.compressedSize = d.u32(pos + 20);
+    entry.uncompressedSize = d.u32(pos + 24);
+    const size_t nameLength = d.u16(pos + 28), extraLength = d.u16(pos + 30),
+                 commentLength = d.u16(pos + 32);
+    localOffset = d.u32(pos + 42);
+    const size_t variable = pos + kDirectoryEntrySize;
+    if (!fitsIn(variable, nameLength + extraLength + commentLength, directory.size()))
+        fail("not a valid zip archive (damaged directory entry " + std::to_string(index) + ")");
+    entry.name.assign(reinterpret_cast<const char*>(&directory[variable]), nameLength);
+    applyZip64Extra(&directory[variable + nameLength], extraLength, entry, localOffset);
+    pos = variable + nameLength + extraLength + commentLength;
+
+    if (flags & 0x41)
+        fail("'" + entry.name + "' is encrypted");
+    if (entry.method != 0 && entry.method != 8)
+        fail("'" + entry.name + "' uses zip compression method " + std::to_string(entry.method) +
+             " (only stored and deflated are read)");
+    // Deflate cannot expand more than about 1032:1, so a larger claim is a lie.
+    if ((entry.method == 0 && entry.compressedSize != entry.uncompressedSize) ||
+        (entry.method == 8 && entry.uncompressedSize / 1032 > entry.compressedSize + 1))
+        fail("not a valid zip archive ('" + entry.name + "' has inconsistent sizes)");
+    return entry;
+}
+
+// Where the entry's bytes start, after its local header; they must end before `dataEnd`.
+void ZipArchive::locateData(ZipEntry& entry, uint64_t localOffset, uint64_t dataEnd) const {
+    unsigned char local[kLocalHeaderSize];
+    readAt(localOffset, local, sizeof local);
+    const Fields h(local, sizeof local);
+    if (h.u32(0) != kLocalHeader)
+        fail("not a valid zip archive (damaged header of '" + entry.name + "')");
+    entry.dataOffset = localOffset + kLocalHeaderSize + h.u16(26) + h.u16(28);
+    if (!fitsIn(entry.dataOffset, entry.compressedSize, dataEnd))
+        fail("not a valid zip archive ('" + entry.name + "' extends past the end of the data)");
 }
 
 const ZipEntry* ZipArchive::find(const std::string& name) const {

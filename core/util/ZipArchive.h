@@ -51,8 +51,20 @@ public:
     std::string readText(const ZipEntry& entry, uint64_t maxBytes) const;
 
 private:
+    /// Where the central directory lies and how many entries it lists.
+    struct ZipDirectory {
+        uint64_t entries = 0;
+        uint64_t size = 0;
+        uint64_t offset = 0;
+    };
+
     void readAt(uint64_t offset, void* destination, size_t bytes) const;
     void indexCentralDirectory(const ZipLimits& limits);
+    ZipDirectory findDirectory(const ZipLimits& limits) const;
+    ZipDirectory zip64Directory(uint64_t endOffset) const;
+    ZipEntry readDirectoryEntry(const std::vector<unsigned char>& directory, size_t& pos,
+                                uint64_t index, uint64_t& localOffset) const;
+    void locateData(ZipEntry& entry, uint64_t localOffset, uint64_t dataEnd) const;
     [[noreturn]] void fail(const std::string& what) const;
 
     ReadOnlyFile m_file;
