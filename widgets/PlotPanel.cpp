@@ -2,6 +2,8 @@
 
 #include "ExportActions.h"
 
+#include "util/Strings.h"
+
 #include <qcustomplot.h>
 
 #include <QLabel>
@@ -231,14 +233,9 @@ void PlotPanel::setLogScale(bool logarithmic) {
 
 namespace {
 
-/// One CSV field: quoted (quotes doubled) when it holds a comma, quote or line break.
+/// One CSV field, quoted as the run database's exports are (util/Strings.h).
 QString csvField(const QString& text) {
-    if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) &&
-        !text.contains(QLatin1Char('\n')) && !text.contains(QLatin1Char('\r')))
-        return text;
-    QString quoted = text;
-    quoted.replace(QStringLiteral("\""), QStringLiteral("\"\""));
-    return QLatin1Char('"') + quoted + QLatin1Char('"');
+    return QString::fromStdString(swav::csvField(text.toStdString()));
 }
 
 QString csvNumber(double value) {

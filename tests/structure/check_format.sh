@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$1"
 command -v clang-format > /dev/null || { echo "clang-format is not installed (packaging/install-deps.sh)"; exit 1; }
-files=$(find app core tests -name '*.cpp' -o -name '*.h' | sort)
+files=$(find app core tests widgets -name '*.cpp' -o -name '*.h' | sort)
 [ -n "$files" ] || { echo "no sources found under $1"; exit 1; }
 unformatted=$(for f in $files; do
   clang-format --dry-run --Werror "$f" > /dev/null 2>&1 || echo "$f"
