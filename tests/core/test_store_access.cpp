@@ -9,6 +9,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -18,7 +19,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
 using namespace swav;
@@ -193,18 +193,23 @@ TEST(StoreAccess, RecordsWaitWhileTheDatabaseCannotBeWritten) {
         options.flushRows = 50;
         options.finalRetrySeconds = 5;
         std::mutex heardLock;
+        std::condition_variable heardMore;
         std::vector<std::string> heard;
         RunRecorder recorder(database, run, options);
         recorder.setTroubleHandler([&](const std::string& message, bool) {
             std::lock_guard<std::mutex> lock(heardLock);
             heard.push_back(message);
+            heardMore.notify_all();
         });
+        // Waits (at most 10 s) until the recorder has said something holding `fragment`.
         const auto heardWith = [&](const std::string& fragment) {
-            std::lock_guard<std::mutex> lock(heardLock);
-            for (const auto& message : heard)
-                if (message.find(fragment) != std::string::npos)
-                    return true;
-            return false;
+            std::unique_lock<std::mutex> lock(heardLock);
+            return heardMore.wait_for(lock, std::chrono::seconds(10), [&] {
+                for (const auto& message : heard)
+                    if (message.find(fragment) != std::string::npos)
+                        return true;
+                return false;
+            });
         };
         rlimit limit{};
         ::getrlimit(RLIMIT_FSIZE, &limit);
@@ -218,8 +223,6 @@ TEST(StoreAccess, RecordsWaitWhileTheDatabaseCannotBeWritten) {
             return "no word of the database that cannot be written";
         if (::setrlimit(RLIMIT_FSIZE, &limit) != 0)
             return "cannot raise RLIMIT_FSIZE again";
-        for (int wait = 0; wait < 200 && !heardWith("written again"); ++wait)
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
         if (!heardWith("written again"))
             return "no word of the database being written again";
         recorder.flush();
