@@ -210,6 +210,12 @@ private:
     }
 
     void step(uint8_t op) {
+        if (!stepStackOrNumber(op) && !stepTextOrContainer(op) && !stepMemoOrObject(op))
+            fail("unsupported pickle opcode 0x" + hex(op));
+    }
+
+    /// Protocol, framing, the stack and marks, None, booleans, integers and floats.
+    bool stepStackOrNumber(uint8_t op) {
         switch (op) {
         case 0x80: // PROTO
             if (readUint(1) > 5)
@@ -263,6 +269,15 @@ private:
             pushScalar(Kind::Float, 0, value);
             break;
         }
+        default:
+            return false;
+        }
+        return true;
+    }
+
+    /// Strings and bytes, tuples, lists and dicts.
+    bool stepTextOrContainer(uint8_t op) {
+        switch (op) {
         case 'X': // BINUNICODE
         case 'T': // BINSTRING
         case 'B': // BINBYTES
@@ -316,6 +331,15 @@ private:
         case 'u': // SETITEMS
             extend(Kind::Dict, popToMark());
             break;
+        default:
+            return false;
+        }
+        return true;
+    }
+
+    /// The memo, globals, calls, object state and storages.
+    bool stepMemoOrObject(uint8_t op) {
+        switch (op) {
         case 'q': // BINPUT
             memoize(readUint(1));
             break;
@@ -367,8 +391,9 @@ private:
             push(storage(*pop()));
             break;
         default:
-            fail("unsupported pickle opcode 0x" + hex(op));
+            return false;
         }
+        return true;
     }
 
     static std::string hex(uint8_t byte) {
